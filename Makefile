@@ -1,0 +1,116 @@
+# virtlab: one build. `make` builds the virtlab command; `make test` runs the
+# CUnit suites; `make run` is the main job; `make bench` the speed bars.
+# V=1 shows commands; SANITIZE=1 builds with ASan+UBSan into build/san/.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-missing-field-initializers
+CPPFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP
+LDLIBS   := -lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -lm -ldl
+
+ifeq ($(SANITIZE),1)
+BUILD    := build/san
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+else
+BUILD    := build/rel
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRCS := \
+	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
+	sim/queue.c sim/queue_heap4.c sim/queue_pairing.c sim/sim.c sim/registry.c \
+	sim/recorder.c \
+	models/native/native.c models/native/hosts.c \
+	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
+	experiments/runner.c
+
+CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
+	cli/cmd_runs.c
+
+TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
+	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
+	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
+	tests/test_cli.c
+
+BENCH_SRCS := bench/bench.c
+
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/%.o)
+BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libvirtlab.a
+VIRTLAB    := $(BUILD)/virtlab
+TESTBIN    := $(BUILD)/run-tests
+BENCHBIN   := $(BUILD)/bench
+
+.PHONY: all deps test run bench bench-peers fuzz clean
+
+all: virtlab
+
+virtlab: $(VIRTLAB)
+	$(Q)ln -sf $(VIRTLAB) virtlab
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(VIRTLAB): $(CLI_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(TESTBIN): $(TEST_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TEST_OBJS) $(LIB) $(LDLIBS) -lcunit
+
+$(BENCHBIN): $(BENCH_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB) $(LDLIBS)
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+# The tests run the virtlab binary of the same build for the command-line cases.
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB)
+	$(Q)VIRTLAB=$(VIRTLAB) $(TESTBIN)
+
+# Replays every sample trace through every model into out/results.db.
+run: deps
+	$(Q)$(MAKE) --no-print-directory virtlab
+	$(Q)mkdir -p out && rm -f out/results.db out/results.db-wal out/results.db-shm
+	$(Q)for t in traces/samples/*.vlt; do \
+		for m in $$(./virtlab models --names); do \
+			./virtlab run --quiet --trace $$t --model $$m --db out/results.db || exit 1; \
+		done; \
+	done
+	$(Q)./virtlab runs --db out/results.db
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BENCHBIN)
+	$(Q)$(BENCHBIN) $(BENCH_ARGS)
+	$(Q)$(MAKE) --no-print-directory bench-peers
+
+# The ns-3 side of the hold-model benchmark, when Debian's libns3-dev is there.
+bench-peers:
+	$(Q)sh bench/peers.sh $(BUILD)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build virtlab
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BENCH_OBJS:.o=.d)

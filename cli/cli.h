@@ -1,0 +1,53 @@
+/*
+ * The virtlab command: shared helpers of the subcommands. Only cli/ prints
+ * and chooses exit codes (documented in docs/cli.md):
+ *   0 success; 1 the run or the environment failed (database, I/O, memory);
+ *   2 usage error or invalid input (options, trace, names, parameters);
+ *   130 interrupted.
+ */
+#ifndef VL_CLI_H
+#define VL_CLI_H
+
+#include <stdint.h>
+
+#include "sim/err.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_INTR = 130,
+};
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+
+/* Prints "virtlab: msg" to stderr and returns the exit code for err. */
+int cli_fail(const struct vl_err *err);
+
+/* Prints "virtlab CMD: msg" and a hint to see --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Exit code for a VL_E* code. */
+int cli_exit_code(int code);
+
+/* Parses an unsigned integer option; returns 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/* Formats n with thousands separators into buf. */
+const char *cli_num(uint64_t n, char *buf, size_t len);
+
+/* Creates the parent directory of path if missing (one level). */
+int cli_ensure_parent(const char *path, struct vl_err *err);
+
+#define VL_DEFAULT_DB "out/results.db"
+
+#endif

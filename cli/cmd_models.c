@@ -1,0 +1,113 @@
+/*
+ * virtlab models: list the models; show one model's parameters (unit,
+ * default, range, source) and profiles; list host parameters and profiles.
+ * Everything printed comes from the models' own tables.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sim/registry.h"
+
+static void help(void)
+{
+	printf("usage: virtlab models [--names]\n"
+	       "       virtlab models show MODEL\n"
+	       "       virtlab models hosts\n\n"
+	       "Lists the models with their profiles; 'show' prints a model's parameters\n"
+	       "with unit, default, range and source; 'hosts' prints the host parameters\n"
+	       "(clock, native costs, devices) and the host profiles.\n\n"
+	       "  --names   model names only, one a line (for scripts)\n");
+}
+
+static void print_params(const struct vl_param_def *p, size_t n)
+{
+	printf("  %-16s %-12s %12s  %-21s %s\n", "parameter", "unit", "default", "range", "source");
+	for (size_t i = 0; i < n; i++) {
+		char range[64];
+		snprintf(range, sizeof(range), "[%g, %g]", p[i].min, p[i].max);
+		printf("  %-16s %-12s %12g  %-21s %s\n", p[i].name, p[i].unit, p[i].def, range,
+		       p[i].source);
+		printf("  %-16s %s\n", "", p[i].help);
+	}
+}
+
+static void print_profiles(const struct vl_profile *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		printf("  %-18s %s%s\n", p[i].name, p[i].summary, i == 0 ? " (default)" : "");
+		if (p[i].host)
+			printf("  %-18s host: %s\n", "", p[i].host);
+		for (const struct vl_setting *s = p[i].set; s && s->name; s++)
+			printf("  %-18s %s = %g\n", "", s->name, s->value);
+		if (p[i].notes)
+			printf("  %-18s %s\n", "", p[i].notes);
+	}
+}
+
+int cmd_models(int argc, char **argv)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		help();
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--names") == 0) {
+		for (size_t i = 0; i < vl_nbuiltin_models; i++)
+			printf("%s\n", vl_builtin_models[i]->name);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "hosts") == 0) {
+		size_t n;
+		const struct vl_profile *hp = vl_host_profile_list(&n);
+		printf("host parameters (defaults: the first host profile)\n");
+		print_params(vl_host_params, VL_H__COUNT);
+		printf("\nhost profiles\n");
+		print_profiles(hp, n);
+		return EXIT_OK;
+	}
+	if (argc == 3 && strcmp(argv[1], "show") == 0) {
+		const struct vl_model *m = vl_model_find(argv[2]);
+		if (!m) {
+			fprintf(stderr, "virtlab: unknown model '%s' (valid:", argv[2]);
+			for (size_t i = 0; i < vl_nbuiltin_models; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", vl_builtin_models[i]->name);
+			fprintf(stderr, ")\n");
+			return EXIT_USAGE;
+		}
+		printf("%s: %s\n\n", m->name, m->summary);
+		if (m->nparams) {
+			printf("parameters\n");
+			print_params(m->params, m->nparams);
+		} else {
+			printf("parameters: none of its own (host parameters: 'virtlab models hosts')\n");
+		}
+		if (m->nprofiles) {
+			printf("\nprofiles\n");
+			print_profiles(m->profiles, m->nprofiles);
+		} else {
+			printf("profiles: the host profiles ('virtlab models hosts')\n");
+		}
+		return EXIT_OK;
+	}
+	if (argc != 1)
+		return cli_usage_error("models", "unexpected argument '%s'", argv[1]);
+	printf("%-10s %s\n", "model", "summary / profiles");
+	for (size_t i = 0; i < vl_nbuiltin_models; i++) {
+		const struct vl_model *m = vl_builtin_models[i];
+		printf("%-10s %s\n", m->name, m->summary);
+		if (m->nprofiles) {
+			printf("%-10s profiles:", "");
+			for (size_t j = 0; j < m->nprofiles; j++)
+				printf("%s %s", j ? "," : "", m->profiles[j].name);
+			printf("\n");
+		} else {
+			size_t n;
+			const struct vl_profile *hp = vl_host_profile_list(&n);
+			printf("%-10s profiles (hosts):", "");
+			for (size_t j = 0; j < n; j++)
+				printf("%s %s", j ? "," : "", hp[j].name);
+			printf("\n");
+		}
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,53 @@
+/*
+ * virtlab: the command. One table of subcommands, one file each.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sim/version.h"
+
+static const struct cmd commands[] = {
+	{"run", cmd_run, "replay a trace through a model and record the run"},
+	{"models", cmd_models, "list models, their parameters and profiles; host profiles"},
+	{"trace", cmd_trace, "convert, inspect, print and generate traces"},
+	{"runs", cmd_runs, "list the runs recorded in a results database"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: virtlab COMMAND [ARGS]\n\n"
+	           "virtlab replays instruction and I/O traces through models of\n"
+	           "virtualization techniques and records where the cycles go.\n\n"
+	           "commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'virtlab COMMAND --help' describes each command.\n"
+	           "exit status: 0 ok, 1 run or environment failed, 2 usage or invalid input,\n"
+	           "130 interrupted.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("virtlab %s\n", VL_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "virtlab: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

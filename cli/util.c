@@ -1,0 +1,82 @@
+/*
+ * Helpers shared by the subcommands: error printing, exit codes, numbers.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+
+int cli_exit_code(int code)
+{
+	switch (code) {
+	case 0: return EXIT_OK;
+	case VL_EINVAL:
+	case VL_ECORRUPT:
+	case VL_EVERSION: return EXIT_USAGE;
+	case VL_EINTR: return EXIT_INTR;
+	default: return EXIT_FAIL;
+	}
+}
+
+int cli_fail(const struct vl_err *err)
+{
+	fprintf(stderr, "virtlab: %s\n", err->msg);
+	return cli_exit_code(err->code);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "virtlab %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'virtlab %s --help')\n", cmd);
+	return EXIT_USAGE;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (!*s || *s == '-')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+const char *cli_num(uint64_t n, char *buf, size_t len)
+{
+	char tmp[32];
+	int l = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)n), o = 0;
+
+	for (int i = 0; i < l && (size_t)o + 2 < len; i++) {
+		if (i && (l - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+int cli_ensure_parent(const char *path, struct vl_err *err)
+{
+	char dir[1024];
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path)
+		return 0;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		return vl_err_set(err, VL_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * One run, end to end: resolve the configuration, open the trace (a file or
+ * a generator), replay it through the model, replay it through native for
+ * the slowdown, and record everything in one transaction.
+ */
+#ifndef VL_RUNNER_H
+#define VL_RUNNER_H
+
+#include <stdint.h>
+
+#include "sim/recorder.h"
+#include "sim/registry.h"
+#include "sim/sim.h"
+
+#define VL_RUN_MAX_COUNTERS 64
+
+struct vl_run_spec {
+	const char *trace;     /* a trace file, or gen:KIND[:EVENTS] */
+	const struct vl_model *model;
+	const char *profile;   /* NULL: the model's default */
+	const char *host;      /* NULL: the profile's host */
+	const struct vl_override *ov;
+	size_t nov;
+	uint64_t seed;
+	unsigned replication;
+	int baseline;          /* also replay through native, for the slowdown */
+	struct vl_sim_config sim;
+	const char *label;
+	int64_t experiment_id;
+};
+
+struct vl_run_result {
+	struct vl_config cfg;
+	struct vl_sim_stats stats;
+	struct vl_breakdown bd;
+	uint64_t native_cycles; /* 0 without a baseline */
+	double slowdown;        /* sim cycles / native cycles; 0 without a baseline */
+	char trace_name[256];
+	uint64_t trace_hash;
+	double wall_s;
+	int64_t run_id;         /* 0 when not recorded */
+	struct vl_metric counters[VL_RUN_MAX_COUNTERS];
+	char counter_names[VL_RUN_MAX_COUNTERS][64];
+	size_t ncounters;
+};
+
+/* The default number of events of a gen: trace without a count. */
+#define VL_GEN_DEFAULT_EVENTS 1000000
+
+/*
+ * Runs spec; records it in db when db is non-NULL. On failure nothing is
+ * recorded. Release res with vl_run_result_release (also after failure).
+ */
+int vl_run(const struct vl_run_spec *spec, struct vl_db *db, struct vl_run_result *res,
+           struct vl_err *err);
+void vl_run_result_release(struct vl_run_result *res);
+
+/* Opens spec->trace as an event source; *close_ctx gets what to free. */
+int vl_source_open(const char *trace, uint64_t seed, struct vl_source *src, void **handle,
+                   char *name, size_t namelen, struct vl_err *err);
+/* Frees what vl_source_open made; *hash (if non-NULL) gets the trace identity. */
+void vl_source_close(const char *trace, void *handle, uint64_t *hash);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * The event table: names, fields, classes and one-line help of every kind.
+ * Kinds without a mode field get their fixed mode from def_flags.
+ */
+#include <string.h>
+
+#include "sim/event.h"
+
+#define K VL_EVF_KERNEL
+#define RUN VL_EVC_RUN
+#define PRIV VL_EVC_PRIV
+#define SENS VL_EVC_SENSITIVE
+#define IO VL_EVC_IO
+#define INTR VL_EVC_INTR
+#define MMU VL_EVC_MMU
+
+const struct vl_evdesc vl_evdesc[VL_EV__COUNT] = {
+	[VL_EV_USER] = {"user", "n", RUN, 0, 0, "user COUNT", "run of COUNT user-mode instructions"},
+	[VL_EV_KERNEL] = {"kernel", "n", RUN, K, 0, "kernel COUNT", "run of COUNT kernel-mode instructions"},
+	[VL_EV_BB] = {"bb", "anm", RUN, 0, 0, "bb ID COUNT user|kernel", "basic block ID of COUNT instructions, user|kernel"},
+	[VL_EV_CALLRET] = {"callret", "n?m", 0, K, 1, "callret COUNT [user|kernel]", "COUNT call/ret pairs [user|kernel]"},
+	[VL_EV_INDIRECT] = {"indirect", "n?m", 0, K, 1, "indirect COUNT [user|kernel]", "COUNT indirect jumps or calls [user|kernel]"},
+	[VL_EV_SYSCALL] = {"syscall", "?a", INTR, 0, 0, "syscall [NUMBER]", "system call entry [NUMBER]"},
+	[VL_EV_SYSRET] = {"sysret", "", INTR, K, 0, "sysret", "system call return"},
+	[VL_EV_INT] = {"int", "a?m", INTR, 0, 0, "int VECTOR [user|kernel]", "software interrupt VECTOR [user|kernel]"},
+	[VL_EV_EXCEPTION] = {"exception", "a?m", INTR, K, 0, "exception VECTOR [user|kernel]", "exception VECTOR [user|kernel] (0 = divide error)"},
+	[VL_EV_IRET] = {"iret", "", INTR, K, 0, "iret", "return from interrupt or exception"},
+	[VL_EV_PGFAULT] = {"pgfault", "a?mw", INTR | MMU, 0, 0, "pgfault ADDR [user|kernel] [r|w]", "true guest page fault at ADDR [user|kernel] [r|w]"},
+	[VL_EV_PTEWRITE] = {"ptewrite", "apq", MMU, K, 0, "ptewrite ADDR 0|1 0|1", "page-table-entry write at ADDR, PRESENT-BEFORE PRESENT-AFTER (0|1)"},
+	[VL_EV_CR3] = {"cr3", "a", PRIV | MMU, K, 0, "cr3 ASID", "address-space switch to address space ASID"},
+	[VL_EV_CR0] = {"cr0", "?a", PRIV, K, 0, "cr0 [VALUE]", "write CR0 [VALUE]"},
+	[VL_EV_CR4] = {"cr4", "?a", PRIV, K, 0, "cr4 [VALUE]", "write CR4 [VALUE]"},
+	[VL_EV_CR8] = {"cr8", "?a", PRIV, K, 0, "cr8 [VALUE]", "write CR8, the task priority [VALUE]"},
+	[VL_EV_INVLPG] = {"invlpg", "a", PRIV | MMU, K, 0, "invlpg ADDR", "invalidate the TLB entry of ADDR"},
+	[VL_EV_TLBMISS] = {"tlbmiss", "?n", MMU, 0, 1, "tlbmiss [COUNT]", "[COUNT] TLB misses, each a page walk"},
+	[VL_EV_CPUID] = {"cpuid", "?am", 0, K, 0, "cpuid [LEAF] [user|kernel]", "CPUID [LEAF] [user|kernel]"},
+	[VL_EV_RDTSC] = {"rdtsc", "?m", 0, 0, 0, "rdtsc [user|kernel]", "read the time-stamp counter [user|kernel]"},
+	[VL_EV_RDMSR] = {"rdmsr", "a", PRIV, K, 0, "rdmsr MSR", "read model-specific register MSR"},
+	[VL_EV_WRMSR] = {"wrmsr", "a?b", PRIV, K, 0, "wrmsr MSR [VALUE]", "write model-specific register MSR [VALUE]"},
+	[VL_EV_HLT] = {"hlt", "", PRIV, K, 0, "hlt", "halt until the next interrupt"},
+	[VL_EV_CLI] = {"cli", "", PRIV, K, 0, "cli", "disable interrupts"},
+	[VL_EV_STI] = {"sti", "", PRIV, K, 0, "sti", "enable interrupts"},
+	[VL_EV_POPF] = {"popf", "?m", SENS, K, 0, "popf [user|kernel]", "POPF [user|kernel]: IF changes silently ignored at CPL>0"},
+	[VL_EV_PUSHF] = {"pushf", "?m", SENS, K, 0, "pushf [user|kernel]", "PUSHF [user|kernel]: shows the real IOPL/IF"},
+	[VL_EV_SGDT] = {"sgdt", "?m", SENS, K, 0, "sgdt [user|kernel]", "SGDT [user|kernel]: reveals the host GDT"},
+	[VL_EV_SIDT] = {"sidt", "?m", SENS, K, 0, "sidt [user|kernel]", "SIDT [user|kernel]: reveals the host IDT"},
+	[VL_EV_SLDT] = {"sldt", "?m", SENS, K, 0, "sldt [user|kernel]", "SLDT [user|kernel]"},
+	[VL_EV_SMSW] = {"smsw", "?m", SENS, K, 0, "smsw [user|kernel]", "SMSW [user|kernel]: reads CR0 bits"},
+	[VL_EV_STR] = {"str", "?m", SENS, K, 0, "str [user|kernel]", "STR [user|kernel]"},
+	[VL_EV_LAR] = {"lar", "?m", SENS, K, 0, "lar [user|kernel]", "LAR [user|kernel]: shows descriptor privilege"},
+	[VL_EV_LSL] = {"lsl", "?m", SENS, K, 0, "lsl [user|kernel]", "LSL [user|kernel]"},
+	[VL_EV_VERR] = {"verr", "?m", SENS, K, 0, "verr [user|kernel]", "VERR [user|kernel]"},
+	[VL_EV_VERW] = {"verw", "?m", SENS, K, 0, "verw [user|kernel]", "VERW [user|kernel]"},
+	[VL_EV_MOVSEG] = {"movseg", "?m", SENS, K, 0, "movseg [user|kernel]", "move to or from a segment register [user|kernel]"},
+	[VL_EV_IN] = {"in", "a?n", PRIV | IO, K, 1, "in PORT [SIZE]", "port read of PORT [SIZE bytes]"},
+	[VL_EV_OUT] = {"out", "a?n", PRIV | IO, K, 1, "out PORT [SIZE]", "port write to PORT [SIZE bytes]"},
+	[VL_EV_MMIO] = {"mmio", "anw", IO, K, 0, "mmio ADDR SIZE r|w", "memory-mapped I/O at ADDR of SIZE bytes, r|w"},
+	[VL_EV_DISK] = {"disk", "nw?s", IO, 0, 0, "disk BYTES r|w [sync|async]", "block request of BYTES, r|w [sync|async]"},
+	[VL_EV_NET] = {"net", "nd?s", IO, 0, 0, "net BYTES rx|tx [sync|async]", "network request of BYTES, rx|tx [sync|async]"},
+	[VL_EV_IRQ] = {"irq", "?a", INTR | IO, K, 0, "irq [VECTOR]", "device interrupt [VECTOR]"},
+	[VL_EV_TIMER] = {"timer", "", INTR, K, 0, "timer", "timer interrupt"},
+	[VL_EV_PHASE] = {"phase", "a", 0, 0, 0, "phase ID", "phase marker ID (costs nothing)"},
+	[VL_EV_VSWITCH] = {"vswitch", "", 0, K, 0, "vswitch", "the physical CPU switches to this guest"},
+};
+
+int vl_ev_lookup(const char *name, unsigned len)
+{
+	for (int i = 0; i < VL_EV__COUNT; i++) {
+		const char *n = vl_evdesc[i].name;
+		if (strncmp(n, name, len) == 0 && n[len] == '\0')
+			return i;
+	}
+	return -1;
+}
+
+uint16_t vl_ev_flag_mask(unsigned type)
+{
+	const struct vl_evdesc *d = &vl_evdesc[type];
+	uint16_t mask = d->def_flags;
+
+	for (const char *f = d->fields; *f; f++) {
+		switch (*f) {
+		case 'm': mask |= VL_EVF_KERNEL; break;
+		case 'w': case 'd': mask |= VL_EVF_WRITE; break;
+		case 's': mask |= VL_EVF_ASYNC; break;
+		case 'p': mask |= VL_EVF_P_OLD; break;
+		case 'q': mask |= VL_EVF_P_NEW; break;
+		}
+	}
+	return mask;
+}

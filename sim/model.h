@@ -1,0 +1,66 @@
+/*
+ * The model interface: one const ops table per virtualization technique.
+ * The core reaches every model through this table only (see registry.h).
+ * A model turns each event into cycles charged to named mechanisms and keeps
+ * its own state (translation cache, shadow page tables, ...).
+ */
+#ifndef VL_MODEL_H
+#define VL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/err.h"
+#include "sim/event.h"
+#include "sim/mech.h"
+#include "sim/param.h"
+
+/* Interface version: bumped when a member is appended to struct vl_model. */
+#define VL_MODEL_VERSION 1
+
+#define VL_CHARGE_MAX 6
+
+/* What one event cost: up to VL_CHARGE_MAX (mechanism, cycles) pairs. */
+struct vl_charge {
+	unsigned n;
+	uint32_t holes; /* sensitive instructions that ran without trapping */
+	struct {
+		uint32_t mech;   /* enum vl_mech */
+		uint64_t cycles; /* host cycles */
+	} c[VL_CHARGE_MAX];
+};
+
+static inline void vl_charge(struct vl_charge *out, unsigned mech, uint64_t cycles)
+{
+	VL_ASSERT(out->n < VL_CHARGE_MAX && mech < VL_MECH__COUNT);
+	out->c[out->n].mech = mech;
+	out->c[out->n].cycles = cycles;
+	out->n++;
+}
+
+/* Receives one named counter of a model's report (translation-cache hits, ...). */
+typedef void (*vl_emit_fn)(void *ctx, const char *name, double value, const char *unit);
+
+struct vl_model {
+	int version; /* VL_MODEL_VERSION the model was built against */
+	const char *name;
+	const char *summary;
+	const struct vl_param_def *params; /* the model's own parameters */
+	size_t nparams;
+	const struct vl_profile *profiles; /* the first is the default */
+	size_t nprofiles;
+	size_t state_size; /* bytes the core allocates (zeroed) for one instance */
+
+	/* Prepares state from p; returns 0 or a VL_E* code with err set. */
+	int (*init)(void *state, const struct vl_params *p, struct vl_err *err);
+	/* Charges the cost of one event; out arrives empty. Must not fail. */
+	void (*on_event)(void *state, const struct vl_event *ev, struct vl_charge *out);
+	/* Charges costs due at the end of the run (may be NULL). */
+	void (*finish)(void *state, struct vl_charge *out);
+	/* Emits the model's own counters (may be NULL). */
+	void (*report)(const void *state, vl_emit_fn emit, void *ctx);
+	/* Frees what init allocated; the core frees state itself (may be NULL). */
+	void (*release)(void *state);
+};
+
+#endif

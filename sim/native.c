@@ -1,0 +1,55 @@
+/*
+ * Builds the native cost tables from the host parameters: which host
+ * parameter prices which event kind.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "sim/native.h"
+
+/* Event kind -> host parameter of its fixed cost (-1: costs nothing itself). */
+static const int fixed_param[VL_EV__COUNT] = {
+	[VL_EV_USER] = -1, [VL_EV_KERNEL] = -1, [VL_EV_BB] = -1,
+	[VL_EV_CALLRET] = -1, [VL_EV_INDIRECT] = -1,
+	[VL_EV_SYSCALL] = VL_H_SYSCALL, [VL_EV_SYSRET] = -1,
+	[VL_EV_INT] = VL_H_INT, [VL_EV_EXCEPTION] = VL_H_EXCEPTION, [VL_EV_IRET] = -1,
+	[VL_EV_PGFAULT] = VL_H_PGFAULT, [VL_EV_PTEWRITE] = -1,
+	[VL_EV_CR3] = VL_H_CR3, [VL_EV_CR0] = VL_H_CR0, [VL_EV_CR4] = VL_H_CR4,
+	[VL_EV_CR8] = VL_H_CR8, [VL_EV_INVLPG] = VL_H_INVLPG, [VL_EV_TLBMISS] = -1,
+	[VL_EV_CPUID] = VL_H_CPUID, [VL_EV_RDTSC] = VL_H_RDTSC,
+	[VL_EV_RDMSR] = VL_H_RDMSR, [VL_EV_WRMSR] = VL_H_WRMSR, [VL_EV_HLT] = -1,
+	[VL_EV_CLI] = VL_H_CLI, [VL_EV_STI] = VL_H_STI,
+	[VL_EV_POPF] = VL_H_SENSITIVE, [VL_EV_PUSHF] = VL_H_SENSITIVE,
+	[VL_EV_SGDT] = VL_H_SENSITIVE, [VL_EV_SIDT] = VL_H_SENSITIVE,
+	[VL_EV_SLDT] = VL_H_SENSITIVE, [VL_EV_SMSW] = VL_H_SENSITIVE,
+	[VL_EV_STR] = VL_H_SENSITIVE, [VL_EV_LAR] = VL_H_SENSITIVE,
+	[VL_EV_LSL] = VL_H_SENSITIVE, [VL_EV_VERR] = VL_H_SENSITIVE,
+	[VL_EV_VERW] = VL_H_SENSITIVE, [VL_EV_MOVSEG] = VL_H_SENSITIVE,
+	[VL_EV_IN] = VL_H_PORTIO, [VL_EV_OUT] = VL_H_PORTIO, [VL_EV_MMIO] = VL_H_MMIO,
+	[VL_EV_DISK] = -1, [VL_EV_NET] = -1,
+	[VL_EV_IRQ] = VL_H_IRQ, [VL_EV_TIMER] = VL_H_IRQ, [VL_EV_PHASE] = -1,
+	[VL_EV_VSWITCH] = VL_H_CTXSWITCH,
+};
+
+static uint64_t cyc(double v)
+{
+	return v <= 0 ? 0 : (uint64_t)llround(v);
+}
+
+void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host)
+{
+	const double *h = host->v;
+
+	memset(nc, 0, sizeof(*nc));
+	for (int t = 0; t < VL_EV__COUNT; t++)
+		if (fixed_param[t] >= 0)
+			nc->fixed[t] = cyc(h[fixed_param[t]]);
+	nc->per_unit[VL_EV_CALLRET] = cyc(h[VL_H_CALLRET]);
+	nc->per_unit[VL_EV_INDIRECT] = cyc(h[VL_H_INDIRECT]);
+	nc->per_unit[VL_EV_TLBMISS] = cyc(h[VL_H_PT_LEVELS] * h[VL_H_WALK_REF]);
+	nc->cpi_fp[0] = cyc(ldexp(h[VL_H_CPI_USER], VL_CPI_SHIFT));
+	nc->cpi_fp[1] = cyc(ldexp(h[VL_H_CPI_KERNEL], VL_CPI_SHIFT));
+	nc->pte[0] = cyc(h[VL_H_PTE_SAME]);
+	nc->pte[1] = cyc(h[VL_H_PTE_CLEAR]);
+	nc->pte[2] = cyc(h[VL_H_PTE_SET]);
+}

@@ -1,0 +1,53 @@
+/*
+ * Native cost of an event on the host: the baseline every technique starts
+ * from (direct execution of user code under bt, syscalls under hwassist...).
+ * Precomputed integer tables from struct vl_host; exact and deterministic.
+ */
+#ifndef VL_NATIVE_H
+#define VL_NATIVE_H
+
+#include <stdint.h>
+
+#include "sim/event.h"
+#include "sim/param.h"
+
+#define VL_CPI_SHIFT 16
+
+struct vl_nativecost {
+	uint64_t fixed[VL_EV__COUNT];  /* cycles per event (non-runs) */
+	uint64_t per_unit[VL_EV__COUNT]; /* cycles per n-unit (callret, indirect, tlbmiss) */
+	uint64_t cpi_fp[2];            /* cycles/insn << VL_CPI_SHIFT: [0] user, [1] kernel */
+	uint64_t pte[3];               /* ptewrite: same, clear (P->NP), set (NP->P) */
+	uint64_t rem[2];               /* fractional cycles carried between runs */
+};
+
+void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host);
+
+/* Cycles of n instructions in the given mode, carrying the fraction. */
+static inline uint64_t vl_nativecost_insns(struct vl_nativecost *nc, uint64_t n, int kernel)
+{
+	uint64_t fp = n * nc->cpi_fp[kernel] + nc->rem[kernel];
+	nc->rem[kernel] = fp & ((1u << VL_CPI_SHIFT) - 1);
+	return fp >> VL_CPI_SHIFT;
+}
+
+/* Native cycles of one event. */
+static inline uint64_t vl_nativecost_event(struct vl_nativecost *nc, const struct vl_event *ev)
+{
+	switch (ev->type) {
+	case VL_EV_USER:
+		return vl_nativecost_insns(nc, ev->n, 0);
+	case VL_EV_KERNEL:
+		return vl_nativecost_insns(nc, ev->n, 1);
+	case VL_EV_BB:
+		return vl_nativecost_insns(nc, ev->n, !!(ev->flags & VL_EVF_KERNEL));
+	case VL_EV_PTEWRITE: {
+		int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
+		return nc->pte[before == after ? 0 : before ? 1 : 2];
+	}
+	default:
+		return nc->fixed[ev->type] + ev->n * nc->per_unit[ev->type];
+	}
+}
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * The host parameter table (defaults: the Pentium 4 672 "Prescott" host of
+ * Adams & Agesen 2006) and helpers for overrides and range checks.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/param.h"
+
+#define AA "Adams & Agesen, ASPLOS 2006, Fig. 4 (native)"
+#define INF 1e18
+
+const struct vl_param_def vl_host_params[VL_H__COUNT] = {
+	[VL_H_CLOCK_HZ] = {"clock_hz", "Hz", 3.8e9, 1e6, 1e11,
+		"Adams & Agesen 2006, Sec. 6: Pentium 4 672, 3.8 GHz", "host clock rate"},
+	[VL_H_CPI_USER] = {"cpi_user", "cycles/insn", 1.0, 0.05, 100,
+		"assumption: nominal; scales direct execution alike in every technique",
+		"cycles per ordinary user-mode instruction"},
+	[VL_H_CPI_KERNEL] = {"cpi_kernel", "cycles/insn", 1.0, 0.05, 100,
+		"assumption: as cpi_user", "cycles per ordinary kernel-mode instruction"},
+	[VL_H_CALLRET] = {"callret", "cycles", 11, 0, INF, AA ": call/ret 11",
+		"one call/ret pair"},
+	[VL_H_INDIRECT] = {"indirect", "cycles", 5, 0, INF,
+		"estimate: a mostly predicted indirect branch", "one indirect jump or call"},
+	[VL_H_SYSCALL] = {"syscall", "cycles", 242, 0, INF, AA ": syscall 242",
+		"syscall/sysret round trip, charged at entry"},
+	[VL_H_INT] = {"int", "cycles", 889, 0, INF,
+		"estimate: same delivery path as divzero, " AA ": 889",
+		"software interrupt round trip (with iret)"},
+	[VL_H_EXCEPTION] = {"exception", "cycles", 889, 0, INF, AA ": divzero 889",
+		"exception round trip without MMU involvement (with iret)"},
+	[VL_H_PGFAULT] = {"pgfault", "cycles", 1093, 0, INF, AA ": pgfault 1093",
+		"true page fault round trip (with iret)"},
+	[VL_H_PTE_SAME] = {"pte_same", "cycles", 1, 0, INF, AA ": ptemod unchanged 1",
+		"PTE write keeping the present bit"},
+	[VL_H_PTE_CLEAR] = {"pte_clear", "cycles", 4, 0, INF, AA ": ptemod P->NP 4",
+		"PTE write present -> not present"},
+	[VL_H_PTE_SET] = {"pte_set", "cycles", 5, 0, INF, AA ": ptemod NP->P 5",
+		"PTE write not present -> present"},
+	[VL_H_CR3] = {"cr3", "cycles", 500, 0, INF,
+		"estimate: serializing write plus untagged TLB flush (refills not included)",
+		"address-space switch"},
+	[VL_H_CR0] = {"cr0", "cycles", 150, 0, INF, "estimate: as cr8wr, " AA,
+		"CR0 write"},
+	[VL_H_CR4] = {"cr4", "cycles", 150, 0, INF, "estimate: as cr8wr, " AA,
+		"CR4 write"},
+	[VL_H_CR8] = {"cr8", "cycles", 150, 0, INF, AA ": cr8wr 150", "CR8 write"},
+	[VL_H_INVLPG] = {"invlpg", "cycles", 100, 0, INF,
+		"estimate: one TLB entry invalidation", "INVLPG"},
+	[VL_H_PT_LEVELS] = {"pt_levels", "levels", 4, 2, 5,
+		"x86-64 four-level paging; Bhargava et al., ASPLOS 2008",
+		"page-table levels of a walk"},
+	[VL_H_WALK_REF] = {"walk_ref", "cycles", 25, 0, INF,
+		"estimate from Bhargava et al. 2008 model: page-walk-cache hits 2 cycles, "
+		"L2 misses about 100", "mean cost of one page-walk memory reference"},
+	[VL_H_CPUID] = {"cpuid", "cycles", 200, 0, INF,
+		"estimate: serializing, microcoded", "CPUID"},
+	[VL_H_RDTSC] = {"rdtsc", "cycles", 80, 0, INF, "estimate: microcoded on NetBurst",
+		"RDTSC"},
+	[VL_H_RDMSR] = {"rdmsr", "cycles", 100, 0, INF, "estimate: microcoded", "RDMSR"},
+	[VL_H_WRMSR] = {"wrmsr", "cycles", 150, 0, INF, "estimate: serializing", "WRMSR"},
+	[VL_H_CLI] = {"cli", "cycles", 60, 0, INF,
+		"Adams & Agesen 2006, Sec. 3.2: native cli about 60 cycles on P4", "CLI"},
+	[VL_H_STI] = {"sti", "cycles", 60, 0, INF, "estimate: as cli", "STI"},
+	[VL_H_SENSITIVE] = {"sensitive", "cycles", 20, 0, INF,
+		"estimate: POPF/SGDT/... are ordinary microcoded instructions",
+		"one sensitive-but-unprivileged instruction"},
+	[VL_H_PORTIO] = {"portio", "cycles", 3209, 0, INF, AA ": in 3209",
+		"port I/O (IN/OUT) to a legacy device"},
+	[VL_H_MMIO] = {"mmio", "cycles", 700, 0, INF,
+		"estimate: an uncached device access of about 0.2 us", "one MMIO access"},
+	[VL_H_IRQ] = {"irq", "cycles", 889, 0, INF,
+		"estimate: delivery as an exception, " AA ": divzero 889",
+		"external interrupt delivery round trip"},
+	[VL_H_CTXSWITCH] = {"ctxswitch", "cycles", 5000, 0, INF,
+		"estimate: a process switch of 1-2 us with cache refill",
+		"switch of a physical CPU between guests"},
+	[VL_H_DISK_LATENCY_NS] = {"disk_latency_ns", "ns", 8e6, 0, 1e12,
+		"estimate: 7200 rpm disk, about 4 ms seek + 4.2 ms half rotation",
+		"mean access time of a disk request (exponential)"},
+	[VL_H_DISK_MBS] = {"disk_mbs", "MB/s", 60, 0.001, 1e7,
+		"estimate: 2006 desktop disk sequential rate", "disk transfer rate"},
+	[VL_H_NET_LATENCY_NS] = {"net_latency_ns", "ns", 50e3, 0, 1e12,
+		"estimate: gigabit LAN one-way latency through a switch",
+		"mean network request latency (exponential)"},
+	[VL_H_NET_MBS] = {"net_mbs", "MB/s", 125, 0.001, 1e7, "1 Gbit/s Ethernet",
+		"network transfer rate"},
+};
+
+int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)
+{
+	char *eq = strchr(s, '='), *end;
+	double mul = 1;
+
+	if (!eq || eq == s)
+		return vl_err_set(err, VL_EINVAL, "'%s': expected name=value", s);
+	*eq = '\0';
+	errno = 0;
+	o->name = s;
+	o->value = strtod(eq + 1, &end);
+	if (end != eq + 1) {
+		switch (*end) {
+		case 'k': mul = 1e3; end++; break;
+		case 'M': mul = 1e6; end++; break;
+		case 'G': mul = 1e9; end++; break;
+		}
+	}
+	if (end == eq + 1 || *end != '\0' || errno == ERANGE || !isfinite(o->value)) {
+		*eq = '=';
+		return vl_err_set(err, VL_EINVAL, "'%s': value is not a number", s);
+	}
+	o->value *= mul;
+	return 0;
+}
+
+int vl_param_find(const struct vl_param_def *defs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int vl_param_check(const struct vl_param_def *def, double value, const char *where,
+                   struct vl_err *err)
+{
+	if (value >= def->min && value <= def->max)
+		return 0;
+	return vl_err_set(err, VL_EINVAL,
+	                  "%s: parameter '%s' = %g is out of range [%g, %g] %s", where,
+	                  def->name, value, def->min, def->max, def->unit);
+}
+
+void vl_param_names(const struct vl_param_def *defs, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used + 1 < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", defs[i].name);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}

@@ -1,0 +1,46 @@
+/*
+ * The one registry of models and host profiles, and the resolution of a
+ * run's configuration: model + system profile + host profile + overrides.
+ */
+#ifndef VL_REGISTRY_H
+#define VL_REGISTRY_H
+
+#include "sim/model.h"
+
+/* Built-in models, in listing order. */
+extern const struct vl_model *const vl_builtin_models[];
+extern const size_t vl_nbuiltin_models;
+
+/* Returns the built-in model called name, or NULL. */
+const struct vl_model *vl_model_find(const char *name);
+
+/* Host profiles (models/native/hosts.c); NULL if none is called name. */
+const struct vl_profile *vl_host_profile_find(const char *name);
+const struct vl_profile *vl_host_profile_list(size_t *n);
+
+/* The resolved configuration of one run. */
+struct vl_config {
+	const struct vl_model *model;
+	const struct vl_profile *profile; /* system profile, NULL if the model has none */
+	const struct vl_profile *hostprof;
+	struct vl_host host;
+	double *v; /* the model's parameter values (owned, nparams long) */
+};
+
+/*
+ * Resolves model defaults <- host profile <- system profile <- overrides.
+ * profile may be NULL (the model's first profile); for a model without
+ * profiles it names a host profile. host may be NULL (the profile's host).
+ * Override names are looked up among the model's parameters, then the
+ * host's. On error err names the unknown or out-of-range name and lists the
+ * valid ones. Release with vl_config_release.
+ */
+int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
+                      const char *profile, const char *host,
+                      const struct vl_override *ov, size_t nov, struct vl_err *err);
+void vl_config_release(struct vl_config *c);
+
+/* Fills p (borrowing from c) for the model's init. */
+void vl_config_params(const struct vl_config *c, uint64_t seed, struct vl_params *p);
+
+#endif

@@ -1,0 +1,495 @@
+/*
+ * The binary trace form (.vlb): a header with magic, version, flags and
+ * metadata, then blocks of varint-encoded events, each with its lengths,
+ * event count and an XXH3 checksum, optionally zstd-compressed; an empty
+ * block ends the stream. Read one block at a time: constant memory.
+ * docs/trace-format.md has the byte layout.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "traces/trace_int.h"
+
+#define HDR_FIXED 16
+#define BLK_HDR 16
+#define BLOCK_RAW 65536        /* raw bytes per block the writer aims for */
+#define BLOCK_MAX (1u << 20)   /* largest raw block a reader accepts */
+#define STORED_MAX (BLOCK_MAX + 65536)
+#define META_MAX 65536
+#define PAD 64                 /* zero bytes after a raw block: varints stop there */
+#define MAX_EVENT_BYTES 31     /* 1 + 3 varints of at most 10 bytes */
+#define F_ZSTD 1u
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)v;
+	p[1] = (unsigned char)(v >> 8);
+	p[2] = (unsigned char)(v >> 16);
+	p[3] = (unsigned char)(v >> 24);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t block_seed(uint32_t stored, uint32_t raw, uint32_t nev)
+{
+	return ((uint64_t)raw << 32 | stored) ^ ((uint64_t)nev * 0x9e3779b97f4a7c15ull);
+}
+
+/* Numeric fields of a kind, in encoding order: 0 = n, 1 = a, 2 = b. */
+static int numeric_fields(unsigned type, uint8_t out[3])
+{
+	int k = 0;
+
+	for (const char *f = vl_evdesc[type].fields; *f; f++) {
+		if (*f == 'n')
+			out[k++] = 0;
+		else if (*f == 'a')
+			out[k++] = 1;
+		else if (*f == 'b')
+			out[k++] = 2;
+	}
+	return k;
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+/* What the first byte of an encoded event says. */
+struct dec {
+	uint8_t valid, type, nf;
+	uint8_t f[3];
+	uint16_t flags;
+};
+
+struct bin {
+	struct dec tab[256];
+	unsigned char *stored, *raw;
+	const unsigned char *p, *end;
+	uint32_t left;      /* events left in the current block */
+	uint64_t off;       /* file offset of the next block header */
+	uint64_t block_off; /* file offset of the current block */
+	ZSTD_DCtx *dctx;
+	int zstd, done;
+};
+
+static void build_table(struct dec *tab)
+{
+	memset(tab, 0, 256 * sizeof(*tab));
+	for (unsigned t = 0; t < VL_EV__COUNT; t++) {
+		uint16_t ff[2];
+		int nflag = vl_ev_flag_fields(t, ff);
+		uint16_t base = vl_evdesc[t].def_flags & (uint16_t) ~((nflag > 0 ? ff[0] : 0) |
+		                                                      (nflag > 1 ? ff[1] : 0));
+		uint8_t f[3];
+		int nf = numeric_fields(t, f);
+		for (unsigned hi = 0; hi < 4; hi++) {
+			if ((hi & 1 && nflag < 1) || (hi & 2 && nflag < 2))
+				continue;
+			struct dec *d = &tab[t | hi << 6];
+			d->valid = t != VL_EV_VSWITCH;
+			d->type = (uint8_t)t;
+			d->nf = (uint8_t)nf;
+			memcpy(d->f, f, sizeof(f));
+			d->flags = (uint16_t)(base | (hi & 1 ? ff[0] : 0) | (hi & 2 ? ff[1] : 0));
+		}
+	}
+}
+
+static int corrupt(struct vl_trace *t, uint64_t off, struct vl_err *err, const char *what)
+{
+	return vl_err_set(err, VL_ECORRUPT, "%s: byte %llu: %s", t->name, (unsigned long long)off,
+	                  what);
+}
+
+/* Reads exactly n bytes or says how the file fell short. */
+static int read_exact(struct vl_trace *t, void *buf, size_t n, uint64_t off, const char *what,
+                      struct vl_err *err)
+{
+	size_t got = fread(buf, 1, n, t->f);
+
+	if (got == n)
+		return 0;
+	if (ferror(t->f))
+		return vl_err_set(err, VL_EIO, "%s: byte %llu: read error: %s", t->name,
+		                  (unsigned long long)(off + got), strerror(errno));
+	return vl_err_set(err, VL_ECORRUPT,
+	                  "%s: byte %llu: truncated %s (%zu of %zu bytes; the file ends at byte %llu)",
+	                  t->name, (unsigned long long)off, what, got, n,
+	                  (unsigned long long)(off + got));
+}
+
+static int load_block(struct vl_trace *t, struct vl_err *err)
+{
+	struct bin *b = t->priv;
+	unsigned char h[BLK_HDR];
+	uint64_t off = b->off;
+	size_t got = fread(h, 1, BLK_HDR, t->f);
+
+	if (got == 0 && !ferror(t->f))
+		return vl_err_set(err, VL_ECORRUPT,
+		                  "%s: byte %llu: truncated trace: the end marker is missing", t->name,
+		                  (unsigned long long)off);
+	if (got != BLK_HDR) {
+		if (ferror(t->f))
+			return vl_err_set(err, VL_EIO, "%s: byte %llu: read error: %s", t->name,
+			                  (unsigned long long)off, strerror(errno));
+		return corrupt(t, off, err, "truncated block header");
+	}
+	uint32_t stored = get32(h), raw = get32(h + 4), nev = get32(h + 8), check = get32(h + 12);
+	b->block_off = off;
+	b->off = off + BLK_HDR + stored;
+
+	if (stored == 0 && raw == 0 && nev == 0) {
+		if ((uint32_t)XXH3_64bits_withSeed(NULL, 0, 0) != check)
+			return corrupt(t, off, err, "bad end marker");
+		if (fgetc(t->f) != EOF)
+			return corrupt(t, off + BLK_HDR, err, "data after the end marker");
+		b->done = 1;
+		return 0;
+	}
+	if (raw > BLOCK_MAX || stored > STORED_MAX || !nev || nev > raw || !stored ||
+	    (!b->zstd && stored != raw))
+		return corrupt(t, off, err, "bad block header (lengths or event count)");
+
+	unsigned char *dst = b->zstd ? b->stored : b->raw;
+	if (read_exact(t, dst, stored, off + BLK_HDR, "block", err))
+		return err->code;
+	uint64_t hash = XXH3_64bits_withSeed(dst, stored, block_seed(stored, raw, nev));
+	if ((uint32_t)hash != check)
+		return corrupt(t, off, err, "block checksum mismatch");
+	XXH3_64bits_update(t->hash, &hash, sizeof(hash));
+	if (b->zstd) {
+		size_t n = ZSTD_decompressDCtx(b->dctx, b->raw, raw, b->stored, stored);
+		if (ZSTD_isError(n) || n != raw)
+			return corrupt(t, off, err, "block does not decompress");
+	}
+	memset(b->raw + raw, 0, PAD);
+	b->p = b->raw;
+	b->end = b->raw + raw;
+	b->left = nev;
+	return 0;
+}
+
+static inline const unsigned char *get_varint(const unsigned char *p, uint64_t *out)
+{
+	uint64_t c = *p++;
+
+	if (c < 0x80) {
+		*out = c;
+		return p;
+	}
+	uint64_t v = c & 0x7f;
+	for (unsigned shift = 7;; shift += 7) {
+		c = *p++;
+		if (shift == 63 && c > 1)
+			return NULL;
+		v |= (c & 0x7f) << shift;
+		if (c < 0x80)
+			break;
+		if (shift == 63)
+			return NULL;
+	}
+	*out = v;
+	return p;
+}
+
+static long bin_read(struct vl_trace *t, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	struct bin *b = t->priv;
+	size_t k = 0;
+
+	while (k < max) {
+		if (!b->left) {
+			if (b->p != b->end)
+				return corrupt(t, b->block_off, err, "block has bytes after its last event");
+			if (b->done)
+				break;
+			if (load_block(t, err))
+				return err->code;
+			if (b->done)
+				break;
+		}
+		size_t m = max - k < b->left ? max - k : b->left;
+		const unsigned char *p = b->p, *end = b->end;
+		struct vl_event *ev = buf + k;
+		for (size_t i = 0; i < m; i++, ev++) {
+			const struct dec *d = &b->tab[*p++];
+			uint64_t v[3] = {0, 0, 0};
+			if (!d->valid)
+				return corrupt(t, b->block_off, err, "unknown event kind in block");
+			for (unsigned j = 0; j < d->nf; j++) {
+				p = get_varint(p, &v[d->f[j]]);
+				if (!p)
+					return corrupt(t, b->block_off, err, "overlong number in block");
+			}
+			if (p > end)
+				return corrupt(t, b->block_off, err, "event runs past the end of its block");
+			if (v[0] > UINT32_MAX)
+				return corrupt(t, b->block_off, err, "count out of range in block");
+			ev->type = d->type;
+			ev->flags = d->flags;
+			ev->n = (uint32_t)v[0];
+			ev->a = v[1];
+			ev->b = v[2];
+		}
+		b->p = p;
+		b->left -= (uint32_t)m;
+		k += m;
+	}
+	return (long)k;
+}
+
+static void bin_release(struct vl_trace *t)
+{
+	struct bin *b = t->priv;
+
+	if (!b)
+		return;
+	ZSTD_freeDCtx(b->dctx);
+	free(b->stored);
+	free(b->raw);
+	free(b);
+}
+
+static const struct reader_ops bin_reader_ops = {bin_read, bin_release};
+
+static int parse_meta(struct vl_trace *t, char *s, size_t len, struct vl_err *err)
+{
+	char *end = s + len;
+
+	while (s < end) {
+		char *nl = memchr(s, '\n', (size_t)(end - s));
+		char *eq = memchr(s, '=', (size_t)(end - s));
+		if (!nl || !eq || eq > nl)
+			return corrupt(t, HDR_FIXED, err, "malformed metadata");
+		*nl = *eq = '\0';
+		if (vl_meta_set(&t->meta, s, eq + 1, err))
+			return vl_err_prefix(err, "%s: byte %d", t->name, HDR_FIXED);
+		s = nl + 1;
+	}
+	return 0;
+}
+
+int vl_binary_open(struct vl_trace *t, struct vl_err *err)
+{
+	struct bin *b = calloc(1, sizeof(*b));
+	unsigned char h[HDR_FIXED], c[4];
+	char *meta = NULL;
+
+	if (!b)
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	t->priv = b;
+	t->ops = &bin_reader_ops;
+	if (read_exact(t, h, HDR_FIXED, 0, "header", err))
+		goto out_fail;
+	unsigned version = h[8] | h[9] << 8, flags = h[10] | h[11] << 8;
+	uint32_t mlen = get32(h + 12);
+	if (version != VL_VLB_VERSION) {
+		vl_err_set(err, VL_EVERSION,
+		           "%s: byte 8: binary trace version %u is not supported (this build reads "
+		           "version %d)", t->name, version, VL_VLB_VERSION);
+		goto out_fail;
+	}
+	if (flags & ~F_ZSTD) {
+		vl_err_set(err, VL_ECORRUPT, "%s: byte 10: unknown flags 0x%x", t->name, flags);
+		goto out_fail;
+	}
+	if (mlen > META_MAX) {
+		corrupt(t, 12, err, "metadata length too large");
+		goto out_fail;
+	}
+	meta = malloc(mlen + 1);
+	if (!meta) {
+		vl_err_set(err, VL_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	if (read_exact(t, meta, mlen, HDR_FIXED, "metadata", err) ||
+	    read_exact(t, c, 4, HDR_FIXED + mlen, "header checksum", err))
+		goto out_fail;
+	XXH3_state_t *hs = XXH3_createState();
+	if (!hs) {
+		vl_err_set(err, VL_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, h, HDR_FIXED);
+	XXH3_64bits_update(hs, meta, mlen);
+	uint64_t hh = XXH3_64bits_digest(hs);
+	XXH3_freeState(hs);
+	if ((uint32_t)hh != get32(c)) {
+		corrupt(t, HDR_FIXED + mlen, err, "header checksum mismatch");
+		goto out_fail;
+	}
+	XXH3_64bits_update(t->hash, &hh, sizeof(hh));
+	if (parse_meta(t, meta, mlen, err))
+		goto out_fail;
+	free(meta);
+	meta = NULL;
+
+	b->zstd = !!(flags & F_ZSTD);
+	b->off = HDR_FIXED + mlen + 4;
+	b->raw = malloc(BLOCK_MAX + PAD);
+	b->stored = b->zstd ? malloc(STORED_MAX) : NULL;
+	b->dctx = b->zstd ? ZSTD_createDCtx() : NULL;
+	if (!b->raw || (b->zstd && (!b->stored || !b->dctx))) {
+		vl_err_set(err, VL_ENOMEM, "out of memory");
+		goto out_fail;
+	}
+	b->p = b->end = b->raw;
+	build_table(b->tab);
+	return 0;
+
+out_fail:
+	free(meta);
+	bin_release(t);
+	t->priv = NULL;
+	t->ops = NULL;
+	return err->code;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+struct binw {
+	unsigned char *raw, *stored;
+	size_t len, stored_cap;
+	uint32_t nev;
+	ZSTD_CCtx *cctx;
+};
+
+static inline unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+static int write_block(struct vl_writer *w, const void *data, uint32_t stored, uint32_t raw,
+                       uint32_t nev, struct vl_err *err)
+{
+	unsigned char h[BLK_HDR];
+
+	put32(h, stored);
+	put32(h + 4, raw);
+	put32(h + 8, nev);
+	put32(h + 12, (uint32_t)XXH3_64bits_withSeed(data, stored, block_seed(stored, raw, nev)));
+	if (fwrite(h, 1, BLK_HDR, w->f) != BLK_HDR ||
+	    (stored && fwrite(data, 1, stored, w->f) != stored))
+		return vl_err_set(err, VL_EIO, "%s: write error: %s", w->path, strerror(errno));
+	return 0;
+}
+
+static int flush_block(struct vl_writer *w, struct vl_err *err)
+{
+	struct binw *b = w->priv;
+	const void *data = b->raw;
+	size_t stored = b->len;
+
+	if (!b->nev)
+		return 0;
+	if (b->cctx) {
+		stored = ZSTD_compressCCtx(b->cctx, b->stored, b->stored_cap, b->raw, b->len, 3);
+		if (ZSTD_isError(stored))
+			return vl_err_set(err, VL_EIO, "%s: zstd: %s", w->path, ZSTD_getErrorName(stored));
+		data = b->stored;
+	}
+	int rc = write_block(w, data, (uint32_t)stored, (uint32_t)b->len, b->nev, err);
+	b->len = 0;
+	b->nev = 0;
+	return rc;
+}
+
+static int bin_put(struct vl_writer *w, const struct vl_event *ev, size_t n, struct vl_err *err)
+{
+	struct binw *b = w->priv;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b->len + MAX_EVENT_BYTES > BLOCK_RAW && flush_block(w, err))
+			return err->code;
+		const struct vl_event *e = &ev[i];
+		uint16_t ff[2];
+		int nflag = vl_ev_flag_fields(e->type, ff);
+		unsigned char *p = b->raw + b->len;
+		unsigned hi = (nflag > 0 && (e->flags & ff[0]) ? 1u : 0u) |
+		              (nflag > 1 && (e->flags & ff[1]) ? 2u : 0u);
+		*p++ = (unsigned char)(e->type | hi << 6);
+		uint8_t f[3];
+		int nf = numeric_fields(e->type, f);
+		for (int j = 0; j < nf; j++)
+			p = put_varint(p, f[j] == 0 ? e->n : f[j] == 1 ? e->a : e->b);
+		b->len = (size_t)(p - b->raw);
+		b->nev++;
+	}
+	return 0;
+}
+
+static int bin_finish(struct vl_writer *w, struct vl_err *err)
+{
+	if (flush_block(w, err))
+		return err->code;
+	return write_block(w, NULL, 0, 0, 0, err);
+}
+
+static void bin_wrelease(struct vl_writer *w)
+{
+	struct binw *b = w->priv;
+
+	if (!b)
+		return;
+	ZSTD_freeCCtx(b->cctx);
+	free(b->raw);
+	free(b->stored);
+	free(b);
+}
+
+static const struct writer_ops bin_writer_ops = {bin_put, bin_finish, bin_wrelease};
+
+int vl_binary_writer(struct vl_writer *w, unsigned flags, const struct vl_meta *meta,
+                     struct vl_err *err)
+{
+	struct binw *b = calloc(1, sizeof(*b));
+	unsigned char h[HDR_FIXED], c[4];
+	char mbuf[VL_META_MAX * 300];
+	size_t mlen = 0;
+
+	if (!b)
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	w->priv = b;
+	w->ops = &bin_writer_ops;
+	b->raw = malloc(BLOCK_RAW);
+	if (flags & VL_W_ZSTD) {
+		b->stored_cap = ZSTD_compressBound(BLOCK_RAW);
+		b->stored = malloc(b->stored_cap);
+		b->cctx = ZSTD_createCCtx();
+	}
+	if (!b->raw || ((flags & VL_W_ZSTD) && (!b->stored || !b->cctx)))
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	for (unsigned i = 0; meta && i < meta->n; i++)
+		mlen += (size_t)snprintf(mbuf + mlen, sizeof(mbuf) - mlen, "%s=%s\n", meta->key[i],
+		                         meta->value[i]);
+	memcpy(h, vl_vlb_magic, 8);
+	h[8] = VL_VLB_VERSION & 0xff;
+	h[9] = VL_VLB_VERSION >> 8;
+	h[10] = (flags & VL_W_ZSTD) ? F_ZSTD : 0;
+	h[11] = 0;
+	put32(h + 12, (uint32_t)mlen);
+	XXH3_state_t *hs = XXH3_createState();
+	if (!hs)
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	XXH3_64bits_reset(hs);
+	XXH3_64bits_update(hs, h, HDR_FIXED);
+	XXH3_64bits_update(hs, mbuf, mlen);
+	put32(c, (uint32_t)XXH3_64bits_digest(hs));
+	XXH3_freeState(hs);
+	if (fwrite(h, 1, HDR_FIXED, w->f) != HDR_FIXED || fwrite(mbuf, 1, mlen, w->f) != mlen ||
+	    fwrite(c, 1, 4, w->f) != 4)
+		return vl_err_set(err, VL_EIO, "%s: write error: %s", w->path, strerror(errno));
+	return 0;
+}

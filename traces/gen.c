@@ -1,0 +1,363 @@
+/*
+ * Generators of synthetic workloads. Each kind emits one "iteration" of its
+ * workload at a time into a pending buffer (a loop of a benchmark: one
+ * system call, one fork/exit/wait, one request); read() drains it and stops
+ * at exactly the requested number of events. Code is modelled as footprints
+ * of basic blocks with fixed lengths and Zipf-distributed popularity, so
+ * translation caches see realistic reuse. All counts not from a cited source
+ * are stated as assumptions in vl_gen_kinds[] and docs/trace-format.md.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "sim/rng.h"
+#include "traces/gen.h"
+
+const struct vl_genkind vl_gen_kinds[] = {
+	{"cpu", "CPU-bound, SPECint-like: user basic blocks, calls, TLB misses, 1000 Hz timer",
+	 "5.5 instructions per basic block (one branch in 5-6 instructions, SPECint, Hennessy & "
+	 "Patterson); 70.4 TLB misses per 100K instructions (SPECint2006, Bhargava et al. ASPLOS "
+	 "2008); HZ=1000 timer (Linux 2.6 default); assumptions: 8192-block user footprint with "
+	 "Zipf(1) reuse, a call/ret pair per 15 blocks, an indirect branch per 50 blocks, "
+	 "2000-instruction timer handler"},
+	{"syscall", "system-call heavy: getpid/read/write loop with user work between calls",
+	 "lmbench-style null and read/write calls; assumptions: kernel paths of 100 (getpid), "
+	 "600 (read) and 800 (write) instructions, user work between calls geometric with "
+	 "mean 200 instructions"},
+	{"forkwait", "fork/exit/wait loop (the forkwait of Adams & Agesen 2006)",
+	 "structure from Adams & Agesen 2006, Sec. 6.2 (fork, child exits, parent waits); "
+	 "assumptions: a small static process with 100 mapped pages write-protected at fork "
+	 "and cleared at exit, 5 copy-on-write faults in child and parent each, kernel paths "
+	 "of 15000 (fork), 10000 (exit), 3000 (wait) instructions"},
+	{"pgfault", "mmap-heavy: map a region, touch every page, unmap it",
+	 "assumptions: regions of 16-256 pages, 1000-instruction fault handler, 1500 "
+	 "instructions per mmap and 2000 per munmap plus one invlpg per page"},
+	{"disk", "disk-bound: synchronous reads and writes through an IDE-style driver",
+	 "IDE taskfile: 7 port writes to issue a command and 1 status read on completion "
+	 "(ATA-6 command protocol); assumptions: 70% reads of 4-64 KiB, 3000 kernel "
+	 "instructions per request, 1500 in the completion path, 5000 user instructions between"},
+	{"net", "network server, Apache-like: receive a request, work, send a reply",
+	 "assumptions: 512-byte requests received synchronously, 8 KiB replies sent "
+	 "asynchronously, 5000 kernel instructions per packet path, 20000 user instructions "
+	 "per request, 2 MMIO doorbell writes per send"},
+};
+
+const size_t vl_ngen_kinds = sizeof(vl_gen_kinds) / sizeof(vl_gen_kinds[0]);
+
+#define PENDING_MAX 32768
+
+/* A code footprint: blocks with fixed lengths, picked with Zipf popularity. */
+struct code {
+	unsigned nblocks;
+	uint64_t first_id;
+	uint32_t *len;
+	gsl_ran_discrete_t *pick;
+	int kernel;
+};
+
+struct vl_gen {
+	const struct vl_genkind *kind;
+	int k;                   /* index in vl_gen_kinds */
+	uint64_t left, seed;
+	gsl_rng *r;
+	struct code user, kern;
+	struct vl_event pend[PENDING_MAX];
+	size_t npend, pos;
+	uint64_t insns_to_tlbmiss, insns_to_timer;
+	uint64_t asid, addr;
+};
+
+static int code_init(struct code *c, gsl_rng *r, unsigned nblocks, uint64_t first_id,
+                     int kernel)
+{
+	double *w = malloc(nblocks * sizeof(double));
+
+	c->len = malloc(nblocks * sizeof(uint32_t));
+	if (!w || !c->len) {
+		free(w);
+		return -1;
+	}
+	for (unsigned i = 0; i < nblocks; i++) {
+		w[i] = 1.0 / (i + 1);                           /* Zipf, s = 1 */
+		c->len[i] = gsl_ran_geometric(r, 1.0 / 5.5);    /* mean 5.5 instructions */
+	}
+	c->pick = gsl_ran_discrete_preproc(nblocks, w);
+	free(w);
+	c->nblocks = nblocks;
+	c->first_id = first_id;
+	c->kernel = kernel;
+	return c->pick ? 0 : -1;
+}
+
+static void code_free(struct code *c)
+{
+	free(c->len);
+	if (c->pick)
+		gsl_ran_discrete_free(c->pick);
+}
+
+static void emit(struct vl_gen *g, unsigned type, uint16_t flags, uint32_t n, uint64_t a,
+                 uint64_t b)
+{
+	VL_ASSERT(g->npend < PENDING_MAX);
+	g->pend[g->npend++] = (struct vl_event){(uint16_t)type, flags, n, a, b};
+}
+
+/* Emits basic blocks of c until about insns instructions have run. */
+static void run_code(struct vl_gen *g, struct code *c, uint64_t insns)
+{
+	uint64_t done = 0;
+
+	while (done < insns && g->npend < PENDING_MAX - 16) {
+		size_t i = gsl_ran_discrete(g->r, c->pick);
+		uint32_t len = c->len[i];
+		emit(g, VL_EV_BB, c->kernel ? VL_EVF_KERNEL : 0, len, c->first_id + i, 0);
+		done += len;
+		if (!c->kernel && len >= g->insns_to_tlbmiss) {
+			emit(g, VL_EV_TLBMISS, 0, 1, 0, 0);
+			g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 70.4);
+		} else if (!c->kernel) {
+			g->insns_to_tlbmiss -= len;
+		}
+	}
+}
+
+static void syscall_path(struct vl_gen *g, uint64_t nr, uint64_t kinsns)
+{
+	emit(g, VL_EV_SYSCALL, 0, 0, nr, 0);
+	run_code(g, &g->kern, kinsns);
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+}
+
+static void gen_cpu(struct vl_gen *g)
+{
+	for (int i = 0; i < 256; i++) {
+		size_t b = gsl_ran_discrete(g->r, g->user.pick);
+		uint32_t len = g->user.len[b];
+		emit(g, VL_EV_BB, 0, len, g->user.first_id + b, 0);
+		if (len >= g->insns_to_tlbmiss) {
+			emit(g, VL_EV_TLBMISS, 0, 1, 0, 0);
+			g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 70.4);
+		} else {
+			g->insns_to_tlbmiss -= len;
+		}
+		if (gsl_rng_uniform(g->r) < 1.0 / 15)
+			emit(g, VL_EV_CALLRET, 0, 1, 0, 0);
+		if (gsl_rng_uniform(g->r) < 1.0 / 50)
+			emit(g, VL_EV_INDIRECT, 0, 1, 0, 0);
+		if (len >= g->insns_to_timer) {
+			emit(g, VL_EV_TIMER, VL_EVF_KERNEL, 0, 0, 0);
+			run_code(g, &g->kern, 2000);
+			emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
+			g->insns_to_timer = 3800000; /* 1 ms at 3.8 GHz and one cycle per insn */
+		} else {
+			g->insns_to_timer -= len;
+		}
+	}
+}
+
+static void gen_syscall(struct vl_gen *g)
+{
+	run_code(g, &g->user, 1 + gsl_ran_geometric(g->r, 1.0 / 200));
+	double u = gsl_rng_uniform(g->r);
+	if (u < 0.5)
+		syscall_path(g, 39, 100);  /* getpid */
+	else if (u < 0.75)
+		syscall_path(g, 0, 600);   /* read */
+	else
+		syscall_path(g, 1, 800);   /* write */
+}
+
+static void gen_forkwait(struct vl_gen *g)
+{
+	const unsigned pages = 100, cow = 5;
+	const uint64_t base = 0x400000, parent = 1, child = 2 + (g->asid++ % 30000);
+
+	run_code(g, &g->user, 50);
+	emit(g, VL_EV_SYSCALL, 0, 0, 57, 0); /* fork */
+	for (unsigned p = 0; p < pages; p++) {
+		run_code(g, &g->kern, 15000 / pages);
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0,
+		     base + p * 4096ull, 0);
+	}
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, child, 0); /* the child runs */
+	for (unsigned i = 0; i < cow; i++) {
+		uint64_t a = base + gsl_rng_uniform_int(g->r, pages) * 4096ull;
+		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
+		run_code(g, &g->kern, 1000);
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
+		run_code(g, &g->user, 20);
+	}
+	emit(g, VL_EV_SYSCALL, 0, 0, 60, 0); /* exit */
+	for (unsigned p = 0; p < pages; p++) {
+		run_code(g, &g->kern, 10000 / pages);
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
+	}
+	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, parent, 0);
+	run_code(g, &g->kern, 3000); /* wait4 returns in the parent */
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+	for (unsigned i = 0; i < cow; i++) {
+		uint64_t a = base + gsl_rng_uniform_int(g->r, pages) * 4096ull;
+		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
+		run_code(g, &g->kern, 1000);
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
+	}
+}
+
+static void gen_pgfault(struct vl_gen *g)
+{
+	unsigned pages = 16 + (unsigned)gsl_rng_uniform_int(g->r, 241);
+	uint64_t base = 0x7f0000000000ull + (g->addr++ % 1024) * 0x10000000ull;
+
+	syscall_path(g, 9, 1500); /* mmap */
+	for (unsigned p = 0; p < pages; p++) {
+		uint64_t a = base + p * 4096ull;
+		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
+		run_code(g, &g->kern, 1000);
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, a, 0);
+		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
+		run_code(g, &g->user, 30);
+	}
+	emit(g, VL_EV_SYSCALL, 0, 0, 11, 0); /* munmap */
+	run_code(g, &g->kern, 2000);
+	for (unsigned p = 0; p < pages; p++) {
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
+		emit(g, VL_EV_INVLPG, VL_EVF_KERNEL, 0, base + p * 4096ull, 0);
+	}
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+}
+
+static void gen_disk(struct vl_gen *g)
+{
+	int write = gsl_rng_uniform(g->r) >= 0.7;
+	uint32_t bytes = 4096u << gsl_rng_uniform_int(g->r, 5); /* 4..64 KiB */
+
+	run_code(g, &g->user, 5000);
+	emit(g, VL_EV_SYSCALL, 0, 0, write ? 1 : 0, 0);
+	run_code(g, &g->kern, 3000);
+	for (unsigned i = 0; i < 7; i++) /* IDE taskfile registers 0x1f1..0x1f7 */
+		emit(g, VL_EV_OUT, VL_EVF_KERNEL, 1, 0x1f1 + i, 0);
+	emit(g, VL_EV_DISK, write ? VL_EVF_WRITE : 0, bytes, 0, 0);
+	emit(g, VL_EV_IN, VL_EVF_KERNEL, 1, 0x1f7, 0); /* status after the interrupt */
+	run_code(g, &g->kern, 1500);
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+}
+
+static void gen_net(struct vl_gen *g)
+{
+	emit(g, VL_EV_SYSCALL, 0, 0, 45, 0); /* recvfrom */
+	emit(g, VL_EV_NET, 0, 512, 0, 0);
+	run_code(g, &g->kern, 5000);
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+	run_code(g, &g->user, 20000);
+	emit(g, VL_EV_SYSCALL, 0, 0, 44, 0); /* sendto */
+	run_code(g, &g->kern, 5000);
+	emit(g, VL_EV_MMIO, VL_EVF_KERNEL | VL_EVF_WRITE, 4, 0xfebc0000, 0);
+	emit(g, VL_EV_MMIO, VL_EVF_KERNEL | VL_EVF_WRITE, 4, 0xfebc0018, 0);
+	emit(g, VL_EV_NET, VL_EVF_WRITE | VL_EVF_ASYNC, 8192, 0, 0);
+	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+}
+
+static void (*const gen_fn[])(struct vl_gen *) = {
+	gen_cpu, gen_syscall, gen_forkwait, gen_pgfault, gen_disk, gen_net,
+};
+
+int vl_gen_new(struct vl_gen **out, const char *kind, uint64_t events, uint64_t seed,
+               struct vl_err *err)
+{
+	struct vl_gen *g;
+	int k = -1;
+
+	for (size_t i = 0; i < vl_ngen_kinds; i++)
+		if (strcmp(vl_gen_kinds[i].name, kind) == 0)
+			k = (int)i;
+	if (k < 0) {
+		char names[256] = "";
+		for (size_t i = 0; i < vl_ngen_kinds; i++) {
+			strcat(names, i ? ", " : "");
+			strcat(names, vl_gen_kinds[i].name);
+		}
+		return vl_err_set(err, VL_EINVAL, "unknown generator '%s' (valid: %s)", kind, names);
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	g->k = k;
+	g->kind = &vl_gen_kinds[k];
+	g->left = events;
+	g->seed = seed;
+	g->r = vl_rng_new(seed, 0, VL_RNG_GEN + (unsigned)k);
+	if (!g->r || code_init(&g->user, g->r, 8192, 1, 0) ||
+	    code_init(&g->kern, g->r, 4096, 1000000, 1)) {
+		vl_gen_free(g);
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	}
+	g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 70.4);
+	g->insns_to_timer = 3800000;
+	*out = g;
+	return 0;
+}
+
+long vl_gen_read(struct vl_gen *g, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	size_t k = 0;
+
+	(void)err;
+	while (k < max && g->left) {
+		if (g->pos == g->npend) {
+			g->npend = g->pos = 0;
+			gen_fn[g->k](g);
+		}
+		size_t m = g->npend - g->pos;
+		if (m > max - k)
+			m = max - k;
+		if (m > g->left)
+			m = (size_t)g->left;
+		memcpy(buf + k, g->pend + g->pos, m * sizeof(*buf));
+		g->pos += m;
+		g->left -= m;
+		k += m;
+	}
+	return (long)k;
+}
+
+void vl_gen_meta(const struct vl_gen *g, struct vl_meta *m)
+{
+	char seed[32], source[128];
+
+	memset(m, 0, sizeof(*m));
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)g->seed);
+	snprintf(source, sizeof(source),
+	         "virtlab generator '%s' (event mix: docs/trace-format.md, Generators)",
+	         g->kind->name);
+	vl_meta_set(m, "name", g->kind->name, NULL);
+	vl_meta_set(m, "source", source, NULL);
+	vl_meta_set(m, "generator", g->kind->name, NULL);
+	vl_meta_set(m, "seed", seed, NULL);
+	vl_meta_set(m, "clock_hz", "3800000000", NULL);
+}
+
+void vl_gen_free(struct vl_gen *g)
+{
+	if (!g)
+		return;
+	code_free(&g->user);
+	code_free(&g->kern);
+	if (g->r)
+		gsl_rng_free(g->r);
+	free(g);
+}
+
+static long source_read(void *ctx, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	return vl_gen_read(ctx, buf, max, err);
+}
+
+struct vl_source vl_gen_source(struct vl_gen *g)
+{
+	return (struct vl_source){source_read, g};
+}
