@@ -424,7 +424,10 @@ static void dispatch(struct vl_sim *s, unsigned p, uint64_t t)
 	pc->quantum_end = t + s->cfg.quantum_cycles;
 	if (pc->last >= 0 && pc->last != (int)vi) {
 		static const struct vl_event sw = {VL_EV_VSWITCH, VL_EVF_KERNEL | VL_EVF_SYNTH, 0, 0, 0};
-		v->t += charge(&s->guests[v->guest], VL_EV_VSWITCH, &sw);
+		uint64_t c = charge(&s->guests[v->guest], VL_EV_VSWITCH, &sw);
+		v->t += c;
+		pc->t = v->t;
+		s->st.busy_cycles += c;
 		s->st.switches++;
 	}
 	pc->last = (int)vi;
@@ -450,8 +453,11 @@ static void finish_vcpu(struct vl_sim *s, struct vcpu *v)
 
 	v->st = V_DONE;
 	if (--g->nvcpus_left == 0) {
-		if (g->model->finish)
-			v->t += charge(g, VL_ROW_FINISH, NULL);
+		if (g->model->finish) {
+			uint64_t c = charge(g, VL_ROW_FINISH, NULL);
+			v->t += c;
+			s->st.busy_cycles += c;
+		}
 		sample(s, g, v->t);
 	}
 	if (v->t > s->st.end_cycles)

@@ -47,7 +47,6 @@ const struct vl_genkind vl_gen_kinds[] = {
 
 const size_t vl_ngen_kinds = sizeof(vl_gen_kinds) / sizeof(vl_gen_kinds[0]);
 
-#define PENDING_MAX 32768
 
 /* A code footprint: blocks with fixed lengths, picked with Zipf popularity. */
 struct code {
@@ -64,8 +63,8 @@ struct vl_gen {
 	uint64_t left, seed;
 	gsl_rng *r;
 	struct code user, kern;
-	struct vl_event pend[PENDING_MAX];
-	size_t npend, pos;
+	struct vl_event *pend; /* one iteration, grown as needed */
+	size_t npend, cap, pos;
 	uint64_t insns_to_tlbmiss, insns_to_timer;
 	uint64_t asid, addr;
 };
@@ -102,7 +101,13 @@ static void code_free(struct code *c)
 static void emit(struct vl_gen *g, unsigned type, uint16_t flags, uint32_t n, uint64_t a,
                  uint64_t b)
 {
-	VL_ASSERT(g->npend < PENDING_MAX);
+	if (g->npend == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 4096;
+		struct vl_event *p = realloc(g->pend, cap * sizeof(*p));
+		VL_ASSERT(p); /* a few hundred KiB at most */
+		g->pend = p;
+		g->cap = cap;
+	}
 	g->pend[g->npend++] = (struct vl_event){(uint16_t)type, flags, n, a, b};
 }
 
@@ -111,7 +116,7 @@ static void run_code(struct vl_gen *g, struct code *c, uint64_t insns)
 {
 	uint64_t done = 0;
 
-	while (done < insns && g->npend < PENDING_MAX - 16) {
+	while (done < insns) {
 		size_t i = gsl_ran_discrete(g->r, c->pick);
 		uint32_t len = c->len[i];
 		emit(g, VL_EV_BB, c->kernel ? VL_EVF_KERNEL : 0, len, c->first_id + i, 0);
@@ -345,6 +350,7 @@ void vl_gen_free(struct vl_gen *g)
 {
 	if (!g)
 		return;
+	free(g->pend);
 	code_free(&g->user);
 	code_free(&g->kern);
 	if (g->r)

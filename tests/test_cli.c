@@ -1,0 +1,140 @@
+/*
+ * The virtlab command as a user meets it: help for every command, bad input
+ * with one clear message and exit status 2, the database untouched.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/util.h"
+
+static char out[65536];
+
+static void test_cli_help_everywhere(void)
+{
+	static const char *const cmds[] = {"--help", "run --help", "models --help",
+	                                   "trace --help", "runs --help", "trace gen --help"};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), cmds[i]), 0);
+		T_ASSERT_STR_CONTAINS(out, "usage: virtlab");
+	}
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "frobnicate"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown command 'frobnicate'");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run --bogus"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown or incomplete option '--bogus'");
+}
+
+static void test_cli_run_records_and_lists(void)
+{
+	char args[1024];
+	const char *db = t_path("cli.db");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "run -t traces/samples/aa-syscall.vlt -m native --db %s", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "simulated   242,000 cycles");
+	T_ASSERT_STR_CONTAINS(out, "slowdown    1.000x against native");
+	T_ASSERT_STR_CONTAINS(out, "direct");
+	T_ASSERT_STR_CONTAINS(out, "recorded    run 1 in");
+	snprintf(args, sizeof(args), "runs --db %s", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "aa-syscall.vlt");
+	T_ASSERT_STR_CONTAINS(out, "242,000");
+}
+
+static void test_cli_bad_trace_exit_2(void)
+{
+	char args[1024];
+	const char *db = t_path("bad.db");
+	const char *t = t_write("broken.vlt", "vlt 1\nuser 5\nbb 1 5 sideways\n");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "run -t %s -m native --db %s", t, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "broken.vlt:3: 'bb': field 'sideways' must be user|kernel");
+	/* nothing recorded */
+	snprintf(args, sizeof(args), "runs --db %s", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "native "));
+}
+
+static void test_cli_unknown_names_exit_2(void)
+{
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run -t traces/samples/hello.vlt -m vmware --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown model 'vmware' (valid: native");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out),
+	                          "run -t traces/samples/hello.vlt -m native -p pentium9 --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown host profile 'pentium9' (valid: prescott");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out),
+	                          "run -t traces/samples/hello.vlt -m native -P sycall=5 --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown parameter 'sycall'");
+	T_ASSERT_STR_CONTAINS(out, "syscall");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out),
+	                          "run -t traces/samples/hello.vlt -m native -P syscall=-3 --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "out of range");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run -t gen:specfp -m native --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown generator 'specfp'");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run -t /nonexistent.vlt -m native --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "/nonexistent.vlt: cannot open");
+}
+
+static void test_cli_unwritable_db_exit_1(void)
+{
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out),
+	                          "run -t traces/samples/hello.vlt -m native --db /proc/virtlab/r.db"), 1);
+	T_ASSERT_STR_CONTAINS(out, "/proc/virtlab");
+}
+
+static void test_cli_trace_convert_cat_stats(void)
+{
+	char args[1024];
+	const char *bin = t_path("hello.vlb"), *back = t_path("hello2.vlt");
+
+	snprintf(args, sizeof(args), "trace convert traces/samples/hello.vlt %s --zstd", bin);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "trace convert %s %s", bin, back);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "trace stats %s", bin);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "(binary)");
+	T_ASSERT_STR_CONTAINS(out, "instructions   52 user, 6,900 kernel");
+	snprintf(args, sizeof(args), "trace cat %s --head 3", back);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "@name hello\n");
+	T_ASSERT_STR_CONTAINS(out, "bb 1 12 user\ncallret 2 user\nsyscall 2\n");
+	CU_ASSERT_PTR_NULL(strstr(out, "kernel 900"));
+	/* a truncated binary trace names the byte */
+	snprintf(args, sizeof(args), "sh -c 'head -c 60 %s > %s.cut' && true", bin, bin);
+	CU_ASSERT_EQUAL(system(args + 0), 0);
+	snprintf(args, sizeof(args), "trace stats %s.cut", bin);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "hello.vlb.cut: byte ");
+	snprintf(args, sizeof(args), "trace gen cpu --events 1000 -o %s", t_path("g.vlt"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "trace gen --list"), 0);
+	T_ASSERT_STR_CONTAINS(out, "forkwait");
+}
+
+static void test_cli_models(void)
+{
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "models"), 0);
+	T_ASSERT_STR_CONTAINS(out, "native");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "models hosts"), 0);
+	T_ASSERT_STR_CONTAINS(out, "Adams & Agesen, ASPLOS 2006, Fig. 4 (native): syscall 242");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "models show nosuch"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown model 'nosuch'");
+}
+
+void suite_cli(void)
+{
+	static const struct t_case cases[] = {
+		{"cli_help_everywhere", test_cli_help_everywhere},
+		{"cli_run_records_and_lists", test_cli_run_records_and_lists},
+		{"cli_bad_trace_exit_2", test_cli_bad_trace_exit_2},
+		{"cli_unknown_names_exit_2", test_cli_unknown_names_exit_2},
+		{"cli_unwritable_db_exit_1", test_cli_unwritable_db_exit_1},
+		{"cli_trace_convert_cat_stats", test_cli_trace_convert_cat_stats},
+		{"cli_models", test_cli_models},
+		{NULL, NULL},
+	};
+	t_add_suite("cli", cases);
+}

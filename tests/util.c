@@ -1,0 +1,97 @@
+/*
+ * Test helpers: a private temporary directory, trace reading, and running
+ * the virtlab command as a user would.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/util.h"
+#include "traces/trace.h"
+
+static char tmpdir[256];
+
+static const char *dir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/virtlab-test-XXXXXX");
+		if (!mkdtemp(tmpdir)) {
+			perror("mkdtemp");
+			exit(1);
+		}
+	}
+	return tmpdir;
+}
+
+const char *t_path(const char *name)
+{
+	static char bufs[8][512];
+	static int next;
+	char *b = bufs[next++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir(), name);
+	return b;
+}
+
+const char *t_write(const char *name, const char *text)
+{
+	const char *p = t_path(name);
+	FILE *f = fopen(p, "wb");
+
+	if (!f) {
+		perror(p);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+long t_read_all(const char *path, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	struct vl_trace *t;
+	long total = 0, n;
+
+	if (vl_trace_open(&t, path, err))
+		return err->code;
+	while ((size_t)total < max && (n = vl_trace_read(t, buf + total, max - (size_t)total, err)) > 0)
+		total += n;
+	if ((size_t)total < max && n < 0) {
+		vl_trace_close(t);
+		return n;
+	}
+	vl_trace_close(t);
+	return total;
+}
+
+long t_parse(const char *text, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	return t_read_all(t_write("parse.vlt", text), buf, max, err);
+}
+
+int t_virtlab(char *out, size_t len, const char *args)
+{
+	const char *bin = getenv("VIRTLAB");
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", bin ? bin : "./virtlab", args);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	size_t n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	while (fgetc(p) != EOF)
+		;
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void t_add_suite(const char *name, const struct t_case *cases)
+{
+	CU_pSuite s = CU_add_suite(name, NULL, NULL);
+
+	for (; cases->name; cases++)
+		CU_add_test(s, cases->name, cases->fn);
+}

@@ -1,0 +1,61 @@
+/*
+ * Helpers shared by the CUnit suites: temporary files, reading text traces
+ * from strings, running the virtlab binary.
+ */
+#ifndef VL_TESTS_UTIL_H
+#define VL_TESTS_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CUnit/CUnit.h>
+
+#include "sim/event.h"
+#include "sim/err.h"
+
+/* A fresh path in the test's temporary directory (static buffer rotation). */
+const char *t_path(const char *name);
+
+/* Writes text to a new file at t_path(name); returns the path. */
+const char *t_write(const char *name, const char *text);
+
+/* Reads a whole trace file; returns the count or a negative code (err set). */
+long t_read_all(const char *path, struct vl_event *buf, size_t max, struct vl_err *err);
+
+/* Parses a text trace given as a string. */
+long t_parse(const char *text, struct vl_event *buf, size_t max, struct vl_err *err);
+
+/*
+ * Runs the virtlab binary with the given shell-quoted arguments; captures
+ * stdout+stderr into out (NUL-terminated) and returns the exit status.
+ */
+int t_virtlab(char *out, size_t len, const char *args);
+
+/* Registration functions of the suites. */
+void suite_event(void);
+void suite_trace_text(void);
+void suite_trace_binary(void);
+void suite_queue(void);
+void suite_sim(void);
+void suite_native(void);
+void suite_params(void);
+void suite_recorder(void);
+void suite_gen(void);
+void suite_cli(void);
+
+/* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
+struct t_case {
+	const char *name;
+	void (*fn)(void);
+};
+void t_add_suite(const char *name, const struct t_case *cases);
+
+#define T_ASSERT_STR_CONTAINS(hay, needle)                                         \
+	do {                                                                       \
+		const char *h_ = (hay), *n_ = (needle);                                 \
+		if (!strstr(h_, n_))                                                   \
+			fprintf(stderr, "\n  expected \"%s\" in \"%s\"\n", n_, h_);        \
+		CU_ASSERT_PTR_NOT_NULL(strstr(h_, n_));                                 \
+	} while (0)
+
+#endif
