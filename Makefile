@@ -48,9 +48,9 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvirtlab.a
 VIRTLAB    := $(BUILD)/virtlab
 TESTBIN    := $(BUILD)/run-tests
-BENCHBIN   := $(BUILD)/bench
+BENCHBIN   := $(BUILD)/virtlab-bench
 
-.PHONY: all deps test run bench bench-peers fuzz clean
+.PHONY: all deps test run bench bench-peers fuzz print-lib-srcs clean
 
 all: virtlab
 
@@ -107,8 +107,11 @@ bench-peers:
 	$(Q)sh bench/peers.sh $(BUILD)
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz: deps virtlab
 	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS)
+
+print-lib-srcs:
+	@echo $(LIB_SRCS)
 
 clean:
 	rm -rf build virtlab

@@ -19,13 +19,15 @@ static void help(void)
 	       "       virtlab trace stats TRACE\n"
 	       "       virtlab trace cat TRACE [--head N]\n"
 	       "       virtlab trace gen KIND [--events N] [--seed S] [-o OUT] [--zstd]\n"
-	       "       virtlab trace gen --list\n\n"
+	       "       virtlab trace gen --list\n"
+	       "       virtlab trace kinds\n\n"
 	       "convert  text (.vlt) <-> binary (.vlb), by OUT's extension; lossless both\n"
 	       "         ways (comments are not kept). --zstd compresses binary blocks.\n"
 	       "stats    events per kind, instructions, code footprint, pages, I/O bytes\n"
 	       "cat      print any trace as text\n"
 	       "gen      write a synthetic workload (default: 1000000 events, seed 1, text\n"
-	       "         to standard output); --list shows the kinds and their sources\n\n"
+	       "         to standard output); --list shows the kinds and their sources\n"
+	       "kinds    every event kind: its text form and meaning\n\n"
 	       "The trace format is specified in docs/trace-format.md.\n");
 }
 
@@ -310,6 +312,17 @@ static int do_gen(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int do_kinds(void)
+{
+	for (int i = 0; i < VL_EV__COUNT; i++) {
+		if (i == VL_EV_VSWITCH)
+			continue; /* made by the simulator only */
+		printf("%-34s %s%s\n", vl_evdesc[i].usage, vl_evdesc[i].help,
+		       vl_evdesc[i].cls & VL_EVC_SENSITIVE ? " [sensitive, unprivileged]" : "");
+	}
+	return EXIT_OK;
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -328,6 +341,8 @@ int cmd_trace(int argc, char **argv)
 		return do_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return do_gen(argc - 1, argv + 1);
-	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen)",
+	if (strcmp(argv[1], "kinds") == 0 && argc == 2)
+		return do_kinds();
+	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds)",
 	                       argv[1]);
 }

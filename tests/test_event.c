@@ -55,12 +55,29 @@ static void test_mech_table_complete(void)
 	CU_ASSERT_EQUAL(vl_mech_lookup("nosuch"), -1);
 }
 
+static void test_event_every_kind_documented(void)
+{
+	/* docs/trace-format.md describes every kind a trace may hold */
+	FILE *f = fopen("docs/trace-format.md", "r");
+	static char doc[65536];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	size_t n = fread(doc, 1, sizeof(doc) - 1, f);
+	doc[n] = '\0';
+	fclose(f);
+	for (int i = 0; i < VL_EV__COUNT; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "`%s", vl_evdesc[i].name);
+		T_ASSERT_STR_CONTAINS(doc, want);
+	}
+}
+
 void suite_event(void)
 {
 	static const struct t_case cases[] = {
 		{"event_table_complete", test_event_table_complete},
 		{"event_classes", test_event_classes},
 		{"mech_table_complete", test_mech_table_complete},
+		{"event_every_kind_documented", test_event_every_kind_documented},
 		{NULL, NULL},
 	};
 	t_add_suite("event", cases);

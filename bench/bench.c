@@ -1,0 +1,301 @@
+/*
+ * make bench: the speed and memory bars, each measured side by side with its
+ * reference in one run (best of several interleaved rounds, since the
+ * machine is shared and noisy), printed as figures and ratios.
+ *   1. decode rate vs a loop that merely sums the file's bytes through mmap
+ *   2. native replay rate vs decode-only rate of the same trace
+ *   3. resident memory of a 100M-event replay
+ *   4. recording to SQLite vs the same 10M-event replay without it
+ *   5. event-queue hold model (1M pending, exponential increments)
+ * The hold model against ns-3 is bench-peers (bench/peers.sh).
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "experiments/runner.h"
+#include "models/native/native.h"
+#include "sim/queue.h"
+#include "sim/rng.h"
+#include "traces/gen.h"
+#include "traces/trace.h"
+
+#define BIG_EVENTS 100000000ull
+#define SMALL_EVENTS 10000000ull
+#define BATCH 4096
+
+static int failures;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void die(const struct vl_err *err)
+{
+	fprintf(stderr, "bench: %s\n", err->msg);
+	exit(1);
+}
+
+static void verdict(const char *what, double ratio, double bar, int higher_is_better)
+{
+	int ok = higher_is_better ? ratio >= bar : ratio <= bar;
+
+	printf("  %-52s %8.3f  (bar %s %.3f) %s\n", what, ratio, higher_is_better ? ">=" : "<=",
+	       bar, ok ? "ok" : "MISSED");
+	failures += !ok;
+}
+
+/* Writes the trace once; later runs reuse it. */
+static void ensure_trace(const char *path, uint64_t events)
+{
+	struct stat st;
+	struct vl_err err = {0};
+
+	if (stat(path, &st) == 0)
+		return;
+	printf("generating %s (%llu events of the cpu generator)...\n", path,
+	       (unsigned long long)events);
+	fflush(stdout);
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	struct vl_gen *g;
+	struct vl_writer *w;
+	struct vl_meta meta;
+	if (vl_gen_new(&g, "cpu", events, 1, &err))
+		die(&err);
+	vl_gen_meta(g, &meta);
+	if (vl_writer_open(&w, tmp, VL_TFMT_BINARY, 0, &meta, &err))
+		die(&err);
+	static struct vl_event buf[BATCH];
+	long n;
+	while ((n = vl_gen_read(g, buf, BATCH, &err)) > 0)
+		if (vl_writer_put(w, buf, (size_t)n, &err))
+			die(&err);
+	vl_gen_free(g);
+	if (vl_writer_close(w, &err))
+		die(&err);
+	if (rename(tmp, path) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* The floor any reader faces: touch and sum every byte through mmap. */
+static double sum_bytes(const char *path, uint64_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		perror(path);
+		exit(1);
+	}
+	double t0 = now();
+	const unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	uint64_t sum = 0;
+	for (off_t i = 0; i < st.st_size; i++)
+		sum += p[i];
+	munmap((void *)p, (size_t)st.st_size);
+	double dt = now() - t0;
+	close(fd);
+	*size = (uint64_t)st.st_size;
+	if (sum == 42) /* keep the loop */
+		printf(" ");
+	return dt;
+}
+
+static double decode_only(const char *path, uint64_t *events)
+{
+	struct vl_trace *t;
+	struct vl_err err = {0};
+	static struct vl_event buf[BATCH];
+	uint64_t n = 0, sum = 0;
+	long k;
+
+	double t0 = now();
+	if (vl_trace_open(&t, path, &err))
+		die(&err);
+	while ((k = vl_trace_read(t, buf, BATCH, &err)) > 0) {
+		n += (uint64_t)k;
+		for (long i = 0; i < k; i++)
+			sum += buf[i].n;
+	}
+	if (k < 0)
+		die(&err);
+	vl_trace_close(t);
+	double dt = now() - t0;
+	*events = n;
+	if (sum == 42)
+		printf(" ");
+	return dt;
+}
+
+static double replay(const char *path, const char *db_path, uint64_t *cycles)
+{
+	struct vl_run_spec spec = {.trace = path, .model = &vl_model_native, .seed = 1};
+	struct vl_run_result res;
+	struct vl_err err = {0};
+	struct vl_db *db = NULL;
+
+	double t0 = now();
+	if (db_path && vl_db_open(&db, db_path, &err))
+		die(&err);
+	if (vl_run(&spec, db, &res, &err))
+		die(&err);
+	vl_db_close(db);
+	double dt = now() - t0;
+	*cycles = res.stats.end_cycles;
+	vl_run_result_release(&res);
+	return dt;
+}
+
+/* Peak resident memory of a replay, in a child of its own. */
+static double replay_rss_mib(const char *path)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		uint64_t c;
+		replay(path, NULL, &c);
+		_exit(0);
+	}
+	int st;
+	struct rusage ru;
+	if (wait4(pid, &st, 0, &ru) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "bench: replay child failed\n");
+		exit(1);
+	}
+	return ru.ru_maxrss / 1024.0;
+}
+
+/*
+ * The classic hold model: fill the queue with `pending` events at
+ * exponential times, then repeatedly pop the earliest and push it again a
+ * exponential increment later. Returns hold operations per second.
+ */
+double bench_hold(const struct vl_queue_ops *ops, uint64_t pending, uint64_t holds);
+double bench_hold(const struct vl_queue_ops *ops, uint64_t pending, uint64_t holds)
+{
+	struct vl_queue q;
+	struct vl_err err = {0};
+	gsl_rng *r = vl_rng_new(1, 0, 0);
+	uint64_t *inc = malloc(holds * sizeof(*inc));
+
+	/* increments drawn up front, so the timing is the queue's alone */
+	for (uint64_t i = 0; i < holds; i++)
+		inc[i] = 1 + (uint64_t)gsl_ran_exponential(r, 1e6);
+	if (vl_queue_init(&q, ops, &err))
+		die(&err);
+	for (uint64_t i = 0; i < pending; i++) {
+		struct vl_qev ev = {(uint64_t)gsl_ran_exponential(r, 1e6), 0, 0, i};
+		if (vl_queue_schedule(&q, &ev, NULL, &err))
+			die(&err);
+	}
+	double t0 = now();
+	struct vl_qev ev;
+	for (uint64_t i = 0; i < holds; i++) {
+		vl_queue_next(&q, &ev);
+		ev.time += inc[i];
+		vl_queue_schedule(&q, &ev, NULL, &err);
+	}
+	double dt = now() - t0;
+	vl_queue_release(&q);
+	gsl_rng_free(r);
+	free(inc);
+	return (double)holds / dt;
+}
+
+static double best(double a, double b)
+{
+	return a < b ? a : b;
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = "out/bench";
+	int hold_only = argc > 1 && strcmp(argv[1], "--hold-only") == 0;
+	int rounds = 3;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (hold_only) {
+		/* For bench/peers.sh: our figure, in the format of its ns-3 program. */
+		for (int i = 0; vl_queue_impls[i]; i++) {
+			double b = 0;
+			for (int k = 0; k < rounds; k++)
+				b = fmax(b, bench_hold(vl_queue_impls[i], 1000000, 5000000));
+			printf("virtlab-%s %.0f\n", vl_queue_impls[i]->name, b);
+		}
+		return 0;
+	}
+	mkdir("out", 0777);
+	mkdir(dir, 0777);
+	char big[256], small[256], db[256];
+	snprintf(big, sizeof(big), "%s/cpu-100m.vlb", dir);
+	snprintf(small, sizeof(small), "%s/cpu-10m.vlb", dir);
+	snprintf(db, sizeof(db), "%s/bench.db", dir);
+	ensure_trace(big, BIG_EVENTS);
+	ensure_trace(small, SMALL_EVENTS);
+
+	printf("virtlab bench: best of %d interleaved rounds\n\n", rounds);
+	double t_sum = 1e30, t_dec = 1e30, t_rep = 1e30;
+	uint64_t size = 0, events = 0, cycles = 0;
+	for (int k = 0; k < rounds; k++) {
+		t_sum = best(t_sum, sum_bytes(big, &size));
+		t_dec = best(t_dec, decode_only(big, &events));
+		t_rep = best(t_rep, replay(big, NULL, &cycles));
+	}
+	printf("1. reading %s: %.1f MB, %llu events\n", big, size / 1e6, (unsigned long long)events);
+	printf("  mmap byte sum        %8.0f MB/s\n", size / t_sum / 1e6);
+	printf("  decode only          %8.0f MB/s  %6.1f M events/s\n", size / t_dec / 1e6,
+	       events / t_dec / 1e6);
+	verdict("decode byte rate / mmap byte-sum rate", t_sum / t_dec, 0.25, 1);
+	printf("2. replay through native\n");
+	printf("  replay (native)      %8.0f MB/s  %6.1f M events/s\n", size / t_rep / 1e6,
+	       events / t_rep / 1e6);
+	verdict("replay event rate / decode event rate", t_dec / t_rep, 1.0 / 3, 1);
+
+	printf("3. memory\n");
+	double rss = replay_rss_mib(big);
+	printf("  peak resident memory of the 100M-event replay: %.1f MiB\n", rss);
+	verdict("peak RSS in MiB", rss, 64, 0);
+
+	printf("4. recording (open, one transaction, close; into an existing database)\n");
+	double t_plain = 1e30, t_rec = 1e30;
+	unlink(db);
+	replay(small, db, &cycles); /* creates the database: a one-time cost */
+	for (int k = 0; k < rounds + 2; k++) {
+		t_plain = best(t_plain, replay(small, NULL, &cycles));
+		t_rec = best(t_rec, replay(small, db, &cycles));
+	}
+	printf("  10M-event replay     %8.3f s without, %.3f s with recording\n", t_plain, t_rec);
+	verdict("recording overhead (with / without - 1)", t_rec / t_plain - 1, 0.05, 0);
+
+	printf("5. event queue, hold model (1M pending, exponential increments)\n");
+	for (int i = 0; vl_queue_impls[i]; i++) {
+		double b = 0;
+		for (int k = 0; k < rounds; k++)
+			b = fmax(b, bench_hold(vl_queue_impls[i], 1000000, 5000000));
+		printf("  %-8s %8.2f M holds/s\n", vl_queue_impls[i]->name, b / 1e6);
+	}
+	printf("  (against ns-3's schedulers: make bench-peers)\n");
+	printf("\n%s\n", failures ? "some bars MISSED" : "every bar met");
+	return failures ? 1 : 0;
+}
