@@ -25,7 +25,7 @@ endif
 
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
-	sim/queue.c sim/queue_heap4.c sim/queue_pairing.c sim/sim.c sim/registry.c \
+	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
 	sim/recorder.c \
 	models/native/native.c models/native/hosts.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
@@ -92,10 +92,11 @@ run: deps
 	$(Q)mkdir -p out && rm -f out/results.db out/results.db-wal out/results.db-shm
 	$(Q)for t in traces/samples/*.vlt; do \
 		for m in $$(./virtlab models --names); do \
-			./virtlab run --quiet --trace $$t --model $$m --db out/results.db || exit 1; \
+			./virtlab run --quiet --trace $$t --model $$m --db out/results.db >/dev/null || exit 1; \
 		done; \
 	done
 	$(Q)./virtlab runs --db out/results.db
+	@echo "results: out/results.db ('virtlab runs', or sqlite3; docs/results-schema.md)"
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BENCHBIN)

@@ -23,10 +23,9 @@ done
 best() { sort -k1,1 -k2,2nr "$1" | awk '!seen[$1]++'; }
 best "$ours" | awk '{printf "  %-22s %8.2f M holds/s\n", $1, $2 / 1e6}'
 best "$theirs" | awk '{printf "  %-22s %8.2f M holds/s\n", $1, $2 / 1e6}'
-o=$(best "$ours" | awk '$1 == "virtlab-heap4" {print $2}')
-t=$(best "$theirs" | sort -k2,2nr | head -1)
-awk -v o="$o" -v t="$t" 'BEGIN {
-	split(t, f, " ");
-	r = o / f[2];
-	printf "  %-52s %8.3f  (bar >= 1.000) %s\n", "heap4 / ns-3 fastest (" f[1] ")", r, r >= 1 ? "ok" : "MISSED";
+ours_best=$(best "$ours" | sort -k2,2nr | head -1)
+theirs_best=$(best "$theirs" | sort -k2,2nr | head -1)
+echo "$ours_best $theirs_best" | awk '{
+	r = $2 / $4;
+	printf "  %-52s %8.3f  (bar >= 1.000) %s\n", $1 " / " $3 " (ns-3 fastest)", r, r >= 1 ? "ok" : "MISSED";
 	exit r >= 1 ? 0 : 1 }'

@@ -38,7 +38,7 @@ static void help(void)
 	       "      --replication N replication number (default 0)\n"
 	       "      --pcpus N       physical CPUs (default 1)\n"
 	       "      --quantum-us N  scheduling quantum in microseconds (default 5000)\n"
-	       "      --queue Q       event queue: heap4 (default) or pairing\n"
+	       "      --queue Q       event queue: ladder (default), heap4 or pairing\n"
 	       "      --db F          results database (default " VL_DEFAULT_DB ")\n"
 	       "      --no-db         do not record the run\n"
 	       "      --no-baseline   skip the native replay (no slowdown figure)\n"
@@ -179,7 +179,7 @@ int cmd_run(int argc, char **argv)
 		case O_QUEUE:
 			spec.sim.queue = vl_queue_ops_find(optarg);
 			if (!spec.sim.queue)
-				return cli_usage_error("run", "unknown queue '%s' (valid: heap4, pairing)",
+				return cli_usage_error("run", "unknown queue '%s' (valid: ladder, heap4, pairing)",
 				                       optarg);
 			break;
 		case O_DB: db_path = optarg; break;

@@ -86,6 +86,15 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 		"mean network request latency (exponential)"},
 	[VL_H_NET_MBS] = {"net_mbs", "MB/s", 125, 0.001, 1e7, "1 Gbit/s Ethernet",
 		"network transfer rate"},
+	[VL_H_VMEXIT] = {"vmexit", "cycles", 3963, 0, INF,
+		"Agesen et al., USENIX ATC 2012, exit round trip by generation: Prescott 3963",
+		"hardware VM exit plus re-entry, round trip"},
+	[VL_H_VMCS_READ] = {"vmcs_read", "cycles", 178, 0, INF,
+		"Adams & Agesen 2006, Table 1: VMCB read on P4 672, 178",
+		"one VMREAD of the VM control structure"},
+	[VL_H_VMCS_WRITE] = {"vmcs_write", "cycles", 171, 0, INF,
+		"Adams & Agesen 2006, Table 1: VMCB write on P4 672, 171",
+		"one VMWRITE of the VM control structure"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

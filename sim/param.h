@@ -71,6 +71,9 @@ enum vl_hostparam {
 	VL_H_DISK_MBS,
 	VL_H_NET_LATENCY_NS,
 	VL_H_NET_MBS,
+	VL_H_VMEXIT,
+	VL_H_VMCS_READ,
+	VL_H_VMCS_WRITE,
 	VL_H__COUNT
 };
 

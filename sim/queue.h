@@ -1,8 +1,8 @@
 /*
  * The event queue: pending events ordered by (time, sequence number), ties
  * in insertion order, lazy cancellation. The ordering structure is pluggable
- * (struct vl_queue_ops): a 4-ary heap by default, a pairing heap as the
- * second. The wrapper keeps payloads, sequence numbers and the invariant
+ * (struct vl_queue_ops): a ladder queue by default, a 4-ary heap and a
+ * pairing heap as alternatives. The wrapper keeps payloads, sequence numbers and the invariant
  * counters (scheduled = executed + cancelled + pending) so that every
  * implementation behaves identically.
  */
@@ -14,32 +14,11 @@
 
 #include "sim/err.h"
 
-#define VL_QUEUE_OPS_VERSION 1
+#define VL_QUEUE_OPS_VERSION 2
 
-/* The key of an entry packs the sequence number over the payload slot. */
+/* The key of an entry packs the sequence number over the handle's slot. */
 #define VL_QKEY_SLOT_BITS 24
-#define VL_QUEUE_MAX_PENDING (1u << VL_QKEY_SLOT_BITS)
-
-/* An ordering structure over (time, key) pairs; keys are unique. */
-struct vl_queue_ops {
-	int version;
-	const char *name;
-	const char *summary;
-	size_t size; /* bytes of state the wrapper allocates */
-	int (*init)(void *q, struct vl_err *err);
-	void (*release)(void *q);
-	int (*insert)(void *q, uint64_t time, uint64_t key);         /* 0 or VL_ENOMEM */
-	int (*pop)(void *q, uint64_t *time, uint64_t *key);          /* 1 if one, 0 if empty */
-	int (*peek)(const void *q, uint64_t *time, uint64_t *key);   /* 1 if one, 0 if empty */
-};
-
-extern const struct vl_queue_ops vl_queue_heap4;
-extern const struct vl_queue_ops vl_queue_pairing;
-
-/* All implementations, default first; NULL-terminated. */
-extern const struct vl_queue_ops *const vl_queue_impls[];
-
-const struct vl_queue_ops *vl_queue_ops_find(const char *name);
+#define VL_QUEUE_MAX_HANDLES ((1u << VL_QKEY_SLOT_BITS) - 1) /* cancellable at once */
 
 /* What a pending event carries back to its handler. */
 struct vl_qev {
@@ -49,20 +28,52 @@ struct vl_qev {
 	uint64_t arg;
 };
 
-struct vl_qslot {
+/* An entry of an ordering structure: the event and its unique key. */
+struct vl_qent {
 	struct vl_qev ev;
-	uint64_t seq;      /* sequence number of the live entry, for handles */
-	uint32_t next_free;
-	uint8_t cancelled;
-	uint8_t used;
+	uint64_t key; /* sequence number << VL_QKEY_SLOT_BITS | slot */
 };
 
+/* Entries order by (time, key); keys are unique, so the order is total. */
+static inline int vl_qent_less(const struct vl_qent *x, const struct vl_qent *y)
+{
+	return x->ev.time < y->ev.time || (x->ev.time == y->ev.time && x->key < y->key);
+}
+
+/* An ordering structure over entries. */
+struct vl_queue_ops {
+	int version;
+	const char *name;
+	const char *summary;
+	size_t size; /* bytes of state the wrapper allocates */
+	int (*init)(void *q, struct vl_err *err);
+	void (*release)(void *q);
+	int (*insert)(void *q, const struct vl_qent *e);  /* 0 or VL_ENOMEM */
+	int (*pop)(void *q, struct vl_qent *e);           /* 1 if one, 0 if empty */
+	int (*peek)(void *q, struct vl_qent *e);          /* 1 if one, 0 if empty */
+};
+
+extern const struct vl_queue_ops vl_queue_ladder;
+extern const struct vl_queue_ops vl_queue_heap4;
+extern const struct vl_queue_ops vl_queue_pairing;
+
+/* All implementations, default first; NULL-terminated. */
+extern const struct vl_queue_ops *const vl_queue_impls[];
+
+const struct vl_queue_ops *vl_queue_ops_find(const char *name);
+
+/*
+ * The wrapper: sequence numbers, handles and lazy cancellation. A handle's
+ * slot is recycled through a stack; slot_seq says which scheduling owns a
+ * slot (so a stale handle cancels nothing) and a bitmap marks cancellations.
+ */
 struct vl_queue {
 	const struct vl_queue_ops *ops;
 	void *impl;
-	struct vl_qslot *slots;
-	uint32_t nslots, cap;
-	uint32_t free_head; /* UINT32_MAX when empty */
+	uint64_t *slot_seq;   /* sequence number + 1 of the slot's event; 0 = free */
+	uint64_t *cancel_bits;
+	uint32_t *free_stack;
+	uint32_t nfree, nslots, cap;
 	uint64_t next_seq;
 	uint64_t now;       /* time of the last event popped */
 	uint64_t scheduled, executed, cancelled;
@@ -76,7 +87,8 @@ void vl_queue_release(struct vl_queue *q);
 
 /*
  * Schedules ev at ev->time (>= the queue's now, else VL_EINVAL). Returns 0 and
- * sets *h (if non-NULL) to a handle, or a VL_E* code.
+ * sets *h (if non-NULL) to a handle, or a VL_E* code. An event scheduled
+ * without a handle cannot be cancelled, and costs no bookkeeping.
  */
 int vl_queue_schedule(struct vl_queue *q, const struct vl_qev *ev, vl_qhandle *h,
                       struct vl_err *err);

@@ -10,7 +10,7 @@
 #define NIL UINT32_MAX
 
 struct node {
-	uint64_t time, key;
+	struct vl_qent e;
 	uint32_t child, sibling;
 };
 
@@ -20,11 +20,6 @@ struct pairing {
 	uint32_t *stack; /* scratch for the two-pass merge */
 	uint32_t stack_cap;
 };
-
-static inline int less(const struct node *x, const struct node *y)
-{
-	return x->time < y->time || (x->time == y->time && x->key < y->key);
-}
 
 static int ph_init(void *q, struct vl_err *err)
 {
@@ -57,7 +52,7 @@ static uint32_t link(struct node *n, uint32_t a, uint32_t b)
 		return b;
 	if (b == NIL)
 		return a;
-	if (less(&n[b], &n[a])) {
+	if (vl_qent_less(&n[b].e, &n[a].e)) {
 		uint32_t t = a;
 		a = b;
 		b = t;
@@ -67,7 +62,7 @@ static uint32_t link(struct node *n, uint32_t a, uint32_t b)
 	return a;
 }
 
-static int ph_insert(void *q, uint64_t time, uint64_t key)
+static int ph_insert(void *q, const struct vl_qent *e)
 {
 	struct pairing *p = q;
 	uint32_t i;
@@ -85,12 +80,12 @@ static int ph_insert(void *q, uint64_t time, uint64_t key)
 		}
 		i = p->used++;
 	}
-	p->nodes[i] = (struct node){time, key, NIL, NIL};
+	p->nodes[i] = (struct node){*e, NIL, NIL};
 	p->root = link(p->nodes, p->root, i);
 	return 0;
 }
 
-static int ph_pop(void *q, uint64_t *time, uint64_t *key)
+static int ph_pop(void *q, struct vl_qent *e)
 {
 	struct pairing *p = q;
 	struct node *n = p->nodes;
@@ -98,8 +93,7 @@ static int ph_pop(void *q, uint64_t *time, uint64_t *key)
 
 	if (r == NIL)
 		return 0;
-	*time = n[r].time;
-	*key = n[r].key;
+	*e = n[r].e;
 	/* First pass: pair children left to right. */
 	for (uint32_t c = n[r].child; c != NIL;) {
 		uint32_t a = c, b = n[a].sibling, next = b == NIL ? NIL : n[b].sibling;
@@ -125,14 +119,13 @@ static int ph_pop(void *q, uint64_t *time, uint64_t *key)
 	return 1;
 }
 
-static int ph_peek(const void *q, uint64_t *time, uint64_t *key)
+static int ph_peek(void *q, struct vl_qent *e)
 {
 	const struct pairing *p = q;
 
 	if (p->root == NIL)
 		return 0;
-	*time = p->nodes[p->root].time;
-	*key = p->nodes[p->root].key;
+	*e = p->nodes[p->root].e;
 	return 1;
 }
 

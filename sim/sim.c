@@ -106,7 +106,7 @@ int vl_sim_new(struct vl_sim **out, const struct vl_sim_config *cfg,
 	if (!s->cfg.batch_events)
 		s->cfg.batch_events = 4096;
 	if (!s->cfg.queue)
-		s->cfg.queue = &vl_queue_heap4;
+		s->cfg.queue = vl_queue_impls[0];
 	s->runq_head = s->runq_tail = NONE;
 
 	if (vl_queue_init(&s->q, s->cfg.queue, err))

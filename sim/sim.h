@@ -62,7 +62,7 @@ struct vl_sim_config {
 	uint64_t series_interval_cycles; /* first sampling interval (default 1 ms) */
 	unsigned series_max;             /* samples kept per guest before halving (default 1024) */
 	size_t batch_events;             /* events read per refill (default 4096) */
-	const struct vl_queue_ops *queue;/* event queue (default heap4) */
+	const struct vl_queue_ops *queue;/* event queue (default: vl_queue_impls[0]) */
 	volatile sig_atomic_t *stop;     /* when set to non-zero, the run stops with VL_EINTR */
 	void (*progress)(void *ctx, uint64_t events); /* called about every 2^20 events */
 	void *progress_ctx;

@@ -136,6 +136,9 @@ static void check_cancel(const struct vl_queue_ops *ops)
 	vl_queue_release(&q);
 }
 
+static void test_queue_ladder_order(void) { check_order(&vl_queue_ladder); }
+static void test_queue_ladder_hold(void) { check_hold(&vl_queue_ladder); }
+static void test_queue_ladder_cancel(void) { check_cancel(&vl_queue_ladder); }
 static void test_queue_heap4_order(void) { check_order(&vl_queue_heap4); }
 static void test_queue_pairing_order(void) { check_order(&vl_queue_pairing); }
 static void test_queue_heap4_hold(void) { check_hold(&vl_queue_heap4); }
@@ -148,12 +151,16 @@ static void test_queue_find(void)
 	CU_ASSERT_PTR_EQUAL(vl_queue_ops_find("heap4"), &vl_queue_heap4);
 	CU_ASSERT_PTR_EQUAL(vl_queue_ops_find("pairing"), &vl_queue_pairing);
 	CU_ASSERT_PTR_NULL(vl_queue_ops_find("calendar"));
-	CU_ASSERT_PTR_EQUAL(vl_queue_impls[0], &vl_queue_heap4);
+	CU_ASSERT_PTR_EQUAL(vl_queue_ops_find("ladder"), &vl_queue_ladder);
+	CU_ASSERT_PTR_EQUAL(vl_queue_impls[0], &vl_queue_ladder);
 }
 
 void suite_queue(void)
 {
 	static const struct t_case cases[] = {
+		{"queue_ladder_order", test_queue_ladder_order},
+		{"queue_ladder_hold", test_queue_ladder_hold},
+		{"queue_ladder_cancel", test_queue_ladder_cancel},
 		{"queue_heap4_order", test_queue_heap4_order},
 		{"queue_pairing_order", test_queue_pairing_order},
 		{"queue_heap4_hold", test_queue_heap4_hold},

@@ -1,0 +1,42 @@
+/*
+ * A translation cache, as binary translators and dynamic emulators keep
+ * one: translated blocks by id, a capacity in bytes, and what happens when
+ * it is full — flush everything (QEMU) or evict the oldest blocks (FIFO).
+ * Models reach it through this header; the core never does.
+ */
+#ifndef VL_TCACHE_H
+#define VL_TCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/err.h"
+
+enum vl_tc_policy {
+	VL_TC_FLUSH = 0, /* drop every block when a new one does not fit */
+	VL_TC_FIFO = 1,  /* evict the oldest blocks until the new one fits */
+};
+
+struct vl_tcache {
+	uint64_t cap_bytes, used_bytes;
+	int policy;
+	uint64_t *keys;   /* open addressing, key + 1; 0 = empty */
+	uint32_t *sizes;
+	size_t mask, count;
+	uint64_t *ring;   /* FIFO: keys in insertion order */
+	size_t ring_cap, head, len;
+	uint64_t hits, misses, evictions, flushes;
+};
+
+/* Caller owns tc; release with vl_tcache_release. */
+int vl_tcache_init(struct vl_tcache *tc, uint64_t cap_bytes, int policy, struct vl_err *err);
+void vl_tcache_release(struct vl_tcache *tc);
+
+/*
+ * Looks key up; on a miss inserts it as `bytes` of translated code, making
+ * room as the policy says. Returns 1 on a hit, 0 on a miss, or VL_ENOMEM.
+ * A block larger than the whole cache is never kept (every access misses).
+ */
+int vl_tcache_access(struct vl_tcache *tc, uint64_t key, uint32_t bytes);
+
+#endif
