@@ -28,6 +28,8 @@ LIB_SRCS := \
 	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
 	sim/recorder.c \
 	models/native/native.c models/native/hosts.c \
+	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
+	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
 	experiments/runner.c
 

@@ -51,7 +51,7 @@ enum vl_ev {
 	VL_EV_IN,        /* port read: a = port, n = size in bytes */
 	VL_EV_OUT,       /* port write: a = port, n = size in bytes */
 	VL_EV_MMIO,      /* memory-mapped I/O at a, n bytes, read or write */
-	VL_EV_DISK,      /* block request of n bytes, read or write, sync or async */
+	VL_EV_DISK,      /* block request of n bytes, read or write, sync or async, file a */
 	VL_EV_NET,       /* network request of n bytes, rx or tx, sync or async */
 	VL_EV_IRQ,       /* device interrupt, a = vector */
 	VL_EV_TIMER,     /* timer interrupt */

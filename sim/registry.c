@@ -4,11 +4,23 @@
  */
 #include <string.h>
 
+#include "models/bt/bt.h"
+#include "models/container/container.h"
+#include "models/emulation/emulation.h"
+#include "models/hwassist/hwassist.h"
 #include "models/native/native.h"
+#include "models/paravirt/paravirt.h"
+#include "models/trapemu/trapemu.h"
 #include "sim/registry.h"
 
 const struct vl_model *const vl_builtin_models[] = {
 	&vl_model_native,
+	&vl_model_trapemu,
+	&vl_model_emulation,
+	&vl_model_bt,
+	&vl_model_paravirt,
+	&vl_model_hwassist,
+	&vl_model_container,
 };
 
 const size_t vl_nbuiltin_models = sizeof(vl_builtin_models) / sizeof(vl_builtin_models[0]);

@@ -60,7 +60,7 @@ static int numeric_fields(unsigned type, uint8_t out[3])
 /* --- reading ------------------------------------------------------------ */
 
 /* Number fields of a kind in encoding order: every kind has one of these. */
-enum layout { L_BAD, L_NONE, L_N, L_A, L_AN, L_AB };
+enum layout { L_BAD, L_NONE, L_N, L_A, L_AN, L_AB, L_NA };
 
 /* What the first byte of an encoded event says. */
 struct dec {
@@ -88,7 +88,9 @@ static enum layout layout_of(unsigned type)
 		return L_NONE;
 	if (n == 1)
 		return f[0] == 0 ? L_N : L_A;
-	VL_ASSERT(n == 2 && f[0] == 1);
+	VL_ASSERT(n == 2);
+	if (f[0] == 0)
+		return L_NA;
 	return f[1] == 0 ? L_AN : L_AB;
 }
 
@@ -278,6 +280,7 @@ static long bin_read(struct vl_trace *t, struct vl_event *buf, size_t max, struc
 			case L_A: VARINT(p, a); break;
 			case L_AN: VARINT(p, a); VARINT1(p, n); break;
 			case L_AB: VARINT(p, a); VARINT(p, x); break;
+			case L_NA: VARINT1(p, n); VARINT(p, a); break;
 			default: return corrupt(t, b->block_off, err, "unknown event kind in block");
 			}
 			if (__builtin_expect(p > end, 0))

@@ -1,0 +1,328 @@
+/*
+ * bt: VMware-style binary translation. User code runs directly; guest kernel
+ * code runs from a translation cache (translated on first use, evicted when
+ * the cache is full); privileged instructions become in-cache emulation or
+ * callouts into the monitor; returns and indirect branches need lookups;
+ * faults and system calls trap into the monitor and are reflected into the
+ * guest; shadow page tables follow guest PTE writes through adaptive
+ * translation. Hosted monitors reach devices through a world switch to the
+ * host OS. README.md shows the sources and the arithmetic of the defaults.
+ */
+#include "models/bt/bt.h"
+#include "sim/native.h"
+#include "sim/tcache.h"
+
+enum {
+	P_TRANSLATE,      /* translator cycles per guest instruction */
+	P_TC_KB,          /* translation-cache capacity */
+	P_TC_POLICY,      /* 0 flush when full, 1 evict oldest */
+	P_TC_BYTES,       /* translated bytes per guest instruction */
+	P_TRANSLATED,     /* extra cycles per translated instruction */
+	P_TC_EMULATE,     /* emulating a privileged instruction in the cache */
+	P_TC_VREG,        /* a privileged access to a virtual register, inline */
+	P_TRAP,           /* hardware trap into the monitor and back */
+	P_CALLOUT,        /* call from translated code into the monitor and back */
+	P_RET_LOOKUP,     /* translated return: target lookup */
+	P_IND_LOOKUP,     /* translated indirect branch: target lookup */
+	P_SYSCALL,        /* system call: into the monitor, then translated kernel */
+	P_REFLECT,        /* reflecting a fault or interrupt into the guest */
+	P_SHADOW_WALK,    /* hidden-fault check: walk the guest page tables */
+	P_PTE_SAME,       /* traced PTE write, value unchanged */
+	P_PTE_CLEAR,      /* traced PTE write, P -> NP */
+	P_PTE_SET,        /* traced PTE write, NP -> P */
+	P_SHADOW_CR3,     /* switching shadow page tables */
+	P_SHADOW_INVLPG,  /* dropping one shadow entry */
+	P_DEVEMU,         /* device emulation of one access */
+	P_HOSTED,         /* 1: devices through the host OS */
+	P_WORLDSWITCH,    /* monitor -> host OS -> monitor */
+	P__COUNT
+};
+
+#define AA "Adams & Agesen 2006"
+#define DER(why) "derived from " AA ", Fig. 4: " why " (see README)"
+#define EST(why) "estimate: " why
+
+static const struct vl_param_def params[P__COUNT] = {
+	[P_TRANSLATE] = {"translate", "cycles/insn", 2300, 0, 1e6,
+		AA ", Sec. 3.1: about 2300 cycles per translated guest instruction",
+		"translator cost per guest instruction"},
+	[P_TC_KB] = {"tc_kb", "KiB", 4096, 1, 1e7,
+		EST("VMware's translation-cache size is not published"),
+		"translation-cache capacity"},
+	[P_TC_POLICY] = {"tc_policy", "0|1", 1, 0, 1, EST("oldest translations go first"),
+		"when full: 0 flush everything, 1 evict the oldest"},
+	[P_TC_BYTES] = {"tc_bytes", "bytes/insn", 5, 0.1, 1000,
+		EST("most instructions translate IDENT (A&A Sec. 3.1): about an x86 instruction "
+		    "and a little glue"), "translated bytes per guest instruction"},
+	[P_TRANSLATED] = {"translated", "cycles/insn", 0, 0, 1e4,
+		AA ", Sec. 3.1: IDENT translations run at native speed",
+		"extra cycles per translated instruction"},
+	[P_TC_EMULATE] = {"tc_emulate", "cycles", 216, 0, 1e7,
+		AA ", Sec. 3.2: rdtsc by in-translation-cache emulation, 216 cycles",
+		"emulating a privileged instruction inside the cache"},
+	[P_TC_VREG] = {"tc_vreg", "cycles", 35, 0, 1e7, DER("cr8wr 35"),
+		"inline access to a virtual register (CR8, IF, segment state)"},
+	[P_TRAP] = {"trap", "cycles", 1814, 0, 1e7,
+		AA ", Sec. 3.2: rdtsc trap-and-emulate 2030 - in-cache emulation 216",
+		"hardware trap into the monitor and back"},
+	[P_CALLOUT] = {"callout", "cycles", 1038, 0, 1e7,
+		AA ", Sec. 3.2: rdtsc callout-and-emulate 1254 - in-cache emulation 216",
+		"callout from translated code into the monitor and back"},
+	[P_RET_LOOKUP] = {"ret_lookup", "cycles", 40, 0, 1e6, DER("call/ret 51 - native 11"),
+		"translated return: look up the target"},
+	[P_IND_LOOKUP] = {"ind_lookup", "cycles", 40, 0, 1e6,
+		EST("the same hash lookup as a return"), "translated indirect branch lookup"},
+	[P_SYSCALL] = {"syscall_trans", "cycles", 2066, 0, 1e7, DER("syscall 2308 - native 242"),
+		"system call: monitor entry, translated kernel entry, sysret emulation"},
+	[P_REFLECT] = {"reflect", "cycles", 520, 0, 1e7, DER("divzero 3223 - native 889 - trap 1814"),
+		"reflecting a fault or interrupt into the guest kernel"},
+	[P_SHADOW_WALK] = {"shadow_walk", "cycles", 500, 0, 1e7,
+		DER("pgfault 3927 - native 1093 - trap 1814 - reflect 520"),
+		"hidden-fault check: walk the guest page tables"},
+	[P_PTE_SAME] = {"pte_same_extra", "cycles", 390, 0, 1e7, DER("ptemod unchanged 391 - native 1"),
+		"traced PTE write, unchanged: revalidate the shadow entry"},
+	[P_PTE_CLEAR] = {"pte_clear_extra", "cycles", 13, 0, 1e7, DER("ptemod P->NP 17 - native 4"),
+		"traced PTE write, P->NP: drop the shadow entry inline"},
+	[P_PTE_SET] = {"pte_set_extra", "cycles", 2116, 0, 1e7, DER("ptemod NP->P 2121 - native 5"),
+		"traced PTE write, NP->P: build the shadow entry"},
+	[P_SHADOW_CR3] = {"shadow_cr3", "cycles", 4000, 0, 1e7,
+		EST("switch to the cached shadow tables of the new address space"),
+		"address-space switch under shadow paging"},
+	[P_SHADOW_INVLPG] = {"shadow_invlpg", "cycles", 500, 0, 1e7, EST("drop one shadow entry"),
+		"INVLPG under shadow paging"},
+	[P_DEVEMU] = {"devemu", "cycles", 2000, 0, 1e7,
+		EST("decode the access, update the virtual device"), "emulating one device access"},
+	[P_HOSTED] = {"hosted", "flag", 0, 0, 1,
+		"Sugerman et al. 2001: Workstation reaches devices through the host OS",
+		"1: hosted monitor (Workstation); 0: bare metal (ESX)"},
+	[P_WORLDSWITCH] = {"worldswitch", "cycles", 6524, 0, 1e8,
+		"Sugerman et al., USENIX ATC 2001: 8.9 us per world switch at 733 MHz",
+		"one world switch, monitor -> host -> monitor"},
+};
+
+static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};
+
+static const struct vl_profile profiles[] = {
+	{"vmware-esx-2006", "VMware's software VMM, bare metal (ESX), on the Prescott host",
+	 "prescott", NULL, "Adams & Agesen 2006's software VMM; every default of this model"},
+	{"vmware-workstation", "VMware Workstation: the software VMM, hosted", "prescott",
+	 workstation, "device accesses reach the host OS by a world switch (Sugerman et al. "
+	 "2001)"},
+	{"virtualpc", "Microsoft Virtual PC (x86 host): hosted binary translation", "prescott",
+	 workstation, "its translator and emulation costs are not published: VMware's stand in"},
+	{"virtualserver", "Microsoft Virtual Server 2005: hosted binary translation", "prescott",
+	 workstation, "costs not published: VMware's stand in"},
+	{"parallels", "Parallels Workstation 2: hosted, ring-0 code by translation", "prescott",
+	 workstation, "costs not published: VMware's stand in"},
+	{"virtualbox", "VirtualBox 1.x software mode: ring-0 code recompiled or patched "
+	 "(PATM/CSAM)", "prescott", workstation,
+	 "its code-scanning and patching costs are not published: VMware's stand in"},
+};
+
+struct bt {
+	struct vl_nativecost nc;
+	struct vl_tcache tc;
+	uint64_t h[P__COUNT];
+	double tc_bytes;
+	int hosted;
+	uint64_t translated_insns, callouts, traps;
+};
+
+static uint64_t cyc(double v)
+{
+	return v <= 0 ? 0 : (uint64_t)(v + 0.5);
+}
+
+static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
+{
+	struct bt *s = state;
+	const double *v = p->v;
+
+	vl_nativecost_init(&s->nc, p->host);
+	for (int i = 0; i < P__COUNT; i++)
+		s->h[i] = cyc(v[i]);
+	s->tc_bytes = v[P_TC_BYTES];
+	s->hosted = v[P_HOSTED] >= 0.5;
+	return vl_tcache_init(&s->tc, (uint64_t)(v[P_TC_KB] * 1024), v[P_TC_POLICY] >= 0.5
+	                      ? VL_TC_FIFO : VL_TC_FLUSH, err);
+}
+
+static void bt_release(void *state)
+{
+	vl_tcache_release(&((struct bt *)state)->tc);
+}
+
+static void native(struct bt *s, const struct vl_event *ev, struct vl_charge *out)
+{
+	uint64_t c = vl_nativecost_event(&s->nc, ev);
+
+	if (c)
+		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
+}
+
+static void callout_emulate(struct bt *s, struct vl_charge *out)
+{
+	s->callouts++;
+	vl_charge(out, VL_MECH_CALLOUT, s->h[P_CALLOUT]);
+	vl_charge(out, VL_MECH_EMULATE, s->h[P_TC_EMULATE]);
+}
+
+static void trap_reflect(struct bt *s, struct vl_charge *out)
+{
+	s->traps++;
+	vl_charge(out, VL_MECH_TRAP, s->h[P_TRAP]);
+	vl_charge(out, VL_MECH_EMULATE, s->h[P_REFLECT]);
+}
+
+/* A device access: emulated in the monitor, or through the host when hosted. */
+static void device(struct bt *s, struct vl_charge *out)
+{
+	vl_charge(out, VL_MECH_DEVEMU, s->h[P_DEVEMU]);
+	if (s->hosted)
+		vl_charge(out, VL_MECH_WORLDSWITCH, s->h[P_WORLDSWITCH]);
+}
+
+static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
+{
+	struct bt *s = state;
+	const uint64_t *h = s->h;
+	int kernel = !!(ev->flags & VL_EVF_KERNEL);
+
+	switch (ev->type) {
+	case VL_EV_BB:
+		if (kernel) {
+			uint32_t bytes = (uint32_t)(ev->n * s->tc_bytes + 0.5);
+			int hit = vl_tcache_access(&s->tc, ev->a, bytes ? bytes : 1);
+			VL_ASSERT(hit >= 0);
+			if (!hit)
+				vl_charge(out, VL_MECH_TRANSLATE, ev->n * h[P_TRANSLATE]);
+			s->translated_insns += ev->n;
+			if (h[P_TRANSLATED])
+				vl_charge(out, VL_MECH_TRANSLATED, ev->n * h[P_TRANSLATED]);
+		}
+		native(s, ev, out);
+		break;
+	case VL_EV_KERNEL:
+		/* Kernel code without block ids: assumed already translated. */
+		s->translated_insns += ev->n;
+		if (h[P_TRANSLATED])
+			vl_charge(out, VL_MECH_TRANSLATED, ev->n * h[P_TRANSLATED]);
+		native(s, ev, out);
+		break;
+	case VL_EV_CALLRET:
+		native(s, ev, out);
+		if (kernel)
+			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_RET_LOOKUP]);
+		break;
+	case VL_EV_INDIRECT:
+		native(s, ev, out);
+		if (kernel)
+			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_IND_LOOKUP]);
+		break;
+	case VL_EV_SYSCALL:
+		native(s, ev, out);
+		vl_charge(out, VL_MECH_TRAP, h[P_SYSCALL]);
+		break;
+	case VL_EV_INT:
+	case VL_EV_EXCEPTION:
+	case VL_EV_IRQ:
+	case VL_EV_TIMER:
+		native(s, ev, out);
+		trap_reflect(s, out);
+		break;
+	case VL_EV_PGFAULT:
+		native(s, ev, out);
+		trap_reflect(s, out);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_WALK]);
+		break;
+	case VL_EV_PTEWRITE: {
+		int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
+		native(s, ev, out);
+		vl_charge(out, VL_MECH_SHADOWPT, before == after ? h[P_PTE_SAME]
+		                                  : before ? h[P_PTE_CLEAR] : h[P_PTE_SET]);
+		break;
+	}
+	case VL_EV_CR3:
+		callout_emulate(s, out);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_CR3]);
+		break;
+	case VL_EV_INVLPG:
+		callout_emulate(s, out);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_INVLPG]);
+		break;
+	case VL_EV_CR8:
+	case VL_EV_CLI:
+	case VL_EV_STI:
+		vl_charge(out, VL_MECH_EMULATE, h[P_TC_VREG]);
+		break;
+	case VL_EV_CR0:
+	case VL_EV_CR4:
+	case VL_EV_RDMSR:
+	case VL_EV_WRMSR:
+	case VL_EV_HLT:
+		callout_emulate(s, out);
+		break;
+	case VL_EV_CPUID:
+	case VL_EV_RDTSC:
+		if (kernel)
+			vl_charge(out, VL_MECH_EMULATE, h[P_TC_EMULATE]);
+		else
+			native(s, ev, out);
+		break;
+	case VL_EV_IN:
+	case VL_EV_OUT:
+		/* Port 0x80, the POST/delay port, has no device behind it: the
+		 * translation emulates it in place (A&A Fig. 4 'in'). */
+		if (ev->a == 0x80) {
+			vl_charge(out, VL_MECH_EMULATE, h[P_TC_EMULATE]);
+		} else {
+			callout_emulate(s, out);
+			device(s, out);
+		}
+		break;
+	case VL_EV_MMIO:
+		/* The device page is not mapped: a hidden fault into the monitor. */
+		s->traps++;
+		vl_charge(out, VL_MECH_TRAP, h[P_TRAP]);
+		device(s, out);
+		break;
+	case VL_EV_DISK:
+	case VL_EV_NET:
+		if (s->hosted)
+			vl_charge(out, VL_MECH_WORLDSWITCH, h[P_WORLDSWITCH]);
+		break;
+	default:
+		if ((vl_evdesc[ev->type].cls & VL_EVC_SENSITIVE) && kernel)
+			vl_charge(out, VL_MECH_EMULATE, h[P_TC_VREG]); /* translated: no hole */
+		else
+			native(s, ev, out);
+	}
+}
+
+static void bt_report(const void *state, vl_emit_fn emit, void *ctx)
+{
+	const struct bt *s = state;
+
+	emit(ctx, "tc_hits", (double)s->tc.hits, "count");
+	emit(ctx, "tc_misses", (double)s->tc.misses, "count");
+	emit(ctx, "tc_evictions", (double)s->tc.evictions, "count");
+	emit(ctx, "tc_flushes", (double)s->tc.flushes, "count");
+	emit(ctx, "translated_insns", (double)s->translated_insns, "count");
+	emit(ctx, "callouts", (double)s->callouts, "count");
+	emit(ctx, "traps", (double)s->traps, "count");
+}
+
+const struct vl_model vl_model_bt = {
+	.version = VL_MODEL_VERSION,
+	.name = "bt",
+	.summary = "binary translation (VMware-style): direct user code, translated kernel",
+	.params = params,
+	.nparams = P__COUNT,
+	.profiles = profiles,
+	.nprofiles = sizeof(profiles) / sizeof(profiles[0]),
+	.state_size = sizeof(struct bt),
+	.init = bt_init,
+	.on_event = bt_on_event,
+	.report = bt_report,
+	.release = bt_release,
+};

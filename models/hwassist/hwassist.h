@@ -1,0 +1,12 @@
+/*
+ * The hwassist model; README.md beside this file lists its mechanisms, its
+ * parameters with their sources, and its profiles.
+ */
+#ifndef VL_MODELS_HWASSIST_H
+#define VL_MODELS_HWASSIST_H
+
+#include "sim/model.h"
+
+extern const struct vl_model vl_model_hwassist;
+
+#endif

@@ -1,0 +1,228 @@
+/*
+ * paravirt: Xen-style paravirtualization. The guest kernel is modified: it
+ * runs deprivileged but calls the hypervisor (hypercalls) instead of using
+ * privileged instructions, queues page-table updates and sends them in
+ * batches, registers a fast system-call handler, keeps its interrupt flag in
+ * shared memory, takes interrupts as event-channel upcalls, and does I/O
+ * through split front-end/back-end drivers over shared rings.
+ */
+#include "models/paravirt/paravirt.h"
+#include "sim/native.h"
+
+enum {
+	P_HYPERCALL,     /* one hypercall round trip */
+	P_BATCH,         /* PTE updates per mmu_update hypercall */
+	P_VALIDATE,      /* hypervisor validation per PTE update */
+	P_PF_TRANSITIONS,/* transitions into the hypervisor per page fault */
+	P_FAST_SYSCALL,  /* 1: system calls go straight to the guest kernel */
+	P_BOUNCE,        /* a trap bounced through the hypervisor */
+	P_CR3,           /* new page-table base: validation and switch */
+	P_VIRQ_FLAG,     /* CLI/STI on the shared-memory flag */
+	P_EVTCHN,        /* event-channel upcall instead of an interrupt */
+	P_RING,          /* front end: one request on the shared ring */
+	P_BACKEND,       /* back end (driver domain) per request */
+	P__COUNT
+};
+
+#define BARHAM "Barham et al., SOSP 2003"
+#define EST(why) "estimate: " why
+
+static const struct vl_param_def params[P__COUNT] = {
+	[P_HYPERCALL] = {"hypercall", "cycles", 1000, 0, 1e7,
+		EST("a trap into ring 0, dispatch and return, of the order of a system call bounced "
+		    "through a monitor (A&A's trap, 1814, is its upper bound)"),
+		"one hypercall round trip"},
+	[P_BATCH] = {"batch", "count", 2048, 1, 1e6,
+		BARHAM ": XenoLinux batches up to 2048 page-table updates in one hypercall",
+		"PTE updates per mmu_update hypercall"},
+	[P_VALIDATE] = {"validate", "cycles", 100, 0, 1e6,
+		EST("check the frame's type and reference counts"), "validation per PTE update"},
+	[P_PF_TRANSITIONS] = {"pf_transitions", "count", 2, 0, 100,
+		BARHAM ": mmap and page faults need two transitions into Xen per page",
+		"hypervisor transitions per page fault"},
+	[P_FAST_SYSCALL] = {"fast_syscall", "flag", 1, 0, 1,
+		BARHAM ": guests install a fast handler for system calls, bypassing Xen",
+		"1: system calls go straight to the guest kernel"},
+	[P_BOUNCE] = {"bounce", "cycles", 1000, 0, 1e7, EST("as a hypercall"),
+		"a trap bounced through the hypervisor to the guest"},
+	[P_CR3] = {"cr3_switch", "cycles", 4800, 0, 1e8,
+		BARHAM ": a context switch costs Xen an extra 1-3 us at 2.4 GHz: 2 us x 2.4 GHz",
+		"page-table-base hypercall: validation and switch"},
+	[P_VIRQ_FLAG] = {"virq_flag", "cycles", 2, 0, 1e4,
+		BARHAM ": the interrupt flag is a bit in shared memory", "CLI/STI"},
+	[P_EVTCHN] = {"evtchn", "cycles", 800, 0, 1e7,
+		EST("upcall into the guest's event-channel handler and the ack hypercall"),
+		"event-channel upcall instead of an interrupt"},
+	[P_RING] = {"ring", "cycles", 300, 0, 1e7,
+		EST("write a request descriptor, grant the pages"), "front end: one ring request"},
+	[P_BACKEND] = {"backend", "cycles", 6000, 0, 1e8,
+		EST("the driver domain maps the grant, issues the real I/O, answers"),
+		"back end per request"},
+};
+
+static const struct vl_setting xenolinux[] = {{"cr3_switch", 2400}, {NULL, 0}};
+static const struct vl_setting uml[] = {
+	{"fast_syscall", 0}, {"bounce", 20000}, {"hypercall", 20000}, {"batch", 1},
+	{"pf_transitions", 2}, {NULL, 0},
+};
+static const struct vl_setting unbatched[] = {{"batch", 1}, {NULL, 0}};
+static const struct vl_setting vmi[] = {{"hypercall", 600}, {NULL, 0}};
+
+static const struct vl_profile profiles[] = {
+	{"xen-3", "Xen 3 with a paravirtualized Linux guest", "prescott", NULL,
+	 "Barham et al. 2003 for batching, fast system calls and page-fault transitions; "
+	 "hypercall, upcall and ring costs are estimates"},
+	{"xenolinux", "Xen 1.0 / XenoLinux 2.4 (Barham et al., SOSP 2003)", "prescott",
+	 xenolinux, "cr3_switch: the low end of Barham's 1-3 us at 2.4 GHz"},
+	{"uml", "User-Mode Linux: the guest kernel is a host process; system calls are "
+	 "intercepted with ptrace", "prescott", uml,
+	 "every system call and page fault is a round trip through the host kernel and the "
+	 "tracing thread: 20000 cycles is an estimate (several host context switches)"},
+	{"denali", "Denali: a paravirtualized isolation kernel for many small services",
+	 "prescott", unbatched, "Denali's virtual architecture has no virtual memory inside a "
+	 "guest; its costs are not published in a form used here: xen-3's stand in"},
+	{"disco", "Disco (Stanford, MIPS): a monitor for shared-memory multiprocessors with "
+	 "lightly modified IRIX", "prescott", unbatched,
+	 "MIPS costs are not modelled: xen-3's stand in; IRIX was patched, not ported"},
+	{"plex86", "plex86: a lightweight monitor for a paravirtualized Linux", "prescott",
+	 unbatched, "costs not published: xen-3's stand in"},
+	{"vmi", "VMI / paravirt_ops: the kernel calls the hypervisor through a ROM interface",
+	 "prescott", vmi, "hypercall 600 is an estimate of a direct call into the VMI ROM plus "
+	 "the monitor's work"},
+};
+
+struct paravirt {
+	struct vl_nativecost nc;
+	uint64_t h[P__COUNT];
+	uint64_t batch, pending; /* PTE updates queued for the next mmu_update */
+	int fast_syscall;
+	uint64_t hypercalls, pte_updates;
+};
+
+static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
+{
+	struct paravirt *s = state;
+
+	(void)err;
+	vl_nativecost_init(&s->nc, p->host);
+	for (int i = 0; i < P__COUNT; i++)
+		s->h[i] = p->v[i] <= 0 ? 0 : (uint64_t)(p->v[i] + 0.5);
+	s->batch = s->h[P_BATCH];
+	s->fast_syscall = p->v[P_FAST_SYSCALL] >= 0.5;
+	return 0;
+}
+
+static void native(struct paravirt *s, const struct vl_event *ev, struct vl_charge *out)
+{
+	uint64_t c = vl_nativecost_event(&s->nc, ev);
+
+	if (c)
+		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
+}
+
+static void hypercall(struct paravirt *s, struct vl_charge *out, uint64_t work)
+{
+	s->hypercalls++;
+	vl_charge(out, VL_MECH_HYPERCALL, s->h[P_HYPERCALL] + work);
+}
+
+/* Sends the queued PTE updates in one hypercall. */
+static void flush(struct paravirt *s, struct vl_charge *out)
+{
+	if (s->pending) {
+		hypercall(s, out, s->pending * s->h[P_VALIDATE]);
+		s->pending = 0;
+	}
+}
+
+static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
+{
+	struct paravirt *s = state;
+	const uint64_t *h = s->h;
+
+	switch (ev->type) {
+	case VL_EV_SYSCALL:
+	case VL_EV_INT:
+		native(s, ev, out);
+		if (!s->fast_syscall)
+			vl_charge(out, VL_MECH_TRAP, h[P_BOUNCE]);
+		break;
+	case VL_EV_EXCEPTION:
+		native(s, ev, out);
+		vl_charge(out, VL_MECH_TRAP, h[P_BOUNCE]);
+		break;
+	case VL_EV_PGFAULT: /* Xen takes the fault and bounces it; the fix-up is a hypercall */
+		native(s, ev, out);
+		vl_charge(out, VL_MECH_TRAP, h[P_PF_TRANSITIONS] * h[P_BOUNCE]);
+		break;
+	case VL_EV_PTEWRITE:
+		native(s, ev, out);
+		s->pte_updates++;
+		if (++s->pending == s->batch)
+			flush(s, out);
+		break;
+	case VL_EV_CR3: /* queued updates go first, then the new base */
+		flush(s, out);
+		hypercall(s, out, h[P_CR3]);
+		break;
+	case VL_EV_INVLPG:
+	case VL_EV_CR0:
+	case VL_EV_CR4:
+	case VL_EV_CR8:
+	case VL_EV_RDMSR:
+	case VL_EV_WRMSR:
+	case VL_EV_HLT:
+		flush(s, out);
+		hypercall(s, out, 0);
+		break;
+	case VL_EV_CLI:
+	case VL_EV_STI:
+		vl_charge(out, VL_MECH_DIRECT, h[P_VIRQ_FLAG]);
+		break;
+	case VL_EV_IRQ:
+	case VL_EV_TIMER:
+		vl_charge(out, VL_MECH_EVTCHN, h[P_EVTCHN]);
+		break;
+	case VL_EV_IN:
+	case VL_EV_OUT:
+	case VL_EV_MMIO:
+		break; /* the front-end driver touches no device registers */
+	case VL_EV_DISK:
+	case VL_EV_NET:
+		vl_charge(out, VL_MECH_RING, h[P_RING] + h[P_BACKEND]);
+		hypercall(s, out, 0); /* notify the back end through its event channel */
+		break;
+	default:
+		/* Instructions run natively at ring 1; the modified kernel avoids the
+		 * sensitive instructions, so they are harmless. */
+		native(s, ev, out);
+	}
+}
+
+static void pv_finish(void *state, struct vl_charge *out)
+{
+	flush(state, out);
+}
+
+static void pv_report(const void *state, vl_emit_fn emit, void *ctx)
+{
+	const struct paravirt *s = state;
+
+	emit(ctx, "hypercalls", (double)s->hypercalls, "count");
+	emit(ctx, "pte_updates", (double)s->pte_updates, "count");
+}
+
+const struct vl_model vl_model_paravirt = {
+	.version = VL_MODEL_VERSION,
+	.name = "paravirt",
+	.summary = "paravirtualization (Xen-style): hypercalls, batched page tables, rings",
+	.params = params,
+	.nparams = P__COUNT,
+	.profiles = profiles,
+	.nprofiles = sizeof(profiles) / sizeof(profiles[0]),
+	.state_size = sizeof(struct paravirt),
+	.init = pv_init,
+	.on_event = pv_on_event,
+	.finish = pv_finish,
+	.report = pv_report,
+};

@@ -1,0 +1,163 @@
+/*
+ * trapemu: classic trap-and-emulate (Popek & Goldberg 1974; VM/370). The
+ * guest kernel runs deprivileged; every privileged instruction traps into
+ * the monitor, which emulates it. On x86 the sensitive-but-unprivileged
+ * instructions (POPF, SGDT, ...) do not trap: they run with the wrong
+ * semantics, and each one executed by the guest kernel is counted as a
+ * virtualization hole — why x86 needed BT, paravirtualization or VT-x. On a
+ * classically virtualizable machine (the vm370 profile) they trap too.
+ */
+#include "models/trapemu/trapemu.h"
+#include "sim/native.h"
+
+enum {
+	P_SENSITIVE_TRAPS, /* 1: every sensitive instruction is privileged */
+	P_TRAP,
+	P_EMULATE,
+	P_REFLECT,
+	P_SHADOW_WALK,
+	P_SHADOW_UPDATE,
+	P_SHADOW_CR3,
+	P_DEVEMU,
+	P__COUNT
+};
+
+#define AA "Adams & Agesen 2006"
+
+static const struct vl_param_def params[P__COUNT] = {
+	[P_SENSITIVE_TRAPS] = {"sensitive_traps", "flag", 0, 0, 1,
+		"Robin & Irvine 2000: 17 x86 instructions are sensitive but not privileged; "
+		"Popek & Goldberg 1974, Theorem 1", "1: sensitive instructions trap (virtualizable ISA)"},
+	[P_TRAP] = {"trap", "cycles", 1814, 0, 1e7,
+		AA ", Sec. 3.2: rdtsc trap-and-emulate 2030 - in-cache emulation 216 (P4)",
+		"hardware trap into the monitor and back"},
+	[P_EMULATE] = {"emulate", "cycles", 216, 0, 1e7,
+		AA ", Sec. 3.2: emulating rdtsc in the monitor, 216", "emulating one instruction"},
+	[P_REFLECT] = {"reflect", "cycles", 520, 0, 1e7,
+		"as bt's reflect, derived from " AA " Fig. 4 divzero", "reflecting a trap into the guest"},
+	[P_SHADOW_WALK] = {"shadow_walk", "cycles", 500, 0, 1e7,
+		"as bt's shadow_walk, derived from " AA " Fig. 4 pgfault",
+		"hidden-fault check on a page fault"},
+	[P_SHADOW_UPDATE] = {"shadow_update", "cycles", 1000, 0, 1e7,
+		"estimate: update one shadow entry after an emulated PTE write",
+		"shadow work per trapped PTE write"},
+	[P_SHADOW_CR3] = {"shadow_cr3", "cycles", 4000, 0, 1e7,
+		"estimate: switch to the shadow tables of the new address space",
+		"address-space switch under shadow paging"},
+	[P_DEVEMU] = {"devemu", "cycles", 2000, 0, 1e7,
+		"estimate: decode the access, update the virtual device", "one device access"},
+};
+
+static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
+
+static const struct vl_profile profiles[] = {
+	{"x86-deprivileged", "x86 guest kernel run at ring 1 or 3 under a trap-and-emulate "
+	 "monitor", "prescott", NULL,
+	 "not a correct VMM: sensitive unprivileged instructions are counted as holes"},
+	{"vm370", "IBM VM/370 on System/370: a classically virtualizable architecture",
+	 "prescott", vm370, "every sensitive instruction traps, so no holes; cycle costs are the "
+	 "Prescott-era trap costs as placeholders — VM/370's own are not given by a source here"},
+};
+
+struct trapemu {
+	struct vl_nativecost nc;
+	uint64_t h[P__COUNT];
+	int sensitive_traps;
+	uint64_t traps;
+};
+
+static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
+{
+	struct trapemu *s = state;
+
+	(void)err;
+	vl_nativecost_init(&s->nc, p->host);
+	for (int i = 0; i < P__COUNT; i++)
+		s->h[i] = p->v[i] <= 0 ? 0 : (uint64_t)(p->v[i] + 0.5);
+	s->sensitive_traps = p->v[P_SENSITIVE_TRAPS] >= 0.5;
+	return 0;
+}
+
+static void native(struct trapemu *s, const struct vl_event *ev, struct vl_charge *out)
+{
+	uint64_t c = vl_nativecost_event(&s->nc, ev);
+
+	if (c)
+		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
+}
+
+static void trap(struct trapemu *s, struct vl_charge *out, unsigned mech, uint64_t work)
+{
+	s->traps++;
+	vl_charge(out, VL_MECH_TRAP, s->h[P_TRAP]);
+	if (work)
+		vl_charge(out, mech, work);
+}
+
+static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
+{
+	struct trapemu *s = state;
+	const uint64_t *h = s->h;
+	unsigned cls = vl_evdesc[ev->type].cls;
+	int kernel = !!(ev->flags & VL_EVF_KERNEL);
+
+	switch (ev->type) {
+	case VL_EV_SYSCALL:
+	case VL_EV_INT:
+	case VL_EV_EXCEPTION:
+	case VL_EV_IRQ:
+	case VL_EV_TIMER:
+		native(s, ev, out);
+		trap(s, out, VL_MECH_EMULATE, h[P_REFLECT]);
+		break;
+	case VL_EV_SYSRET:
+	case VL_EV_IRET:
+		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
+		break;
+	case VL_EV_PGFAULT:
+		native(s, ev, out);
+		trap(s, out, VL_MECH_EMULATE, h[P_REFLECT]);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_WALK]);
+		break;
+	case VL_EV_PTEWRITE: /* guest page tables are write-protected */
+		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_UPDATE]);
+		break;
+	case VL_EV_CR3:
+		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
+		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_CR3]);
+		break;
+	case VL_EV_IN:
+	case VL_EV_OUT:
+	case VL_EV_MMIO:
+		trap(s, out, VL_MECH_DEVEMU, h[P_DEVEMU]);
+		break;
+	default:
+		if ((cls & VL_EVC_PRIV) || ((cls & VL_EVC_SENSITIVE) && kernel && s->sensitive_traps)) {
+			trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
+		} else {
+			if ((cls & VL_EVC_SENSITIVE) && kernel)
+				out->holes++; /* ran deprivileged with the wrong semantics */
+			native(s, ev, out);
+		}
+	}
+}
+
+static void te_report(const void *state, vl_emit_fn emit, void *ctx)
+{
+	emit(ctx, "traps", (double)((const struct trapemu *)state)->traps, "count");
+}
+
+const struct vl_model vl_model_trapemu = {
+	.version = VL_MODEL_VERSION,
+	.name = "trapemu",
+	.summary = "classic trap-and-emulate; counts x86's virtualization holes",
+	.params = params,
+	.nparams = P__COUNT,
+	.profiles = profiles,
+	.nprofiles = sizeof(profiles) / sizeof(profiles[0]),
+	.state_size = sizeof(struct trapemu),
+	.init = te_init,
+	.on_event = te_on_event,
+	.report = te_report,
+};

@@ -1,0 +1,12 @@
+/*
+ * The trapemu model; README.md beside this file lists its mechanisms, its
+ * parameters with their sources, and its profiles.
+ */
+#ifndef VL_MODELS_TRAPEMU_H
+#define VL_MODELS_TRAPEMU_H
+
+#include "sim/model.h"
+
+extern const struct vl_model vl_model_trapemu;
+
+#endif
