@@ -79,9 +79,16 @@ static void print_summary(const struct vl_run_spec *spec, const struct vl_run_re
 		       cli_num(r->stats.io_requests[0], a, sizeof(a)),
 		       cli_num(r->stats.io_requests[1], b, sizeof(b)),
 		       cli_num(r->stats.io_wait_cycles, c, sizeof(c)));
+	uint64_t sensitive = 0;
+	for (int e = 0; e < VL_EV__COUNT; e++)
+		if (vl_evdesc[e].cls & VL_EVC_SENSITIVE)
+			sensitive += bd->events[e];
 	if (bd->holes)
 		printf("not virtualizable by trap-and-emulate: %s sensitive unprivileged "
 		       "instructions\n", cli_num(bd->holes, a, sizeof(a)));
+	else if (sensitive)
+		printf("holes       0: all %s sensitive unprivileged instructions virtualized\n",
+		       cli_num(sensitive, a, sizeof(a)));
 
 	/* Mechanisms by cycles, largest first. */
 	uint64_t cyc[VL_MECH__COUNT] = {0}, cnt[VL_MECH__COUNT] = {0};

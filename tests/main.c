@@ -22,6 +22,7 @@ int main(void)
 	suite_params();
 	suite_recorder();
 	suite_gen();
+	suite_models();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();

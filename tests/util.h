@@ -42,6 +42,7 @@ void suite_params(void);
 void suite_recorder(void);
 void suite_gen(void);
 void suite_cli(void);
+void suite_models(void);
 
 /* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
 struct t_case {

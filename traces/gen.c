@@ -130,10 +130,34 @@ static void run_code(struct vl_gen *g, struct code *c, uint64_t insns)
 	}
 }
 
-static void syscall_path(struct vl_gen *g, uint64_t nr, uint64_t kinsns)
+/*
+ * Kernel code follows paths: a system call, a fault handler or an interrupt
+ * runs the same blocks each time (block `path * 256` onwards, in order),
+ * with a detour to a random kernel block one time in twenty, as branches
+ * inside the path go one way or the other.
+ */
+enum path { K_TIMER, K_GETPID, K_READ, K_WRITE, K_FORK, K_EXIT, K_WAIT, K_FAULT, K_MMAP,
+            K_MUNMAP, K_DISK, K_DISK_DONE, K_NET_RX, K_NET_TX, K_PATHS };
+
+static void run_path(struct vl_gen *g, enum path path, uint64_t insns)
+{
+	struct code *c = &g->kern;
+	uint64_t done = 0;
+	unsigned i = 0;
+
+	while (done < insns) {
+		size_t b = (size_t)path * 256 + i++ % 256;
+		if (gsl_rng_uniform(g->r) < 0.05)
+			b = gsl_ran_discrete(g->r, c->pick);
+		emit(g, VL_EV_BB, VL_EVF_KERNEL, c->len[b], c->first_id + b, 0);
+		done += c->len[b];
+	}
+}
+
+static void syscall_path(struct vl_gen *g, uint64_t nr, enum path path, uint64_t kinsns)
 {
 	emit(g, VL_EV_SYSCALL, 0, 0, nr, 0);
-	run_code(g, &g->kern, kinsns);
+	run_path(g, path, kinsns);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 }
 
@@ -155,7 +179,7 @@ static void gen_cpu(struct vl_gen *g)
 			emit(g, VL_EV_INDIRECT, 0, 1, 0, 0);
 		if (len >= g->insns_to_timer) {
 			emit(g, VL_EV_TIMER, VL_EVF_KERNEL, 0, 0, 0);
-			run_code(g, &g->kern, 2000);
+			run_path(g, K_TIMER, 2000);
 			emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 			g->insns_to_timer = 3800000; /* 1 ms at 3.8 GHz and one cycle per insn */
 		} else {
@@ -169,11 +193,11 @@ static void gen_syscall(struct vl_gen *g)
 	run_code(g, &g->user, 1 + gsl_ran_geometric(g->r, 1.0 / 200));
 	double u = gsl_rng_uniform(g->r);
 	if (u < 0.5)
-		syscall_path(g, 39, 100);  /* getpid */
+		syscall_path(g, 39, K_GETPID, 100);  /* getpid */
 	else if (u < 0.75)
-		syscall_path(g, 0, 600);   /* read */
+		syscall_path(g, 0, K_READ, 600);     /* read */
 	else
-		syscall_path(g, 1, 800);   /* write */
+		syscall_path(g, 1, K_WRITE, 800);    /* write */
 }
 
 static void gen_forkwait(struct vl_gen *g)
@@ -184,7 +208,7 @@ static void gen_forkwait(struct vl_gen *g)
 	run_code(g, &g->user, 50);
 	emit(g, VL_EV_SYSCALL, 0, 0, 57, 0); /* fork */
 	for (unsigned p = 0; p < pages; p++) {
-		run_code(g, &g->kern, 15000 / pages);
+		run_path(g, K_FORK, 15000 / pages);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0,
 		     base + p * 4096ull, 0);
 	}
@@ -193,22 +217,22 @@ static void gen_forkwait(struct vl_gen *g)
 	for (unsigned i = 0; i < cow; i++) {
 		uint64_t a = base + gsl_rng_uniform_int(g->r, pages) * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_code(g, &g->kern, 1000);
+		run_path(g, K_FAULT, 1000);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
 		run_code(g, &g->user, 20);
 	}
 	emit(g, VL_EV_SYSCALL, 0, 0, 60, 0); /* exit */
 	for (unsigned p = 0; p < pages; p++) {
-		run_code(g, &g->kern, 10000 / pages);
+		run_path(g, K_EXIT, 10000 / pages);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
 	}
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, parent, 0);
-	run_code(g, &g->kern, 3000); /* wait4 returns in the parent */
+	run_path(g, K_WAIT, 3000); /* wait4 returns in the parent */
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 	for (unsigned i = 0; i < cow; i++) {
 		uint64_t a = base + gsl_rng_uniform_int(g->r, pages) * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_code(g, &g->kern, 1000);
+		run_path(g, K_FAULT, 1000);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
 	}
 }
@@ -218,17 +242,17 @@ static void gen_pgfault(struct vl_gen *g)
 	unsigned pages = 16 + (unsigned)gsl_rng_uniform_int(g->r, 241);
 	uint64_t base = 0x7f0000000000ull + (g->addr++ % 1024) * 0x10000000ull;
 
-	syscall_path(g, 9, 1500); /* mmap */
+	syscall_path(g, 9, K_MMAP, 1500); /* mmap */
 	for (unsigned p = 0; p < pages; p++) {
 		uint64_t a = base + p * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_code(g, &g->kern, 1000);
+		run_path(g, K_FAULT, 1000);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, a, 0);
 		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 		run_code(g, &g->user, 30);
 	}
 	emit(g, VL_EV_SYSCALL, 0, 0, 11, 0); /* munmap */
-	run_code(g, &g->kern, 2000);
+	run_path(g, K_MUNMAP, 2000);
 	for (unsigned p = 0; p < pages; p++) {
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
 		emit(g, VL_EV_INVLPG, VL_EVF_KERNEL, 0, base + p * 4096ull, 0);
@@ -243,12 +267,12 @@ static void gen_disk(struct vl_gen *g)
 
 	run_code(g, &g->user, 5000);
 	emit(g, VL_EV_SYSCALL, 0, 0, write ? 1 : 0, 0);
-	run_code(g, &g->kern, 3000);
+	run_path(g, K_DISK, 3000);
 	for (unsigned i = 0; i < 7; i++) /* IDE taskfile registers 0x1f1..0x1f7 */
 		emit(g, VL_EV_OUT, VL_EVF_KERNEL, 1, 0x1f1 + i, 0);
 	emit(g, VL_EV_DISK, write ? VL_EVF_WRITE : 0, bytes, 0, 0);
 	emit(g, VL_EV_IN, VL_EVF_KERNEL, 1, 0x1f7, 0); /* status after the interrupt */
-	run_code(g, &g->kern, 1500);
+	run_path(g, K_DISK_DONE, 1500);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 }
 
@@ -256,11 +280,11 @@ static void gen_net(struct vl_gen *g)
 {
 	emit(g, VL_EV_SYSCALL, 0, 0, 45, 0); /* recvfrom */
 	emit(g, VL_EV_NET, 0, 512, 0, 0);
-	run_code(g, &g->kern, 5000);
+	run_path(g, K_NET_RX, 5000);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 	run_code(g, &g->user, 20000);
 	emit(g, VL_EV_SYSCALL, 0, 0, 44, 0); /* sendto */
-	run_code(g, &g->kern, 5000);
+	run_path(g, K_NET_TX, 5000);
 	emit(g, VL_EV_MMIO, VL_EVF_KERNEL | VL_EVF_WRITE, 4, 0xfebc0000, 0);
 	emit(g, VL_EV_MMIO, VL_EVF_KERNEL | VL_EVF_WRITE, 4, 0xfebc0018, 0);
 	emit(g, VL_EV_NET, VL_EVF_WRITE | VL_EVF_ASYNC, 8192, 0, 0);
