@@ -12,12 +12,13 @@
 static void help(void)
 {
 	printf("usage: virtlab models [--names]\n"
-	       "       virtlab models show MODEL\n"
+	       "       virtlab models show MODEL [--markdown]\n"
 	       "       virtlab models hosts\n\n"
 	       "Lists the models with their profiles; 'show' prints a model's parameters\n"
 	       "with unit, default, range and source; 'hosts' prints the host parameters\n"
 	       "(clock, native costs, devices) and the host profiles.\n\n"
-	       "  --names   model names only, one a line (for scripts)\n");
+	       "  --names     model names only, one a line (for scripts)\n"
+	       "  --markdown  the parameter and profile tables as Markdown (the READMEs' source)\n");
 }
 
 static void print_params(const struct vl_param_def *p, size_t n)
@@ -29,6 +30,29 @@ static void print_params(const struct vl_param_def *p, size_t n)
 		printf("  %-16s %-12s %12g  %-21s %s\n", p[i].name, p[i].unit, p[i].def, range,
 		       p[i].source);
 		printf("  %-16s %s\n", "", p[i].help);
+	}
+}
+
+/* The parameter table in Markdown, for the models' READMEs. */
+static void print_params_md(const struct vl_param_def *p, size_t n)
+{
+	printf("| parameter | unit | default | range | meaning | source |\n");
+	printf("| --- | --- | ---: | --- | --- | --- |\n");
+	for (size_t i = 0; i < n; i++)
+		printf("| `%s` | %s | %g | %g .. %g | %s | %s |\n", p[i].name, p[i].unit, p[i].def,
+		       p[i].min, p[i].max, p[i].help, p[i].source);
+}
+
+static void print_profiles_md(const struct vl_profile *p, size_t n)
+{
+	printf("| profile | system | host | settings | notes |\n");
+	printf("| --- | --- | --- | --- | --- |\n");
+	for (size_t i = 0; i < n; i++) {
+		printf("| `%s` | %s | %s | ", p[i].name, p[i].summary, p[i].host ? p[i].host : "-");
+		int any = 0;
+		for (const struct vl_setting *st = p[i].set; st && st->name; st++, any = 1)
+			printf("%s`%s=%g`", any ? ", " : "", st->name, st->value);
+		printf("%s | %s |\n", any ? "" : "defaults", p[i].notes ? p[i].notes : "");
 	}
 }
 
@@ -63,6 +87,18 @@ int cmd_models(int argc, char **argv)
 		print_params(vl_host_params, VL_H__COUNT);
 		printf("\nhost profiles\n");
 		print_profiles(hp, n);
+		return EXIT_OK;
+	}
+	if (argc == 4 && strcmp(argv[1], "show") == 0 && strcmp(argv[3], "--markdown") == 0) {
+		const struct vl_model *m = vl_model_find(argv[2]);
+		if (!m)
+			return cli_usage_error("models", "unknown model '%s'", argv[2]);
+		if (m->nparams)
+			print_params_md(m->params, m->nparams);
+		if (m->nprofiles) {
+			printf("\n");
+			print_profiles_md(m->profiles, m->nprofiles);
+		}
 		return EXIT_OK;
 	}
 	if (argc == 3 && strcmp(argv[1], "show") == 0) {

@@ -124,6 +124,28 @@ static void test_cli_models(void)
 	T_ASSERT_STR_CONTAINS(out, "unknown model 'nosuch'");
 }
 
+static void test_cli_model_readmes_match_tables(void)
+{
+	/* Each model's README carries its tables as the model generates them. */
+	static const char *const models[] = {"trapemu", "emulation", "bt", "paravirt",
+	                                     "hwassist", "container"};
+	static char readme[1 << 16];
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+		char args[128], path[128];
+		snprintf(args, sizeof(args), "models show %s --markdown", models[i]);
+		CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+		snprintf(path, sizeof(path), "models/%s/README.md", models[i]);
+		FILE *f = fopen(path, "r");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		size_t n = fread(readme, 1, sizeof(readme) - 1, f);
+		readme[n] = '\0';
+		fclose(f);
+		if (!strstr(readme, out))
+			fprintf(stderr, "\n  %s is stale: run sh scripts/model-docs.sh\n", path);
+		CU_ASSERT_PTR_NOT_NULL(strstr(readme, out));
+	}
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -134,6 +156,7 @@ void suite_cli(void)
 		{"cli_unwritable_db_exit_1", test_cli_unwritable_db_exit_1},
 		{"cli_trace_convert_cat_stats", test_cli_trace_convert_cat_stats},
 		{"cli_models", test_cli_models},
+		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);

@@ -49,7 +49,7 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_TC_KB] = {"tc_kb", "KiB", 4096, 1, 1e7,
 		EST("VMware's translation-cache size is not published"),
 		"translation-cache capacity"},
-	[P_TC_POLICY] = {"tc_policy", "0|1", 1, 0, 1, EST("oldest translations go first"),
+	[P_TC_POLICY] = {"tc_policy", "policy", 1, 0, 1, EST("oldest translations go first"),
 		"when full: 0 flush everything, 1 evict the oldest"},
 	[P_TC_BYTES] = {"tc_bytes", "bytes/insn", 5, 0.1, 1000,
 		EST("most instructions translate IDENT (A&A Sec. 3.1): about an x86 instruction "

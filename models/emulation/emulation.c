@@ -44,7 +44,7 @@ static const struct vl_param_def params[P__COUNT] = {
 		"translator cycles per guest instruction"},
 	[P_TC_KB] = {"tc_kb", "KiB", 16384, 1, 1e7,
 		"Bellard 2005: a 16 MB translation cache", "translation-cache capacity"},
-	[P_TC_POLICY] = {"tc_policy", "0|1", 0, 0, 1,
+	[P_TC_POLICY] = {"tc_policy", "policy", 0, 0, 1,
 		"Bellard 2005: flushed whole when full", "when full: 0 flush everything, 1 evict oldest"},
 	[P_TC_BYTES] = {"tc_bytes", "bytes/insn", 12, 0.1, 1000,
 		EST("QEMU expands a guest instruction to a few host instructions"),
