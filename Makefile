@@ -8,6 +8,8 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wno-missing-field-initializers
 CPPFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP
 LDLIBS   := -lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -lm -ldl
+# Model plugins call back into the binary (vl_nativecost_init, vl_evdesc).
+LDFLAGS  += -rdynamic
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
@@ -50,9 +52,11 @@ BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libvirtlab.a
 VIRTLAB    := $(BUILD)/virtlab
 TESTBIN    := $(BUILD)/run-tests
+PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
+              $(BUILD)/plugins/not-a-plugin.so
 BENCHBIN   := $(BUILD)/virtlab-bench
 
-.PHONY: all deps test run bench bench-peers fuzz print-lib-srcs clean
+.PHONY: all deps test run bench bench-peers fuzz plugins print-lib-srcs clean
 
 all: virtlab
 
@@ -80,13 +84,30 @@ $(BENCHBIN): $(BENCH_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB) $(LDLIBS)
 
+# The example plugin, and a copy built for another interface version (tests).
+$(BUILD)/plugins/ideal.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
+
+$(BUILD)/plugins/ideal-stale.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_MODEL_VERSION=0 -I. $(CFLAGS) $(WARN) -shared \
+		-fPIC -o $@ $<
+
+$(BUILD)/plugins/not-a-plugin.so:
+	@mkdir -p $(dir $@)
+	$(Q)echo 'int vl_not_a_model;' | $(CC) -shared -fPIC -x c -o $@ -
+
+plugins: $(PLUGINS)
+
 deps:
 	$(Q)sh scripts/deps.sh
 
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB)
-	$(Q)VIRTLAB=$(VIRTLAB) $(TESTBIN)
+	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS)
+	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # Replays every sample trace through every model into out/results.db.
 run: deps

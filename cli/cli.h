@@ -50,4 +50,19 @@ int cli_ensure_parent(const char *path, struct vl_err *err);
 
 #define VL_DEFAULT_DB "out/results.db"
 
+struct vl_model;
+
+/* Models loaded with --model-path, at most CLI_MAX_PLUGINS. */
+#define CLI_MAX_PLUGINS 16
+struct cli_plugins {
+	const struct vl_model *m[CLI_MAX_PLUGINS];
+	size_t n;
+};
+
+/* Loads a plugin into p; prints the error and returns an exit code on failure. */
+int cli_load_plugin(struct cli_plugins *p, const char *path);
+
+/* A built-in or loaded model by name; on failure prints the valid names. */
+const struct vl_model *cli_find_model(const struct cli_plugins *p, const char *name);
+
 #endif

@@ -18,6 +18,7 @@ static void help(void)
 	       "with unit, default, range and source; 'hosts' prints the host parameters\n"
 	       "(clock, native costs, devices) and the host profiles.\n\n"
 	       "  --names     model names only, one a line (for scripts)\n"
+	       "  --model-path F  load a model plugin first (docs/plugins.md)\n"
 	       "  --markdown  the parameter and profile tables as Markdown (the READMEs' source)\n");
 }
 
@@ -71,6 +72,21 @@ static void print_profiles(const struct vl_profile *p, size_t n)
 
 int cmd_models(int argc, char **argv)
 {
+	struct cli_plugins plugins = {0};
+	int rc;
+
+	/* --model-path F, anywhere: the plugin's model joins the listing */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--model-path") == 0) {
+			if (i + 1 == argc)
+				return cli_usage_error("models", "--model-path needs a file");
+			if ((rc = cli_load_plugin(&plugins, argv[i + 1])))
+				return rc;
+			memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(*argv));
+			argc -= 2;
+			i--;
+		}
+	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		help();
 		return EXIT_OK;
@@ -78,6 +94,8 @@ int cmd_models(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "--names") == 0) {
 		for (size_t i = 0; i < vl_nbuiltin_models; i++)
 			printf("%s\n", vl_builtin_models[i]->name);
+		for (size_t i = 0; i < plugins.n; i++)
+			printf("%s\n", plugins.m[i]->name);
 		return EXIT_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "hosts") == 0) {
@@ -90,9 +108,9 @@ int cmd_models(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc == 4 && strcmp(argv[1], "show") == 0 && strcmp(argv[3], "--markdown") == 0) {
-		const struct vl_model *m = vl_model_find(argv[2]);
+		const struct vl_model *m = cli_find_model(&plugins, argv[2]);
 		if (!m)
-			return cli_usage_error("models", "unknown model '%s'", argv[2]);
+			return EXIT_USAGE;
 		if (m->nparams)
 			print_params_md(m->params, m->nparams);
 		if (m->nprofiles) {
@@ -102,14 +120,9 @@ int cmd_models(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc == 3 && strcmp(argv[1], "show") == 0) {
-		const struct vl_model *m = vl_model_find(argv[2]);
-		if (!m) {
-			fprintf(stderr, "virtlab: unknown model '%s' (valid:", argv[2]);
-			for (size_t i = 0; i < vl_nbuiltin_models; i++)
-				fprintf(stderr, "%s %s", i ? "," : "", vl_builtin_models[i]->name);
-			fprintf(stderr, ")\n");
+		const struct vl_model *m = cli_find_model(&plugins, argv[2]);
+		if (!m)
 			return EXIT_USAGE;
-		}
 		printf("%s: %s\n\n", m->name, m->summary);
 		if (m->nparams) {
 			printf("parameters\n");
@@ -128,8 +141,9 @@ int cmd_models(int argc, char **argv)
 	if (argc != 1)
 		return cli_usage_error("models", "unexpected argument '%s'", argv[1]);
 	printf("%-10s %s\n", "model", "summary / profiles");
-	for (size_t i = 0; i < vl_nbuiltin_models; i++) {
-		const struct vl_model *m = vl_builtin_models[i];
+	for (size_t i = 0; i < vl_nbuiltin_models + plugins.n; i++) {
+		const struct vl_model *m = i < vl_nbuiltin_models ? vl_builtin_models[i]
+		                                                  : plugins.m[i - vl_nbuiltin_models];
 		printf("%-10s %s\n", m->name, m->summary);
 		if (m->nprofiles) {
 			printf("%-10s profiles:", "");

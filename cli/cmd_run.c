@@ -29,6 +29,7 @@ static void help(void)
 	       "  -t, --trace T       a .vlt or .vlb trace, or gen:KIND[:EVENTS] to generate\n"
 	       "                      one (kinds: 'virtlab trace gen --list')\n"
 	       "  -m, --model M       the model ('virtlab models' lists them)\n"
+	       "      --model-path F  load a model plugin (a shared object; docs/plugins.md)\n"
 	       "  -p, --profile P     system profile of the model (default: its first);\n"
 	       "                      for native, a host profile\n"
 	       "      --host H        host profile (default: the profile's host)\n"
@@ -123,10 +124,12 @@ static void print_summary(const struct vl_run_spec *spec, const struct vl_run_re
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_HOST = 256, O_REPL, O_PCPUS, O_QUANTUM, O_QUEUE, O_DB, O_NODB, O_NOBASE };
+	enum { O_HOST = 256, O_REPL, O_PCPUS, O_QUANTUM, O_QUEUE, O_DB, O_NODB, O_NOBASE,
+	       O_PLUGIN };
 	static const struct option opts[] = {
 		{"trace", required_argument, NULL, 't'},
 		{"model", required_argument, NULL, 'm'},
+		{"model-path", required_argument, NULL, O_PLUGIN},
 		{"profile", required_argument, NULL, 'p'},
 		{"host", required_argument, NULL, O_HOST},
 		{"param", required_argument, NULL, 'P'},
@@ -148,12 +151,18 @@ int cmd_run(int argc, char **argv)
 	int quiet = 0, no_db = 0, c;
 	uint64_t v, quantum_us = 0;
 	struct vl_err err = {0};
+	struct cli_plugins plugins = {0};
+	int rc;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "t:m:p:P:s:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': spec.trace = optarg; break;
+		case O_PLUGIN:
+			if ((rc = cli_load_plugin(&plugins, optarg)))
+				return rc;
+			break;
 		case 'm': model = optarg; break;
 		case 'p': spec.profile = optarg; break;
 		case O_HOST: spec.host = optarg; break;
@@ -205,14 +214,9 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "--trace is required");
 	if (!model)
 		return cli_usage_error("run", "--model is required");
-	spec.model = vl_model_find(model);
-	if (!spec.model) {
-		fprintf(stderr, "virtlab: unknown model '%s' (valid:", model);
-		for (size_t i = 0; i < vl_nbuiltin_models; i++)
-			fprintf(stderr, "%s %s", i ? "," : "", vl_builtin_models[i]->name);
-		fprintf(stderr, ")\n");
+	spec.model = cli_find_model(&plugins, model);
+	if (!spec.model)
 		return EXIT_USAGE;
-	}
 	spec.ov = ov;
 
 	struct vl_db *db = NULL;
@@ -236,7 +240,7 @@ int cmd_run(int argc, char **argv)
 		spec.sim.progress = progress;
 
 	struct vl_run_result res;
-	int rc = vl_run(&spec, db, &res, &err);
+	rc = vl_run(&spec, db, &res, &err);
 	if (spec.sim.progress && res.stats.events >= (1u << 20))
 		fprintf(stderr, "\r%40s\r", "");
 	if (rc) {

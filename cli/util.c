@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "sim/registry.h"
 
 int cli_exit_code(int code)
 {
@@ -79,4 +80,36 @@ int cli_ensure_parent(const char *path, struct vl_err *err)
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return vl_err_set(err, VL_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
 	return 0;
+}
+
+int cli_load_plugin(struct cli_plugins *p, const char *path)
+{
+	struct vl_err err = {0};
+
+	if (p->n == CLI_MAX_PLUGINS) {
+		fprintf(stderr, "virtlab: more than %d --model-path options\n", CLI_MAX_PLUGINS);
+		return EXIT_USAGE;
+	}
+	if (vl_model_load(path, &p->m[p->n], &err))
+		return cli_fail(&err);
+	p->n++;
+	return EXIT_OK;
+}
+
+const struct vl_model *cli_find_model(const struct cli_plugins *p, const char *name)
+{
+	const struct vl_model *m = vl_model_find(name);
+
+	for (size_t i = 0; !m && p && i < p->n; i++)
+		if (strcmp(p->m[i]->name, name) == 0)
+			m = p->m[i];
+	if (m)
+		return m;
+	fprintf(stderr, "virtlab: unknown model '%s' (valid:", name);
+	for (size_t i = 0; i < vl_nbuiltin_models; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", vl_builtin_models[i]->name);
+	for (size_t i = 0; p && i < p->n; i++)
+		fprintf(stderr, ", %s", p->m[i]->name);
+	fprintf(stderr, ")\n");
+	return NULL;
 }

@@ -2,6 +2,7 @@
  * The registry: every built-in model is listed here, once, in order (like
  * Lua's linit.c). Adding a technique means adding one line below.
  */
+#include <dlfcn.h>
 #include <string.h>
 
 #include "models/bt/bt.h"
@@ -31,6 +32,49 @@ const struct vl_model *vl_model_find(const char *name)
 		if (strcmp(vl_builtin_models[i]->name, name) == 0)
 			return vl_builtin_models[i];
 	return NULL;
+}
+
+int vl_model_load(const char *path, const struct vl_model **model, struct vl_err *err)
+{
+	/* dlopen searches the library path for a bare name: insist on a path */
+	char local[4096];
+	if (!strchr(path, '/')) {
+		snprintf(local, sizeof(local), "./%s", path);
+		path = local;
+	}
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return vl_err_set(err, VL_EINVAL, "%s: cannot load the model plugin: %s", path,
+		                  dlerror());
+	const struct vl_model *m = dlsym(h, "vl_plugin_model");
+	if (!m) {
+		dlclose(h);
+		return vl_err_set(err, VL_EINVAL,
+		                  "%s: not a virtlab model plugin (it exports no vl_plugin_model)", path);
+	}
+	/* version comes first in the struct, so it can be read before anything else */
+	if (m->version != VL_MODEL_VERSION) {
+		int v = m->version;
+		dlclose(h);
+		return vl_err_set(err, VL_EVERSION,
+		                  "%s: the plugin was built for model interface version %d; this "
+		                  "virtlab speaks version %d: rebuild it against sim/model.h", path, v,
+		                  VL_MODEL_VERSION);
+	}
+	if (!m->name || !m->summary || !m->init || !m->on_event ||
+	    (m->nparams && !m->params) || (m->nprofiles && !m->profiles)) {
+		dlclose(h);
+		return vl_err_set(err, VL_EINVAL,
+		                  "%s: the plugin's model lacks a name, summary, init, on_event or "
+		                  "its tables", path);
+	}
+	if (vl_model_find(m->name)) {
+		dlclose(h);
+		return vl_err_set(err, VL_EINVAL, "%s: a built-in model is already called '%s'", path,
+		                  m->name);
+	}
+	*model = m;
+	return 0;
 }
 
 const struct vl_profile *vl_host_profile_list(size_t *n)

@@ -14,6 +14,15 @@ extern const size_t vl_nbuiltin_models;
 /* Returns the built-in model called name, or NULL. */
 const struct vl_model *vl_model_find(const char *name);
 
+/*
+ * Loads a model plugin: a shared object exporting
+ *     const struct vl_model vl_plugin_model;
+ * built against sim/model.h. Refuses one of another interface version or
+ * with missing members, with a message naming the file. The object stays
+ * loaded for the life of the process.
+ */
+int vl_model_load(const char *path, const struct vl_model **model, struct vl_err *err);
+
 /* Host profiles (models/native/hosts.c); NULL if none is called name. */
 const struct vl_profile *vl_host_profile_find(const char *name);
 const struct vl_profile *vl_host_profile_list(size_t *n);

@@ -2,6 +2,7 @@
  * The virtlab command as a user meets it: help for every command, bad input
  * with one clear message and exit status 2, the database untouched.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -146,6 +147,47 @@ static void test_cli_model_readmes_match_tables(void)
 	}
 }
 
+static void test_cli_model_plugin(void)
+{
+	const char *dir = getenv("PLUGINS");
+	char args[1024];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	/*
+	 * hello.vlt under the example plugin: native 21645 plus one 1000-cycle
+	 * exit for each privileged or I/O event: out, out, in, cr3, hlt, mmio,
+	 * disk and the disk's completion interrupt, 8 x 1000.
+	 */
+	snprintf(args, sizeof(args),
+	         "run --model-path %s/ideal.so -m ideal -t traces/samples/hello.vlt --no-db", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "model       ideal, profile ideal");
+	T_ASSERT_STR_CONTAINS(out, "vmexit                    8,000");
+	T_ASSERT_STR_CONTAINS(out, "ideal.exits = 8");
+	/* its profiles and parameters work like a built-in model's */
+	snprintf(args, sizeof(args), "run --model-path %s/ideal.so -m ideal -p slow "
+	         "-P exit_cycles=2000 -t traces/samples/hello.vlt --no-db", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "vmexit                   16,000");
+	snprintf(args, sizeof(args), "models --model-path %s/ideal.so show ideal", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "exit_cycles");
+	/* a plugin of another interface version is refused */
+	snprintf(args, sizeof(args),
+	         "run --model-path %s/ideal-stale.so -m ideal -t traces/samples/hello.vlt --no-db", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "ideal-stale.so: the plugin was built for model interface "
+	                           "version 0; this virtlab speaks version 1");
+	/* so is a shared object that is not a plugin, and a missing file */
+	snprintf(args, sizeof(args),
+	         "run --model-path %s/not-a-plugin.so -m x -t traces/samples/hello.vlt --no-db", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "not a virtlab model plugin");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run --model-path /nonexistent.so -m x "
+	                          "-t traces/samples/hello.vlt --no-db"), 2);
+	T_ASSERT_STR_CONTAINS(out, "/nonexistent.so: cannot load the model plugin");
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -157,6 +199,7 @@ void suite_cli(void)
 		{"cli_trace_convert_cat_stats", test_cli_trace_convert_cat_stats},
 		{"cli_models", test_cli_models},
 		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
+		{"cli_model_plugin", test_cli_model_plugin},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);
