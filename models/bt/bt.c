@@ -221,6 +221,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_SYSCALL:
 		native(s, ev, out);
+		s->traps++;
 		vl_charge(out, VL_MECH_TRAP, h[P_SYSCALL]);
 		break;
 	case VL_EV_INT:
