@@ -138,6 +138,8 @@ int cmd_models(int argc, char **argv)
 		}
 		return EXIT_OK;
 	}
+	if (argc == 2 && strcmp(argv[1], "show") == 0)
+		return cli_usage_error("models", "show needs a MODEL");
 	if (argc != 1)
 		return cli_usage_error("models", "unexpected argument '%s'", argv[1]);
 	printf("%-10s %s\n", "model", "summary / profiles");

@@ -23,7 +23,7 @@ enum vl_errcode {
 /* The message buffer is owned by whoever declares the struct. */
 struct vl_err {
 	int code;
-	char msg[512];
+	char msg[2048];
 };
 
 /* Sets err (if non-NULL) and returns code, so callers can `return vl_err_set(...)`. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "traces/trace_int.h"
@@ -124,8 +125,11 @@ out_close:
 
 int vl_trace_open(struct vl_trace **t, const char *path, struct vl_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	struct stat st;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return vl_err_set(err, VL_EINVAL, "%s: not a regular file", path);
+	FILE *f = fopen(path, "rb");
 	if (!f)
 		return vl_err_set(err, errno == ENOENT ? VL_EINVAL : VL_EIO, "%s: cannot open: %s",
 		                  path, strerror(errno));
