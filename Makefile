@@ -7,7 +7,7 @@ CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-missing-field-initializers
 CPPFLAGS := -std=c11 -D_GNU_SOURCE -I. -MMD -MP
-LDLIBS   := -lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -lm -ldl
+LDLIBS   := -lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -linih -lm -ldl
 # Model plugins call back into the binary (vl_nativecost_init, vl_evdesc).
 LDFLAGS  += -rdynamic
 
@@ -33,10 +33,10 @@ LIB_SRCS := \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
-	experiments/runner.c
+	experiments/runner.c experiments/experiment.c experiments/run.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
-	cli/cmd_runs.c
+	cli/cmd_runs.c cli/cmd_experiment.c
 
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \

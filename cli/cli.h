@@ -29,6 +29,7 @@ int cmd_run(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
+int cmd_experiment(int argc, char **argv);
 
 /* Prints "virtlab: msg" to stderr and returns the exit code for err. */
 int cli_fail(const struct vl_err *err);

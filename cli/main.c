@@ -12,6 +12,7 @@ static const struct cmd commands[] = {
 	{"models", cmd_models, "list models, their parameters and profiles; host profiles"},
 	{"trace", cmd_trace, "convert, inspect, print and generate traces"},
 	{"runs", cmd_runs, "list the runs recorded in a results database"},
+	{"experiment", cmd_experiment, "run an experiment file: workloads x systems x sweeps"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -23,7 +24,7 @@ static void usage(FILE *f)
 	           "virtualization techniques and records where the cycles go.\n\n"
 	           "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'virtlab COMMAND --help' describes each command.\n"
 	           "exit status: 0 ok, 1 run or environment failed, 2 usage or invalid input,\n"
 	           "130 interrupted.\n");

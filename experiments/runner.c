@@ -197,7 +197,10 @@ int vl_run(const struct vl_run_spec *spec, struct vl_db *db, struct vl_run_resul
 			.metrics = extra,
 			.nmetrics = n,
 		};
+		double r0 = now_s();
 		rc = vl_db_record_run(db, &info, &data, &res->run_id, err);
+		res->record_s = now_s() - r0;
+		res->wall_s += res->record_s;
 	}
 out:
 	vl_sim_free(sim);

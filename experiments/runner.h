@@ -37,7 +37,8 @@ struct vl_run_result {
 	double slowdown;        /* sim cycles / native cycles; 0 without a baseline */
 	char trace_name[256];
 	uint64_t trace_hash;
-	double wall_s;
+	double wall_s;          /* the whole run, recording included */
+	double record_s;        /* of which writing the results database */
 	int64_t run_id;         /* 0 when not recorded */
 	struct vl_metric counters[VL_RUN_MAX_COUNTERS];
 	char counter_names[VL_RUN_MAX_COUNTERS][64];

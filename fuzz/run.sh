@@ -19,7 +19,7 @@ srcs=$(make -s -f Makefile print-lib-srcs)
 echo "fuzz: building $out/fuzz-trace"
 clang -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -I. -O1 -g \
 	-fsanitize=fuzzer,address,undefined -o "$out/fuzz-trace" fuzz/fuzz_trace.c $srcs \
-	-lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -lm -ldl
+	-lgsl -lgslcblas -lsqlite3 -lzstd -lxxhash -linih -lm -ldl
 for t in traces/samples/*.vlt; do
 	b=$(basename "$t" .vlt)
 	cp "$t" "$out/corpus/$b.vlt"

@@ -19,7 +19,7 @@ struct vl_db {
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS experiment("
-	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, file TEXT,"
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, file TEXT, config TEXT,"
 	"  created TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS run("
 	"  id INTEGER PRIMARY KEY,"
@@ -53,7 +53,14 @@ static const char schema[] =
 	"  run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
 	"  t_cycles INTEGER NOT NULL, name TEXT NOT NULL, value REAL NOT NULL,"
 	"  PRIMARY KEY (run_id, t_cycles, name));"
-	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');";
+	"CREATE TABLE IF NOT EXISTS summary("
+	"  experiment_id INTEGER NOT NULL REFERENCES experiment(id) ON DELETE CASCADE,"
+	"  workload TEXT NOT NULL, system TEXT NOT NULL, point TEXT NOT NULL,"
+	"  metric TEXT NOT NULL, n INTEGER NOT NULL, mean REAL NOT NULL, sd REAL NOT NULL,"
+	"  ci_lo REAL NOT NULL, ci_hi REAL NOT NULL,"
+	"  PRIMARY KEY (experiment_id, workload, system, point, metric));"
+	"CREATE INDEX IF NOT EXISTS run_experiment ON run(experiment_id, label);"
+	"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '2');";
 
 static int db_fail(struct vl_db *db, struct vl_err *err, const char *what)
 {
@@ -130,8 +137,8 @@ static void iso_time(time_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int vl_db_experiment(struct vl_db *db, const char *name, const char *file, int64_t *id,
-                     struct vl_err *err)
+int vl_db_experiment(struct vl_db *db, const char *name, const char *file, const char *config,
+                     int64_t *id, struct vl_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	char now[32];
@@ -139,13 +146,15 @@ int vl_db_experiment(struct vl_db *db, const char *name, const char *file, int64
 
 	iso_time(time(NULL), now, sizeof(now));
 	if (sqlite3_prepare_v2(db->h,
-	                       "INSERT INTO experiment(name, file, created) VALUES (?1, ?2, ?3)"
-	                       " ON CONFLICT(name) DO UPDATE SET file = excluded.file"
-	                       " RETURNING id", -1, &st, NULL) != SQLITE_OK)
+	                       "INSERT INTO experiment(name, file, config, created)"
+	                       " VALUES (?1, ?2, ?3, ?4)"
+	                       " ON CONFLICT(name) DO UPDATE SET file = excluded.file,"
+	                       " config = excluded.config RETURNING id", -1, &st, NULL) != SQLITE_OK)
 		return db_fail(db, err, "experiment");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, config, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);

@@ -15,7 +15,7 @@
 #include "sim/registry.h"
 #include "sim/sim.h"
 
-#define VL_SCHEMA_VERSION 1
+#define VL_SCHEMA_VERSION 2
 
 struct vl_db;
 
@@ -62,8 +62,8 @@ struct vl_run_data {
 int vl_db_record_run(struct vl_db *db, const struct vl_run_info *info,
                      const struct vl_run_data *data, int64_t *run_id, struct vl_err *err);
 
-/* Finds or creates an experiment by name; sets *id. */
-int vl_db_experiment(struct vl_db *db, const char *name, const char *file, int64_t *id,
-                     struct vl_err *err);
+/* Finds or creates an experiment by name (keeping its file and text); sets *id. */
+int vl_db_experiment(struct vl_db *db, const char *name, const char *file, const char *config,
+                     int64_t *id, struct vl_err *err);
 
 #endif

@@ -123,8 +123,8 @@ static void test_recorder_schema_version(void)
 
 	unlink(path);
 	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, path, &err), 0);
-	CU_ASSERT_EQUAL(vl_db_experiment(db, "exp", "x.ini", &a, &err), 0);
-	CU_ASSERT_EQUAL(vl_db_experiment(db, "exp", "x.ini", &b, &err), 0);
+	CU_ASSERT_EQUAL(vl_db_experiment(db, "exp", "x.ini", "[experiment]", &a, &err), 0);
+	CU_ASSERT_EQUAL(vl_db_experiment(db, "exp", "x.ini", "[experiment]", &b, &err), 0);
 	CU_ASSERT_EQUAL(a, b);
 	sqlite3_exec(vl_db_handle(db), "UPDATE meta SET value = '99' WHERE key = 'schema_version'",
 	             NULL, NULL, NULL);

@@ -1,0 +1,493 @@
+/*
+ * Experiment files: parsing with libinih (line numbers come from counting
+ * the lines its reader asks for), expansion into runs, statistics.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include <ini.h>
+
+#include "experiments/experiment.h"
+#include "sim/registry.h"
+
+const char *const vl_exp_metrics[] = {
+	"sim_cycles", "sim_seconds", "slowdown", "cycles_per_op", NULL,
+};
+
+struct parse {
+	struct vl_experiment *e;
+	const char *name;
+	const char *text, *pos;
+	int line;
+	int failed;
+	struct vl_err *err;
+};
+
+/* fgets over the text, counting lines for messages. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	int i = 0;
+
+	if (!*p->pos)
+		return NULL;
+	while (i < num - 1 && *p->pos) {
+		char c = *p->pos++;
+		str[i++] = c;
+		if (c == '\n')
+			break;
+	}
+	str[i] = '\0';
+	p->line++;
+	return str;
+}
+
+static int fail(struct parse *p, const char *section, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct parse *p, const char *section, const char *key, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (p->failed)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vl_err_set(p->err, VL_EINVAL, "%s:%d: [%s] %s: %s", p->name, p->line, section, key, msg);
+	p->failed = 1;
+	return 0;
+}
+
+static int copy(struct parse *p, const char *sec, const char *key, char *dst, size_t len,
+                const char *value)
+{
+	if (strlen(value) >= len)
+		return fail(p, sec, key, "value longer than %zu characters", len - 1);
+	strcpy(dst, value);
+	return 1;
+}
+
+static int number(struct parse *p, const char *sec, const char *key, const char *value,
+                  double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(value, &end);
+	if (end == value || *end || errno || !isfinite(*out))
+		return fail(p, sec, key, "'%s' is not a number", value);
+	return 1;
+}
+
+/* Splits "kind name" section headers. */
+static int kind_of(const char *section, const char *kind, char *name, size_t len)
+{
+	size_t k = strlen(kind);
+
+	if (strncmp(section, kind, k) != 0 || (section[k] != ' ' && section[k] != '\0'))
+		return 0;
+	const char *n = section + k;
+	while (*n == ' ')
+		n++;
+	snprintf(name, len, "%s", n);
+	return 1;
+}
+
+/* Finds or adds the named entry of an array of structs whose first member is name. */
+#define FIND_OR_ADD(arr, cnt, nm, out)                                          \
+	do {                                                                    \
+		(out) = NULL;                                                       \
+		for (size_t i_ = 0; i_ < (cnt); i_++)                               \
+			if (strcmp((arr)[i_].name, (nm)) == 0)                          \
+				(out) = &(arr)[i_];                                         \
+		if (!(out) && (cnt) < VL_EXP_MAX) {                                 \
+			(out) = &(arr)[(cnt)++];                                        \
+			memset((out), 0, sizeof(*(out)));                               \
+			snprintf((out)->name, sizeof((out)->name), "%s", (nm));         \
+			(out)->line = p->line;                                          \
+		}                                                                   \
+	} while (0)
+
+static int handler(void *user, const char *sec, const char *key, const char *value)
+{
+	struct parse *p = user;
+	struct vl_experiment *e = p->e;
+	char name[VL_NAME];
+	double d;
+
+	if (p->failed)
+		return 0;
+	if (strcmp(sec, "experiment") == 0) {
+		if (strcmp(key, "name") == 0)
+			return copy(p, sec, key, e->name, sizeof(e->name), value);
+		if (strcmp(key, "title") == 0)
+			return copy(p, sec, key, e->title, sizeof(e->title), value);
+		if (strcmp(key, "output") == 0)
+			return copy(p, sec, key, e->output, sizeof(e->output), value);
+		if (strcmp(key, "seed") == 0) {
+			if (!number(p, sec, key, value, &d) || d < 0 || d != floor(d))
+				return fail(p, sec, key, "'%s': expected a whole number >= 0", value);
+			e->seed = (uint64_t)d;
+			return 1;
+		}
+		if (strcmp(key, "replications") == 0) {
+			if (!number(p, sec, key, value, &d) || d < 1 || d > 10000 || d != floor(d))
+				return fail(p, sec, key, "'%s': expected 1 to 10000", value);
+			e->replications = (unsigned)d;
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: name, title, output, seed, replications)");
+	}
+	if (kind_of(sec, "workload", name, sizeof(name))) {
+		struct vl_exp_workload *w;
+		if (!*name)
+			return fail(p, sec, key, "a workload needs a name: [workload NAME]");
+		FIND_OR_ADD(e->w, e->nw, name, w);
+		if (!w)
+			return fail(p, sec, key, "more than %d workloads", VL_EXP_MAX);
+		if (strcmp(key, "trace") == 0)
+			return copy(p, sec, key, w->trace, sizeof(w->trace), value);
+		if (strcmp(key, "per") == 0) {
+			if (!number(p, sec, key, value, &w->per) || w->per <= 0)
+				return fail(p, sec, key, "'%s': expected a number > 0", value);
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: trace, per)");
+	}
+	if (kind_of(sec, "system", name, sizeof(name))) {
+		struct vl_exp_system *s;
+		if (!*name)
+			return fail(p, sec, key, "a system needs a name: [system NAME]");
+		FIND_OR_ADD(e->s, e->ns, name, s);
+		if (!s)
+			return fail(p, sec, key, "more than %d systems", VL_EXP_MAX);
+		if (strcmp(key, "model") == 0)
+			return copy(p, sec, key, s->model, sizeof(s->model), value);
+		if (strcmp(key, "profile") == 0)
+			return copy(p, sec, key, s->profile, sizeof(s->profile), value);
+		if (strcmp(key, "host") == 0)
+			return copy(p, sec, key, s->host, sizeof(s->host), value);
+		if (strncmp(key, "param.", 6) == 0) {
+			if (s->nov == VL_EXP_MAX_OV)
+				return fail(p, sec, key, "more than %d parameters", VL_EXP_MAX_OV);
+			if (!copy(p, sec, key, s->ovname[s->nov], VL_NAME, key + 6) ||
+			    !number(p, sec, key, value, &s->ovvalue[s->nov]))
+				return 0;
+			s->nov++;
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: model, profile, host, param.NAME)");
+	}
+	if (kind_of(sec, "sweep", name, sizeof(name))) {
+		struct vl_exp_sweep *w;
+		if (!*name)
+			return fail(p, sec, key, "a sweep needs a name: [sweep NAME]");
+		FIND_OR_ADD(e->sw, e->nsw, name, w);
+		if (!w)
+			return fail(p, sec, key, "more than %d sweeps", VL_EXP_MAX);
+		if (strcmp(key, "system") == 0)
+			return copy(p, sec, key, w->system, sizeof(w->system), value);
+		if (strcmp(key, "param") == 0)
+			return copy(p, sec, key, w->param, sizeof(w->param), value);
+		if (strcmp(key, "values") == 0) {
+			char buf[4096], *save, *tok;
+			snprintf(buf, sizeof(buf), "%s", value);
+			for (tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+				if (w->nvalues == VL_EXP_MAX_VALUES)
+					return fail(p, sec, key, "more than %d values", VL_EXP_MAX_VALUES);
+				if (!copy(p, sec, key, w->values[w->nvalues++], VL_NAME, tok))
+					return 0;
+			}
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: system, param, values)");
+	}
+	if (kind_of(sec, "reference", name, sizeof(name))) {
+		struct vl_exp_ref *r;
+		if (!*name)
+			return fail(p, sec, key, "a reference needs a name: [reference NAME]");
+		FIND_OR_ADD(e->ref, e->nref, name, r);
+		if (!r)
+			return fail(p, sec, key, "more than %d references", VL_EXP_MAX);
+		if (strcmp(key, "workload") == 0)
+			return copy(p, sec, key, r->workload, sizeof(r->workload), value);
+		if (strcmp(key, "system") == 0)
+			return copy(p, sec, key, r->system, sizeof(r->system), value);
+		if (strcmp(key, "point") == 0)
+			return copy(p, sec, key, r->point, sizeof(r->point), value);
+		if (strcmp(key, "metric") == 0)
+			return copy(p, sec, key, r->metric, sizeof(r->metric), value);
+		if (strcmp(key, "unit") == 0)
+			return copy(p, sec, key, r->unit, sizeof(r->unit), value);
+		if (strcmp(key, "source") == 0)
+			return copy(p, sec, key, r->source, sizeof(r->source), value);
+		if (strcmp(key, "value") == 0)
+			return number(p, sec, key, value, &r->value);
+		return fail(p, sec, key,
+		            "unknown key (valid: workload, system, point, metric, value, unit, source)");
+	}
+	if (kind_of(sec, "plot", name, sizeof(name))) {
+		struct vl_exp_plot *pl;
+		if (!*name)
+			return fail(p, sec, key, "a plot needs a name: [plot NAME]");
+		FIND_OR_ADD(e->plot, e->nplot, name, pl);
+		if (!pl)
+			return fail(p, sec, key, "more than %d plots", VL_EXP_MAX);
+		if (strcmp(key, "type") == 0) {
+			if (strcmp(value, "bars") && strcmp(value, "breakdown") && strcmp(value, "sweep"))
+				return fail(p, sec, key, "'%s': expected bars, breakdown or sweep", value);
+			return copy(p, sec, key, pl->type, sizeof(pl->type), value);
+		}
+		if (strcmp(key, "metric") == 0)
+			return copy(p, sec, key, pl->metric, sizeof(pl->metric), value);
+		if (strcmp(key, "title") == 0)
+			return copy(p, sec, key, pl->title, sizeof(pl->title), value);
+		if (strcmp(key, "sweep") == 0)
+			return copy(p, sec, key, pl->sweep, sizeof(pl->sweep), value);
+		if (strcmp(key, "workloads") == 0)
+			return copy(p, sec, key, pl->workloads, sizeof(pl->workloads), value);
+		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads)");
+	}
+	return fail(p, sec, key, "unknown section (valid: experiment, workload NAME, system NAME, "
+	                         "sweep NAME, reference NAME, plot NAME)");
+}
+
+static int metric_known(const char *m)
+{
+	for (int i = 0; vl_exp_metrics[i]; i++)
+		if (strcmp(vl_exp_metrics[i], m) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whole-file checks, each naming the line of the section at fault. */
+static int check(struct vl_experiment *e, const char *name, struct vl_err *err)
+{
+	if (!e->name[0])
+		return vl_err_set(err, VL_EINVAL, "%s: [experiment] name: missing", name);
+	for (const char *c = e->name; *c; c++)
+		if (!(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') && *c != '-' && *c != '_')
+			return vl_err_set(err, VL_EINVAL,
+			                  "%s: [experiment] name: '%s': use a-z, 0-9, '-', '_'", name, e->name);
+	if (!e->nw)
+		return vl_err_set(err, VL_EINVAL, "%s: no [workload NAME] section", name);
+	if (!e->ns)
+		return vl_err_set(err, VL_EINVAL, "%s: no [system NAME] section", name);
+	for (size_t i = 0; i < e->nw; i++) {
+		if (!e->w[i].trace[0])
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [workload %s] trace: missing", name,
+			                  e->w[i].line, e->w[i].name);
+		if (e->w[i].per == 0)
+			e->w[i].per = 1;
+	}
+	for (size_t i = 0; i < e->ns; i++) {
+		struct vl_exp_system *s = &e->s[i];
+		if (!s->model[0])
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [system %s] model: missing", name, s->line,
+			                  s->name);
+		/* plugins are not known here; the run names an unknown model clearly */
+	}
+	for (size_t i = 0; i < e->nsw; i++) {
+		struct vl_exp_sweep *w = &e->sw[i];
+		if (!w->param[0] || !w->nvalues)
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s] %s: missing", name, w->line,
+			                  w->name, w->param[0] ? "values" : "param");
+		int found = !w->system[0];
+		for (size_t j = 0; j < e->ns && !found; j++)
+			found = strcmp(e->s[j].name, w->system) == 0;
+		if (!found)
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s] system: no system '%s'", name,
+			                  w->line, w->name, w->system);
+		if (strcmp(w->param, "host") != 0)
+			for (size_t k = 0; k < w->nvalues; k++) {
+				char *end;
+				strtod(w->values[k], &end);
+				if (end == w->values[k] || *end)
+					return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s] values: '%s' is not a "
+					                  "number", name, w->line, w->name, w->values[k]);
+			}
+	}
+	for (size_t i = 0; i < e->nref; i++) {
+		struct vl_exp_ref *r = &e->ref[i];
+		int fw = 0, fs = 0;
+		for (size_t j = 0; j < e->nw; j++)
+			fw |= strcmp(e->w[j].name, r->workload) == 0;
+		for (size_t j = 0; j < e->ns; j++)
+			fs |= strcmp(e->s[j].name, r->system) == 0;
+		if (!fw || !fs)
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [reference %s] %s: no %s '%s'", name,
+			                  r->line, r->name, fw ? "system" : "workload",
+			                  fw ? "system" : "workload", fw ? r->system : r->workload);
+		if (!r->metric[0])
+			snprintf(r->metric, sizeof(r->metric), "cycles_per_op");
+		if (!metric_known(r->metric))
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [reference %s] metric: unknown '%s' "
+			                  "(valid: sim_cycles, sim_seconds, slowdown, cycles_per_op)", name,
+			                  r->line, r->name, r->metric);
+	}
+	for (size_t i = 0; i < e->nplot; i++) {
+		struct vl_exp_plot *pl = &e->plot[i];
+		if (!pl->type[0])
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [plot %s] type: missing", name, pl->line,
+			                  pl->name);
+		if (!pl->metric[0])
+			snprintf(pl->metric, sizeof(pl->metric), "slowdown");
+		if (!metric_known(pl->metric))
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [plot %s] metric: unknown '%s'", name,
+			                  pl->line, pl->name, pl->metric);
+		if (strcmp(pl->type, "sweep") == 0) {
+			int found = 0;
+			for (size_t j = 0; j < e->nsw; j++)
+				found |= strcmp(e->sw[j].name, pl->sweep) == 0;
+			if (!found)
+				return vl_err_set(err, VL_EINVAL, "%s:%d: [plot %s] sweep: no sweep '%s'", name,
+				                  pl->line, pl->name, pl->sweep);
+		}
+	}
+	if (!e->replications)
+		e->replications = 1;
+	if (!e->output[0])
+		snprintf(e->output, sizeof(e->output), "out/%s", e->name);
+	return 0;
+}
+
+int vl_exp_parse(struct vl_experiment **out, const char *text, const char *name,
+                 struct vl_err *err)
+{
+	struct vl_experiment *e = calloc(1, sizeof(*e));
+	struct parse p = {.e = e, .name = name, .text = text, .pos = text, .err = err};
+
+	if (!e || !(e->text = strdup(text))) {
+		free(e);
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	}
+	e->seed = 1;
+	snprintf(e->file, sizeof(e->file), "%s", name);
+	int rc = ini_parse_stream(reader, &p, handler, &p);
+	if (!p.failed && rc > 0)
+		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
+		           name, rc);
+	if (p.failed || rc > 0 || check(e, name, err)) {
+		vl_exp_free(e);
+		return err->code ? err->code : VL_EINVAL;
+	}
+	*out = e;
+	return 0;
+}
+
+int vl_exp_load(struct vl_experiment **e, const char *path, struct vl_err *err)
+{
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return vl_err_set(err, errno == ENOENT ? VL_EINVAL : VL_EIO, "%s: cannot open: %s", path,
+		                  strerror(errno));
+	char *text = NULL;
+	size_t len = 0, cap = 0, n;
+	char buf[4096];
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		if (len + n + 1 > cap) {
+			cap = 2 * (len + n + 1);
+			char *t = realloc(text, cap);
+			if (!t) {
+				free(text);
+				fclose(f);
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+			}
+			text = t;
+		}
+		memcpy(text + len, buf, n);
+		len += n;
+	}
+	fclose(f);
+	if (!text)
+		return vl_err_set(err, VL_EINVAL, "%s: empty experiment file", path);
+	text[len] = '\0';
+	int rc = vl_exp_parse(e, text, path, err);
+	free(text);
+	return rc;
+}
+
+void vl_exp_free(struct vl_experiment *e)
+{
+	if (e)
+		free(e->text);
+	free(e);
+}
+
+int vl_exp_expand(const struct vl_experiment *e, struct vl_exp_run **out, size_t *n,
+                  struct vl_err *err)
+{
+	size_t cap = 64, k = 0;
+	struct vl_exp_run *runs = malloc(cap * sizeof(*runs));
+
+	if (!runs)
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	for (size_t w = 0; w < e->nw; w++) {
+		for (size_t s = 0; s < e->ns; s++) {
+			/* the sweeps that apply to this system, as a mixed-radix counter */
+			size_t idx[VL_EXP_MAX] = {0}, which[VL_EXP_MAX], nsw = 0;
+			for (size_t i = 0; i < e->nsw; i++)
+				if (!e->sw[i].system[0] || strcmp(e->sw[i].system, e->s[s].name) == 0)
+					which[nsw++] = i;
+			for (;;) {
+				for (unsigned rep = 0; rep < e->replications; rep++) {
+					if (k == cap) {
+						cap *= 2;
+						struct vl_exp_run *r = realloc(runs, cap * sizeof(*r));
+						if (!r) {
+							free(runs);
+							return vl_err_set(err, VL_ENOMEM, "out of memory");
+						}
+						runs = r;
+					}
+					struct vl_exp_run *r = &runs[k++];
+					memset(r, 0, sizeof(*r));
+					r->w = w;
+					r->s = s;
+					r->rep = rep;
+					snprintf(r->host, sizeof(r->host), "%s", e->s[s].host);
+					for (size_t i = 0; i < e->s[s].nov; i++)
+						r->ov[r->nov++] = (struct vl_override){e->s[s].ovname[i], e->s[s].ovvalue[i]};
+					for (size_t j = 0; j < nsw; j++) {
+						const struct vl_exp_sweep *sw = &e->sw[which[j]];
+						const char *v = sw->values[idx[j]];
+						size_t len = strlen(r->point);
+						snprintf(r->point + len, sizeof(r->point) - len, "%s%s=%s", len ? "," : "",
+						         sw->param, v);
+						if (strcmp(sw->param, "host") == 0)
+							snprintf(r->host, sizeof(r->host), "%s", v);
+						else
+							r->ov[r->nov++] = (struct vl_override){sw->param, strtod(v, NULL)};
+					}
+					snprintf(r->label, sizeof(r->label), "%s|%s|%s|%u", e->w[w].name,
+					         e->s[s].name, r->point, rep);
+				}
+				size_t j = 0;
+				while (j < nsw && ++idx[j] == e->sw[which[j]].nvalues)
+					idx[j++] = 0;
+				if (j == nsw)
+					break;
+			}
+		}
+	}
+	*out = runs;
+	*n = k;
+	return 0;
+}
+
+void vl_stats(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi)
+{
+	*mean = n ? gsl_stats_mean(x, 1, n) : 0;
+	*sd = n > 1 ? gsl_stats_sd(x, 1, n) : 0;
+	double half = n > 1 ? gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * *sd / sqrt((double)n) : 0;
+	*lo = *mean - half;
+	*hi = *mean + half;
+}

@@ -1,0 +1,137 @@
+/*
+ * Experiments: a declarative INI file of workloads x systems x parameter
+ * sweeps x replications, with published reference values and the plots to
+ * draw (docs/experiments.md). This module parses a file into a struct,
+ * expands it into runs, runs them in parallel worker processes with resume,
+ * and summarizes replications (mean, standard deviation, 95% confidence
+ * interval through GSL) into the results database.
+ */
+#ifndef VL_EXPERIMENT_H
+#define VL_EXPERIMENT_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/err.h"
+#include "sim/param.h"
+#include "sim/recorder.h"
+
+#define VL_EXP_MAX 64      /* workloads, systems, sweeps, references, plots */
+#define VL_EXP_MAX_OV 32   /* overrides per system */
+#define VL_EXP_MAX_VALUES 64
+#define VL_NAME 64
+
+struct vl_exp_workload {
+	char name[VL_NAME];
+	char trace[512];     /* a trace file, or gen:KIND[:EVENTS] */
+	double per;          /* operations in the trace, for per-operation metrics */
+	int line;
+};
+
+struct vl_exp_system {
+	char name[VL_NAME];
+	char model[VL_NAME];
+	char profile[VL_NAME];  /* "" = the model's default */
+	char host[VL_NAME];     /* "" = the profile's host */
+	char ovname[VL_EXP_MAX_OV][VL_NAME];
+	double ovvalue[VL_EXP_MAX_OV];
+	size_t nov;
+	int line;
+};
+
+struct vl_exp_sweep {
+	char name[VL_NAME];
+	char system[VL_NAME];   /* "" = every system */
+	char param[VL_NAME];    /* a parameter, or "host" for host profiles */
+	char values[VL_EXP_MAX_VALUES][VL_NAME];
+	size_t nvalues;
+	int line;
+};
+
+struct vl_exp_ref {
+	char name[VL_NAME];
+	char workload[VL_NAME];
+	char system[VL_NAME];
+	char point[128];        /* "" = the run without sweeps, or "param=value" */
+	char metric[VL_NAME];
+	double value;
+	char unit[VL_NAME];
+	char source[256];
+	int line;
+};
+
+struct vl_exp_plot {
+	char name[VL_NAME];
+	char type[16];          /* bars, breakdown, sweep */
+	char metric[VL_NAME];
+	char title[256];
+	char sweep[VL_NAME];    /* for type = sweep */
+	char workloads[512];    /* space-separated filter, "" = all */
+	int line;
+};
+
+struct vl_experiment {
+	char name[VL_NAME];
+	char title[256];
+	char file[512];
+	char output[512];       /* report directory */
+	uint64_t seed;
+	unsigned replications;
+	struct vl_exp_workload w[VL_EXP_MAX];
+	struct vl_exp_system s[VL_EXP_MAX];
+	struct vl_exp_sweep sw[VL_EXP_MAX];
+	struct vl_exp_ref ref[VL_EXP_MAX];
+	struct vl_exp_plot plot[VL_EXP_MAX];
+	size_t nw, ns, nsw, nref, nplot;
+	char *text;             /* the file as read (owned), stored with the results */
+};
+
+/* Metrics that experiments summarize; cycles_per_op is sim_cycles / per. */
+extern const char *const vl_exp_metrics[];
+
+/* Parses text (name is for messages); errors say "name:line: key: ...". */
+int vl_exp_parse(struct vl_experiment **e, const char *text, const char *name,
+                 struct vl_err *err);
+/* Reads and parses a file. */
+int vl_exp_load(struct vl_experiment **e, const char *path, struct vl_err *err);
+void vl_exp_free(struct vl_experiment *e);
+
+/* One run of an experiment. */
+struct vl_exp_run {
+	size_t w, s;
+	unsigned rep;
+	char point[128];                 /* "param=value,..." or "" */
+	char label[256];                 /* workload|system|point|rep */
+	char host[VL_NAME];              /* "" or a swept host profile */
+	struct vl_override ov[VL_EXP_MAX_OV + 8];
+	size_t nov;
+};
+
+/* Expands e into runs (caller frees *runs). Checks every name it meets. */
+int vl_exp_expand(const struct vl_experiment *e, struct vl_exp_run **runs, size_t *n,
+                  struct vl_err *err);
+
+struct vl_exp_opts {
+	unsigned jobs;                       /* worker processes (default 1) */
+	int resume;                          /* keep finished runs, redo the rest */
+	volatile sig_atomic_t *stop;
+	void (*progress)(void *ctx, size_t done, size_t total, size_t skipped);
+	void *progress_ctx;
+};
+
+/*
+ * Runs every run of e into the database at db_path (which it creates),
+ * then summarizes. Without resume the experiment's earlier runs are
+ * deleted first. Returns 0, VL_EINTR when stopped, or another code.
+ */
+int vl_exp_run(const struct vl_experiment *e, const char *db_path,
+               const struct vl_exp_opts *o, struct vl_err *err);
+
+/* Recomputes the summary table of experiment e from its runs. */
+int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_err *err);
+
+/* Mean, standard deviation and 95% confidence interval (Student t) of x[0..n). */
+void vl_stats(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi);
+
+#endif
