@@ -13,6 +13,8 @@ static const struct cmd commands[] = {
 	{"trace", cmd_trace, "convert, inspect, print and generate traces"},
 	{"runs", cmd_runs, "list the runs recorded in a results database"},
 	{"experiment", cmd_experiment, "run an experiment file: workloads x systems x sweeps"},
+	{"report", cmd_report, "draw an experiment's plots, diagrams and error table"},
+	{"export", cmd_export, "print runs' metrics and breakdowns as CSV or JSON"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -253,7 +253,13 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return copy(p, sec, key, pl->sweep, sizeof(pl->sweep), value);
 		if (strcmp(key, "workloads") == 0)
 			return copy(p, sec, key, pl->workloads, sizeof(pl->workloads), value);
-		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads)");
+		if (strcmp(key, "log") == 0) {
+			if (strcmp(value, "yes") && strcmp(value, "no"))
+				return fail(p, sec, key, "'%s': expected yes or no", value);
+			pl->log = strcmp(value, "yes") == 0;
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads, log)");
 	}
 	return fail(p, sec, key, "unknown section (valid: experiment, workload NAME, system NAME, "
 	                         "sweep NAME, reference NAME, plot NAME)");

@@ -68,6 +68,7 @@ struct vl_exp_plot {
 	char title[256];
 	char sweep[VL_NAME];    /* for type = sweep */
 	char workloads[512];    /* space-separated filter, "" = all */
+	int log;                /* logarithmic y axis */
 	int line;
 };
 

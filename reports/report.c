@@ -1,0 +1,680 @@
+/*
+ * Report writer. Reads the experiment's text and summary from the
+ * database, writes data files and gnuplot/Graphviz sources, renders them
+ * when the tools are installed, and writes index.html and README.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "reports/report.h"
+#include "sim/mech.h"
+
+struct ctx {
+	struct vl_db *db;
+	sqlite3 *h;
+	struct vl_experiment *e;
+	int64_t id;
+	char dir[512];
+	int have_gnuplot, have_dot;
+	struct vl_report_result *res;
+	FILE *html, *md;
+	struct vl_err *err;
+};
+
+static int have_tool(const char *name)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+/* Runs argv[0] with arguments in dir, output to /dev/null; 0 on success. */
+static int run_tool(const char *dir, const char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (chdir(dir) != 0)
+			_exit(127);
+		FILE *n = freopen("/dev/null", "w", stdout);
+		(void)n;
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static FILE *open_out(struct ctx *c, const char *name)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		vl_err_set(c->err, VL_EIO, "%s: cannot write: %s", path, strerror(errno));
+	return f;
+}
+
+static void missing(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void missing(struct ctx *c, const char *fmt, ...)
+{
+	size_t used = strlen(c->res->missing);
+	va_list ap;
+
+	if (used + 4 >= sizeof(c->res->missing))
+		return;
+	if (used)
+		strcat(c->res->missing, "; ");
+	va_start(ap, fmt);
+	vsnprintf(c->res->missing + strlen(c->res->missing),
+	          sizeof(c->res->missing) - strlen(c->res->missing), fmt, ap);
+	va_end(ap);
+}
+
+/* The summary value of (workload, system, point, metric); NAN if absent. */
+static double summary(struct ctx *c, const char *w, const char *s, const char *point,
+                      const char *metric, double *lo, double *hi)
+{
+	sqlite3_stmt *st;
+	double v = NAN;
+
+	if (sqlite3_prepare_v2(c->h, "SELECT mean, ci_lo, ci_hi FROM summary WHERE experiment_id = ?1"
+	                       " AND workload = ?2 AND system = ?3 AND point = ?4 AND metric = ?5",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return NAN;
+	sqlite3_bind_int64(st, 1, c->id);
+	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, point, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		v = sqlite3_column_double(st, 0);
+		if (lo)
+			*lo = sqlite3_column_double(st, 1);
+		if (hi)
+			*hi = sqlite3_column_double(st, 2);
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const struct vl_exp_ref *find_ref(const struct vl_experiment *e, const char *w,
+                                         const char *s, const char *metric)
+{
+	for (size_t i = 0; i < e->nref; i++)
+		if (!strcmp(e->ref[i].workload, w) && !strcmp(e->ref[i].system, s) &&
+		    !strcmp(e->ref[i].metric, metric) && !e->ref[i].point[0])
+			return &e->ref[i];
+	return NULL;
+}
+
+static int in_filter(const char *filter, const char *w)
+{
+	if (!filter[0])
+		return 1;
+	size_t n = strlen(w);
+	for (const char *p = filter; (p = strstr(p, w)); p += n)
+		if ((p == filter || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return 1;
+	return 0;
+}
+
+static const char *metric_label(const char *m)
+{
+	if (!strcmp(m, "cycles_per_op"))
+		return "cycles per operation";
+	if (!strcmp(m, "slowdown"))
+		return "slowdown against native (x)";
+	if (!strcmp(m, "sim_seconds"))
+		return "simulated seconds";
+	return "simulated cycles";
+}
+
+static void gp_header(FILE *f, const char *name, const char *title, int svg)
+{
+	if (svg)
+		fprintf(f, "set terminal svg size 1000,560 dynamic font 'sans,11'\n");
+	else
+		fprintf(f, "set terminal pngcairo size 1000,560 font 'sans,10'\n");
+	fprintf(f, "set output '%s.%s'\nset title \"%s\"\nset datafile missing '?'\n"
+	           "set grid ytics\nset key outside right top\n", name, svg ? "svg" : "png", title);
+}
+
+/* Renders name.gp into name.png and name.svg. */
+static void render(struct ctx *c, const char *name)
+{
+	char gp[128];
+
+	if (!c->have_gnuplot)
+		return;
+	for (int svg = 0; svg < 2; svg++) {
+		snprintf(gp, sizeof(gp), "%s.%s.gp", name, svg ? "svg" : "png");
+		const char *argv[] = {"gnuplot", gp, NULL};
+		if (run_tool(c->dir, argv))
+			missing(c, "%s.%s: gnuplot failed on %s", name, svg ? "svg" : "png", gp);
+	}
+	c->res->plots++;
+}
+
+static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
+{
+	const struct vl_experiment *e = c->e;
+	char fn[128];
+
+	snprintf(fn, sizeof(fn), "data/%s.dat", pl->name);
+	FILE *d = open_out(c, fn);
+	if (!d)
+		return c->err->code;
+	fprintf(d, "# workload");
+	for (size_t s = 0; s < e->ns; s++)
+		fprintf(d, " %s lo hi published", e->s[s].name);
+	fprintf(d, "\n");
+	int refs[VL_EXP_MAX] = {0};
+	for (size_t w = 0; w < e->nw; w++) {
+		if (!in_filter(pl->workloads, e->w[w].name))
+			continue;
+		fprintf(d, "%s", e->w[w].name);
+		for (size_t s = 0; s < e->ns; s++) {
+			double lo = 0, hi = 0;
+			double v = summary(c, e->w[w].name, e->s[s].name, "", pl->metric, &lo, &hi);
+			const struct vl_exp_ref *r = find_ref(e, e->w[w].name, e->s[s].name, pl->metric);
+			if (isnan(v))
+				fprintf(d, " ? ? ?");
+			else
+				fprintf(d, " %.6g %.6g %.6g", v, lo, hi);
+			if (r) {
+				fprintf(d, " %.6g", r->value);
+				refs[s] = 1;
+			} else {
+				fprintf(d, " ?");
+			}
+		}
+		fprintf(d, "\n");
+	}
+	fclose(d);
+	for (int svg = 0; svg < 2; svg++) {
+		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
+		FILE *g = open_out(c, fn);
+		if (!g)
+			return c->err->code;
+		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
+		fprintf(g, "set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
+		           "set style fill solid 0.85 border -1\nset xtics rotate by -25\n"
+		           "set ylabel '%s'\n%s", metric_label(pl->metric),
+		        pl->log ? "set logscale y\nset yrange [0.5:*]\n" : "set yrange [0:*]\n");
+		fprintf(g, "plot ");
+		int first = 1;
+		for (size_t s = 0; s < e->ns; s++) {
+			int col = 2 + 4 * (int)s;
+			fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s'", first ? "" : ", \\\n     ",
+			        pl->name, col, col + 1, col + 2, first ? ":xtic(1)" : "", e->s[s].name);
+			first = 0;
+			if (refs[s])
+				fprintf(g, ", \\\n     '' using %d:%d:%d title '%s (published)' fs pattern 4",
+				        col + 3, col + 3, col + 3, e->s[s].name);
+		}
+		fprintf(g, "\n");
+		fclose(g);
+	}
+	render(c, pl->name);
+	return 0;
+}
+
+static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
+{
+	const struct vl_experiment *e = c->e;
+	char fn[128];
+	int used[VL_MECH__COUNT] = {0};
+
+	/* which mechanisms appear at all */
+	for (size_t w = 0; w < e->nw; w++)
+		for (size_t s = 0; s < e->ns; s++)
+			for (int m = 0; m < VL_MECH__COUNT; m++) {
+				char metric[80];
+				snprintf(metric, sizeof(metric), "mech.%s", vl_mechdesc[m].name);
+				if (in_filter(pl->workloads, e->w[w].name) &&
+				    !isnan(summary(c, e->w[w].name, e->s[s].name, "", metric, NULL, NULL)))
+					used[m] = 1;
+			}
+	snprintf(fn, sizeof(fn), "data/%s.dat", pl->name);
+	FILE *d = open_out(c, fn);
+	if (!d)
+		return c->err->code;
+	fprintf(d, "run");
+	int ncols = 0;
+	for (int m = 0; m < VL_MECH__COUNT; m++)
+		if (used[m]) {
+			fprintf(d, " %s", vl_mechdesc[m].name);
+			ncols++;
+		}
+	fprintf(d, "\n");
+	for (size_t w = 0; w < e->nw; w++) {
+		if (!in_filter(pl->workloads, e->w[w].name))
+			continue;
+		for (size_t s = 0; s < e->ns; s++) {
+			double v[VL_MECH__COUNT], total = 0;
+			for (int m = 0; m < VL_MECH__COUNT; m++) {
+				char metric[80];
+				snprintf(metric, sizeof(metric), "mech.%s", vl_mechdesc[m].name);
+				v[m] = summary(c, e->w[w].name, e->s[s].name, "", metric, NULL, NULL);
+				if (!isnan(v[m]))
+					total += v[m];
+			}
+			fprintf(d, "%s/%s", e->w[w].name, e->s[s].name);
+			for (int m = 0; m < VL_MECH__COUNT; m++)
+				if (used[m])
+					fprintf(d, " %.4f", isnan(v[m]) || total == 0 ? 0 : 100 * v[m] / total);
+			fprintf(d, "\n");
+		}
+	}
+	fclose(d);
+	for (int svg = 0; svg < 2; svg++) {
+		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
+		FILE *g = open_out(c, fn);
+		if (!g)
+			return c->err->code;
+		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
+		fprintf(g, "set style data histogram\nset style histogram rowstacked\n"
+		           "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
+		           "set xtics rotate by -45 font ',8'\nset ylabel 'share of cycles (%%)'\n"
+		           "set yrange [0:100]\n"
+		           "plot for [i=2:%d] 'data/%s.dat' using i:xtic(1) title columnheader(i)\n",
+		        ncols + 1, pl->name);
+		fclose(g);
+	}
+	render(c, pl->name);
+	return 0;
+}
+
+static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
+{
+	const struct vl_experiment *e = c->e;
+	const struct vl_exp_sweep *sw = NULL;
+	char fn[128];
+
+	for (size_t i = 0; i < e->nsw; i++)
+		if (!strcmp(e->sw[i].name, pl->sweep))
+			sw = &e->sw[i];
+	if (!sw)
+		return 0;
+	snprintf(fn, sizeof(fn), "data/%s.dat", pl->name);
+	FILE *d = open_out(c, fn);
+	if (!d)
+		return c->err->code;
+	char titles[VL_EXP_MAX * 4][160];
+	int nseries = 0;
+	for (size_t w = 0; w < e->nw; w++) {
+		if (!in_filter(pl->workloads, e->w[w].name))
+			continue;
+		for (size_t s = 0; s < e->ns; s++) {
+			if (sw->system[0] && strcmp(sw->system, e->s[s].name))
+				continue;
+			if (nseries == (int)(sizeof(titles) / sizeof(titles[0])))
+				break;
+			snprintf(titles[nseries], sizeof(titles[0]), "%s / %s", e->w[w].name, e->s[s].name);
+			fprintf(d, "# %s\n", titles[nseries]);
+			for (size_t k = 0; k < sw->nvalues; k++) {
+				char point[128];
+				double lo = 0, hi = 0;
+				snprintf(point, sizeof(point), "%s=%s", sw->param, sw->values[k]);
+				double v = summary(c, e->w[w].name, e->s[s].name, point, pl->metric, &lo, &hi);
+				if (strcmp(sw->param, "host") == 0)
+					fprintf(d, "%zu %s ", k, sw->values[k]);
+				else
+					fprintf(d, "%s %s ", sw->values[k], sw->values[k]);
+				if (isnan(v))
+					fprintf(d, "? ? ?\n");
+				else
+					fprintf(d, "%.6g %.6g %.6g\n", v, lo, hi);
+			}
+			fprintf(d, "\n\n");
+			nseries++;
+		}
+	}
+	fclose(d);
+	for (int svg = 0; svg < 2; svg++) {
+		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
+		FILE *g = open_out(c, fn);
+		if (!g)
+			return c->err->code;
+		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
+		fprintf(g, "set xlabel '%s'\nset ylabel '%s'\n%s", sw->param, metric_label(pl->metric),
+		        pl->log ? "set logscale y\n" : "");
+		fprintf(g, "set style fill transparent solid 0.2 noborder\nplot ");
+		for (int i = 0; i < nseries; i++)
+			fprintf(g, "%s'data/%s.dat' index %d using 1:4:5%s with filledcurves lc %d notitle, "
+			           "'' index %d using 1:3%s with linespoints lc %d lw 2 title '%s'",
+			        i ? ", \\\n     " : "", pl->name, i, "", i + 1, i,
+			        strcmp(sw->param, "host") == 0 ? ":xtic(2)" : "", i + 1, titles[i]);
+		fprintf(g, "\n");
+		fclose(g);
+	}
+	render(c, pl->name);
+	return 0;
+}
+
+/* Where a mechanism's cycles go in the path of an event. */
+static const struct {
+	int mech;
+	const char *from, *to;
+} edges[] = {
+	{VL_MECH_DIRECT, "guest", "hardware"},
+	{VL_MECH_PAGEWALK, "guest", "hardware"},
+	{VL_MECH_CTXSWITCH, "hardware", "hardware"},
+	{VL_MECH_TRAP, "guest", "monitor"},
+	{VL_MECH_VMEXIT, "guest", "monitor"},
+	{VL_MECH_HYPERCALL, "guest", "monitor"},
+	{VL_MECH_CALLOUT, "guest", "monitor"},
+	{VL_MECH_EXITHANDLER, "monitor", "monitor"},
+	{VL_MECH_EMULATE, "monitor", "guest"},
+	{VL_MECH_INTERP, "monitor", "guest"},
+	{VL_MECH_TRANSLATE, "monitor", "monitor"},
+	{VL_MECH_TRANSLATED, "guest", "hardware"},
+	{VL_MECH_LOOKUP, "guest", "monitor"},
+	{VL_MECH_SOFTMMU, "monitor", "hardware"},
+	{VL_MECH_SHADOWPT, "monitor", "hardware"},
+	{VL_MECH_NESTEDWALK, "guest", "hardware"},
+	{VL_MECH_DEVEMU, "monitor", "devices"},
+	{VL_MECH_WORLDSWITCH, "monitor", "host OS"},
+	{VL_MECH_EVTCHN, "monitor", "guest"},
+	{VL_MECH_RING, "guest", "host OS"},
+	{VL_MECH_NAMESPACE, "guest", "host OS"},
+	{VL_MECH_CGROUP, "guest", "host OS"},
+	{VL_MECH_COPYUP, "host OS", "devices"},
+	{VL_MECH_BRIDGE, "host OS", "devices"},
+};
+
+static int diagrams(struct ctx *c)
+{
+	sqlite3_stmt *st;
+	char models[VL_EXP_MAX][VL_NAME];
+	int nm = 0;
+
+	if (sqlite3_prepare_v2(c->h, "SELECT DISTINCT model FROM run WHERE experiment_id = ?1 "
+	                       "ORDER BY model", -1, &st, NULL) != SQLITE_OK)
+		return vl_err_set(c->err, VL_EDB, "%s", sqlite3_errmsg(c->h));
+	sqlite3_bind_int64(st, 1, c->id);
+	while (sqlite3_step(st) == SQLITE_ROW && nm < VL_EXP_MAX)
+		snprintf(models[nm++], VL_NAME, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	for (int i = 0; i < nm; i++) {
+		uint64_t cnt[VL_MECH__COUNT] = {0}, cyc[VL_MECH__COUNT] = {0}, total = 0;
+		if (sqlite3_prepare_v2(c->h, "SELECT b.mechanism, sum(b.count), sum(b.cycles) FROM breakdown b"
+		                       " JOIN run r ON r.id = b.run_id WHERE r.experiment_id = ?1 AND"
+		                       " r.model = ?2 GROUP BY b.mechanism", -1, &st, NULL) != SQLITE_OK)
+			return vl_err_set(c->err, VL_EDB, "%s", sqlite3_errmsg(c->h));
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_text(st, 2, models[i], -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			int m = vl_mech_lookup((const char *)sqlite3_column_text(st, 0));
+			if (m < 0)
+				continue;
+			cnt[m] = (uint64_t)sqlite3_column_int64(st, 1);
+			cyc[m] = (uint64_t)sqlite3_column_int64(st, 2);
+			total += cyc[m];
+		}
+		sqlite3_finalize(st);
+		char fn[160];
+		snprintf(fn, sizeof(fn), "diagram-%.60s.dot", models[i]);
+		FILE *f = open_out(c, fn);
+		if (!f)
+			return c->err->code;
+		fprintf(f, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s: where events go, edges "
+		           "weighted by cycles (all runs of the experiment)\";\n  labelloc=t;\n"
+		           "  node [shape=box, style=rounded, fontname=sans];\n"
+		           "  edge [fontname=sans, fontsize=10];\n", models[i], models[i]);
+		for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
+			int m = edges[k].mech;
+			if (!cyc[m])
+				continue;
+			double share = total ? (double)cyc[m] / (double)total : 0;
+			fprintf(f, "  \"%s\" -> \"%s\" [label=\"%s\\n%llu x, %.1f%% of cycles\", "
+			           "penwidth=%.2f];\n", edges[k].from, edges[k].to, vl_mechdesc[m].name,
+			        (unsigned long long)cnt[m], 100 * share, 1 + 9 * share);
+		}
+		fprintf(f, "}\n");
+		fclose(f);
+		if (c->have_dot) {
+			char png[170], svg[170];
+			snprintf(png, sizeof(png), "-odiagram-%.60s.png", models[i]);
+			snprintf(svg, sizeof(svg), "-odiagram-%.60s.svg", models[i]);
+			const char *a1[] = {"dot", "-Tpng", png, fn, NULL};
+			const char *a2[] = {"dot", "-Tsvg", svg, fn, NULL};
+			if (run_tool(c->dir, a1) || run_tool(c->dir, a2))
+				missing(c, "diagram-%s: dot failed", models[i]);
+		}
+		c->res->diagrams++;
+	}
+	return 0;
+}
+
+/* The references table, in HTML and Markdown at once. */
+static void references(struct ctx *c)
+{
+	const struct vl_experiment *e = c->e;
+
+	if (!e->nref)
+		return;
+	fprintf(c->html, "<h2>Simulated against published</h2>\n<table>\n<tr><th>workload</th>"
+	                 "<th>system</th><th>metric</th><th>simulated</th><th>95%% CI</th>"
+	                 "<th>published</th><th>error</th><th>source</th></tr>\n");
+	fprintf(c->md, "## Simulated against published\n\n| workload | system | metric | simulated |"
+	               " 95%% CI | published | error | source |\n| --- | --- | --- | ---: | --- | ---:"
+	               " | ---: | --- |\n");
+	FILE *t = open_out(c, "data/references.tsv");
+	if (t)
+		fprintf(t, "workload\tsystem\tpoint\tmetric\tsimulated\tpublished\terror\tunit\tsource\n");
+	for (size_t i = 0; i < e->nref; i++) {
+		const struct vl_exp_ref *r = &e->ref[i];
+		double lo = 0, hi = 0;
+		double v = summary(c, r->workload, r->system, r->point, r->metric, &lo, &hi);
+		double error = isnan(v) ? NAN : (v - r->value) / r->value;
+		char sim[64], ci[96], err[32];
+		if (isnan(v)) {
+			snprintf(sim, sizeof(sim), "not run");
+			snprintf(ci, sizeof(ci), "-");
+			snprintf(err, sizeof(err), "-");
+		} else {
+			snprintf(sim, sizeof(sim), "%.4g %s", v, r->unit);
+			snprintf(ci, sizeof(ci), lo == hi ? "(1 replication)" : "[%.4g, %.4g]", lo, hi);
+			snprintf(err, sizeof(err), "%+.1f%%", 100 * error);
+			if (fabs(error) > c->res->max_abs_error)
+				c->res->max_abs_error = fabs(error);
+		}
+		fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s%s%s</td><td>%s</td><td>%s</td>"
+		                 "<td>%.4g %s</td><td class=\"%s\">%s</td><td>%s</td></tr>\n",
+		        r->workload, r->system, r->metric, r->point[0] ? " @ " : "", r->point, sim, ci,
+		        r->value, r->unit, !isnan(error) && fabs(error) > 0.1 ? "off" : "ok", err,
+		        r->source);
+		fprintf(c->md, "| %s | %s | %s%s%s | %s | %s | %.4g %s | %s | %s |\n", r->workload,
+		        r->system, r->metric, r->point[0] ? " @ " : "", r->point, sim, ci, r->value,
+		        r->unit, err, r->source);
+		if (t)
+			fprintf(t, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%s\t%s\n", r->workload, r->system,
+			        r->point, r->metric, v, r->value, error, r->unit, r->source);
+		c->res->references++;
+	}
+	if (t)
+		fclose(t);
+	fprintf(c->html, "</table>\n<p>Error = (simulated - published) / published. Rows beyond "
+	                 "10%% are marked. Defaults derived from a published value reproduce it by "
+	                 "construction: see each model's README for which.</p>\n");
+	fprintf(c->md, "\nError = (simulated - published) / published.\n\n");
+}
+
+static int write_index(struct ctx *c)
+{
+	const struct vl_experiment *e = c->e;
+
+	c->html = open_out(c, "index.html");
+	c->md = open_out(c, "README.md");
+	if (!c->html || !c->md)
+		return c->err->code;
+	fprintf(c->html, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n"
+	                 "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;}"
+	                 "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
+	                 "td.off{background:#fdd}td.ok{background:#dfd}img{max-width:100%%}</style>"
+	                 "</head><body>\n<h1>%s</h1>\n<p>Experiment <code>%s</code> (%s): %zu workloads,"
+	                 " %zu systems, %u replications, seed %llu. Generated by <code>virtlab report"
+	                 "</code> from the results database alone.</p>\n",
+	        e->name, e->title[0] ? e->title : e->name, e->name, e->file, e->nw, e->ns,
+	        e->replications, (unsigned long long)e->seed);
+	fprintf(c->md, "# %s\n\nExperiment `%s` (`%s`): %zu workloads, %zu systems, %u "
+	               "replications, seed %llu. Generated by `virtlab report` from the results "
+	               "database alone.\n\n", e->title[0] ? e->title : e->name, e->name, e->file,
+	        e->nw, e->ns, e->replications, (unsigned long long)e->seed);
+	references(c);
+	for (size_t i = 0; i < e->nplot; i++) {
+		const struct vl_exp_plot *pl = &e->plot[i];
+		fprintf(c->html, "<h2>%s</h2>\n<p><a href=\"%s.svg\"><img src=\"%s.png\" alt=\"%s\"></a>"
+		                 "<br><small>data: <a href=\"data/%s.dat\">data/%s.dat</a></small></p>\n",
+		        pl->title[0] ? pl->title : pl->name, pl->name, pl->name, pl->name, pl->name,
+		        pl->name);
+		fprintf(c->md, "## %s\n\n![%s](%s.png)\n\n", pl->title[0] ? pl->title : pl->name,
+		        pl->name, pl->name);
+	}
+	return 0;
+}
+
+static void write_diagram_links(struct ctx *c)
+{
+	sqlite3_stmt *st;
+
+	fprintf(c->html, "<h2>Where events go</h2>\n");
+	fprintf(c->md, "## Where events go\n\n");
+	if (sqlite3_prepare_v2(c->h, "SELECT DISTINCT model FROM run WHERE experiment_id = ?1 "
+	                       "ORDER BY model", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int64(st, 1, c->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		fprintf(c->html, "<p><a href=\"diagram-%s.svg\"><img src=\"diagram-%s.png\" "
+		                 "alt=\"%s\"></a></p>\n", m, m, m);
+		fprintf(c->md, "![%s](diagram-%s.png)\n\n", m, m);
+	}
+	sqlite3_finalize(st);
+}
+
+static void write_summary_table(struct ctx *c)
+{
+	sqlite3_stmt *st;
+	FILE *t = open_out(c, "data/summary.tsv");
+
+	fprintf(c->html, "<h2>All results</h2>\n<table>\n<tr><th>workload</th><th>system</th>"
+	                 "<th>point</th><th>slowdown</th><th>simulated seconds</th><th>n</th></tr>\n");
+	if (t)
+		fprintf(t, "workload\tsystem\tpoint\tmetric\tn\tmean\tsd\tci_lo\tci_hi\n");
+	if (sqlite3_prepare_v2(c->h, "SELECT workload, system, point, metric, n, mean, sd, ci_lo, "
+	                       "ci_hi FROM summary WHERE experiment_id = ?1 ORDER BY 1, 2, 3, 4", -1,
+	                       &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, c->id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *w = (const char *)sqlite3_column_text(st, 0);
+			const char *s = (const char *)sqlite3_column_text(st, 1);
+			const char *p = (const char *)sqlite3_column_text(st, 2);
+			const char *m = (const char *)sqlite3_column_text(st, 3);
+			if (t)
+				fprintf(t, "%s\t%s\t%s\t%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\n", w, s, p, m,
+				        sqlite3_column_int(st, 4), sqlite3_column_double(st, 5),
+				        sqlite3_column_double(st, 6), sqlite3_column_double(st, 7),
+				        sqlite3_column_double(st, 8));
+			if (!strcmp(m, "slowdown"))
+				fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>%.6g</td>"
+				                 "<td>%d</td></tr>\n", w, s, p, sqlite3_column_double(st, 5),
+				        summary(c, w, s, p, "sim_seconds", NULL, NULL), sqlite3_column_int(st, 4));
+		}
+		sqlite3_finalize(st);
+	}
+	if (t)
+		fclose(t);
+	fprintf(c->html, "</table>\n<p>Every number: <a href=\"data/summary.tsv\">data/summary.tsv"
+	                 "</a>.</p>\n");
+	fprintf(c->md, "Every number: [data/summary.tsv](data/summary.tsv).\n");
+}
+
+int vl_report_write(struct vl_db *db, const char *name, const char *dir,
+                    struct vl_report_result *res, struct vl_err *err)
+{
+	struct ctx c = {.db = db, .h = vl_db_handle(db), .res = res, .err = err};
+	sqlite3_stmt *st;
+	char *config = NULL, file[512] = "";
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (sqlite3_prepare_v2(c.h, "SELECT id, config, file FROM experiment WHERE name = ?1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return vl_err_set(err, VL_EDB, "%s", sqlite3_errmsg(c.h));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1)) {
+		c.id = sqlite3_column_int64(st, 0);
+		config = strdup((const char *)sqlite3_column_text(st, 1));
+		snprintf(file, sizeof(file), "%s", (const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (!config)
+		return vl_err_set(err, VL_EINVAL, "no experiment '%s' in the database", name);
+	rc = vl_exp_parse(&c.e, config, file, err);
+	free(config);
+	if (rc)
+		return rc;
+	snprintf(c.dir, sizeof(c.dir), "%s", dir ? dir : c.e->output);
+	snprintf(res->dir, sizeof(res->dir), "%s", c.dir);
+	char sub[600];
+	snprintf(sub, sizeof(sub), "%s/data", c.dir);
+	for (char *p = c.dir + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(c.dir, 0777);
+			*p = '/';
+		}
+	mkdir(c.dir, 0777);
+	if (mkdir(sub, 0777) != 0 && errno != EEXIST) {
+		rc = vl_err_set(err, VL_EIO, "%s: cannot create: %s", sub, strerror(errno));
+		goto out;
+	}
+	c.have_gnuplot = have_tool("gnuplot");
+	c.have_dot = have_tool("dot");
+	if (!c.have_gnuplot)
+		missing(&c, "every plot: gnuplot is not installed (data and scripts are written)");
+	if (!c.have_dot)
+		missing(&c, "every diagram: Graphviz (dot) is not installed (.dot files are written)");
+	if ((rc = write_index(&c)))
+		goto out;
+	for (size_t i = 0; i < c.e->nplot && !rc; i++) {
+		const struct vl_exp_plot *pl = &c.e->plot[i];
+		rc = !strcmp(pl->type, "bars") ? plot_bars(&c, pl)
+		   : !strcmp(pl->type, "breakdown") ? plot_breakdown(&c, pl) : plot_sweep(&c, pl);
+	}
+	if (!rc)
+		rc = diagrams(&c);
+	if (!rc) {
+		write_diagram_links(&c);
+		write_summary_table(&c);
+		if (res->missing[0]) {
+			fprintf(c.html, "<p><b>Not drawn:</b> %s.</p>\n", res->missing);
+			fprintf(c.md, "\n**Not drawn:** %s.\n", res->missing);
+		}
+		fprintf(c.html, "</body></html>\n");
+	}
+out:
+	if (c.html)
+		fclose(c.html);
+	if (c.md)
+		fclose(c.md);
+	vl_exp_free(c.e);
+	return rc;
+}

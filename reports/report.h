@@ -1,0 +1,29 @@
+/*
+ * Reports: from a results database alone, write an experiment's plots
+ * (gnuplot, PNG and SVG), diagrams (Graphviz: the path events take between
+ * guest, monitor and host, weighted by the run's counts and cycles), the
+ * data behind them, and an index.html plus README.md with the table of
+ * simulated against published values and the error of each.
+ */
+#ifndef VL_REPORT_H
+#define VL_REPORT_H
+
+#include "experiments/experiment.h"
+#include "sim/recorder.h"
+
+struct vl_report_result {
+	char dir[512];
+	char missing[1024];   /* pictures not drawn, and why ("" if none) */
+	unsigned plots, diagrams, references;
+	double max_abs_error; /* largest |error| over the references, as a fraction */
+};
+
+/*
+ * Writes the report of experiment `name` stored in db into dir (NULL: the
+ * experiment's output directory). Tools that are missing (gnuplot, dot)
+ * only cost their pictures; everything else is still written.
+ */
+int vl_report_write(struct vl_db *db, const char *name, const char *dir,
+                    struct vl_report_result *res, struct vl_err *err);
+
+#endif
