@@ -42,7 +42,7 @@ CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
-	tests/test_models.c tests/test_cli.c
+	tests/test_models.c tests/test_experiments.c tests/test_cli.c
 
 BENCH_SRCS := bench/bench.c
 
@@ -110,17 +110,13 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
-# Replays every sample trace through every model into out/results.db.
+# The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.
+PAPER := experiments/papers/adams-agesen-2006.ini
 run: deps
 	$(Q)$(MAKE) --no-print-directory virtlab
-	$(Q)mkdir -p out && rm -f out/results.db out/results.db-wal out/results.db-shm
-	$(Q)for t in traces/samples/*.vlt; do \
-		for m in $$(./virtlab models --names); do \
-			./virtlab run --quiet --trace $$t --model $$m --db out/results.db >/dev/null || exit 1; \
-		done; \
-	done
-	$(Q)./virtlab runs --db out/results.db
-	@echo "results: out/results.db ('virtlab runs', or sqlite3; docs/results-schema.md)"
+	$(Q)./virtlab experiment run $(PAPER) --jobs 2
+	$(Q)./virtlab report $(PAPER)
+	@echo "open out/adams-agesen-2006/index.html in a browser"
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BENCHBIN)

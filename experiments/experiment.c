@@ -24,6 +24,7 @@ struct parse {
 	const char *name;
 	const char *text, *pos;
 	int line;
+	int section_line; /* line of the last [section] header */
 	int failed;
 	struct vl_err *err;
 };
@@ -44,6 +45,11 @@ static char *reader(char *str, int num, void *stream)
 	}
 	str[i] = '\0';
 	p->line++;
+	const char *c = str;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c == '[')
+		p->section_line = p->line;
 	return str;
 }
 
@@ -111,7 +117,7 @@ static int kind_of(const char *section, const char *kind, char *name, size_t len
 			(out) = &(arr)[(cnt)++];                                        \
 			memset((out), 0, sizeof(*(out)));                               \
 			snprintf((out)->name, sizeof((out)->name), "%s", (nm));         \
-			(out)->line = p->line;                                          \
+			(out)->line = p->section_line;                                  \
 		}                                                                   \
 	} while (0)
 

@@ -23,6 +23,7 @@ int main(void)
 	suite_recorder();
 	suite_gen();
 	suite_models();
+	suite_experiments();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();

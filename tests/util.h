@@ -43,6 +43,7 @@ void suite_recorder(void);
 void suite_gen(void);
 void suite_cli(void);
 void suite_models(void);
+void suite_experiments(void);
 
 /* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
 struct t_case {
