@@ -38,20 +38,24 @@ int vl_source_open(const char *trace, uint64_t seed, struct vl_source *src, void
 	}
 	char kind[64];
 	uint64_t events = VL_GEN_DEFAULT_EVENTS;
+	int iters = 0;
 	const char *k = trace + 4, *colon = strchr(k, ':');
 	snprintf(kind, sizeof(kind), "%.*s", colon ? (int)(colon - k) : (int)strlen(k), k);
 	if (colon) {
 		char *end;
 		events = strtoull(colon + 1, &end, 10);
-		if (end == colon + 1 || *end || colon[1] == '-')
-			return vl_err_set(err, VL_EINVAL, "'%s': expected gen:KIND[:EVENTS]", trace);
+		iters = *end == 'i';
+		if (end == colon + 1 || *(end + iters) || colon[1] == '-')
+			return vl_err_set(err, VL_EINVAL, "'%s': expected gen:KIND[:EVENTS] or "
+			                  "gen:KIND:ITERATIONSi", trace);
 	}
 	struct vl_gen *g;
-	if (vl_gen_new(&g, kind, events, seed, err))
+	if ((iters ? vl_gen_new_iters(&g, kind, events, seed, err)
+	           : vl_gen_new(&g, kind, events, seed, err)))
 		return err->code;
 	*src = vl_gen_source(g);
 	*handle = g;
-	snprintf(name, namelen, "gen:%s:%llu", kind, (unsigned long long)events);
+	snprintf(name, namelen, "gen:%s:%llu%s", kind, (unsigned long long)events, iters ? "i" : "");
 	return 0;
 }
 

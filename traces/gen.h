@@ -25,6 +25,9 @@ struct vl_gen;
 /* A generator of kind producing exactly `events` events from seed. */
 int vl_gen_new(struct vl_gen **g, const char *kind, uint64_t events, uint64_t seed,
                struct vl_err *err);
+/* The same, stopping after `iterations` whole iterations of the workload. */
+int vl_gen_new_iters(struct vl_gen **g, const char *kind, uint64_t iterations, uint64_t seed,
+                     struct vl_err *err);
 long vl_gen_read(struct vl_gen *g, struct vl_event *buf, size_t max, struct vl_err *err);
 /* Metadata describing the generated trace (name, source, generator, seed). */
 void vl_gen_meta(const struct vl_gen *g, struct vl_meta *m);
