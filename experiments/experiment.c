@@ -180,6 +180,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return copy(p, sec, key, s->profile, sizeof(s->profile), value);
 		if (strcmp(key, "host") == 0)
 			return copy(p, sec, key, s->host, sizeof(s->host), value);
+		if (strcmp(key, "plugin") == 0)
+			return copy(p, sec, key, s->plugin, sizeof(s->plugin), value);
 		if (strncmp(key, "param.", 6) == 0) {
 			if (s->nov == VL_EXP_MAX_OV)
 				return fail(p, sec, key, "more than %d parameters", VL_EXP_MAX_OV);
@@ -189,7 +191,7 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			s->nov++;
 			return 1;
 		}
-		return fail(p, sec, key, "unknown key (valid: model, profile, host, param.NAME)");
+		return fail(p, sec, key, "unknown key (valid: model, profile, host, plugin, param.NAME)");
 	}
 	if (kind_of(sec, "sweep", name, sizeof(name))) {
 		struct vl_exp_sweep *w;

@@ -34,6 +34,7 @@ struct vl_exp_system {
 	char model[VL_NAME];
 	char profile[VL_NAME];  /* "" = the model's default */
 	char host[VL_NAME];     /* "" = the profile's host */
+	char plugin[512];       /* a model plugin to load first (docs/plugins.md), or "" */
 	char ovname[VL_EXP_MAX_OV][VL_NAME];
 	double ovvalue[VL_EXP_MAX_OV];
 	size_t nov;

@@ -17,18 +17,37 @@
 #include "experiments/runner.h"
 #include "sim/registry.h"
 
+/* Each system's model: built in, or from its plugin (loaded once, kept). */
+static int find_models(const struct vl_experiment *e, const struct vl_model **models,
+                       struct vl_err *err)
+{
+	for (size_t i = 0; i < e->ns; i++) {
+		const struct vl_exp_system *s = &e->s[i];
+		const struct vl_model *m = vl_model_find(s->model);
+		if (!m && s->plugin[0]) {
+			if (vl_model_load(s->plugin, &m, err))
+				return vl_err_prefix(err, "%s:%d: [system %s] plugin", e->file, s->line, s->name);
+			if (strcmp(m->name, s->model) != 0)
+				return vl_err_set(err, VL_EINVAL, "%s:%d: [system %s] model: the plugin's model "
+				                  "is '%s', not '%s'", e->file, s->line, s->name, m->name, s->model);
+		}
+		if (!m)
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [system %s] model: unknown model '%s'",
+			                  e->file, s->line, s->name, s->model);
+		models[i] = m;
+	}
+	return 0;
+}
+
 /* Checks that every system resolves and every workload opens, before any run. */
-static int precheck(const struct vl_experiment *e, const struct vl_exp_run *runs, size_t n,
-                    struct vl_err *err)
+static int precheck(const struct vl_experiment *e, const struct vl_model **models,
+                    const struct vl_exp_run *runs, size_t n, struct vl_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct vl_exp_run *r = &runs[i];
 		const struct vl_exp_system *s = &e->s[r->s];
-		const struct vl_model *m = vl_model_find(s->model);
+		const struct vl_model *m = models[r->s];
 		struct vl_config c;
-		if (!m)
-			return vl_err_set(err, VL_EINVAL, "%s:%d: [system %s] model: unknown model '%s'",
-			                  e->file, s->line, s->name, s->model);
 		if (vl_config_resolve(&c, m, s->profile[0] ? s->profile : NULL,
 		                      r->host[0] ? r->host : NULL, r->ov, r->nov, err))
 			return vl_err_prefix(err, "%s:%d: [system %s]", e->file, s->line, s->name);
@@ -46,13 +65,14 @@ static int precheck(const struct vl_experiment *e, const struct vl_exp_run *runs
 	return 0;
 }
 
-static int run_one(const struct vl_experiment *e, const struct vl_exp_run *r, int64_t exp_id,
-                   struct vl_db *db, volatile sig_atomic_t *stop, struct vl_err *err)
+static int run_one(const struct vl_experiment *e, const struct vl_model *model,
+                   const struct vl_exp_run *r, int64_t exp_id, struct vl_db *db,
+                   volatile sig_atomic_t *stop, struct vl_err *err)
 {
 	const struct vl_exp_system *s = &e->s[r->s];
 	struct vl_run_spec spec = {
 		.trace = e->w[r->w].trace,
-		.model = vl_model_find(s->model),
+		.model = model,
 		.profile = s->profile[0] ? s->profile : NULL,
 		.host = r->host[0] ? r->host : NULL,
 		.ov = r->ov,
@@ -125,7 +145,8 @@ static int open_db(const char *path, struct vl_db **db, struct vl_err *err)
 }
 
 /* A worker: runs todo[i] for i = k, k + jobs, ...; reports each on fd. */
-static int worker(const struct vl_experiment *e, const struct vl_exp_run *runs, size_t *todo,
+static int worker(const struct vl_experiment *e, const struct vl_model **models,
+                  const struct vl_exp_run *runs, size_t *todo,
                   size_t ntodo, unsigned k, unsigned jobs, int64_t exp_id, const char *db_path,
                   volatile sig_atomic_t *stop, int fd)
 {
@@ -137,7 +158,7 @@ static int worker(const struct vl_experiment *e, const struct vl_exp_run *runs, 
 		rc = err.code;
 	} else {
 		for (size_t i = k; i < ntodo && !rc; i += jobs) {
-			rc = run_one(e, &runs[todo[i]], exp_id, db, stop, &err);
+			rc = run_one(e, models[runs[todo[i]].s], &runs[todo[i]], exp_id, db, stop, &err);
 			if (!rc && write(fd, "+", 1) != 1)
 				rc = VL_EIO;
 		}
@@ -163,7 +184,9 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 	int64_t exp_id;
 	int rc;
 
-	if ((rc = vl_exp_expand(e, &runs, &n, err)) || (rc = precheck(e, runs, n, err)))
+	const struct vl_model *models[VL_EXP_MAX];
+	if ((rc = vl_exp_expand(e, &runs, &n, err)) || (rc = find_models(e, models, err)) ||
+	    (rc = precheck(e, models, runs, n, err)))
 		goto out;
 	if ((rc = open_db(db_path, &db, err)) ||
 	    (rc = vl_db_experiment(db, e->name, e->file, e->text, &exp_id, err)))
@@ -197,7 +220,7 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 		jobs = ntodo ? (unsigned)ntodo : 1;
 	if (jobs == 1) {
 		for (size_t i = 0; i < ntodo && !rc; i++) {
-			rc = run_one(e, &runs[todo[i]], exp_id, db, o->stop, err);
+			rc = run_one(e, models[runs[todo[i]].s], &runs[todo[i]], exp_id, db, o->stop, err);
 			if (!rc && o->progress)
 				o->progress(o->progress_ctx, i + 1, ntodo, skipped);
 		}
@@ -216,7 +239,8 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 			pids[k] = fork();
 			if (pids[k] == 0) {
 				close(fds[0]);
-				_exit(-worker(e, runs, todo, ntodo, k, jobs, exp_id, db_path, o->stop, fds[1]));
+				_exit(-worker(e, models, runs, todo, ntodo, k, jobs, exp_id, db_path, o->stop,
+				              fds[1]));
 			}
 		}
 		close(fds[1]);

@@ -327,6 +327,67 @@ static void test_report_files_valid_and_linked(void)
 	vl_exp_free(e);
 }
 
+static void test_exp_shipped_files_parse(void)
+{
+	/* every paper and lab file in the tree parses and expands */
+	static const char *const files[] = {
+		"experiments/papers/adams-agesen-2006.ini", "experiments/papers/agesen-2012.ini",
+		"experiments/papers/bellard-2005.ini", "experiments/papers/bhargava-2008.ini",
+		"experiments/labs/1-virtualizability.ini", "experiments/labs/2-bt-vs-vtx.ini",
+		"experiments/labs/3-shadow-vs-nested.ini", "experiments/labs/4-paravirt-batching.ini",
+		"experiments/labs/5-containers-vs-vms.ini", "experiments/labs/6-plugin.ini",
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct vl_experiment *e;
+		struct vl_exp_run *runs;
+		struct vl_err err = {0};
+		size_t n;
+		int rc = vl_exp_load(&e, files[i], &err);
+		if (rc)
+			fprintf(stderr, "\n  %s\n", err.msg);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_EQUAL(vl_exp_expand(e, &runs, &n, &err), 0);
+		CU_ASSERT(n > 0);
+		free(runs);
+		vl_exp_free(e);
+	}
+}
+
+static void test_exp_plugin_system(void)
+{
+	/* in 0x80 under the example plugin: native 3209 + one 1000-cycle exit */
+	const char *dir = getenv("PLUGINS");
+	char text[1024];
+	struct vl_experiment *e;
+	struct vl_err err = {0};
+	struct vl_exp_opts o = {.jobs = 2};
+	const char *dbp = t_path("plugin.db");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(text, sizeof(text), "[experiment]\nname = plug\n[workload in]\n"
+	         "trace = traces/samples/aa-in.vlt\nper = 1000\n[system mine]\nmodel = ideal\n"
+	         "plugin = %s/ideal.so\n[system wrong]\nmodel = other\nplugin = %s/ideal.so\n",
+	         dir, dir);
+	unlink(dbp);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, text, "plug.ini", &err), 0);
+	CU_ASSERT_EQUAL(vl_exp_run(e, dbp, &o, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "plug.ini:9: [system wrong] model: the plugin's model is 'ideal'");
+	vl_exp_free(e);
+	*strstr(text, "[system wrong]") = '\0';
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, text, "plug.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
+	struct vl_db *db;
+	vl_db_open(&db, dbp, &err);
+	sqlite3_stmt *st;
+	sqlite3_prepare_v2(vl_db_handle(db), "SELECT mean FROM summary WHERE system = 'mine' AND "
+	                   "metric = 'cycles_per_op'", -1, &st, NULL);
+	CU_ASSERT_EQUAL_FATAL(sqlite3_step(st), SQLITE_ROW);
+	CU_ASSERT_DOUBLE_EQUAL(sqlite3_column_double(st, 0), 3209 + 1000, 1e-9);
+	sqlite3_finalize(st);
+	vl_db_close(db);
+	vl_exp_free(e);
+}
+
 void suite_experiments(void)
 {
 	static const struct t_case cases[] = {
@@ -336,6 +397,8 @@ void suite_experiments(void)
 		{"exp_jobs_give_identical_rows", test_exp_jobs_give_identical_rows},
 		{"exp_resume_after_interrupt", test_exp_resume_after_interrupt},
 		{"report_files_valid_and_linked", test_report_files_valid_and_linked},
+		{"exp_shipped_files_parse", test_exp_shipped_files_parse},
+		{"exp_plugin_system", test_exp_plugin_system},
 		{NULL, NULL},
 	};
 	t_add_suite("experiments", cases);
