@@ -327,6 +327,51 @@ static void test_report_files_valid_and_linked(void)
 	vl_exp_free(e);
 }
 
+static void test_report_without_tools(void)
+{
+	/* no gnuplot, no dot on the PATH: data and tables, and a word on what is missing */
+	struct vl_experiment *e;
+	struct vl_err err = {0};
+	const char *dbp = t_path("notools.db"), *dir = t_path("notools");
+	struct vl_exp_opts o = {.jobs = 1};
+	struct vl_report_result r;
+	struct vl_db *db;
+	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+
+	unlink(dbp);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, good, "tiny.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
+	setenv("PATH", "/nonexistent", 1);
+	int rc = vl_report_write(db, "tiny", dir, &r, &err);
+	if (path) {
+		setenv("PATH", path, 1);
+		free(path);
+	}
+	vl_db_close(db);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	T_ASSERT_STR_CONTAINS(r.missing, "gnuplot is not installed");
+	T_ASSERT_STR_CONTAINS(r.missing, "Graphviz (dot) is not installed");
+	char p[1024];
+	snprintf(p, sizeof(p), "%s/data/bars.dat", dir);
+	CU_ASSERT_EQUAL(access(p, R_OK), 0);
+	snprintf(p, sizeof(p), "%s/bars.png.gp", dir);
+	CU_ASSERT_EQUAL(access(p, R_OK), 0);
+	snprintf(p, sizeof(p), "%s/diagram-native.dot", dir);
+	CU_ASSERT_EQUAL(access(p, R_OK), 0);
+	snprintf(p, sizeof(p), "%s/bars.png", dir);
+	CU_ASSERT_NOT_EQUAL(access(p, R_OK), 0);
+	snprintf(p, sizeof(p), "%s/index.html", dir);
+	FILE *f = fopen(p, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	static char html[1 << 16];
+	html[fread(html, 1, sizeof(html) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(html, "Not drawn:");
+	T_ASSERT_STR_CONTAINS(html, "Simulated against published");
+	vl_exp_free(e);
+}
+
 static void test_exp_shipped_files_parse(void)
 {
 	/* every paper and lab file in the tree parses and expands */
@@ -397,6 +442,7 @@ void suite_experiments(void)
 		{"exp_jobs_give_identical_rows", test_exp_jobs_give_identical_rows},
 		{"exp_resume_after_interrupt", test_exp_resume_after_interrupt},
 		{"report_files_valid_and_linked", test_report_files_valid_and_linked},
+		{"report_without_tools", test_report_without_tools},
 		{"exp_shipped_files_parse", test_exp_shipped_files_parse},
 		{"exp_plugin_system", test_exp_plugin_system},
 		{NULL, NULL},
