@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "sim/event.h"
+#include "sim/model.h"
 #include "sim/param.h"
 
 #define VL_CPI_SHIFT 16
@@ -48,6 +49,26 @@ static inline uint64_t vl_nativecost_event(struct vl_nativecost *nc, const struc
 	default:
 		return nc->fixed[ev->type] + ev->n * nc->per_unit[ev->type];
 	}
+}
+
+/*
+ * Charges an event's native cost as the host would: TLB misses to
+ * "pagewalk", CPU switches to "ctxswitch", everything else to "direct".
+ */
+static inline void vl_native_charge(struct vl_nativecost *nc, const struct vl_event *ev,
+                                    struct vl_charge *out)
+{
+	uint64_t c = vl_nativecost_event(nc, ev);
+
+	if (c)
+		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK
+		               : ev->type == VL_EV_VSWITCH ? VL_MECH_CTXSWITCH : VL_MECH_DIRECT, c);
+}
+
+/* A parameter value as whole cycles (negative values as 0). */
+static inline uint64_t vl_cycles(double v)
+{
+	return v <= 0 ? 0 : (uint64_t)(v + 0.5);
 }
 
 #endif

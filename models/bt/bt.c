@@ -128,11 +128,6 @@ struct bt {
 	uint64_t translated_insns, callouts, traps;
 };
 
-static uint64_t cyc(double v)
-{
-	return v <= 0 ? 0 : (uint64_t)(v + 0.5);
-}
-
 static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
 {
 	struct bt *s = state;
@@ -140,7 +135,7 @@ static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
 
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = cyc(v[i]);
+		s->h[i] = vl_cycles(v[i]);
 	s->tc_bytes = v[P_TC_BYTES];
 	s->hosted = v[P_HOSTED] >= 0.5;
 	return vl_tcache_init(&s->tc, (uint64_t)(v[P_TC_KB] * 1024), v[P_TC_POLICY] >= 0.5
@@ -150,14 +145,6 @@ static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
 static void bt_release(void *state)
 {
 	vl_tcache_release(&((struct bt *)state)->tc);
-}
-
-static void native(struct bt *s, const struct vl_event *ev, struct vl_charge *out)
-{
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (c)
-		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
 }
 
 static void callout_emulate(struct bt *s, struct vl_charge *out)
@@ -200,27 +187,27 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 			if (h[P_TRANSLATED])
 				vl_charge(out, VL_MECH_TRANSLATED, ev->n * h[P_TRANSLATED]);
 		}
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_KERNEL:
 		/* Kernel code without block ids: assumed already translated. */
 		s->translated_insns += ev->n;
 		if (h[P_TRANSLATED])
 			vl_charge(out, VL_MECH_TRANSLATED, ev->n * h[P_TRANSLATED]);
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_CALLRET:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		if (kernel)
 			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_RET_LOOKUP]);
 		break;
 	case VL_EV_INDIRECT:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		if (kernel)
 			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_IND_LOOKUP]);
 		break;
 	case VL_EV_SYSCALL:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		s->traps++;
 		vl_charge(out, VL_MECH_TRAP, h[P_SYSCALL]);
 		break;
@@ -228,17 +215,17 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_EXCEPTION:
 	case VL_EV_IRQ:
 	case VL_EV_TIMER:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		trap_reflect(s, out);
 		break;
 	case VL_EV_PGFAULT:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		trap_reflect(s, out);
 		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_WALK]);
 		break;
 	case VL_EV_PTEWRITE: {
 		int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		vl_charge(out, VL_MECH_SHADOWPT, before == after ? h[P_PTE_SAME]
 		                                  : before ? h[P_PTE_CLEAR] : h[P_PTE_SET]);
 		break;
@@ -268,7 +255,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		if (kernel)
 			vl_charge(out, VL_MECH_EMULATE, h[P_TC_EMULATE]);
 		else
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_IN:
 	case VL_EV_OUT:
@@ -296,7 +283,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		if ((vl_evdesc[ev->type].cls & VL_EVC_SENSITIVE) && kernel)
 			vl_charge(out, VL_MECH_EMULATE, h[P_TC_VREG]); /* translated: no hole */
 		else
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 	}
 }
 

@@ -73,7 +73,7 @@ static int ct_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = p->v[i] <= 0 ? 0 : (uint64_t)(p->v[i] + 0.5);
+		s->h[i] = vl_cycles(p->v[i]);
 	return 0;
 }
 
@@ -117,11 +117,7 @@ static void ct_on_event(void *state, const struct vl_event *ev, struct vl_charge
 {
 	struct container *s = state;
 	const uint64_t *h = s->h;
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (c)
-		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK
-		               : ev->type == VL_EV_VSWITCH ? VL_MECH_CTXSWITCH : VL_MECH_DIRECT, c);
+	vl_native_charge(&s->nc, ev, out);
 	switch (ev->type) {
 	case VL_EV_SYSCALL:
 		if (h[P_NS_SYSCALL])

@@ -110,7 +110,7 @@ static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
 
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = v[i] <= 0 ? 0 : (uint64_t)(v[i] + 0.5);
+		s->h[i] = vl_cycles(v[i]);
 	s->dbt = v[P_DBT] >= 0.5;
 	s->chaining = v[P_CHAINING] >= 0.5;
 	s->interp_cpi = v[P_INTERP_CPI];

@@ -167,11 +167,6 @@ struct hwassist {
 	uint64_t exits, shadow_exits, io_exits;
 };
 
-static uint64_t cyc(double v)
-{
-	return v <= 0 ? 0 : (uint64_t)(v + 0.5);
-}
-
 static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 {
 	struct hwassist *s = state;
@@ -180,17 +175,17 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = cyc(v[i]);
+		s->h[i] = vl_cycles(v[i]);
 	s->nested = v[P_NESTED] >= 0.5;
 	s->tpr_shadow = v[P_TPR_SHADOW] >= 0.5;
 	s->io_user = v[P_IO_USER] >= 0.5;
 	s->virtio = v[P_VIRTIO] >= 0.5;
 	s->exit_rdtsc = v[P_EXIT_RDTSC] >= 0.5;
-	s->exit_cost = cyc(h[VL_H_VMEXIT] + (v[P_VPID] >= 0.5 ? 0 : v[P_TLB_REFILL]));
-	s->vmcs_cost = cyc(v[P_EXIT_READS] * h[VL_H_VMCS_READ] + v[P_EXIT_WRITES] * h[VL_H_VMCS_WRITE]);
+	s->exit_cost = vl_cycles(h[VL_H_VMEXIT] + (v[P_VPID] >= 0.5 ? 0 : v[P_TLB_REFILL]));
+	s->vmcs_cost = vl_cycles(v[P_EXIT_READS] * h[VL_H_VMCS_READ] + v[P_EXIT_WRITES] * h[VL_H_VMCS_WRITE]);
 	/* A 2-D walk makes n*m + n + m references instead of n (Bhargava et al. 2008). */
 	double n = h[VL_H_PT_LEVELS];
-	s->extra_walk = cyc((n * n + n + n - n) * h[VL_H_WALK_REF]);
+	s->extra_walk = vl_cycles((n * n + n + n - n) * h[VL_H_WALK_REF]);
 	return 0;
 }
 
@@ -202,14 +197,6 @@ static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uin
 	vl_charge(out, VL_MECH_EXITHANDLER, s->vmcs_cost);
 	if (handler)
 		vl_charge(out, mech, handler);
-}
-
-static void native(struct hwassist *s, const struct vl_event *ev, struct vl_charge *out)
-{
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (c)
-		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
 }
 
 static void io_exit(struct hwassist *s, struct vl_charge *out, uint64_t handler)
@@ -227,11 +214,11 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 
 	switch (ev->type) {
 	case VL_EV_EXCEPTION:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		vl_charge(out, VL_MECH_DIRECT, h[P_GUEST_EXC]);
 		break;
 	case VL_EV_PGFAULT:
-		native(s, ev, out); /* the guest's own handler */
+		vl_native_charge(&s->nc, ev, out); /* the guest's own handler */
 		if (!s->nested) {
 			s->shadow_exits++;
 			vmexit(s, out, VL_MECH_SHADOWPT, h[P_H_PF]);
@@ -239,7 +226,7 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_PTEWRITE:
 		if (s->nested) {
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		} else {
 			int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
 			s->shadow_exits++;
@@ -252,7 +239,7 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_CR3:
 		if (s->nested) {
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		} else {
 			s->shadow_exits++;
 			vmexit(s, out, VL_MECH_SHADOWPT, h[P_H_CR3]);
@@ -260,20 +247,20 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_INVLPG:
 		if (s->nested) {
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		} else {
 			s->shadow_exits++;
 			vmexit(s, out, VL_MECH_SHADOWPT, h[P_H_INVLPG]);
 		}
 		break;
 	case VL_EV_TLBMISS:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		if (s->nested)
 			vl_charge(out, VL_MECH_NESTEDWALK, ev->n * s->extra_walk);
 		break;
 	case VL_EV_CR8:
 		if (s->tpr_shadow) {
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 			vl_charge(out, VL_MECH_DIRECT, h[P_TPR_CYCLES]);
 		} else {
 			vmexit(s, out, VL_MECH_EMULATE, h[P_H_CR]);
@@ -297,7 +284,7 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		if (s->exit_rdtsc)
 			vmexit(s, out, VL_MECH_EMULATE, h[P_H_RDTSC]);
 		else
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_IN:
 	case VL_EV_OUT:
@@ -317,16 +304,16 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_IRQ:
 	case VL_EV_TIMER:
 		vmexit(s, out, VL_MECH_EXITHANDLER, h[P_H_IRQ]);
-		native(s, ev, out); /* delivery to the guest */
+		vl_native_charge(&s->nc, ev, out); /* delivery to the guest */
 		break;
 	case VL_EV_VSWITCH:
 		vl_charge(out, VL_MECH_CTXSWITCH, h[P_SWITCH]);
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	default:
 		/* Everything else runs in non-root mode at native cost: instructions,
 		 * system calls, sensitive instructions (they behave), CLI/STI. */
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 	}
 }
 

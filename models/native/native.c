@@ -21,16 +21,7 @@ static int native_init(void *state, const struct vl_params *p, struct vl_err *er
 
 static void native_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
 {
-	struct native *s = state;
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (!c)
-		return;
-	switch (ev->type) {
-	case VL_EV_TLBMISS: vl_charge(out, VL_MECH_PAGEWALK, c); break;
-	case VL_EV_VSWITCH: vl_charge(out, VL_MECH_CTXSWITCH, c); break;
-	default: vl_charge(out, VL_MECH_DIRECT, c); break;
-	}
+	vl_native_charge(&((struct native *)state)->nc, ev, out);
 }
 
 const struct vl_model vl_model_native = {

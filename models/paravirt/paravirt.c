@@ -106,18 +106,10 @@ static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = p->v[i] <= 0 ? 0 : (uint64_t)(p->v[i] + 0.5);
+		s->h[i] = vl_cycles(p->v[i]);
 	s->batch = s->h[P_BATCH];
 	s->fast_syscall = p->v[P_FAST_SYSCALL] >= 0.5;
 	return 0;
-}
-
-static void native(struct paravirt *s, const struct vl_event *ev, struct vl_charge *out)
-{
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (c)
-		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
 }
 
 static void hypercall(struct paravirt *s, struct vl_charge *out, uint64_t work)
@@ -143,20 +135,20 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	switch (ev->type) {
 	case VL_EV_SYSCALL:
 	case VL_EV_INT:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		if (!s->fast_syscall)
 			vl_charge(out, VL_MECH_TRAP, h[P_BOUNCE]);
 		break;
 	case VL_EV_EXCEPTION:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		vl_charge(out, VL_MECH_TRAP, h[P_BOUNCE]);
 		break;
 	case VL_EV_PGFAULT: /* Xen takes the fault and bounces it; the fix-up is a hypercall */
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		vl_charge(out, VL_MECH_TRAP, h[P_PF_TRANSITIONS] * h[P_BOUNCE]);
 		break;
 	case VL_EV_PTEWRITE:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		s->pte_updates++;
 		if (++s->pending == s->batch)
 			flush(s, out);
@@ -195,7 +187,7 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	default:
 		/* Instructions run natively at ring 1; the modified kernel avoids the
 		 * sensitive instructions, so they are harmless. */
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 	}
 }
 

@@ -73,17 +73,9 @@ static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = p->v[i] <= 0 ? 0 : (uint64_t)(p->v[i] + 0.5);
+		s->h[i] = vl_cycles(p->v[i]);
 	s->sensitive_traps = p->v[P_SENSITIVE_TRAPS] >= 0.5;
 	return 0;
-}
-
-static void native(struct trapemu *s, const struct vl_event *ev, struct vl_charge *out)
-{
-	uint64_t c = vl_nativecost_event(&s->nc, ev);
-
-	if (c)
-		vl_charge(out, ev->type == VL_EV_TLBMISS ? VL_MECH_PAGEWALK : VL_MECH_DIRECT, c);
 }
 
 static void trap(struct trapemu *s, struct vl_charge *out, unsigned mech, uint64_t work)
@@ -107,7 +99,7 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_EXCEPTION:
 	case VL_EV_IRQ:
 	case VL_EV_TIMER:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		trap(s, out, VL_MECH_EMULATE, h[P_REFLECT]);
 		break;
 	case VL_EV_SYSRET:
@@ -115,7 +107,7 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
 		break;
 	case VL_EV_PGFAULT:
-		native(s, ev, out);
+		vl_native_charge(&s->nc, ev, out);
 		trap(s, out, VL_MECH_EMULATE, h[P_REFLECT]);
 		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_WALK]);
 		break;
@@ -138,7 +130,7 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		} else {
 			if ((cls & VL_EVC_SENSITIVE) && kernel)
 				out->holes++; /* ran deprivileged with the wrong semantics */
-			native(s, ev, out);
+			vl_native_charge(&s->nc, ev, out);
 		}
 	}
 }
