@@ -175,6 +175,18 @@ static void gp_header(FILE *f, const char *name, const char *title, int svg)
 	           "set grid ytics\nset key outside right top\n", name, svg ? "svg" : "png", title);
 }
 
+/* Opens name.png.gp or name.svg.gp and writes the terminal and title. */
+static FILE *gp_open(struct ctx *c, const struct vl_exp_plot *pl, int svg)
+{
+	char fn[128];
+
+	snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
+	FILE *g = open_out(c, fn);
+	if (g)
+		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
+	return g;
+}
+
 /* Renders name.gp into name.png and name.svg. */
 static void render(struct ctx *c, const char *name)
 {
@@ -228,11 +240,9 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 	}
 	fclose(d);
 	for (int svg = 0; svg < 2; svg++) {
-		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
-		FILE *g = open_out(c, fn);
+		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
-		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
 		fprintf(g, "set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
 		           "set style fill solid 0.85 border -1\nset xtics rotate by -25\n"
 		           "set ylabel '%s'\n%s", metric_label(pl->metric),
@@ -304,11 +314,9 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 	}
 	fclose(d);
 	for (int svg = 0; svg < 2; svg++) {
-		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
-		FILE *g = open_out(c, fn);
+		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
-		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
 		fprintf(g, "set style data histogram\nset style histogram rowstacked\n"
 		           "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
 		           "set xtics rotate by -45 font ',8'\nset ylabel 'share of cycles (%%)'\n"
@@ -368,11 +376,9 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 	}
 	fclose(d);
 	for (int svg = 0; svg < 2; svg++) {
-		snprintf(fn, sizeof(fn), "%s.%s.gp", pl->name, svg ? "svg" : "png");
-		FILE *g = open_out(c, fn);
+		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
-		gp_header(g, pl->name, pl->title[0] ? pl->title : pl->name, svg);
 		fprintf(g, "set xlabel '%s'\nset ylabel '%s'\n%s", sw->param, metric_label(pl->metric),
 		        pl->log ? "set logscale y\n" : "");
 		fprintf(g, "set style fill transparent solid 0.2 noborder\nplot ");
