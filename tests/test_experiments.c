@@ -163,7 +163,7 @@ static char *metric_rows(const char *db_path)
 	if (vl_db_open(&db, db_path, &err))
 		return out;
 	sqlite3_prepare_v2(vl_db_handle(db), "SELECT r.label, m.name, m.value FROM run r JOIN metric "
-	                   "m ON m.run_id = r.id WHERE m.name NOT IN ('batches') ORDER BY 1, 2", -1,
+	                   "m ON m.run_id = r.id ORDER BY 1, 2", -1,
 	                   &st, NULL);
 	while (sqlite3_step(st) == SQLITE_ROW && len + 256 < cap)
 		len += (size_t)snprintf(out + len, cap - len, "%s %s %.17g\n", sqlite3_column_text(st, 0),
