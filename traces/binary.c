@@ -226,8 +226,10 @@ static const unsigned char *varint_slow(const unsigned char *p, uint64_t *out)
 	do {                                                                   \
 		uint64_t c0_ = (p)[0], c1_ = (p)[1], two_ = c0_ >> 7;              \
 		if (__builtin_expect((c0_ & c1_ & 0x80) != 0, 0)) {                \
-			if (!((p) = varint_slow((p), &(out))))                         \
+			uint64_t t_; /* keeps `out` itself in a register */            \
+			if (!((p) = varint_slow((p), &t_)))                            \
 				goto bad_number;                                           \
+			(out) = t_;                                                    \
 		} else {                                                           \
 			(out) = (c0_ & 0x7f) | ((c1_ << 7) & (0 - two_));              \
 			(p) += 1 + two_;                                               \
@@ -239,10 +241,13 @@ static const unsigned char *varint_slow(const unsigned char *p, uint64_t *out)
 	do {                                                                   \
 		if (__builtin_expect((p)[0] < 0x80, 1)) {                          \
 			(out) = *(p)++;                                                \
-		} else if (!((p) = varint_slow((p), &(out)))) {                    \
-			goto bad_number;                                               \
-		} else if ((out) > UINT32_MAX) {                                   \
-			goto bad_count;                                                \
+		} else {                                                           \
+			uint64_t t_;                                                   \
+			if (!((p) = varint_slow((p), &t_)))                            \
+				goto bad_number;                                           \
+			if (t_ > UINT32_MAX)                                           \
+				goto bad_count;                                            \
+			(out) = t_;                                                    \
 		}                                                                  \
 	} while (0)
 
@@ -274,14 +279,21 @@ static long bin_read(struct vl_trace *t, struct vl_event *buf, size_t max, struc
 		for (; ev < stop; ev++) {
 			const struct dec *d = &tab[*p++];
 			uint64_t n = 0, a = 0, x = 0;
-			switch (d->layout) {
-			case L_NONE: break;
-			case L_N: VARINT1(p, n); break;
-			case L_A: VARINT(p, a); break;
-			case L_AN: VARINT(p, a); VARINT1(p, n); break;
-			case L_AB: VARINT(p, a); VARINT(p, x); break;
-			case L_NA: VARINT1(p, n); VARINT(p, a); break;
-			default: return corrupt(t, b->block_off, err, "unknown event kind in block");
+			unsigned layout = d->layout;
+			/* the commonest layouts first: blocks (a, n), runs (n) */
+			if (__builtin_expect(layout == L_AN, 1)) {
+				VARINT(p, a);
+				VARINT1(p, n);
+			} else if (layout == L_N) {
+				VARINT1(p, n);
+			} else {
+				switch (layout) {
+				case L_NONE: break;
+				case L_A: VARINT(p, a); break;
+				case L_AB: VARINT(p, a); VARINT(p, x); break;
+				case L_NA: VARINT1(p, n); VARINT(p, a); break;
+				default: return corrupt(t, b->block_off, err, "unknown event kind in block");
+				}
 			}
 			if (__builtin_expect(p > end, 0))
 				return corrupt(t, b->block_off, err, "event runs past the end of its block");
