@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = "out/bench";
 	int hold_only = argc > 1 && strcmp(argv[1], "--hold-only") == 0;
-	int rounds = 3;
+	int rounds = 5;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (hold_only) {

@@ -41,6 +41,9 @@ static void test_event_classes(void)
 	for (int i = 0; i < VL_EV__COUNT; i++)
 		sens += !!(vl_evdesc[i].cls & VL_EVC_SENSITIVE);
 	CU_ASSERT_EQUAL(sens, 12);
+	/* vl_ev_insns relies on the run kinds coming first */
+	for (int i = 0; i < VL_EV__COUNT; i++)
+		CU_ASSERT_EQUAL(!!(vl_evdesc[i].cls & VL_EVC_RUN), i <= VL_EV_BB);
 	struct vl_event bb = {VL_EV_BB, 0, 7, 1, 0}, sc = {VL_EV_SYSCALL, 0, 7, 1, 0};
 	CU_ASSERT_EQUAL(vl_ev_insns(&bb), 7);
 	CU_ASSERT_EQUAL(vl_ev_insns(&sc), 0);
