@@ -6,12 +6,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "traces/gen.h"
 #include "traces/trace.h"
 
 #define BATCH 4096
+
+/* Progress of long conversions and generations, on a terminal only. */
+static void show_progress(uint64_t done, int final)
+{
+	char b[32];
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	if (final) {
+		if (done >= (1u << 22))
+			fprintf(stderr, "\r%40s\r", "");
+		return;
+	}
+	if (done % (1u << 22) < BATCH)
+		fprintf(stderr, "\r  %s events", cli_num(done, b, sizeof(b)));
+}
 
 static void help(void)
 {
@@ -44,7 +61,9 @@ static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, struct 
 		if (vl_writer_put(w, buf, (size_t)n, err))
 			return err->code;
 		done += (uint64_t)n;
+		show_progress(done, 0);
 	}
+	show_progress(done, 1);
 	return done < limit && n < 0 ? (int)n : 0;
 }
 
@@ -298,10 +317,17 @@ static int do_gen(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	struct vl_event buf[BATCH];
+	uint64_t done = 0;
 	long n;
-	while ((n = vl_gen_read(g, buf, BATCH, &err)) > 0)
+	while ((n = vl_gen_read(g, buf, BATCH, &err)) > 0) {
 		if (vl_writer_put(w, buf, (size_t)n, &err))
 			break;
+		done += (uint64_t)n;
+		if (strcmp(out, "-") != 0)
+			show_progress(done, 0);
+	}
+	if (strcmp(out, "-") != 0)
+		show_progress(done, 1);
 	vl_gen_free(g);
 	if (n != 0) {
 		vl_writer_abort(w);
