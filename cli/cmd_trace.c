@@ -48,12 +48,13 @@ static void help(void)
 	       "The trace format is specified in docs/trace-format.md.\n");
 }
 
-/* Copies every event of t to w. */
-static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, struct vl_err *err)
+/* Copies every event of t to w, showing progress when asked. */
+static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, int progress,
+                struct vl_err *err)
 {
 	struct vl_event buf[BATCH];
 	uint64_t done = 0;
-	long n;
+	long n = 0;
 
 	while (done < limit && (n = vl_trace_read(t, buf, BATCH, err)) > 0) {
 		if ((uint64_t)n > limit - done)
@@ -61,9 +62,11 @@ static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, struct 
 		if (vl_writer_put(w, buf, (size_t)n, err))
 			return err->code;
 		done += (uint64_t)n;
-		show_progress(done, 0);
+		if (progress)
+			show_progress(done, 0);
 	}
-	show_progress(done, 1);
+	if (progress)
+		show_progress(done, 1);
 	return done < limit && n < 0 ? (int)n : 0;
 }
 
@@ -98,7 +101,7 @@ static int do_convert(int argc, char **argv)
 		vl_trace_close(t);
 		return cli_fail(&err);
 	}
-	if (pump(t, w, UINT64_MAX, &err)) {
+	if (pump(t, w, UINT64_MAX, 1, &err)) {
 		vl_writer_abort(w);
 		vl_trace_close(t);
 		return cli_fail(&err);
@@ -137,7 +140,7 @@ static int do_cat(int argc, char **argv)
 		vl_trace_close(t);
 		return cli_fail(&err);
 	}
-	int rc = pump(t, w, head, &err);
+	int rc = pump(t, w, head, 0, &err);
 	vl_trace_close(t);
 	if (vl_writer_close(w, rc ? NULL : &err) || rc)
 		return cli_fail(&err);
