@@ -302,7 +302,7 @@ static void gen_disk(struct vl_gen *g)
 
 /*
  * One request to a web server. Counts per request measured on Apache
- * 2.4.62 (Debian 12, event MPM, single process, the 10.7 KB default page)
+ * 2.4.71 (Debian 12, event MPM, single process, the 10.7 KB default page)
  * under ab -c 1 on loopback: strace -c -f shows 25.4 system calls
  * (accept4, 2.4 read, 2 newfstatat, 2 fcntl, openat, mmap, munmap,
  * writev, write to the log, shutdown, 2 close, getsockname, times,
