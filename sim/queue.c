@@ -66,8 +66,8 @@ static int slot_alloc(struct vl_queue *q, uint32_t *out, struct vl_err *err)
 	if (q->nslots == q->cap) {
 		uint32_t cap = q->cap ? q->cap * 2 : 1024;
 		cap -= cap % 64;
-		if (cap > NOSLOT)
-			cap = NOSLOT;
+		if (cap > VL_QUEUE_MAX_HANDLES)
+			cap = VL_QUEUE_MAX_HANDLES;
 		if (cap == q->cap)
 			return vl_err_set(err, VL_ENOMEM, "event queue full (%u pending events)",
 			                  q->cap);

@@ -41,7 +41,6 @@ struct vcpu {
 	unsigned pending_irqs; /* completions not yet delivered */
 	int waiting_sync;      /* blocked on a synchronous request */
 	int halted;            /* blocked in hlt until an interrupt */
-	uint64_t blocked_at;
 	uint32_t runq_next;
 };
 
@@ -518,7 +517,6 @@ static int step_pcpu(struct vl_sim *s, unsigned p, struct vl_err *err)
 		break;
 	case RUN_BLOCKED:
 		v->st = V_BLOCKED;
-		v->blocked_at = v->t;
 		dispatch(s, p, v->t);
 		break;
 	case RUN_DONE:
