@@ -28,16 +28,19 @@ endif
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
 	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
-	sim/recorder.c \
+	sim/recorder.c sim/thishost.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
-	reports/report.c
+	reports/report.c \
+	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c \
+	testbed/kvm/vmm.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
-	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c
+	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c \
+	cli/cmd_calibrate.c
 
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
@@ -46,7 +49,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 
 BENCH_SRCS := bench/bench.c
 
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/testbed/kvm/guest.o
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
@@ -57,17 +60,38 @@ PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
               $(BUILD)/plugins/not-a-plugin.so
 BENCHBIN   := $(BUILD)/virtlab-bench
 
+# vl-probe: the testbed's microbenchmarks as a program of its own, static so
+# that QEMU runs it without a sysroot; an aarch64 build where a cross
+# compiler is installed (Debian's gcc-aarch64-linux-gnu).
+PROBE         := $(BUILD)/vl-probe
+PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
+
 .PHONY: all deps test run bench bench-peers fuzz plugins print-lib-srcs clean
 
 all: virtlab
 
-virtlab: $(VIRTLAB)
+virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64)
 	$(Q)ln -sf $(VIRTLAB) virtlab
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CPPFLAGS) -c -o $@ $<
+
+$(PROBE): testbed/probe/probe.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
+		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(BUILD)/vl-probe-aarch64: testbed/probe/probe.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -107,7 +131,7 @@ deps:
 
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS)
+	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.

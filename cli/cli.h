@@ -32,6 +32,8 @@ int cmd_runs(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 /* Prints "virtlab: msg" to stderr and returns the exit code for err. */
 int cli_fail(const struct vl_err *err);

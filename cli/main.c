@@ -15,6 +15,7 @@ static const struct cmd commands[] = {
 	{"experiment", cmd_experiment, "run an experiment file: workloads x systems x sweeps"},
 	{"report", cmd_report, "draw an experiment's plots, diagrams and error table"},
 	{"export", cmd_export, "print runs' metrics and breakdowns as CSV or JSON"},
+	{"calibrate", cmd_calibrate, "measure this host's mechanisms; write the this-host profiles"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

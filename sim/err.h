@@ -18,6 +18,8 @@ enum vl_errcode {
 	VL_EVERSION = -5, /* a format or interface version we do not speak */
 	VL_EDB = -6,      /* the results database refused an operation */
 	VL_EINTR = -7,    /* stopped on request (signal) */
+	VL_EUNAVAIL = -8, /* a facility this host lacks (KVM, namespaces, QEMU): skip */
+	VL_ETIMEOUT = -9, /* a watchdog fired: the guest or child did not finish */
 };
 
 /* The message buffer is owned by whoever declares the struct. */

@@ -13,6 +13,7 @@
 #include "models/paravirt/paravirt.h"
 #include "models/trapemu/trapemu.h"
 #include "sim/registry.h"
+#include "sim/thishost.h"
 
 const struct vl_model *const vl_builtin_models[] = {
 	&vl_model_native,
@@ -167,7 +168,12 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 	for (int i = 0; i < VL_H__COUNT; i++)
 		c->host.v[i] = vl_host_params[i].def;
 
-	if (model->nprofiles) {
+	if (model->nprofiles && profile && !strcmp(profile, VL_THIS_HOST)) {
+		c->profile = vl_this_host_profile(model->name, err);
+		if (!c->profile)
+			goto out_fail;
+		hostname = host ? host : c->profile->host;
+	} else if (model->nprofiles) {
 		c->profile = profile ? find_profile(model->profiles, model->nprofiles, profile)
 		                     : &model->profiles[0];
 		if (!c->profile) {
@@ -180,7 +186,13 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 	} else {
 		hostname = host ? host : profile;
 	}
-	c->hostprof = hostname ? vl_host_profile_find(hostname) : &vl_host_profiles[0];
+	if (hostname && !strcmp(hostname, VL_THIS_HOST)) {
+		c->hostprof = vl_this_host_profile("host", err);
+		if (!c->hostprof)
+			goto out_fail;
+	} else {
+		c->hostprof = hostname ? vl_host_profile_find(hostname) : &vl_host_profiles[0];
+	}
 	if (!c->hostprof) {
 		profile_names(vl_host_profiles, vl_nhost_profiles, names, sizeof(names));
 		vl_err_set(err, VL_EINVAL, "unknown host profile '%s' (valid: %s)", hostname, names);

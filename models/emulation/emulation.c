@@ -25,6 +25,8 @@ enum {
 	P_HELPER,       /* a privileged operation emulated by a helper */
 	P_EXC,          /* delivering an exception or interrupt */
 	P_DEVEMU,       /* one device access */
+	P_USER_MODE,    /* user-mode emulation (qemu-user): the host kernel serves the guest */
+	P_SYSCALL_XLAT, /* user-mode emulation: handing one system call to the host */
 	P__COUNT
 };
 
@@ -70,6 +72,12 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_DEVEMU] = {"devemu", "cycles", 3000, 0, 1e7,
 		EST("dispatch to the device model and emulate the register access"),
 		"one device access"},
+	[P_USER_MODE] = {"user_mode", "flag", 0, 0, 1,
+		"Bellard 2005: QEMU also runs single Linux programs, passing their system calls "
+		"to the host kernel", "1: user-mode emulation; kernel work runs natively"},
+	[P_SYSCALL_XLAT] = {"syscall_xlat", "cycles", 2000, 0, 1e8,
+		EST("leave the translated block, convert arguments, call the host"),
+		"user-mode emulation: converting and issuing one system call"},
 };
 
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};
@@ -101,6 +109,7 @@ struct emulation {
 	double interp_cpi, dbt_factor, mem_refs, softmmu, cross, tc_bytes;
 	double frac;  /* fractional cycles carried between events */
 	uint64_t insns;
+	int user_mode;
 };
 
 static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -119,6 +128,7 @@ static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
 	s->softmmu = v[P_SOFTMMU];
 	s->cross = v[P_CROSS_ISA];
 	s->tc_bytes = v[P_TC_BYTES];
+	s->user_mode = v[P_USER_MODE] >= 0.5;
 	return vl_tcache_init(&s->tc, (uint64_t)(v[P_TC_KB] * 1024),
 	                      v[P_TC_POLICY] >= 0.5 ? VL_TC_FIFO : VL_TC_FLUSH, err);
 }
@@ -152,11 +162,35 @@ static void execute(struct emulation *s, uint64_t n, uint64_t native_cycles,
 		vl_charge(out, VL_MECH_SOFTMMU, mmu);
 }
 
+/* What the kernel does on the guest's behalf, rather than guest user code. */
+static int is_kernel_work(const struct vl_event *ev)
+{
+	switch (ev->type) {
+	case VL_EV_USER:
+		return 0;
+	case VL_EV_BB:
+	case VL_EV_CALLRET:
+	case VL_EV_INDIRECT:
+		return !!(ev->flags & VL_EVF_KERNEL);
+	case VL_EV_TLBMISS:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
 {
 	struct emulation *s = state;
 	const uint64_t *h = s->h;
 
+	if (s->user_mode && is_kernel_work(ev)) {
+		/* qemu-user: the host kernel does the guest's kernel work natively */
+		vl_native_charge(&s->nc, ev, out);
+		if (ev->type == VL_EV_SYSCALL)
+			vl_charge(out, VL_MECH_EMULATE, h[P_SYSCALL_XLAT]);
+		return;
+	}
 	switch (ev->type) {
 	case VL_EV_BB:
 		if (s->dbt) {

@@ -40,6 +40,7 @@ enum {
 	P_H_RDTSC,
 	P_H_IRQ,          /* handler: external interrupt, then injection */
 	P_SWITCH,         /* loading another vCPU's VMCS and state */
+	P_KERNEL_EMUL,    /* software KVM: cycles per emulated guest kernel instruction */
 	P__COUNT
 };
 
@@ -115,6 +116,10 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_SWITCH] = {"switch", "cycles", 2000, 0, 1e7,
 		EST("VMPTRLD of another VMCS plus the state the hardware does not switch"),
 		"switching the physical CPU to another vCPU"},
+	[P_KERNEL_EMUL] = {"kernel_emul", "cycles/insn", 0, 0, 1e8,
+		"0 on VT-x/AMD-V (guest kernel code runs directly); a software KVM (kvm_pvm) "
+		"emulates it: virtlab calibrate measures the cost",
+		"emulating one guest kernel-mode instruction (0: direct execution)"},
 };
 
 static const struct vl_setting kvm_prescott[] = {
@@ -308,6 +313,14 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_VSWITCH:
 		vl_charge(out, VL_MECH_CTXSWITCH, h[P_SWITCH]);
+		vl_native_charge(&s->nc, ev, out);
+		break;
+	case VL_EV_KERNEL:
+	case VL_EV_BB:
+		if (h[P_KERNEL_EMUL] && (ev->type == VL_EV_KERNEL || (ev->flags & VL_EVF_KERNEL))) {
+			vl_charge(out, VL_MECH_INTERP, ev->n * h[P_KERNEL_EMUL]);
+			break;
+		}
 		vl_native_charge(&s->nc, ev, out);
 		break;
 	default:

@@ -1,0 +1,168 @@
+/*
+ * virtlab calibrate: measure this host's mechanisms and write the this-host
+ * profiles. virtlab validate: check the calibrated models against measured
+ * workloads.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "sim/recorder.h"
+#include "sim/thishost.h"
+#include "testbed/testbed.h"
+
+static void help_calibrate(void)
+{
+	printf("usage: virtlab calibrate [--quick] [--backend LIST] [--db F] [--profile-out F]\n"
+	       "                         [--kvm-dev PATH]\n\n"
+	       "Measures on this host what the models charge for and writes the this-host\n"
+	       "profiles, so that `--profile this-host` (and `host = this-host`) run the models\n"
+	       "with this machine's numbers. Backends (docs/testbed.md):\n"
+	       "  native     system call, page fault, fork+exit+wait, context switch, RDTSC,\n"
+	       "             CPUID, an ALU loop, file I/O, process start (vl-probe)\n"
+	       "  kvm        our own VMM's guest nanobenchmarks at guest user and kernel mode,\n"
+	       "             with exit counts from KVM's statistics (needs /dev/kvm)\n"
+	       "  container  vl-probe in fresh namespaces, and in a CPU-limited cgroup\n"
+	       "  emulation  vl-probe under qemu-x86_64, and its aarch64 build under qemu-aarch64\n"
+	       "A backend that cannot run here is skipped with its reason.\n\n"
+	       "  --quick          fewer samples, shorter KVM runs (under two minutes)\n"
+	       "  --backend LIST   comma list of native, kvm, container, emulation (default all)\n"
+	       "  --db F           results database (default " VL_DEFAULT_DB ")\n"
+	       "  --profile-out F  profile file (default $VIRTLAB_THIS_HOST or "
+	       VL_THIS_HOST_DEFAULT_PATH ")\n"
+	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n");
+}
+
+static void print_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "  %s\n", line);
+}
+
+static void print_calibration(const struct vl_tb_calib *c)
+{
+	const char *env = "";
+
+	printf("\nmicrobenchmarks: median ns per operation [95%% interval], cycles, slowdown "
+	       "against native\n");
+	for (size_t i = 0; i < c->nsums; i++) {
+		const struct vl_tb_summary *s = &c->sums[i];
+		const struct vl_tb_summary *n = vl_tb_find(c, "native", s->bench);
+		if (strcmp(env, s->env)) {
+			env = s->env;
+			printf("  %s\n", env);
+		}
+		printf("    %-9s %12.1f ns [%.1f, %.1f] %12.0f cycles", s->bench, s->median_ns,
+		       s->lo_ns, s->hi_ns, s->median_cycles);
+		if (n && n != s && n->median_ns > 0)
+			printf("  %6.2fx", s->median_ns / n->median_ns);
+		printf("\n");
+	}
+	if (c->nkvm) {
+		printf("\nkvm (%s)\n", c->kvm.label);
+		printf("  guest kernel mode, in kvm-unit-tests x86/vmexit's form (name cycles):\n");
+		for (size_t i = 0; i < c->nkvm; i++)
+			if (!c->kvmres[i].user && c->kvmres[i].ok)
+				printf("%s %.0f\n", vl_gbench[c->kvmres[i].bench].name, c->kvmres[i].cycles);
+		for (int user = 0; user < 2; user++) {
+			printf("  guest %s mode:\n", user ? "user" : "kernel");
+			for (size_t i = 0; i < c->nkvm; i++) {
+				const struct vl_tb_kvm *k = &c->kvmres[i];
+				if (k->user != user)
+					continue;
+				if (k->ok)
+					printf("    %-17s %10.0f cycles %10.0f ns  %s\n", vl_gbench[k->bench].name,
+					       k->cycles, k->ns, k->outcome);
+				else
+					printf("    %-17s did not run: %s\n", vl_gbench[k->bench].name, k->error);
+			}
+		}
+	}
+	for (size_t i = 0; i < c->nskips; i++)
+		printf("skipped %s (%s): %s\n", c->skips[i].env, c->skips[i].backend, c->skips[i].reason);
+}
+
+static int mkparent(const char *path, struct vl_err *err)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	/* two levels: out/calibrate */
+	char *mid = strrchr(dir, '/');
+	if (mid) {
+		*mid = '\0';
+		mkdir(dir, 0755);
+		*mid = '/';
+	}
+	if (mkdir(dir, 0755) && access(dir, W_OK))
+		return vl_err_set(err, VL_EIO, "%s: cannot create the directory", dir);
+	return 0;
+}
+
+int cmd_calibrate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"quick", no_argument, NULL, 'q'},
+		{"backend", required_argument, NULL, 'b'},
+		{"db", required_argument, NULL, 'd'},
+		{"profile-out", required_argument, NULL, 'o'},
+		{"kvm-dev", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
+	const char *dbpath = VL_DEFAULT_DB, *out = vl_this_host_path();
+	struct vl_err err = {0};
+	struct vl_tb_calib c;
+	struct vl_db *db = NULL;
+	int64_t id = 0;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'q': o.quick = 1; break;
+		case 'b':
+			if (vl_tb_backends_parse(optarg, &o.backends, &err))
+				return cli_usage_error("calibrate", "%s", err.msg);
+			break;
+		case 'd': dbpath = optarg; break;
+		case 'o': out = optarg; break;
+		case 'k': o.kvm_dev = optarg; break;
+		case 'h': help_calibrate(); return EXIT_OK;
+		default: return cli_usage_error("calibrate", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("calibrate", "unexpected argument '%s'", argv[optind]);
+	if (cli_ensure_parent(dbpath, &err) || vl_db_open(&db, dbpath, &err))
+		return cli_fail(&err);
+	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
+	if (vl_tb_calibrate(&o, &c, &err)) {
+		vl_tb_calib_free(&c);
+		vl_db_close(db);
+		return cli_fail(&err);
+	}
+	print_calibration(&c);
+	if (vl_tb_record(db, &c, &id, &err) || mkparent(out, &err) ||
+	    ((o.backends & VL_TB_NATIVE) && vl_tb_write_profile(&c, out, &err))) {
+		vl_tb_calib_free(&c);
+		vl_db_close(db);
+		return cli_fail(&err);
+	}
+	printf("\nrecorded as calibration %lld in %s\n", (long long)id, dbpath);
+	if (o.backends & VL_TB_NATIVE)
+		printf("wrote %s: use it with --profile this-host (or host = this-host)\n", out);
+	else
+		printf("no profile written: the native backend did not run\n");
+	vl_tb_calib_free(&c);
+	vl_db_close(db);
+	return EXIT_OK;
+}

@@ -1,0 +1,307 @@
+/*
+ * vl-probe: the testbed's microbenchmarks and workloads as one small
+ * program, so the very same binary runs natively, inside fresh namespaces,
+ * and under QEMU user-mode emulation (it is also built for aarch64).
+ * Plain C and libc only; no virtlab code.
+ *
+ *   vl-probe bench NAME|all [SAMPLES]   one line per sample:
+ *       sample NAME NS_PER_OP CYCLES_PER_OP OPS
+ *   vl-probe work NAME N                 runs a workload, then prints
+ *       work NAME N WALL_NS USER_NS SYS_NS MINFLT MAJFLT NVCSW NIVCSW
+ *   vl-probe list                        names of benchmarks and workloads
+ *
+ * CYCLES_PER_OP is the time-stamp counter on x86 and 0 elsewhere. Each
+ * sample is a batch of operations timed as a whole after a warm-up batch.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static uint64_t tsc(void)
+{
+#if defined(__x86_64__)
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+#else
+	return 0;
+#endif
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "vl-probe: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* ---- operations: each does n of its kind ---- */
+
+/* 10 instructions an iteration on x86 (as the KVM guest's alu loop). */
+static void op_alu(long n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("1:\n\t"
+	                 "add %%rbx, %%rax\n\txor %%rax, %%rcx\n\tadd %%rcx, %%rbx\n\t"
+	                 "sub %%rax, %%r8\n\txor %%r8, %%r9\n\tadd %%r9, %%r10\n\t"
+	                 "or %%r10, %%r11\n\tand %%r11, %%rax\n\t"
+	                 "dec %0\n\tjnz 1b"
+	                 : "+r"(n)
+	                 :
+	                 : "rax", "rbx", "rcx", "r8", "r9", "r10", "r11", "cc");
+#else
+	volatile uint64_t a = 1, b = 2, c = 3;
+	for (long i = 0; i < n; i++) {
+		a += b;
+		c ^= a;
+		b += c;
+	}
+#endif
+}
+
+static void op_syscall(long n)
+{
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+}
+
+/* First touch of n fresh anonymous pages (one mmap and munmap per 64). */
+static void op_pgfault(long n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	while (n > 0) {
+		long k = n < 64 ? n : 64;
+		volatile char *p = mmap(NULL, (size_t)(k * page), PROT_READ | PROT_WRITE,
+		                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (long i = 0; i < k; i++)
+			p[i * page] = 1;
+		munmap((void *)p, (size_t)(k * page));
+		n -= k;
+	}
+}
+
+static void op_forkwait(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0)
+			_exit(0);
+		if (waitpid(pid, NULL, 0) < 0)
+			die("waitpid");
+	}
+}
+
+/* n round trips between two processes over pipes: 2n context switches. */
+static void op_ctxsw(long n)
+{
+	int a[2], b[2];
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(a) || pipe(b))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		for (long i = 0; i < n; i++)
+			if (read(a[0], &c, 1) != 1 || write(b[1], &c, 1) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	for (long i = 0; i < n; i++)
+		if (write(a[1], &c, 1) != 1 || read(b[0], &c, 1) != 1)
+			die("pipe ping-pong");
+	waitpid(pid, NULL, 0);
+	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+}
+
+static void op_rdtsc(long n)
+{
+	for (long i = 0; i < n; i++)
+		(void)tsc();
+}
+
+static void op_cpuid(long n)
+{
+#if defined(__x86_64__)
+	for (long i = 0; i < n; i++) {
+		uint32_t a = 0, b, c = 0, d;
+		__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	}
+#else
+	(void)n;
+#endif
+}
+
+/* n 4 KiB writes to a fresh file, one fsync, n reads back. */
+static void op_fileio(long n)
+{
+	char path[] = "/tmp/vl-probe-XXXXXX", buf[4096];
+	int fd = mkstemp(path);
+
+	if (fd < 0)
+		die("mkstemp");
+	unlink(path);
+	memset(buf, 'v', sizeof(buf));
+	for (long i = 0; i < n; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("write");
+	fsync(fd);
+	lseek(fd, 0, SEEK_SET);
+	for (long i = 0; i < n; i++)
+		if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			die("read");
+	close(fd);
+}
+
+/*
+ * A compile-like unit: computation (200,000 alu iterations, 2M
+ * instructions), reading a source file (open, 4 reads, close), a fresh
+ * 64-page heap, and one child process in eight units.
+ */
+static void op_mix(long n)
+{
+	for (long i = 0; i < n; i++) {
+		char buf[4096];
+		int fd = open("/proc/self/stat", O_RDONLY);
+		if (fd >= 0) {
+			for (int k = 0; k < 4; k++)
+				if (read(fd, buf, sizeof(buf)) < 0)
+					break;
+			close(fd);
+		}
+		op_alu(200000);
+		op_pgfault(64);
+		if (i % 8 == 0)
+			op_forkwait(1);
+	}
+}
+
+struct op {
+	const char *name;
+	void (*fn)(long);
+	long batch;       /* operations per sample */
+	int x86_only;
+	const char *what;
+};
+
+static const struct op ops[] = {
+	{"alu", op_alu, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
+	{"syscall", op_syscall, 20000, 0, "getppid() system call"},
+	{"pgfault", op_pgfault, 4096, 0, "first touch of an anonymous page"},
+	{"forkwait", op_forkwait, 200, 0, "fork, _exit in the child, waitpid"},
+	{"ctxsw", op_ctxsw, 5000, 0, "pipe round trip between two processes (2 switches)"},
+	{"rdtsc", op_rdtsc, 100000, 1, "RDTSC"},
+	{"cpuid", op_cpuid, 20000, 1, "CPUID leaf 0"},
+	{"fileio", op_fileio, 256, 0, "write 4 KiB, later fsync and read it back"},
+	{"mix", op_mix, 4, 0, "compile-like unit"},
+};
+#define NOPS (sizeof(ops) / sizeof(ops[0]))
+
+static const struct op *find(const char *name)
+{
+	for (size_t i = 0; i < NOPS; i++)
+		if (!strcmp(ops[i].name, name))
+			return &ops[i];
+	return NULL;
+}
+
+static void bench(const struct op *o, int samples, double scale)
+{
+	long batch = (long)(o->batch * scale);
+
+	if (batch < 1)
+		batch = 1;
+#if !defined(__x86_64__)
+	if (o->x86_only) {
+		printf("skip %s not an x86 build\n", o->name);
+		return;
+	}
+#endif
+	o->fn(batch / 4 ? batch / 4 : 1); /* warm-up */
+	for (int s = 0; s < samples; s++) {
+		double t0 = now_ns();
+		uint64_t c0 = tsc();
+		o->fn(batch);
+		uint64_t c1 = tsc();
+		double t1 = now_ns();
+		printf("sample %s %.3f %.3f %ld\n", o->name, (t1 - t0) / (double)batch,
+		       (double)(c1 - c0) / (double)batch, batch);
+		fflush(stdout);
+	}
+}
+
+static double tv_ns(struct timeval tv) { return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3; }
+
+static int usage(FILE *f)
+{
+	fprintf(f, "usage: vl-probe bench NAME|all [SAMPLES [SCALE]]\n"
+	           "       vl-probe work NAME N\n"
+	           "       vl-probe list\n");
+	return f == stdout ? 0 : 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(stdout);
+	if (!strcmp(argv[1], "list")) {
+		for (size_t i = 0; i < NOPS; i++)
+			printf("%-9s %s\n", ops[i].name, ops[i].what);
+		return 0;
+	}
+	if (!strcmp(argv[1], "bench") && argc >= 3) {
+		int samples = argc > 3 ? atoi(argv[3]) : 11;
+		double scale = argc > 4 ? atof(argv[4]) : 1.0;
+		if (samples < 1 || scale <= 0)
+			return usage(stderr);
+		for (size_t i = 0; i < NOPS; i++)
+			if (!strcmp(argv[2], "all") ? strcmp(ops[i].name, "mix") != 0
+			                            : !strcmp(argv[2], ops[i].name))
+				bench(&ops[i], samples, scale);
+		return 0;
+	}
+	if (!strcmp(argv[1], "work") && argc == 4) {
+		const struct op *o = find(argv[2]);
+		long n = atol(argv[3]);
+		struct rusage self, kids;
+		if (!o || n < 1)
+			return usage(stderr);
+		double t0 = now_ns();
+		o->fn(n);
+		double t1 = now_ns();
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &kids);
+		printf("work %s %ld %.0f %.0f %.0f %ld %ld %ld %ld\n", o->name, n, t1 - t0,
+		       tv_ns(self.ru_utime) + tv_ns(kids.ru_utime),
+		       tv_ns(self.ru_stime) + tv_ns(kids.ru_stime), self.ru_minflt + kids.ru_minflt,
+		       self.ru_majflt + kids.ru_majflt, self.ru_nvcsw + kids.ru_nvcsw,
+		       self.ru_nivcsw + kids.ru_nivcsw);
+		return 0;
+	}
+	return usage(stderr);
+}

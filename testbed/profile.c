@@ -1,0 +1,151 @@
+/*
+ * From measurements to the this-host profiles. Each value is a mechanism
+ * cost derived from one or two microbenchmarks; the file says which, so a
+ * reader can redo the arithmetic (docs/testbed.md).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testbed/testbed.h"
+
+static double cyc(const struct vl_tb_calib *c, const char *env, const char *bench)
+{
+	const struct vl_tb_summary *s = vl_tb_find(c, env, bench);
+	return s ? s->median_cycles : -1;
+}
+
+static double pos(double x) { return x > 0 ? x : 0; }
+
+static void kv(FILE *f, const char *key, double v, const char *why)
+{
+	fprintf(f, "%-14s = %.6g\n", key, v);
+	if (why)
+		fprintf(f, "; %s\n", why);
+}
+
+/* Instructions of the guest loops around the measured operation (guest.S). */
+enum { LOOP_OUT = 3, LOOP_HLT = 2, LOOP_MMIO = 2, PF_LOOP = 9, PF_HANDLER = 27 };
+
+/* The values vl_tb_write_profile derives for hwassist on a software KVM. */
+struct kvm_derived {
+	int ok;
+	double kernel_emul, vmexit, user_exit, h_hlt, h_mmio, h_pf;
+};
+
+static void derive_kvm(const struct vl_tb_calib *c, double pgfault_native, struct kvm_derived *d)
+{
+	const struct vl_tb_kvm *alu = vl_tb_kvm_find(c, VL_GB_ALU, 0);
+	const struct vl_tb_kvm *cpuid = vl_tb_kvm_find(c, VL_GB_CPUID, 1);
+	const struct vl_tb_kvm *out = vl_tb_kvm_find(c, VL_GB_OUT, 0);
+	const struct vl_tb_kvm *hlt = vl_tb_kvm_find(c, VL_GB_HLT, 0);
+	const struct vl_tb_kvm *mmio = vl_tb_kvm_find(c, VL_GB_MMIO, 0);
+	const struct vl_tb_kvm *pf = vl_tb_kvm_find(c, VL_GB_PF, 0);
+
+	memset(d, 0, sizeof(*d));
+	if (!alu || !cpuid || !out || !hlt || !mmio || !pf)
+		return;
+	d->ok = 1;
+	d->kernel_emul = c->kvm.kind == VL_KVM_SOFTWARE ? alu->cycles / VL_ALU_INSNS : 0;
+	d->vmexit = cpuid->cycles;
+	d->user_exit = pos(out->cycles - LOOP_OUT * d->kernel_emul - d->vmexit);
+	d->h_hlt = pos(hlt->cycles - LOOP_HLT * d->kernel_emul - d->vmexit);
+	d->h_mmio = pos(mmio->cycles - LOOP_MMIO * d->kernel_emul - d->vmexit - d->user_exit);
+	d->h_pf = pos(pf->cycles - (PF_LOOP + PF_HANDLER) * d->kernel_emul - d->vmexit -
+	              pgfault_native);
+}
+
+int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl_err *err)
+{
+	FILE *f = fopen(path, "w");
+	double alu = cyc(c, "native", "alu"), sys = cyc(c, "native", "syscall"),
+	       pf = cyc(c, "native", "pgfault"), cs = cyc(c, "native", "ctxsw");
+
+	if (!f)
+		return vl_err_set(err, VL_EIO, "%s: %s", path, strerror(errno));
+	if (alu <= 0 || sys <= 0 || pf <= 0 || cs <= 0) {
+		fclose(f);
+		return vl_err_set(err, VL_EINVAL, "%s: the native backend's measurements are needed "
+		                  "for a this-host profile (run with --backend native)", path);
+	}
+	fprintf(f, "; this-host: written by `virtlab calibrate%s` on %s, host %s.\n"
+	           "; Cycles are time-stamp-counter cycles (%.4g Hz); each value names the\n"
+	           "; microbenchmarks it comes from (docs/testbed.md). Values not listed keep the\n"
+	           "; model's defaults.\n\n",
+	        c->quick ? " --quick" : "", c->started, c->host, c->tsc_hz);
+
+	fprintf(f, "[host]\nnotes = measured by virtlab calibrate on %s (%s)\n", c->host,
+	        c->kvm.kind ? c->kvm.label : "no KVM");
+	kv(f, "clock_hz", c->tsc_hz, "TSC ticks per second against CLOCK_MONOTONIC");
+	kv(f, "cpi_user", alu / VL_ALU_INSNS, "native alu: cycles per 10-instruction iteration / 10");
+	kv(f, "cpi_kernel", alu / VL_ALU_INSNS, "not measurable without counters: as cpi_user");
+	kv(f, "syscall", sys, "native syscall: getppid() round trip");
+	kv(f, "pgfault", pf, "native pgfault: first touch of an anonymous page, mmap/munmap amortised");
+	kv(f, "ctxswitch", cs / 2, "native ctxsw: pipe round trip / 2");
+	if (cyc(c, "native", "cpuid") > 0)
+		kv(f, "cpuid", cyc(c, "native", "cpuid"), "native cpuid");
+	if (cyc(c, "native", "rdtsc") > 0)
+		kv(f, "rdtsc", cyc(c, "native", "rdtsc"), "native rdtsc");
+
+	struct kvm_derived k;
+	derive_kvm(c, pf, &k);
+	if (k.ok) {
+		kv(f, "vmexit", k.vmexit, "kvm cpuid at guest user mode: an exit handled in KVM, round trip");
+		kv(f, "vmcs_read", 0, "folded into vmexit");
+		kv(f, "vmcs_write", 0, "folded into vmexit");
+	}
+	fprintf(f, "\n");
+
+	double csys = cyc(c, "container", "syscall"), cpf = cyc(c, "container-cgroup", "pgfault"),
+	       ccs = cyc(c, "container-cgroup", "ctxsw");
+	if (cpf < 0)
+		cpf = cyc(c, "container", "pgfault");
+	if (ccs < 0)
+		ccs = cyc(c, "container", "ctxsw");
+	if (csys > 0) {
+		fprintf(f, "[system container]\nnotes = fresh user/pid/mount/net/uts/ipc namespaces%s; "
+		           "no overlay, no bridge measured\n",
+		        vl_tb_find(c, "container-cgroup", "syscall") ? " and a CPU-limited cgroup" : "");
+		kv(f, "ns_syscall", pos(csys - sys), "container syscall - native syscall");
+		kv(f, "memcg_pf", pos(cpf - pf), "container pgfault - native pgfault");
+		kv(f, "cg_switch", pos(ccs - cs) / 2, "(container ctxsw - native ctxsw) / 2");
+		kv(f, "copyup", 0, "no overlay file system in these containers");
+		fprintf(f, "\n");
+	}
+
+	double qalu = cyc(c, "qemu-x86_64", "alu"), qsys = cyc(c, "qemu-x86_64", "syscall");
+	if (qalu > 0 && qsys > 0) {
+		fprintf(f, "[system emulation]\nnotes = QEMU user-mode emulation (qemu-x86_64, TCG) of "
+		           "an x86-64 program on this host\n");
+		kv(f, "dbt", 1, NULL);
+		kv(f, "user_mode", 1, "qemu-user: the host kernel serves the guest's system calls");
+		kv(f, "dbt_factor", qalu / alu, "qemu-x86_64 alu / native alu");
+		kv(f, "softmmu", 0, "qemu-user maps guest memory directly: no soft MMU");
+		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");
+		fprintf(f, "\n");
+	}
+
+	if (k.ok) {
+		fprintf(f, "[system hwassist]\nnotes = this host's KVM: %s\n", c->kvm.label);
+		kv(f, "kernel_emul", k.kernel_emul,
+		   c->kvm.kind == VL_KVM_SOFTWARE ? "kvm alu at guest kernel mode / 10 instructions"
+		                                  : "hardware assist: guest kernel code runs directly");
+		kv(f, "vpid", 1, "no TLB refill cost apart from vmexit");
+		kv(f, "exit_reads", 0, "folded into vmexit");
+		kv(f, "exit_writes", 0, "folded into vmexit");
+		kv(f, "h_cpuid", 0, "folded into vmexit");
+		kv(f, "io_user", 1, "our VMM handles port I/O in user space");
+		kv(f, "h_io", 0, "folded into user_exit");
+		kv(f, "user_exit", k.user_exit, "kvm outb_to_vmm (kernel) - 3 loop instructions - vmexit");
+		kv(f, "h_hlt", k.h_hlt, "kvm hlt (kernel) - 2 loop instructions - vmexit");
+		kv(f, "h_mmio", k.h_mmio,
+		   "kvm mmio_wr_unbacked (kernel) - 2 loop instructions - vmexit - user_exit");
+		kv(f, "h_pf", k.h_pf,
+		   "kvm pgfault (kernel) - 36 instructions (loop 9, handler 27) - vmexit - native pgfault");
+		kv(f, "tpr_shadow", 0, NULL);
+		fprintf(f, "\n");
+	}
+	if (fclose(f))
+		return vl_err_set(err, VL_EIO, "%s: %s", path, strerror(errno));
+	return 0;
+}

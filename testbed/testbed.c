@@ -1,0 +1,538 @@
+/*
+ * Calibration: the backends, their skip paths, statistics, the results
+ * database and the this-host profile. Validation is in validate.c.
+ */
+#include "testbed/testbed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_sort.h>
+#include <limits.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/version.h"
+#include "testbed/tb_int.h"
+
+/* ---- facilities ---- */
+
+int vl_tb_pretend_absent(const char *facility)
+{
+	const char *s = getenv("VIRTLAB_PRETEND_ABSENT");
+	size_t n = strlen(facility);
+
+	while (s && *s) {
+		if (!strncmp(s, facility, n) && (s[n] == ',' || s[n] == '\0'))
+			return 1;
+		s = strchr(s, ',');
+		if (s)
+			s++;
+	}
+	return 0;
+}
+
+int vl_tb_backends_parse(const char *s, unsigned *mask, struct vl_err *err)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {{"native", VL_TB_NATIVE}, {"kvm", VL_TB_KVM}, {"container", VL_TB_CONTAINER},
+	             {"emulation", VL_TB_EMULATION}, {"all", VL_TB_ALL}};
+	char buf[256], *save, *tok;
+
+	*mask = 0;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return vl_err_set(err, VL_EINVAL,
+			                  "--backend: unknown backend '%s' (valid: native, kvm, container, "
+			                  "emulation, all)", tok);
+		*mask |= names[i].bit;
+	}
+	if (!*mask)
+		return vl_err_set(err, VL_EINVAL, "--backend: no backend named");
+	return 0;
+}
+
+/* Tries user namespaces in a throw-away child. */
+int vl_tb_have_userns(char *why, size_t len)
+{
+	if (vl_tb_pretend_absent("userns")) {
+		snprintf(why, len, "user namespaces pretended absent (VIRTLAB_PRETEND_ABSENT)");
+		return 0;
+	}
+	pid_t pid = fork();
+	int st;
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return 0;
+	}
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS |
+		              CLONE_NEWIPC) ? (errno & 0x7f) : 0);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		snprintf(why, len, "unshare(user, pid, mount, net, uts, ipc) failed: %s "
+		         "(kernel.unprivileged_userns_clone or user.max_user_namespaces?)",
+		         WIFEXITED(st) ? strerror(WEXITSTATUS(st)) : "child died");
+		return 0;
+	}
+	return 1;
+}
+
+int vl_tb_have_qemu(const char *prog, char *why, size_t len)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (vl_tb_pretend_absent("qemu")) {
+		snprintf(why, len, "QEMU pretended absent (VIRTLAB_PRETEND_ABSENT)");
+		return 0;
+	}
+	while (path && *path) {
+		const char *end = strchr(path, ':');
+		size_t n = end ? (size_t)(end - path) : strlen(path);
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		path = end ? end + 1 : NULL;
+	}
+	snprintf(why, len, "%s not found in PATH (Debian package qemu-user)", prog);
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+void vl_tb_median_ci(double *x, size_t n, double *median, double *lo, double *hi)
+{
+	*median = *lo = *hi = 0;
+	if (!n)
+		return;
+	gsl_sort(x, 1, n);
+	*median = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	/*
+	 * Distribution-free interval: the order statistics x(j) and x(n+1-j),
+	 * with the largest j for which P(B <= j-1) <= 0.025, B ~ Binomial(n, 1/2);
+	 * too few samples give the whole range.
+	 */
+	size_t j = 0;
+	while (j + 1 <= n / 2 && gsl_cdf_binomial_P((unsigned)j, 0.5, (unsigned)n) <= 0.025)
+		j++;
+	if (j == 0) {
+		*lo = x[0];
+		*hi = x[n - 1];
+	} else {
+		*lo = x[j - 1];
+		*hi = x[n - j];
+	}
+}
+
+/* ---- collecting ---- */
+
+static void progress(const struct vl_tb_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void progress(const struct vl_tb_opts *o, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (!o->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o->progress(o->ctx, line);
+}
+
+int vl_tb_add_sample(struct vl_tb_calib *c, const char *backend, const char *env,
+                      const char *bench, double ns, double cycles, long ops)
+{
+	if (c->nsamples == c->capsamples) {
+		size_t cap = c->capsamples ? 2 * c->capsamples : 256;
+		void *p = realloc(c->samples, cap * sizeof(*c->samples));
+		if (!p)
+			return VL_ENOMEM;
+		c->samples = p;
+		c->capsamples = cap;
+	}
+	struct vl_tb_sample *s = &c->samples[c->nsamples++];
+	snprintf(s->backend, sizeof(s->backend), "%s", backend);
+	snprintf(s->env, sizeof(s->env), "%s", env);
+	snprintf(s->bench, sizeof(s->bench), "%s", bench);
+	s->ns = ns;
+	s->cycles = cycles;
+	s->ops = ops;
+	return 0;
+}
+
+static int add_summary(struct vl_tb_calib *c, const char *backend, const char *env,
+                       const char *bench)
+{
+	double ns[512], cyc[512], lo, hi, m, mc, dummy;
+	unsigned n = 0;
+
+	for (size_t i = 0; i < c->nsamples && n < 512; i++) {
+		const struct vl_tb_sample *s = &c->samples[i];
+		if (!strcmp(s->env, env) && !strcmp(s->bench, bench)) {
+			ns[n] = s->ns;
+			cyc[n] = s->cycles;
+			n++;
+		}
+	}
+	if (!n)
+		return 0;
+	if (c->nsums == c->capsums) {
+		size_t cap = c->capsums ? 2 * c->capsums : 64;
+		void *p = realloc(c->sums, cap * sizeof(*c->sums));
+		if (!p)
+			return VL_ENOMEM;
+		c->sums = p;
+		c->capsums = cap;
+	}
+	vl_tb_median_ci(ns, n, &m, &lo, &hi);
+	vl_tb_median_ci(cyc, n, &mc, &dummy, &dummy);
+	struct vl_tb_summary *s = &c->sums[c->nsums++];
+	snprintf(s->backend, sizeof(s->backend), "%s", backend);
+	snprintf(s->env, sizeof(s->env), "%s", env);
+	snprintf(s->bench, sizeof(s->bench), "%s", bench);
+	s->n = n;
+	s->median_ns = m;
+	s->lo_ns = lo;
+	s->hi_ns = hi;
+	/* without a TSC (aarch64 under QEMU), cycles from the host's TSC rate */
+	s->median_cycles = mc > 0 ? mc : m * c->tsc_hz / 1e9;
+	return 0;
+}
+
+static void add_skip(struct vl_tb_calib *c, const char *backend, const char *env,
+                     const char *reason)
+{
+	if (c->nskips == sizeof(c->skips) / sizeof(c->skips[0]))
+		return;
+	struct vl_tb_skip *s = &c->skips[c->nskips++];
+	snprintf(s->backend, sizeof(s->backend), "%s", backend);
+	snprintf(s->env, sizeof(s->env), "%s", env);
+	snprintf(s->reason, sizeof(s->reason), "%.319s", reason);
+}
+
+const struct vl_tb_summary *vl_tb_find(const struct vl_tb_calib *c, const char *env,
+                                       const char *bench)
+{
+	for (size_t i = 0; i < c->nsums; i++)
+		if (!strcmp(c->sums[i].env, env) && !strcmp(c->sums[i].bench, bench))
+			return &c->sums[i];
+	return NULL;
+}
+
+const struct vl_tb_kvm *vl_tb_kvm_find(const struct vl_tb_calib *c, enum vl_gbench b, int user)
+{
+	for (size_t i = 0; i < c->nkvm; i++)
+		if (c->kvmres[i].bench == b && c->kvmres[i].user == user && c->kvmres[i].ok)
+			return &c->kvmres[i];
+	return NULL;
+}
+
+/* Parses vl-probe's "sample NAME NS CYCLES OPS" lines into c. */
+static int parse_samples(struct vl_tb_calib *c, const char *backend, const char *env,
+                         const char *out, struct vl_err *err)
+{
+	const char *line = out;
+	int lineno = 0;
+
+	while (line && *line) {
+		char name[24];
+		double ns, cyc;
+		long ops;
+		lineno++;
+		if (!strncmp(line, "sample ", 7)) {
+			if (sscanf(line, "sample %23s %lf %lf %ld", name, &ns, &cyc, &ops) != 4)
+				return vl_err_set(err, VL_EIO, "vl-probe output line %d: malformed: %.60s",
+				                  lineno, line);
+			if (vl_tb_add_sample(c, backend, env, name, ns, cyc, ops))
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return 0;
+}
+
+static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
+{
+	static const char *const benches[] = {"alu", "syscall", "pgfault", "forkwait", "ctxsw",
+	                                      "rdtsc", "cpuid", "fileio", "start"};
+	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
+		if (add_summary(c, backend, env, benches[i]))
+			return VL_ENOMEM;
+	return 0;
+}
+
+static double tsc_hz(void)
+{
+#if defined(__x86_64__)
+	struct timespec a, b;
+	uint32_t lo, hi;
+	uint64_t t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	t0 = (uint64_t)hi << 32 | lo;
+	do
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	while ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec) < 100e6);
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	t1 = (uint64_t)hi << 32 | lo;
+	return (double)(t1 - t0) / (((double)(b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / 1e9);
+#else
+	return 1e9;
+#endif
+}
+
+/* ---- backends ---- */
+
+static const char *probe_samples(int quick) { return quick ? "7" : "21"; }
+static const char *probe_scale(int quick) { return quick ? "0.25" : "1"; }
+
+static int backend_native(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
+{
+	char probe[PATH_MAX], *out = NULL;
+	int rc;
+
+	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
+	progress(o, "native: vl-probe microbenchmarks");
+	const char *argv[] = {probe, "bench", "all", probe_samples(o->quick), probe_scale(o->quick), NULL};
+	rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 60 : 300, &out, NULL, err);
+	if (!rc)
+		rc = parse_samples(c, "native", "native", out, err);
+	free(out);
+	if (!rc)
+		rc = vl_tb_start_latency(o, c, VL_TB_ENV_NATIVE, "native", err);
+	if (!rc)
+		rc = summarize_env(c, "native", "native");
+	return rc;
+}
+
+static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
+                             struct vl_err *err)
+{
+	char probe[PATH_MAX], why[256], *out = NULL;
+	int rc = 0;
+
+	if (!vl_tb_have_userns(why, sizeof(why))) {
+		add_skip(c, "container", "container", why);
+		add_skip(c, "container", "container-cgroup", why);
+		progress(o, "container: skipped: %s", why);
+		return 0;
+	}
+	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
+	const char *argv[] = {probe, "bench", "all", probe_samples(o->quick), probe_scale(o->quick), NULL};
+	progress(o, "container: vl-probe in fresh user, pid, mount, net, uts, ipc namespaces");
+	rc = vl_tb_spawn(VL_TB_ENV_CONTAINER, argv, o->quick ? 60 : 300, &out, NULL, err);
+	if (!rc)
+		rc = parse_samples(c, "container", "container", out, err);
+	free(out);
+	out = NULL;
+	if (!rc)
+		rc = vl_tb_start_latency(o, c, VL_TB_ENV_CONTAINER, "container", err);
+	if (!rc)
+		rc = summarize_env(c, "container", "container");
+	if (rc)
+		return rc;
+	if (!vl_tb_have_cgroup_cpu(why, sizeof(why))) {
+		add_skip(c, "container", "container-cgroup", why);
+		progress(o, "container: cgroup run skipped: %s", why);
+		return 0;
+	}
+	progress(o, "container: again inside a cgroup with a CPU limit (%s)", why);
+	rc = vl_tb_spawn(VL_TB_ENV_CGROUP, argv, o->quick ? 60 : 300, &out, NULL, err);
+	if (!rc)
+		rc = parse_samples(c, "container", "container-cgroup", out, err);
+	free(out);
+	if (!rc)
+		rc = summarize_env(c, "container", "container-cgroup");
+	return rc;
+}
+
+static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
+                             struct vl_err *err)
+{
+	char probe[PATH_MAX], why[256], *out = NULL;
+	int rc = 0;
+
+	if (!vl_tb_have_qemu("qemu-x86_64", why, sizeof(why))) {
+		add_skip(c, "emulation", "qemu-x86_64", why);
+		progress(o, "emulation: skipped: %s", why);
+	} else {
+		vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
+		const char *argv[] = {"qemu-x86_64", probe, "bench", "all", probe_samples(o->quick),
+		                      probe_scale(o->quick), NULL};
+		progress(o, "emulation: vl-probe under qemu-x86_64 (user-mode TCG)");
+		rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 90 : 600, &out, NULL, err);
+		if (!rc)
+			rc = parse_samples(c, "emulation", "qemu-x86_64", out, err);
+		free(out);
+		out = NULL;
+		if (!rc)
+			rc = summarize_env(c, "emulation", "qemu-x86_64");
+		if (rc)
+			return rc;
+	}
+	vl_tb_probe_path(o, "vl-probe-aarch64", probe, sizeof(probe));
+	if (vl_tb_pretend_absent("aarch64") || access(probe, X_OK)) {
+		snprintf(why, sizeof(why), "no aarch64 build of vl-probe (%s; needs Debian's "
+		         "gcc-aarch64-linux-gnu, then make)", vl_tb_pretend_absent("aarch64") ?
+		         "pretended absent" : "not built");
+		add_skip(c, "emulation", "qemu-aarch64", why);
+		progress(o, "emulation: aarch64 skipped: %s", why);
+		return 0;
+	}
+	if (!vl_tb_have_qemu("qemu-aarch64", why, sizeof(why))) {
+		add_skip(c, "emulation", "qemu-aarch64", why);
+		progress(o, "emulation: aarch64 skipped: %s", why);
+		return 0;
+	}
+	const char *argv[] = {"qemu-aarch64", probe, "bench", "all", probe_samples(o->quick),
+	                      probe_scale(o->quick), NULL};
+	progress(o, "emulation: the aarch64 build under qemu-aarch64 (cross-ISA TCG)");
+	rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 90 : 600, &out, NULL, err);
+	if (!rc)
+		rc = parse_samples(c, "emulation", "qemu-aarch64", out, err);
+	free(out);
+	if (!rc)
+		rc = summarize_env(c, "emulation", "qemu-aarch64");
+	return rc;
+}
+
+static void kvm_outcome(struct vl_tb_kvm *k)
+{
+	const struct vl_kvm_counts *c = &k->r.c;
+	uint64_t n = k->r.iters;
+	char *o = k->outcome;
+	size_t len = sizeof(k->outcome);
+
+	if (c->guest_gp >= n)
+		snprintf(o, len, "#GP in the guest kernel (%llu); its handler is emulated (%llu insns)",
+		         (unsigned long long)c->guest_gp, (unsigned long long)c->insn_emulation);
+	else if (c->user_io >= n)
+		snprintf(o, len, "exit to the VMM: I/O (%llu)", (unsigned long long)c->user_io);
+	else if (c->user_mmio >= n)
+		snprintf(o, len, "exit to the VMM: MMIO (%llu)", (unsigned long long)c->user_mmio);
+	else if (c->user_hlt >= n)
+		snprintf(o, len, "exit to the VMM: HLT (%llu)", (unsigned long long)c->user_hlt);
+	else if (c->user_tpr >= n)
+		snprintf(o, len, "exit to the VMM: TPR (%llu)", (unsigned long long)c->user_tpr);
+	else if (c->guest_pf >= n)
+		snprintf(o, len, "#PF in the guest kernel (%llu); KVM: %llu exits, %llu shadow faults",
+		         (unsigned long long)c->guest_pf, (unsigned long long)c->exits,
+		         (unsigned long long)c->pf_taken);
+	else if (c->insn_emulation >= n)
+		snprintf(o, len, "handled in KVM: %llu instructions emulated, %llu exits counted",
+		         (unsigned long long)c->insn_emulation, (unsigned long long)c->exits);
+	else if (c->exits >= n)
+		snprintf(o, len, "exit handled in KVM (%llu)", (unsigned long long)c->exits);
+	else if (c->exits + c->user_exits == 0 || k->bench == VL_GB_ALU)
+		snprintf(o, len, "no exit (%llu exits)", (unsigned long long)c->exits);
+	else
+		snprintf(o, len, "handled in KVM without a counted exit (%llu exits)",
+		         (unsigned long long)c->exits);
+}
+
+static int backend_kvm(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
+{
+	struct vl_vmm *vm;
+	struct vl_err e = {0};
+	const char *dev = o->kvm_dev ? o->kvm_dev : "/dev/kvm";
+
+	if (vl_tb_pretend_absent("kvm")) {
+		memset(&c->kvm, 0, sizeof(c->kvm));
+		snprintf(c->kvm.reason, sizeof(c->kvm.reason), "KVM pretended absent (VIRTLAB_PRETEND_ABSENT)");
+	} else {
+		vl_kvm_detect(&c->kvm, dev);
+	}
+	if (c->kvm.kind == VL_KVM_NONE) {
+		add_skip(c, "kvm", "kvm", c->kvm.reason);
+		progress(o, "kvm: skipped: %s", c->kvm.reason);
+		return 0;
+	}
+	if (vl_vmm_open(&vm, dev, &e)) {
+		add_skip(c, "kvm", "kvm", e.msg);
+		progress(o, "kvm: skipped: %s", e.msg);
+		return 0;
+	}
+	progress(o, "kvm: %s", c->kvm.label);
+	uint64_t goal = o->quick ? (1ull << 22) : (1ull << 26);
+	double watchdog = o->quick ? 2.0 : 10.0;
+	for (int user = 0; user < 2; user++)
+		for (int b = 0; b < VL_GB__COUNT; b++) {
+			struct vl_tb_kvm *k = &c->kvmres[c->nkvm++];
+			memset(k, 0, sizeof(*k));
+			k->bench = (enum vl_gbench)b;
+			k->user = user;
+			vl_err_clear(&e);
+			if (vl_vmm_measure(vm, k->bench, user, goal, 16, 1u << 20, watchdog, &k->r, &e)) {
+				snprintf(k->error, sizeof(k->error), "%.319s", e.msg);
+				progress(o, "kvm: %-16s %-6s failed: %s", vl_gbench[b].name,
+				         user ? "user" : "kernel", e.msg);
+				if (e.code == VL_ETIMEOUT) { /* a hung vCPU: start afresh */
+					vl_vmm_close(vm);
+					if (vl_vmm_open(&vm, dev, &e)) {
+						add_skip(c, "kvm", "kvm", e.msg);
+						return 0;
+					}
+				}
+				continue;
+			}
+			k->ok = 1;
+			k->cycles = (double)k->r.tsc / (double)k->r.iters;
+			k->ns = k->r.wall_ns / (double)k->r.iters;
+			kvm_outcome(k);
+			progress(o, "kvm: %-16s %-6s %10.0f cycles  %s", vl_gbench[b].name,
+			         user ? "user" : "kernel", k->cycles, k->outcome);
+		}
+	vl_vmm_close(vm);
+	(void)err;
+	return 0;
+}
+
+int vl_tb_calibrate(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
+{
+	time_t now = time(NULL);
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->quick = o->quick;
+	gethostname(c->host, sizeof(c->host) - 1);
+	strftime(c->started, sizeof(c->started), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	c->tsc_hz = tsc_hz();
+	progress(o, "time-stamp counter: %.3f GHz", c->tsc_hz / 1e9);
+	if (!rc && (o->backends & VL_TB_NATIVE))
+		rc = backend_native(o, c, err);
+	if (!rc && (o->backends & VL_TB_KVM))
+		rc = backend_kvm(o, c, err);
+	if (!rc && (o->backends & VL_TB_CONTAINER))
+		rc = backend_container(o, c, err);
+	if (!rc && (o->backends & VL_TB_EMULATION))
+		rc = backend_emulation(o, c, err);
+	return rc;
+}
+
+void vl_tb_calib_free(struct vl_tb_calib *c)
+{
+	free(c->samples);
+	free(c->sums);
+	c->samples = NULL;
+	c->sums = NULL;
+	c->nsamples = c->nsums = 0;
+}
