@@ -35,7 +35,7 @@ LIB_SRCS := \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	reports/report.c \
-	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c \
+	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
 	testbed/kvm/vmm.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "sim/recorder.h"
+#include "reports/report.h"
 #include "sim/thishost.h"
 #include "testbed/testbed.h"
 
@@ -162,6 +163,190 @@ int cmd_calibrate(int argc, char **argv)
 		printf("wrote %s: use it with --profile this-host (or host = this-host)\n", out);
 	else
 		printf("no profile written: the native backend did not run\n");
+	vl_tb_calib_free(&c);
+	vl_db_close(db);
+	return EXIT_OK;
+}
+
+static void help_validate(void)
+{
+	printf("usage: virtlab validate [--quick] [--backend LIST] [--db F] [--out DIR]\n"
+	       "                        [--kvm-dev PATH]\n\n"
+	       "Calibrates (as `virtlab calibrate`, into DIR/this-host.ini), then runs real\n"
+	       "workloads - a system-call loop, a page-touch loop, forkwait, file I/O and a\n"
+	       "compile-like mix - natively, in a container and under qemu-x86_64; writes a\n"
+	       "trace of each from the native run's counts; predicts each environment with\n"
+	       "the calibrated models; and reports predicted against measured, with the\n"
+	       "error of each. Inside the KVM guest, our VMM's own loops at guest user mode\n"
+	       "are predicted from the kernel-mode calibration. Combinations that cannot run\n"
+	       "here are listed with the reason.\n\n"
+	       "  --quick          smaller workloads and a quick calibration\n"
+	       "  --backend LIST   as for calibrate (default all)\n"
+	       "  --db F           results database (default " VL_DEFAULT_DB ")\n"
+	       "  --out DIR        table, plot and traces (default out/validate)\n"
+	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n");
+}
+
+static int write_validation(const struct vl_tb_validation *v, const char *dir, int *plotted,
+                            struct vl_err *err)
+{
+	char path[4200];
+	FILE *tsv, *md, *gp;
+
+	snprintf(path, sizeof(path), "%s/validation.tsv", dir);
+	if (!(tsv = fopen(path, "w")))
+		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	snprintf(path, sizeof(path), "%s/README.md", dir);
+	if (!(md = fopen(path, "w"))) {
+		fclose(tsv);
+		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	}
+	fprintf(tsv, "workload\tenv\tmodel\tunit\tmeasured\tpredicted\terror\n");
+	fprintf(md, "# Predicted against measured on this host\n\n"
+	            "Written by `virtlab validate`; docs/testbed.md explains how each trace is "
+	            "built. Units: `x` slowdown against native, `s` seconds (the native model "
+	            "against the native run), `cycles` per guest loop iteration.\n\n"
+	            "![predicted against measured](validation.png)\n\n"
+	            "| workload | environment | model (this-host) | measured | predicted | error |\n"
+	            "|---|---|---|---:|---:|---:|\n");
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct vl_tb_valrow *r = &v->rows[i];
+		fprintf(tsv, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.4f\n", r->workload, r->env, r->model,
+		        r->unit, r->measured, r->predicted, r->error);
+		fprintf(md, "| %s | %s | %s | %.4g %s | %.4g %s | %+.0f%% |\n", r->workload, r->env,
+		        r->model, r->measured, r->unit, r->predicted, r->unit, 100 * r->error);
+	}
+	fprintf(md, "\n## Not run here\n\n");
+	for (size_t i = 0; i < v->nskips; i++)
+		fprintf(md, "- %s: %s\n", v->skips[i].env, v->skips[i].reason);
+	fclose(tsv);
+	fclose(md);
+
+	snprintf(path, sizeof(path), "%s/slowdown.tsv", dir);
+	if (!(tsv = fopen(path, "w")))
+		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	fprintf(tsv, "row\tmeasured\tpredicted\n");
+	for (size_t i = 0; i < v->nrows; i++)
+		if (!strcmp(v->rows[i].unit, "x"))
+			fprintf(tsv, "%s %s\t%.6g\t%.6g\n", v->rows[i].workload, v->rows[i].env,
+			        v->rows[i].measured, v->rows[i].predicted);
+	fclose(tsv);
+	snprintf(path, sizeof(path), "%s/validation.gp", dir);
+	if (!(gp = fopen(path, "w")))
+		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	fprintf(gp, "# top: slowdowns against native, measured and predicted;\n"
+	            "# bottom: the error of every row (slowdown, native time, KVM guest loop)\n"
+	            "set datafile separator '\\t'\nset termoption noenhanced\n"
+	            "set multiplot layout 2,1\n"
+	            "set style data histograms\nset style histogram clustered gap 1\n"
+	            "set style fill solid 0.8 border -1\nset grid ytics\nset key top left\n"
+	            "set xtics rotate by -30 font ',8'\nset ylabel 'slowdown (x native)'\n"
+	            "set title 'virtlab validate: measured and predicted on this host'\n"
+	            "set rmargin 10\nplot 'slowdown.tsv' every ::1 using 2:xtic(1) title 'measured' lc rgb '#4477aa', "
+	            "'' every ::1 using 3 title 'predicted (model, this-host)' lc rgb '#ee6677'\n"
+	            "set style data boxes\nset boxwidth 0.7\nset ylabel 'error (%%)'\n"
+	            "set title 'error of each prediction'\nunset key\n"
+	            "plot 'validation.tsv' every ::1 using 0:($7*100):xtic(strcol(1).' '.strcol(2)) "
+	            "lc rgb '#228833'\nunset multiplot\n");
+	fclose(gp);
+	*plotted = 0;
+	if (vl_report_have_tool("gnuplot")) {
+		const char *png[] = {"gnuplot", "-e", "set terminal pngcairo size 1000,900; "
+		                     "set output 'validation.png'", "validation.gp", NULL};
+		const char *svg[] = {"gnuplot", "-e", "set terminal svg size 1000,900; "
+		                     "set output 'validation.svg'", "validation.gp", NULL};
+		*plotted = !vl_report_run_tool(dir, png) && !vl_report_run_tool(dir, svg);
+	}
+	return 0;
+}
+
+int cmd_validate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"quick", no_argument, NULL, 'q'},
+		{"backend", required_argument, NULL, 'b'},
+		{"db", required_argument, NULL, 'd'},
+		{"out", required_argument, NULL, 'o'},
+		{"kvm-dev", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
+	const char *dbpath = VL_DEFAULT_DB, *dir = "out/validate";
+	char profile[4200], traces[4200];
+	struct vl_err err = {0};
+	struct vl_tb_calib c;
+	struct vl_tb_validation *v;
+	struct vl_db *db = NULL;
+	int64_t id = 0;
+	int ch, plotted = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'q': o.quick = 1; break;
+		case 'b':
+			if (vl_tb_backends_parse(optarg, &o.backends, &err))
+				return cli_usage_error("validate", "%s", err.msg);
+			break;
+		case 'd': dbpath = optarg; break;
+		case 'o': dir = optarg; break;
+		case 'k': o.kvm_dev = optarg; break;
+		case 'h': help_validate(); return EXIT_OK;
+		default: return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("validate", "unexpected argument '%s'", argv[optind]);
+	o.backends |= VL_TB_NATIVE; /* every prediction starts from the native costs */
+	snprintf(profile, sizeof(profile), "%s/this-host.ini", dir);
+	snprintf(traces, sizeof(traces), "%s/traces", dir);
+	if (mkparent(profile, &err) || mkparent(traces, &err) ||
+	    (mkdir(traces, 0755) && access(traces, W_OK)))
+		return cli_fail(&err);
+	if (cli_ensure_parent(dbpath, &err) || vl_db_open(&db, dbpath, &err))
+		return cli_fail(&err);
+	v = calloc(1, sizeof(*v));
+	if (!v) {
+		vl_db_close(db);
+		return EXIT_FAIL;
+	}
+	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
+	int rc = vl_tb_calibrate(&o, &c, &err);
+	if (!rc)
+		rc = vl_tb_record(db, &c, &id, &err);
+	if (!rc)
+		rc = vl_tb_write_profile(&c, profile, &err);
+	if (!rc) {
+		setenv("VIRTLAB_THIS_HOST", profile, 1);
+		rc = vl_tb_validate(&o, &c, traces, v, &err);
+	}
+	if (!rc)
+		rc = vl_tb_record_validation(db, id, v, &err);
+	if (!rc)
+		rc = write_validation(v, dir, &plotted, &err);
+	if (rc) {
+		free(v);
+		vl_tb_calib_free(&c);
+		vl_db_close(db);
+		return cli_fail(&err);
+	}
+	printf("\npredicted against measured (models under this-host; x = slowdown against "
+	       "native)\n");
+	printf("  %-14s %-12s %-10s %14s %14s %8s\n", "workload", "environment", "model",
+	       "measured", "predicted", "error");
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct vl_tb_valrow *r = &v->rows[i];
+		printf("  %-14s %-12s %-10s %12.4g %-2s %11.4g %-2s %+7.0f%%\n", r->workload, r->env,
+		       r->model, r->measured, r->unit[0] == 'c' ? "c" : r->unit, r->predicted,
+		       r->unit[0] == 'c' ? "c" : r->unit, 100 * r->error);
+	}
+	for (size_t i = 0; i < v->nskips; i++)
+		printf("not run: %s: %s\n", v->skips[i].env, v->skips[i].reason);
+	printf("\nrecorded with calibration %lld in %s; table, traces%s in %s/\n", (long long)id,
+	       dbpath, plotted ? " and plot" : " (no plot: gnuplot missing)", dir);
+	free(v);
 	vl_tb_calib_free(&c);
 	vl_db_close(db);
 	return EXIT_OK;

@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
 	{"report", cmd_report, "draw an experiment's plots, diagrams and error table"},
 	{"export", cmd_export, "print runs' metrics and breakdowns as CSV or JSON"},
 	{"calibrate", cmd_calibrate, "measure this host's mechanisms; write the this-host profiles"},
+	{"validate", cmd_validate, "check the calibrated models against workloads measured here"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

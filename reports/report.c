@@ -46,7 +46,7 @@ static const char *esc(const char *s, char *buf, size_t n)
 	return buf;
 }
 
-static int have_tool(const char *name)
+int vl_report_have_tool(const char *name)
 {
 	char cmd[128];
 
@@ -54,8 +54,7 @@ static int have_tool(const char *name)
 	return system(cmd) == 0;
 }
 
-/* Runs argv[0] with arguments in dir, output to /dev/null; 0 on success. */
-static int run_tool(const char *dir, const char *const argv[])
+int vl_report_run_tool(const char *dir, const char *const argv[])
 {
 	pid_t pid = fork();
 
@@ -197,7 +196,7 @@ static void render(struct ctx *c, const char *name)
 	for (int svg = 0; svg < 2; svg++) {
 		snprintf(gp, sizeof(gp), "%s.%s.gp", name, svg ? "svg" : "png");
 		const char *argv[] = {"gnuplot", gp, NULL};
-		if (run_tool(c->dir, argv))
+		if (vl_report_run_tool(c->dir, argv))
 			missing(c, "%s.%s: gnuplot failed on %s", name, svg ? "svg" : "png", gp);
 	}
 	c->res->plots++;
@@ -481,7 +480,7 @@ static int diagrams(struct ctx *c)
 			snprintf(svg, sizeof(svg), "-odiagram-%.60s.svg", models[i]);
 			const char *a1[] = {"dot", "-Tpng", png, fn, NULL};
 			const char *a2[] = {"dot", "-Tsvg", svg, fn, NULL};
-			if (run_tool(c->dir, a1) || run_tool(c->dir, a2))
+			if (vl_report_run_tool(c->dir, a1) || vl_report_run_tool(c->dir, a2))
 				missing(c, "diagram-%s: dot failed", models[i]);
 		}
 		c->res->diagrams++;
@@ -677,8 +676,8 @@ int vl_report_write(struct vl_db *db, const char *name, const char *dir,
 		rc = vl_err_set(err, VL_EIO, "%s: cannot create: %s", sub, strerror(errno));
 		goto out;
 	}
-	c.have_gnuplot = have_tool("gnuplot");
-	c.have_dot = have_tool("dot");
+	c.have_gnuplot = vl_report_have_tool("gnuplot");
+	c.have_dot = vl_report_have_tool("dot");
 	if (!c.have_gnuplot)
 		missing(&c, "every plot: gnuplot is not installed (data and scripts are written)");
 	if (!c.have_dot)

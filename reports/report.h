@@ -26,4 +26,13 @@ struct vl_report_result {
 int vl_report_write(struct vl_db *db, const char *name, const char *dir,
                     struct vl_report_result *res, struct vl_err *err);
 
+/* Whether a program is on PATH. */
+int vl_report_have_tool(const char *name);
+
+/*
+ * Runs argv[0] with its arguments in dir, standard output to /dev/null and
+ * the tool's warnings appended to dir/tools.log; 0 on success.
+ */
+int vl_report_run_tool(const char *dir, const char *const argv[]);
+
 #endif

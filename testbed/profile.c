@@ -122,6 +122,11 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		kv(f, "dbt_factor", qalu / alu, "qemu-x86_64 alu / native alu");
 		kv(f, "softmmu", 0, "qemu-user maps guest memory directly: no soft MMU");
 		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");
+		if (cyc(c, "qemu-x86_64", "forkwait") > 0)
+			kv(f, "fork_xlat",
+			   pos(cyc(c, "qemu-x86_64", "forkwait") - cyc(c, "native", "forkwait") -
+			       3 * (qsys - sys)),
+			   "qemu-x86_64 forkwait - native forkwait - 3 syscall_xlat");
 		fprintf(f, "\n");
 	}
 

@@ -27,6 +27,7 @@ enum {
 	P_DEVEMU,       /* one device access */
 	P_USER_MODE,    /* user-mode emulation (qemu-user): the host kernel serves the guest */
 	P_SYSCALL_XLAT, /* user-mode emulation: handing one system call to the host */
+	P_FORK_XLAT,    /* user-mode emulation: extra cost of fork/clone/vfork */
 	P__COUNT
 };
 
@@ -78,6 +79,10 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_SYSCALL_XLAT] = {"syscall_xlat", "cycles", 2000, 0, 1e8,
 		EST("leave the translated block, convert arguments, call the host"),
 		"user-mode emulation: converting and issuing one system call"},
+	[P_FORK_XLAT] = {"fork_xlat", "cycles", 0, 0, 1e10,
+		"0 unless calibrated: virtlab calibrate measures fork+exit+wait under qemu-x86_64 "
+		"against native", "user-mode emulation: extra cost of fork, clone or vfork (the "
+		"emulator's own larger process)"},
 };
 
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};
@@ -187,8 +192,12 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	if (s->user_mode && is_kernel_work(ev)) {
 		/* qemu-user: the host kernel does the guest's kernel work natively */
 		vl_native_charge(&s->nc, ev, out);
-		if (ev->type == VL_EV_SYSCALL)
+		if (ev->type == VL_EV_SYSCALL) {
 			vl_charge(out, VL_MECH_EMULATE, h[P_SYSCALL_XLAT]);
+			/* x86-64 clone, fork, vfork */
+			if (h[P_FORK_XLAT] && ev->a >= 56 && ev->a <= 58)
+				vl_charge(out, VL_MECH_EMULATE, h[P_FORK_XLAT]);
+		}
 		return;
 	}
 	switch (ev->type) {

@@ -1,0 +1,372 @@
+/*
+ * Validation: real workloads measured natively, in a container, under QEMU
+ * and (for the guest's own loops) inside the KVM guest, against what the
+ * models predict under the this-host profiles.
+ *
+ * Each workload's trace is written from counts, never from the time
+ * measured in the environment it predicts: operation counts are the
+ * workload's own (vl-probe work does N of a known operation), page faults
+ * come from getrusage of the native run, and the kernel work of an
+ * operation that has no host parameter of its own (fork+exit+wait, a 4 KiB
+ * write and read) is sized from the calibration's native microbenchmark of
+ * that operation. The compile-like mix is built from the parts alone, so
+ * even its native row is a prediction.
+ */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "experiments/runner.h"
+#include "sim/registry.h"
+#include "testbed/tb_int.h"
+
+struct work {
+	const char *name;
+	long n, nquick;
+	const char *what;
+};
+
+static const struct work works[] = {
+	{"syscall", 200000, 50000, "getppid() in a loop"},
+	{"pgfault", 20000, 5000, "first touch of fresh anonymous pages"},
+	{"forkwait", 2000, 400, "fork, _exit, waitpid"},
+	{"fileio", 2000, 500, "4 KiB writes, fsync, reads back"},
+	{"mix", 64, 16, "compile-like: computation, file reads, fresh heap, a child in eight"},
+};
+#define NWORKS (sizeof(works) / sizeof(works[0]))
+
+struct measured {
+	double wall_ns;
+	long minflt;
+};
+
+/* Runs `vl-probe work NAME N` once in env (under qemu when qemu != NULL). */
+static int measure_once(const struct vl_tb_opts *o, enum vl_tb_env env, const char *qemu,
+                        const struct work *w, long n, double *wall, long *minflt,
+                        struct vl_err *err)
+{
+	char probe[PATH_MAX], num[32], name[32], *out = NULL;
+	long nn;
+	double u, s;
+
+	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
+	snprintf(num, sizeof(num), "%ld", n);
+	const char *argv_plain[] = {probe, "work", w->name, num, NULL};
+	const char *argv_qemu[] = {qemu, probe, "work", w->name, num, NULL};
+	int rc = vl_tb_spawn(env, qemu ? argv_qemu : argv_plain, 300, &out, NULL, err);
+	if (rc)
+		return rc;
+	if (sscanf(out, "work %31s %ld %lf %lf %lf %ld", name, &nn, wall, &u, &s, minflt) != 6)
+		rc = vl_err_set(err, VL_EIO, "vl-probe work %s: unexpected output", w->name);
+	free(out);
+	return rc;
+}
+
+enum { E_NATIVE, E_CONTAINER, E_QEMU, E__COUNT };
+#define MAX_REPS 7
+
+/*
+ * The workload in each environment, interleaved rep by rep (native,
+ * container, qemu, native, ...) so that the machine's drift falls on all
+ * alike; the median wall time of each.
+ */
+static int measure_all(const struct vl_tb_opts *o, const struct work *w, long n,
+                       const int have[E__COUNT], struct measured m[E__COUNT], struct vl_err *err)
+{
+	double t[E__COUNT][MAX_REPS], lo, hi;
+	int reps = o->quick ? 3 : MAX_REPS;
+
+	for (int r = 0; r < reps; r++)
+		for (int e = 0; e < E__COUNT; e++) {
+			long minflt = 0;
+			if (!have[e])
+				continue;
+			if (measure_once(o, e == E_CONTAINER ? VL_TB_ENV_CONTAINER : VL_TB_ENV_NATIVE,
+			                 e == E_QEMU ? "qemu-x86_64" : NULL, w, n, &t[e][r], &minflt, err))
+				return err->code;
+			if (r == 0)
+				m[e].minflt = minflt;
+		}
+	for (int e = 0; e < E__COUNT; e++)
+		if (have[e])
+			vl_tb_median_ci(t[e], (size_t)reps, &m[e].wall_ns, &lo, &hi);
+	return 0;
+}
+
+/* The this-host host values the traces are sized with. */
+struct hostc {
+	double cpi, sys, pf, fork, file;
+};
+
+static int trace_open(FILE **f, const char *dir, const char *name, char *path, size_t len,
+                      struct vl_err *err)
+{
+	snprintf(path, len, "%s/%s.vlt", dir, name);
+	*f = fopen(path, "w");
+	if (!*f)
+		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	fprintf(*f, "vlt 1\n@name validate-%s\n@source virtlab validate: counts of the native run "
+	            "(docs/testbed.md)\n", name);
+	return 0;
+}
+
+static long insns(double cycles, double cpi) { return cycles > 0 ? lround(cycles / cpi) : 0; }
+
+/* One fork+exit+wait: two system calls, its page faults, and kernel work. */
+static void emit_fork(FILE *f, const struct hostc *h, long faults, uint64_t *addr)
+{
+	long k = insns(h->fork - 2 * h->sys - (double)faults * h->pf, h->cpi);
+	fprintf(f, "user 20\nsyscall 57\n");
+	if (k > 0)
+		fprintf(f, "kernel %ld\n", k);
+	fprintf(f, "sysret\n");
+	for (long i = 0; i < faults; i++, *addr += 4096)
+		fprintf(f, "pgfault 0x%llx user w\n", (unsigned long long)*addr);
+	fprintf(f, "syscall 61\nsysret\n");
+}
+
+static int write_trace(const char *dir, const struct work *w, long n, long minflt,
+                       const struct hostc *h, char *path, size_t len, struct vl_err *err)
+{
+	FILE *f;
+	uint64_t addr = 0x10000000;
+
+	if (trace_open(&f, dir, w->name, path, len, err))
+		return err->code;
+	fprintf(f, "@ops %ld\n", n);
+	if (!strcmp(w->name, "syscall")) {
+		for (long i = 0; i < n; i++)
+			fprintf(f, "user 6\nsyscall 110\nsysret\n");
+	} else if (!strcmp(w->name, "pgfault")) {
+		for (long i = 0; i < n; i++, addr += 4096)
+			fprintf(f, "user 4\npgfault 0x%llx user w\n", (unsigned long long)addr);
+	} else if (!strcmp(w->name, "forkwait")) {
+		/* faults beyond the parent's own few, per child */
+		long faults = minflt > 100 ? (minflt - 100) / n : 0;
+		for (long i = 0; i < n; i++)
+			emit_fork(f, h, faults, &addr);
+	} else if (!strcmp(w->name, "fileio")) {
+		long k = insns((h->file - 2 * h->sys) / 2, h->cpi);
+		for (long i = 0; i < n; i++)
+			fprintf(f, "syscall 1\nkernel %ld\nsysret\n", k);
+		fprintf(f, "syscall 74\nsysret\n");
+		for (long i = 0; i < n; i++)
+			fprintf(f, "syscall 0\nkernel %ld\nsysret\n", k);
+	} else { /* mix: the parts, no kernel work sized from the mix itself */
+		for (long i = 0; i < n; i++) {
+			for (int s = 0; s < 6; s++)
+				fprintf(f, "syscall 0\nsysret\n");
+			fprintf(f, "user 2000000\nsyscall 9\nsysret\n");
+			for (int p = 0; p < 64; p++, addr += 4096)
+				fprintf(f, "pgfault 0x%llx user w\n", (unsigned long long)addr);
+			fprintf(f, "syscall 11\nsysret\n");
+			if (i % 8 == 0)
+				emit_fork(f, h, 0, &addr);
+		}
+	}
+	if (fclose(f))
+		return vl_err_set(err, VL_EIO, "%s: write failed", path);
+	return 0;
+}
+
+/* Simulated cycles of trace under model/profile; *native gets the native baseline's. */
+static int predict(const char *trace, const char *model, double *cycles, double *native,
+                   double *slowdown, struct vl_err *err)
+{
+	struct vl_run_spec spec = {.trace = trace, .model = vl_model_find(model),
+	                           .profile = "this-host", .seed = 1, .baseline = 1};
+	struct vl_run_result res;
+	int rc;
+
+	if (!spec.model)
+		return vl_err_set(err, VL_EINVAL, "no model %s", model);
+	if (!strcmp(model, "native"))
+		spec.baseline = 0;
+	rc = vl_run(&spec, NULL, &res, err);
+	if (!rc) {
+		*cycles = (double)res.stats.end_cycles;
+		*native = res.native_cycles ? (double)res.native_cycles : *cycles;
+		*slowdown = res.slowdown > 0 ? res.slowdown : 1;
+	}
+	vl_run_result_release(&res);
+	return rc;
+}
+
+static struct vl_tb_valrow *add_row(struct vl_tb_validation *v, const char *workload,
+                                    const char *env, const char *model, const char *unit)
+{
+	if (v->nrows == sizeof(v->rows) / sizeof(v->rows[0]))
+		return NULL;
+	struct vl_tb_valrow *r = &v->rows[v->nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->workload, sizeof(r->workload), "%s", workload);
+	snprintf(r->env, sizeof(r->env), "%s", env);
+	snprintf(r->model, sizeof(r->model), "%s", model);
+	snprintf(r->profile, sizeof(r->profile), "this-host");
+	snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	return r;
+}
+
+static void add_vskip(struct vl_tb_validation *v, const char *env, const char *reason)
+{
+	if (v->nskips == sizeof(v->skips) / sizeof(v->skips[0]))
+		return;
+	snprintf(v->skips[v->nskips].backend, sizeof(v->skips[0].backend), "validate");
+	snprintf(v->skips[v->nskips].env, sizeof(v->skips[0].env), "%s", env);
+	snprintf(v->skips[v->nskips].reason, sizeof(v->skips[0].reason), "%.319s", reason);
+	v->nskips++;
+}
+
+static void finish_row(struct vl_tb_valrow *r)
+{
+	r->ok = r->measured > 0;
+	r->error = r->ok ? (r->predicted - r->measured) / r->measured : 0;
+}
+
+/*
+ * The KVM guest's own loops at guest user mode, predicted from the
+ * kernel-mode calibration: each trace is one iteration's events, repeated.
+ */
+static int validate_kvm(const struct vl_tb_calib *c, const char *dir, struct vl_tb_validation *v,
+                        struct vl_err *err)
+{
+	static const struct {
+		const char *name;
+		enum vl_gbench b;
+		const char *events; /* one iteration (guest.S) */
+		const char *what;
+	} loops[] = {
+		{"guest-alu", VL_GB_ALU, "user 10\n", "10 ALU instructions at guest user mode"},
+		{"guest-pgfault", VL_GB_PF, "user 8\npgfault 0x200000 user w\nkernel 27\n",
+		 "touch a page at user mode; the guest kernel maps it (27 instructions)"},
+		{"guest-gp", VL_GB_HLT, "user 2\nexception 13 user\nkernel 9\n",
+		 "HLT at user mode: #GP, the guest kernel skips it (9 instructions)"},
+	};
+	enum { ITERS = 1000 };
+
+	for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++) {
+		const struct vl_tb_kvm *k = vl_tb_kvm_find(c, loops[i].b, 1);
+		char path[PATH_MAX];
+		FILE *f;
+		double cyc, nat, sd;
+		if (!k)
+			continue;
+		if (trace_open(&f, dir, loops[i].name, path, sizeof(path), err))
+			return err->code;
+		for (int n = 0; n < ITERS; n++)
+			fputs(loops[i].events, f);
+		fclose(f);
+		struct vl_tb_valrow *r = add_row(v, loops[i].name, "kvm-guest", "hwassist", "cycles");
+		if (!r)
+			break;
+		if (predict(path, "hwassist", &cyc, &nat, &sd, err))
+			return err->code;
+		r->measured = k->cycles;
+		r->predicted = cyc / ITERS;
+		snprintf(r->note, sizeof(r->note), "%s; measured in our VMM (%s)", loops[i].what,
+		         k->outcome);
+		finish_row(r);
+	}
+	return 0;
+}
+
+int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, const char *tracedir,
+                   struct vl_tb_validation *v, struct vl_err *err)
+{
+	struct hostc h;
+	char why[256];
+	const struct vl_tb_summary *alu = vl_tb_find(c, "native", "alu"),
+	                           *sys = vl_tb_find(c, "native", "syscall"),
+	                           *pf = vl_tb_find(c, "native", "pgfault"),
+	                           *fork = vl_tb_find(c, "native", "forkwait"),
+	                           *file = vl_tb_find(c, "native", "fileio");
+	int have_container = vl_tb_have_userns(why, sizeof(why));
+	int have_qemu;
+
+	memset(v, 0, sizeof(*v));
+	snprintf(v->tracedir, sizeof(v->tracedir), "%s", tracedir);
+	if (!alu || !sys || !pf || !fork || !file)
+		return vl_err_set(err, VL_EINVAL, "validation needs the native calibration");
+	h = (struct hostc){alu->median_cycles / VL_ALU_INSNS, sys->median_cycles,
+	                   pf->median_cycles, fork->median_cycles, file->median_cycles};
+	if (!have_container)
+		add_vskip(v, "container", why);
+	if (!vl_tb_find(c, "container", "syscall") && have_container) {
+		have_container = 0;
+		add_vskip(v, "container", "the container backend was not calibrated");
+	}
+	have_qemu = vl_tb_have_qemu("qemu-x86_64", why, sizeof(why));
+	if (!have_qemu)
+		add_vskip(v, "qemu-x86_64", why);
+	else if (!vl_tb_find(c, "qemu-x86_64", "alu")) {
+		have_qemu = 0;
+		add_vskip(v, "qemu-x86_64", "the emulation backend was not calibrated");
+	}
+
+	for (size_t i = 0; i < NWORKS; i++) {
+		const struct work *w = &works[i];
+		long n = o->quick ? w->nquick : w->n;
+		struct measured nat, m;
+		char path[PATH_MAX];
+		double cyc, natc, sd;
+
+		if (o->progress) {
+			char line[160];
+			snprintf(line, sizeof(line), "validate: %s x %ld (%s)", w->name, n, w->what);
+			o->progress(o->ctx, line);
+		}
+		int have[E__COUNT] = {1, have_container, have_qemu};
+		struct measured ms[E__COUNT] = {{0, 0}};
+		if (measure_all(o, w, n, have, ms, err))
+			return err->code;
+		nat = ms[E_NATIVE];
+		if (write_trace(tracedir, w, n, nat.minflt, &h, path, sizeof(path), err))
+			return err->code;
+
+		struct vl_tb_valrow *r = add_row(v, w->name, "native", "native", "s");
+		if (!r)
+			break;
+		if (predict(path, "native", &cyc, &natc, &sd, err))
+			return err->code;
+		r->native_ns = r->env_ns = nat.wall_ns;
+		r->measured = nat.wall_ns / 1e9;
+		r->predicted = cyc / c->tsc_hz;
+		snprintf(r->note, sizeof(r->note), "time, not slowdown: the native model against the run");
+		finish_row(r);
+
+		if (have_container) {
+			m = ms[E_CONTAINER];
+			r = add_row(v, w->name, "container", "container", "x");
+			if (!r || predict(path, "container", &cyc, &natc, &sd, err))
+				return r ? err->code : 0;
+			r->native_ns = nat.wall_ns;
+			r->env_ns = m.wall_ns;
+			r->measured = m.wall_ns / nat.wall_ns;
+			r->predicted = sd;
+			finish_row(r);
+		}
+		if (have_qemu) {
+			m = ms[E_QEMU];
+			r = add_row(v, w->name, "qemu-x86_64", "emulation", "x");
+			if (!r || predict(path, "emulation", &cyc, &natc, &sd, err))
+				return r ? err->code : 0;
+			r->native_ns = nat.wall_ns;
+			r->env_ns = m.wall_ns;
+			r->measured = m.wall_ns / nat.wall_ns;
+			r->predicted = sd;
+			finish_row(r);
+		}
+	}
+	if (c->nkvm) {
+		if (validate_kvm(c, tracedir, v, err))
+			return err->code;
+	} else {
+		add_vskip(v, "kvm-guest", c->kvm.reason[0] ? c->kvm.reason : "KVM was not calibrated");
+	}
+	add_vskip(v, "kvm-guest-linux",
+	          "a Linux guest needs a guest kernel; on a software KVM every guest kernel "
+	          "instruction is emulated (thousands of cycles each, see kernel_emul), so the "
+	          "Linux workloads run in the KVM guest only as our VMM's own loops");
+	return 0;
+}
