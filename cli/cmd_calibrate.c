@@ -314,8 +314,10 @@ int cmd_validate(int argc, char **argv)
 	}
 	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
 	int rc = vl_tb_calibrate(&o, &c, &err);
-	if (!rc)
+	if (!rc) {
+		print_calibration(&c);
 		rc = vl_tb_record(db, &c, &id, &err);
+	}
 	if (!rc)
 		rc = vl_tb_write_profile(&c, profile, &err);
 	if (!rc) {

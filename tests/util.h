@@ -44,6 +44,7 @@ void suite_gen(void);
 void suite_cli(void);
 void suite_models(void);
 void suite_experiments(void);
+void suite_testbed(void);
 
 /* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
 struct t_case {

@@ -1,0 +1,424 @@
+/*
+ * The testbed: the VMM's guest benchmarks and their exits (where KVM can be
+ * used), every skip path (by pretending each facility absent), statistics,
+ * and the this-host profile parsing back into configurations the models
+ * accept.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/registry.h"
+#include "sim/thishost.h"
+#include "testbed/testbed.h"
+#include "tests/util.h"
+
+static int kvm_usable(void)
+{
+	struct vl_kvm_host h;
+	vl_kvm_detect(&h, "/dev/kvm");
+	if (h.kind == VL_KVM_NONE)
+		fprintf(stderr, "\n  (KVM cases skipped: %s) ", h.reason);
+	return h.kind != VL_KVM_NONE;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Kernel mode: each benchmark that must leave the guest does so exactly once an iteration. */
+static void test_kvm_kernel_exits(void)
+{
+	struct vl_vmm *vm;
+	struct vl_err err = {0};
+	struct vl_kvm_result r;
+	enum { N = 100 };
+
+	if (!kvm_usable())
+		return;
+	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_ALU, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_exits, 0);
+	CU_ASSERT_EQUAL(r.c.guest_gp + r.c.guest_pf, 0);
+	CU_ASSERT(r.tsc > 0);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_OUT, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_io, N);
+	CU_ASSERT_EQUAL(r.c.user_exits, N);
+	CU_ASSERT(r.c.exits >= N);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_IN, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_io, N);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_HLT, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_hlt, N);
+	CU_ASSERT_EQUAL(r.c.halt_exits, N);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_MMIO, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_mmio, N);
+	CU_ASSERT_EQUAL(r.c.mmio_exits, N);
+
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_PF, 0, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.guest_pf, N);
+
+	/* handled inside KVM: no trip to the VMM, no guest exception */
+	static const enum vl_gbench inkernel[] = {VL_GB_CPUID, VL_GB_CR8, VL_GB_RDMSR, VL_GB_WRMSR};
+	for (size_t i = 0; i < sizeof(inkernel) / sizeof(inkernel[0]); i++) {
+		CU_ASSERT_EQUAL(vl_vmm_run(vm, inkernel[i], 0, N, 5, &r, &err), 0);
+		CU_ASSERT_EQUAL(r.c.user_exits, 0);
+		CU_ASSERT_EQUAL(r.c.guest_gp, 0);
+	}
+	vl_vmm_close(vm);
+}
+
+/* User mode: privileged instructions fault into the guest kernel, or exit. */
+static void test_kvm_user_mode(void)
+{
+	struct vl_vmm *vm;
+	struct vl_err err = {0};
+	struct vl_kvm_result r;
+	enum { N = 64 };
+
+	if (!kvm_usable())
+		return;
+	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_ALU, 1, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_exits, 0);
+	CU_ASSERT_EQUAL(r.c.guest_gp, 0);
+
+	/* never allowed at CPL3 */
+	static const enum vl_gbench priv[] = {VL_GB_HLT, VL_GB_CR8, VL_GB_RDMSR, VL_GB_WRMSR};
+	for (size_t i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+		CU_ASSERT_EQUAL(vl_vmm_run(vm, priv[i], 1, N, 5, &r, &err), 0);
+		CU_ASSERT_EQUAL(r.c.guest_gp, N);
+		CU_ASSERT_EQUAL(r.c.user_io + r.c.user_hlt, 0);
+	}
+	/* IN/OUT with IOPL 3: an exit on VT-x/AMD-V, a #GP on a software KVM */
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_OUT, 1, N, 5, &r, &err), 0);
+	CU_ASSERT(r.c.guest_gp == N || r.c.user_io == N);
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_MMIO, 1, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.user_mmio, N);
+	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_PF, 1, N, 5, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.c.guest_pf, N);
+	vl_vmm_close(vm);
+}
+
+/* A guest that never finishes is stopped by the watchdog, promptly. */
+static void test_kvm_watchdog(void)
+{
+	struct vl_vmm *vm;
+	struct vl_err err = {0};
+	struct vl_kvm_result r;
+
+	if (!kvm_usable())
+		return;
+	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
+	double t0 = now_s();
+	int rc = vl_vmm_run(vm, VL_GB_ALU, 0, 1ull << 40, 0.3, &r, &err);
+	double dt = now_s() - t0;
+	CU_ASSERT_EQUAL(rc, VL_ETIMEOUT);
+	T_ASSERT_STR_CONTAINS(err.msg, "watchdog");
+	CU_ASSERT(dt < 5);
+	vl_vmm_close(vm);
+	/* VMCALL at CPL0 may hang a software KVM: it must come back either way */
+	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
+	t0 = now_s();
+	rc = vl_vmm_run(vm, VL_GB_VMCALL, 0, 16, 0.5, &r, &err);
+	CU_ASSERT(rc == 0 || rc == VL_ETIMEOUT);
+	CU_ASSERT(now_s() - t0 < 5);
+	vl_vmm_close(vm);
+}
+
+/* kvm-unit-tests' doubling: the last run's loop reaches the goal. */
+static void test_kvm_measure_doubles(void)
+{
+	struct vl_vmm *vm;
+	struct vl_err err = {0};
+	struct vl_kvm_result r;
+
+	if (!kvm_usable())
+		return;
+	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
+	CU_ASSERT_EQUAL(vl_vmm_measure(vm, VL_GB_ALU, 1, 1u << 20, 4, 1u << 24, 5, &r, &err), 0);
+	CU_ASSERT(r.tsc >= (1u << 20));
+	CU_ASSERT((r.iters & (r.iters - 1)) == 0); /* 4 doubled: a power of two */
+	vl_vmm_close(vm);
+}
+
+static void test_kvm_absent(void)
+{
+	struct vl_kvm_host h;
+	struct vl_vmm *vm = (struct vl_vmm *)1;
+	struct vl_err err = {0};
+
+	vl_kvm_detect(&h, "/nonexistent/kvm");
+	CU_ASSERT_EQUAL(h.kind, VL_KVM_NONE);
+	T_ASSERT_STR_CONTAINS(h.reason, "no such device");
+	CU_ASSERT_EQUAL(vl_vmm_open(&vm, "/nonexistent/kvm", &err), VL_EUNAVAIL);
+	CU_ASSERT_PTR_NULL(vm);
+	/* a file that is not KVM */
+	vl_kvm_detect(&h, "/dev/null");
+	CU_ASSERT_EQUAL(h.kind, VL_KVM_NONE);
+	T_ASSERT_STR_CONTAINS(h.reason, "API version");
+}
+
+/* Every facility pretended absent: only native runs, each other part says why. */
+static void test_skip_paths(void)
+{
+	struct vl_tb_opts o = {.backends = VL_TB_ALL, .quick = 1, .kvm_dev = "/dev/kvm"};
+	struct vl_tb_calib c;
+	struct vl_err err = {0};
+	char why[256];
+
+	setenv("VIRTLAB_PRETEND_ABSENT", "kvm,userns,cgroup,qemu,aarch64", 1);
+	CU_ASSERT_FALSE(vl_tb_have_userns(why, sizeof(why)));
+	T_ASSERT_STR_CONTAINS(why, "pretended");
+	CU_ASSERT_FALSE(vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)));
+	T_ASSERT_STR_CONTAINS(why, "pretended");
+	int rc = vl_tb_calibrate(&o, &c, &err);
+	unsetenv("VIRTLAB_PRETEND_ABSENT");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_PTR_NOT_NULL(vl_tb_find(&c, "native", "syscall"));
+	CU_ASSERT_PTR_NOT_NULL(vl_tb_find(&c, "native", "start"));
+	CU_ASSERT_PTR_NULL(vl_tb_find(&c, "container", "syscall"));
+	CU_ASSERT_PTR_NULL(vl_tb_find(&c, "qemu-x86_64", "syscall"));
+	CU_ASSERT_EQUAL(c.nkvm, 0);
+	const char *want[] = {"kvm", "container", "container-cgroup", "qemu-x86_64", "qemu-aarch64"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int found = 0;
+		for (size_t k = 0; k < c.nskips; k++)
+			found |= !strcmp(c.skips[k].env, want[i]) && c.skips[k].reason[0];
+		if (!found)
+			fprintf(stderr, "\n  no skip reason for %s\n", want[i]);
+		CU_ASSERT(found);
+	}
+	/* the native samples are real: positive, with an interval around the median */
+	const struct vl_tb_summary *s = vl_tb_find(&c, "native", "syscall");
+	CU_ASSERT(s->n >= 5 && s->median_ns > 0 && s->lo_ns <= s->median_ns && s->median_ns <= s->hi_ns);
+	vl_tb_calib_free(&c);
+
+	CU_ASSERT_FALSE(vl_tb_have_qemu("qemu-no-such-arch", why, sizeof(why)));
+	T_ASSERT_STR_CONTAINS(why, "not found in PATH");
+}
+
+static void test_backends_parse(void)
+{
+	unsigned m;
+	struct vl_err err = {0};
+
+	CU_ASSERT_EQUAL(vl_tb_backends_parse("native,kvm", &m, &err), 0);
+	CU_ASSERT_EQUAL(m, VL_TB_NATIVE | VL_TB_KVM);
+	CU_ASSERT_EQUAL(vl_tb_backends_parse("all", &m, &err), 0);
+	CU_ASSERT_EQUAL(m, VL_TB_ALL);
+	CU_ASSERT_EQUAL(vl_tb_backends_parse("native,vmware", &m, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "'vmware'");
+}
+
+static void test_median_ci(void)
+{
+	double x[11] = {11, 3, 5, 1, 9, 7, 2, 4, 6, 8, 10}, m, lo, hi;
+
+	/* n = 11: P(B <= 1) = 12/2048 <= 0.025 < P(B <= 2) = 67/2048, so x(2) and x(10) */
+	vl_tb_median_ci(x, 11, &m, &lo, &hi);
+	CU_ASSERT_DOUBLE_EQUAL(m, 6, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(lo, 2, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(hi, 10, 1e-12);
+	double y[4] = {4, 1, 3, 2};
+	vl_tb_median_ci(y, 4, &m, &lo, &hi); /* too few for 95%: the whole range */
+	CU_ASSERT_DOUBLE_EQUAL(m, 2.5, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(lo, 1, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(hi, 4, 1e-12);
+}
+
+static void put_sum(struct vl_tb_calib *c, const char *env, const char *bench, double cycles)
+{
+	struct vl_tb_summary *s = &c->sums[c->nsums++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->env, sizeof(s->env), "%s", env);
+	snprintf(s->bench, sizeof(s->bench), "%s", bench);
+	s->n = 7;
+	s->median_cycles = cycles;
+	s->median_ns = cycles / 2;
+}
+
+static void put_kvm(struct vl_tb_calib *c, enum vl_gbench b, int user, double cycles)
+{
+	struct vl_tb_kvm *k = &c->kvmres[c->nkvm++];
+	memset(k, 0, sizeof(*k));
+	k->bench = b;
+	k->user = user;
+	k->ok = 1;
+	k->cycles = cycles;
+}
+
+static double value(const struct vl_config *cfg, const char *name)
+{
+	int i = vl_param_find(cfg->model->params, cfg->model->nparams, name);
+	if (i >= 0)
+		return cfg->v[i];
+	i = vl_param_find(vl_host_params, VL_H__COUNT, name);
+	return i >= 0 ? cfg->host.v[i] : NAN;
+}
+
+/* Calibration output parses back into profiles the models accept, with the derived values. */
+static void test_profile_roundtrip(void)
+{
+	struct vl_tb_calib c;
+	struct vl_tb_summary sums[32];
+	struct vl_err err = {0};
+	struct vl_config cfg;
+	const char *path = t_path("this-host-roundtrip.ini");
+
+	memset(&c, 0, sizeof(c));
+	c.sums = sums;
+	c.tsc_hz = 2.5e9;
+	c.kvm.kind = VL_KVM_SOFTWARE;
+	snprintf(c.kvm.label, sizeof(c.kvm.label), "software KVM (test)");
+	put_sum(&c, "native", "alu", 5);
+	put_sum(&c, "native", "syscall", 600);
+	put_sum(&c, "native", "pgfault", 7000);
+	put_sum(&c, "native", "ctxsw", 10000);
+	put_sum(&c, "native", "forkwait", 500000);
+	put_sum(&c, "container", "syscall", 650);
+	put_sum(&c, "container", "pgfault", 7400);
+	put_sum(&c, "container", "ctxsw", 10600);
+	put_sum(&c, "qemu-x86_64", "alu", 10);
+	put_sum(&c, "qemu-x86_64", "syscall", 1600);
+	put_sum(&c, "qemu-x86_64", "forkwait", 3500000);
+	put_kvm(&c, VL_GB_ALU, 0, 25000);
+	put_kvm(&c, VL_GB_CPUID, 1, 20000);
+	put_kvm(&c, VL_GB_OUT, 0, 40000);
+	put_kvm(&c, VL_GB_HLT, 0, 30000);
+	put_kvm(&c, VL_GB_MMIO, 0, 45000);
+	put_kvm(&c, VL_GB_PF, 0, 150000);
+	CU_ASSERT_EQUAL_FATAL(vl_tb_write_profile(&c, path, &err), 0);
+	setenv("VIRTLAB_THIS_HOST", path, 1);
+
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("hwassist"), "this-host", NULL,
+	                                        NULL, 0, &err), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.host.profile, "this-host");
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "clock_hz"), 2.5e9, 1);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cpi_user"), 0.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall"), 600, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ctxswitch"), 5000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "vmexit"), 20000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "kernel_emul"), 2500, 1e-9);
+	/* out 40000 - 3 x 2500 - vmexit 20000 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_exit"), 12500, 1e-9);
+	/* pgfault 150000 - 36 x 2500 - 20000 - native 7000 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "h_pf"), 33000, 1e-9);
+	vl_config_release(&cfg);
+
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("container"), "this-host", NULL,
+	                                        NULL, 0, &err), 0);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ns_syscall"), 50, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "memcg_pf"), 400, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cg_switch"), 300, 1e-9);
+	vl_config_release(&cfg);
+
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("emulation"), "this-host", NULL,
+	                                        NULL, 0, &err), 0);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dbt_factor"), 2, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_mode"), 1, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
+	/* 3500000 - 500000 - 3 x 1000 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "fork_xlat"), 2997000, 1e-9);
+	vl_config_release(&cfg);
+
+	/* the native model takes it as a host profile */
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("native"), "this-host", NULL, NULL, 0,
+	                                  &err), 0);
+	vl_config_release(&cfg);
+	/* no paravirt section: a clear error */
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("paravirt"), "this-host", NULL, NULL,
+	                                  0, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "no [system paravirt] section");
+	unsetenv("VIRTLAB_THIS_HOST");
+}
+
+static void test_profile_errors(void)
+{
+	struct vl_err err = {0};
+	struct vl_config cfg;
+
+	setenv("VIRTLAB_THIS_HOST", t_path("no-such-this-host.ini"), 1);
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("hwassist"), "this-host", NULL, NULL,
+	                                  0, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "virtlab calibrate");
+	setenv("VIRTLAB_THIS_HOST", t_write("bad-this-host.ini", "[host]\nsyscall = fast\n"), 1);
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("native"), "this-host", NULL, NULL, 0,
+	                                  &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "[host] syscall: 'fast' is not a number");
+	/* a value out of the parameter's range is refused like any profile's */
+	setenv("VIRTLAB_THIS_HOST", t_write("range-this-host.ini", "[host]\ncpi_user = -3\n"), 1);
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("native"), "this-host", NULL, NULL, 0,
+	                                  &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "cpi_user");
+	unsetenv("VIRTLAB_THIS_HOST");
+}
+
+/* validate end to end, native only: five workloads, each predicted, stored. */
+static void test_validate_cli(void)
+{
+	static char out[65536];
+	char args[1024];
+	const char *db = t_path("validate.db"), *dir = t_path("validate-out");
+
+	snprintf(args, sizeof(args), "validate --quick --backend native --db '%s' --out '%s'", db, dir);
+	setenv("VIRTLAB_PRETEND_ABSENT", "kvm,userns,qemu,cgroup,aarch64", 1);
+	int st = t_virtlab(out, sizeof(out), args);
+	unsetenv("VIRTLAB_PRETEND_ABSENT");
+	CU_ASSERT_EQUAL(st, 0);
+	T_ASSERT_STR_CONTAINS(out, "predicted against measured");
+	T_ASSERT_STR_CONTAINS(out, "forkwait       native");
+	T_ASSERT_STR_CONTAINS(out, "mix            native");
+	T_ASSERT_STR_CONTAINS(out, "not run: container");
+	T_ASSERT_STR_CONTAINS(out, "not run: qemu-x86_64");
+	snprintf(args, sizeof(args), "%s/validation.tsv", dir);
+	FILE *f = fopen(args, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char line[512];
+	int rows = 0;
+	while (fgets(line, sizeof(line), f)) {
+		double meas, pred;
+		if (sscanf(line, "%*s %*s %*s %*s %lf %lf", &meas, &pred) == 2) {
+			rows++;
+			CU_ASSERT(meas > 0 && pred > 0 && isfinite(pred));
+		}
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(rows, 5);
+	snprintf(args, sizeof(args), "%s/traces/forkwait.vlt", dir);
+	CU_ASSERT_EQUAL(access(args, R_OK), 0);
+
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "calibrate --backend vmware"), 2);
+	T_ASSERT_STR_CONTAINS(out, "unknown backend 'vmware'");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "calibrate --help"), 0);
+	T_ASSERT_STR_CONTAINS(out, "--quick");
+}
+
+void suite_testbed(void)
+{
+	static const struct t_case cases[] = {
+		{"kvm_kernel_exits", test_kvm_kernel_exits},
+		{"kvm_user_mode", test_kvm_user_mode},
+		{"kvm_watchdog", test_kvm_watchdog},
+		{"kvm_measure_doubles", test_kvm_measure_doubles},
+		{"kvm_absent", test_kvm_absent},
+		{"skip_paths", test_skip_paths},
+		{"backends_parse", test_backends_parse},
+		{"median_ci", test_median_ci},
+		{"profile_roundtrip", test_profile_roundtrip},
+		{"profile_errors", test_profile_errors},
+		{"validate_cli", test_validate_cli},
+		{NULL, NULL},
+	};
+	t_add_suite("testbed", cases);
+}
