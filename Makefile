@@ -66,7 +66,7 @@ BENCHBIN   := $(BUILD)/virtlab-bench
 PROBE         := $(BUILD)/vl-probe
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
-.PHONY: all deps test run bench bench-peers fuzz plugins print-lib-srcs clean
+.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths print-lib-srcs clean
 
 all: virtlab
 
@@ -150,6 +150,11 @@ bench: deps
 # The ns-3 side of the hold-model benchmark, when Debian's libns3-dev is there.
 bench-peers:
 	$(Q)sh bench/peers.sh $(BUILD)
+
+# Kernel instructions per operation, counted on Linux under QEMU's TCG: the
+# kernel path lengths of the trace generators (docs/trace-format.md).
+kernel-paths: $(PROBE)
+	$(Q)sh testbed/tcg/kernel-paths.sh $(BUILD)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps virtlab

@@ -272,7 +272,7 @@ static int parse_samples(struct vl_tb_calib *c, const char *backend, const char 
 static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
 {
 	static const char *const benches[] = {"alu", "syscall", "pgfault", "forkwait", "ctxsw",
-	                                      "rdtsc", "cpuid", "fileio", "start"};
+	                                      "rdtsc", "cpuid", "fileio", "exec", "tcp", "start"};
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (add_summary(c, backend, env, benches[i]))
 			return VL_ENOMEM;

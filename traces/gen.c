@@ -16,6 +16,23 @@
 #include "sim/rng.h"
 #include "traces/gen.h"
 
+/*
+ * Kernel path lengths: instructions of Linux 6.1 (Debian's 6.1.0 cloud
+ * kernel) per operation, counted under QEMU 7.2's TCG by the insncount
+ * plugin between markers vl-probe executes around N operations
+ * (testbed/tcg/kernel-paths.sh; two runs agree within 0.3%). Under TCG a
+ * REP-prefixed string instruction counts once per iteration; with -cpu
+ * qemu64 the kernel clears and copies pages with ordinary loops.
+ */
+#define KP_NULL_SYSCALL 323    /* getppid() */
+#define KP_NULL_IO 617         /* 1-byte read of /dev/zero or write to /dev/null: 1235 / 2 */
+#define KP_IO_4K 4845          /* 4 KiB write or read on tmpfs: 9689 / 2 */
+#define KP_MMAP 9278           /* mmap or munmap of 64 untouched pages: 18555 / 2 */
+#define KP_FAULT 4253          /* first touch of an anonymous page, freeing included: 4543 - 18555 / 64 */
+#define KP_FORKWAIT 158469     /* fork, _exit, waitpid of a small static process, its faults included */
+#define KP_EXEC 483951         /* execve of a static program and its exit: 642420 - 158469 */
+#define KP_TCP_EXCHANGE 244807 /* loopback TCP: connect, 100-byte request, 10,975-byte reply, close */
+
 const struct vl_genkind vl_gen_kinds[] = {
 	{"cpu", "CPU-bound, SPECint-like: user basic blocks, calls, TLB misses, 1000 Hz timer",
 	 "5.5 instructions per basic block (one branch in 5-6 instructions, SPECint, Hennessy & "
@@ -24,17 +41,20 @@ const struct vl_genkind vl_gen_kinds[] = {
 	 "Zipf(1) reuse, a call/ret pair per 15 blocks, an indirect branch per 50 blocks, "
 	 "2000-instruction timer handler"},
 	{"syscall", "system-call heavy: getpid/read/write loop with user work between calls",
-	 "lmbench-style null and read/write calls; assumptions: kernel paths of 100 (getpid), "
-	 "600 (read) and 800 (write) instructions, user work between calls geometric with "
+	 "lmbench-style null and read/write calls; kernel paths of 323 (getpid) and 617 "
+	 "(1-byte read or write) instructions counted on Linux 6.1 under QEMU TCG "
+	 "(testbed/tcg/kernel-paths.sh); assumption: user work between calls geometric with "
 	 "mean 200 instructions"},
 	{"forkwait", "fork/exit/wait loop (the forkwait of Adams & Agesen 2006)",
 	 "measured on Linux 6.1 with a static forkwait loop (strace -f -c, getrusage, "
 	 "/proc/self/status): 4 system calls, 15 anonymous pages write-protected and copied at "
 	 "fork, 2 faults in the parent and 6 in the child, 21 entries cleared at exit; "
-	 "assumptions: kernel paths of 15000 (fork), 10000 (exit), 3000 (wait) instructions"},
+	 "158,469 kernel instructions per iteration counted under QEMU TCG "
+	 "(testbed/tcg/kernel-paths.sh); assumption: its split 15:10:3 over fork, exit, wait"},
 	{"pgfault", "mmap-heavy: map a region, touch every page, unmap it",
-	 "assumptions: regions of 16-256 pages, 1000-instruction fault handler, 1500 "
-	 "instructions per mmap and 2000 per munmap plus one invlpg per page"},
+	 "kernel paths counted under QEMU TCG (testbed/tcg/kernel-paths.sh): 4253 instructions "
+	 "per fault, 9278 per mmap or munmap; assumptions: regions of 16-256 pages, one invlpg "
+	 "per page at munmap"},
 	{"disk", "disk-bound: synchronous reads and writes through an IDE-style driver",
 	 "IDE taskfile: 7 port writes to issue a command and 1 status read on completion "
 	 "(ATA-6 command protocol); assumptions: 70% reads of 4-64 KiB, 3000 kernel "
@@ -42,12 +62,15 @@ const struct vl_genkind vl_gen_kinds[] = {
 	{"net", "web server, Apache-like: accept a request, serve a 10.7 KB page",
 	 "measured on Apache 2.4 with ab on loopback: 25 system calls (6 futex), 1 fault, "
 	 "10,975 bytes and 63,600 user instructions per request (strace -c -f, /proc, "
-	 "callgrind); assumptions: 1000 kernel instructions per call, 5000 per packet"},
+	 "callgrind); kernel paths counted under QEMU TCG (testbed/tcg/kernel-paths.sh): "
+	 "half of a loopback exchange (122,404), 323 per futex, 617 per small call, 9278 per "
+	 "mmap or munmap; assumption: the exchange splits 1:2 over receive and send"},
 	{"compile", "one compiler invocation of a build (gcc -O2 -c: driver, cc1, as)",
 	 "measured on Linux 6.1 with gcc 12: 1.07G user instructions (callgrind), 5285 minor "
 	 "faults (/usr/bin/time), 4634 system calls and 3 execs (strace -f -c); TLB misses at "
-	 "70.4 per 100K instructions (Bhargava et al. 2008); assumptions: 1000 kernel "
-	 "instructions per system call and fault handler, 20000 per exec"},
+	 "70.4 per 100K instructions (Bhargava et al. 2008); kernel paths counted under QEMU "
+	 "TCG (testbed/tcg/kernel-paths.sh): 4253 per fault, 483,951 per exec; assumption: a "
+	 "system call costs a 4 KiB read or write (4845)"},
 };
 
 const size_t vl_ngen_kinds = sizeof(vl_gen_kinds) / sizeof(vl_gen_kinds[0]);
@@ -200,11 +223,11 @@ static void gen_syscall(struct vl_gen *g)
 	run_code(g, &g->user, 1 + gsl_ran_geometric(g->r, 1.0 / 200));
 	double u = gsl_rng_uniform(g->r);
 	if (u < 0.5)
-		syscall_path(g, 39, K_GETPID, 100);  /* getpid */
+		syscall_path(g, 39, K_GETPID, KP_NULL_SYSCALL); /* getpid */
 	else if (u < 0.75)
-		syscall_path(g, 0, K_READ, 600);     /* read */
+		syscall_path(g, 0, K_READ, KP_NULL_IO);         /* read */
 	else
-		syscall_path(g, 1, K_WRITE, 800);    /* write */
+		syscall_path(g, 1, K_WRITE, KP_NULL_IO);        /* write */
 }
 
 /*
@@ -214,22 +237,25 @@ static void gen_syscall(struct vl_gen *g)
  * wait4 in the parent; getrusage shows 2.0 minor faults in the parent and
  * 6.0 in the child; /proc/self/status shows 15 anonymous pages (RssAnon
  * 60 kB), the PTEs fork write-protects and copies. The child's exit clears
- * those and the 6 it faulted in. Kernel path lengths cannot be counted on
- * that host (no hardware counters): 15000 / 10000 / 3000 instructions for
- * fork / exit / wait are assumptions.
+ * those and the 6 it faulted in. The kernel instructions of an iteration,
+ * KP_FORKWAIT, were counted under QEMU TCG; less the 8 faults and
+ * set_robust_list, they are split 15:10:3 over fork, exit and wait (the
+ * split is an assumption: only the total was counted).
  */
 static void gen_forkwait(struct vl_gen *g)
 {
 	const unsigned anon = 15, parent_cow = 2, child_faults = 6;
 	const uint64_t base = 0x4c0000, parent = 1, child = 2 + (g->asid++ % 30000);
+	const uint64_t rest = KP_FORKWAIT - (parent_cow + child_faults) * KP_FAULT - KP_NULL_SYSCALL;
+	const uint64_t k_fork = rest * 15 / 28, k_exit = rest * 10 / 28, k_wait = rest - k_fork - k_exit;
 
 	run_code(g, &g->user, 50);
 	emit(g, VL_EV_SYSCALL, 0, 0, 56, 0); /* clone */
 	for (unsigned p = 0; p < anon; p++) {
-		run_path(g, K_FORK, 15000 / anon / 2);
+		run_path(g, K_FORK, k_fork / anon / 2);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0,
 		     base + p * 4096ull, 0); /* write-protect the parent's entry */
-		run_path(g, K_FORK, 15000 / anon / 2);
+		run_path(g, K_FORK, k_fork / anon / 2);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0,
 		     0x800000000000ull + p * 4096ull, 0); /* the child's copy */
 	}
@@ -238,24 +264,24 @@ static void gen_forkwait(struct vl_gen *g)
 	for (unsigned i = 0; i < child_faults; i++) {
 		uint64_t a = base + gsl_rng_uniform_int(g->r, anon) * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_path(g, K_FAULT, 1000);
+		run_path(g, K_FAULT, KP_FAULT);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
 		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 		run_code(g, &g->user, 20);
 	}
-	syscall_path(g, 273, K_GETPID, 100); /* set_robust_list */
+	syscall_path(g, 273, K_GETPID, KP_NULL_SYSCALL); /* set_robust_list */
 	emit(g, VL_EV_SYSCALL, 0, 0, 231, 0); /* exit_group */
 	for (unsigned p = 0; p < anon + child_faults; p++) {
-		run_path(g, K_EXIT, 10000 / (anon + child_faults));
+		run_path(g, K_EXIT, k_exit / (anon + child_faults));
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
 	}
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, parent, 0);
-	run_path(g, K_WAIT, 3000); /* wait4 returns in the parent */
+	run_path(g, K_WAIT, k_wait); /* wait4 returns in the parent */
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 	for (unsigned i = 0; i < parent_cow; i++) {
 		uint64_t a = base + gsl_rng_uniform_int(g->r, anon) * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_path(g, K_FAULT, 1000);
+		run_path(g, K_FAULT, KP_FAULT);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
 		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 	}
@@ -266,17 +292,17 @@ static void gen_pgfault(struct vl_gen *g)
 	unsigned pages = 16 + (unsigned)gsl_rng_uniform_int(g->r, 241);
 	uint64_t base = 0x7f0000000000ull + (g->addr++ % 1024) * 0x10000000ull;
 
-	syscall_path(g, 9, K_MMAP, 1500); /* mmap */
+	syscall_path(g, 9, K_MMAP, KP_MMAP); /* mmap */
 	for (unsigned p = 0; p < pages; p++) {
 		uint64_t a = base + p * 4096ull;
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_path(g, K_FAULT, 1000);
+		run_path(g, K_FAULT, KP_FAULT);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, a, 0);
 		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 		run_code(g, &g->user, 30);
 	}
 	emit(g, VL_EV_SYSCALL, 0, 0, 11, 0); /* munmap */
-	run_path(g, K_MUNMAP, 2000);
+	run_path(g, K_MUNMAP, KP_MMAP);
 	for (unsigned p = 0; p < pages; p++) {
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
 		emit(g, VL_EV_INVLPG, VL_EVF_KERNEL, 0, base + p * 4096ull, 0);
@@ -309,27 +335,36 @@ static void gen_disk(struct vl_gen *g)
  * epoll_wait, 0.7 epoll_ctl and 6.3 futex between threads); /proc shows
  * 1.04 minor faults; 10,975 bytes go out; callgrind counts 63,600 user
  * instructions per request (all threads; the difference between 220 and
- * 20 requests, so start-up cancels). Assumptions: 1000 kernel
- * instructions per system call, 5000 per packet.
+ * 20 requests, so start-up cancels). Kernel paths counted under QEMU TCG
+ * (KP_*): the server's half of a loopback exchange of the same sizes,
+ * split 1:2 over receiving (accept, request) and sending (the reply; the
+ * split is an assumption), a null call for futex, mmap and munmap as
+ * measured, and a 1-byte read or write for every other call.
  */
 static void gen_net(struct vl_gen *g)
 {
 	const unsigned calls = 25, futex = 6, user = 63600;
+	const uint64_t half = KP_TCP_EXCHANGE / 2, rx = half / 3, tx = half - rx;
 
 	emit(g, VL_EV_SYSCALL, 0, 0, 288, 0); /* accept4 */
-	run_path(g, K_NET_RX, 1000);
+	run_path(g, K_NET_RX, rx / 2);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 	emit(g, VL_EV_NET, 0, 80, 0, 0);      /* the request arrives */
-	run_path(g, K_NET_RX, 5000);
+	run_path(g, K_NET_RX, rx - rx / 2);
 	emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, 0x20000000 + (g->addr++ % 4096) * 4096ull, 0);
-	run_path(g, K_FAULT, 1000);
+	run_path(g, K_FAULT, KP_FAULT);
 	emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 	for (unsigned i = 0; i < calls - 2; i++) {
 		run_code(g, &g->user, user / (calls - 2));
-		syscall_path(g, i < futex ? 202 : 0, i < futex ? K_GETPID : K_READ, 1000);
+		if (i < futex)
+			syscall_path(g, 202, K_GETPID, KP_NULL_SYSCALL);
+		else if (i == futex || i == futex + 1)
+			syscall_path(g, i == futex ? 9 : 11, K_MMAP, KP_MMAP); /* mmap, munmap */
+		else
+			syscall_path(g, 0, K_READ, KP_NULL_IO);
 	}
 	emit(g, VL_EV_SYSCALL, 0, 0, 20, 0);  /* writev: the reply */
-	run_path(g, K_NET_TX, 5000);
+	run_path(g, K_NET_TX, tx);
 	emit(g, VL_EV_MMIO, VL_EVF_KERNEL | VL_EVF_WRITE, 4, 0xfebc0018, 0); /* doorbell */
 	emit(g, VL_EV_NET, VL_EVF_WRITE | VL_EVF_ASYNC, 10975, 0, 0);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
@@ -341,8 +376,9 @@ static void gen_net(struct vl_gen *g)
  * as together: 1.07G user instructions (callgrind, --trace-children),
  * 5285 minor page faults (/usr/bin/time), 4634 system calls including 12
  * execve and 2 vfork (strace -f -c). TLB misses at SPECint's 70.4 per 100K
- * instructions (Bhargava et al. 2008). Assumptions: 1000 kernel
- * instructions per system call and per fault handler, 20000 per exec.
+ * instructions (Bhargava et al. 2008). Kernel paths counted under QEMU
+ * TCG: KP_FAULT per fault, KP_EXEC per exec; a system call is assumed to
+ * cost a 4 KiB read or write (KP_IO_4K): the mix of the 4634 was not counted.
  */
 static void gen_compile(struct vl_gen *g)
 {
@@ -351,7 +387,7 @@ static void gen_compile(struct vl_gen *g)
 	unsigned f = 0, c = 0;
 
 	for (unsigned p = 0; p < procs; p++) { /* vfork + exec of driver, cc1, as */
-		syscall_path(g, 59, K_MMAP, 20000);
+		syscall_path(g, 59, K_MMAP, KP_EXEC);
 		emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, 3 + p, 0);
 	}
 	/* spread faults and system calls evenly over 100K-instruction chunks */
@@ -361,12 +397,12 @@ static void gen_compile(struct vl_gen *g)
 		for (unsigned want = (unsigned)((uint64_t)faults * (k + 1) / chunks); f < want; f++) {
 			uint64_t a = heap + f * 4096ull;
 			emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-			run_path(g, K_FAULT, 1000);
+			run_path(g, K_FAULT, KP_FAULT);
 			emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, a, 0);
 			emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 		}
 		for (unsigned want = (unsigned)((uint64_t)syscalls * (k + 1) / chunks); c < want; c++)
-			syscall_path(g, 0, K_READ, 1000);
+			syscall_path(g, 0, K_READ, KP_IO_4K);
 	}
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, 1, 0); /* back to make */
 }

@@ -9,9 +9,15 @@
  *   vl-probe work NAME N                 runs a workload, then prints
  *       work NAME N WALL_NS USER_NS SYS_NS MINFLT MAJFLT NVCSW NIVCSW
  *   vl-probe list                        names of benchmarks and workloads
+ *   vl-probe nop                         exits at once (what `exec` runs)
  *
  * CYCLES_PER_OP is the time-stamp counter on x86 and 0 elsewhere. Each
  * sample is a batch of operations timed as a whole after a warm-up batch.
+ *
+ * With VL_PROBE_MARK=1 in the environment, `work` executes a marker
+ * instruction (xchg %bx,%bx, which changes nothing) just before and just
+ * after its operations, so that an instruction-counting QEMU plugin
+ * (testbed/tcg/insncount.c) can count what lies between.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -99,6 +108,35 @@ static void op_pgfault(long n)
 	}
 }
 
+/* mmap and munmap of 64 pages never touched: what op_pgfault amortises */
+static void op_mapunmap(long n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, (size_t)(64 * page), PROT_READ | PROT_WRITE,
+		               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		munmap(p, (size_t)(64 * page));
+	}
+}
+
+/* lmbench's null I/O: read a byte from /dev/zero, write one to /dev/null */
+static void op_rw1(long n)
+{
+	int z = open("/dev/zero", O_RDONLY), nul = open("/dev/null", O_WRONLY);
+	char c;
+
+	if (z < 0 || nul < 0)
+		die("open /dev/zero, /dev/null");
+	for (long i = 0; i < n; i++)
+		if (read(z, &c, 1) != 1 || write(nul, &c, 1) != 1)
+			die("null I/O");
+	close(z);
+	close(nul);
+}
+
 static void op_forkwait(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -135,6 +173,77 @@ static void op_ctxsw(long n)
 			die("pipe ping-pong");
 	waitpid(pid, NULL, 0);
 	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+}
+
+/* fork, exec this program's `nop` in the child, wait */
+static void op_exec(long n)
+{
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			execl("/proc/self/exe", "vl-probe", "nop", (char *)NULL);
+			_exit(127);
+		}
+		int st;
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("exec");
+	}
+}
+
+/*
+ * n HTTP-sized exchanges over loopback TCP: connect, send a 100-byte
+ * request, receive a 10,975-byte response (the mean Apache response the
+ * net generator is built from), close; the server is a child process.
+ */
+static void op_tcp(long n)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t alen = sizeof(a);
+	static char buf[10975];
+	int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (ls < 0)
+		die("socket");
+	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) || listen(ls, 16) ||
+	    getsockname(ls, (struct sockaddr *)&a, &alen))
+		die("bind/listen on 127.0.0.1");
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		for (long i = 0; i < n; i++) {
+			int c = accept(ls, NULL, NULL);
+			char req[100];
+			if (c < 0 || read(c, req, sizeof(req)) <= 0)
+				_exit(1);
+			for (size_t off = 0; off < sizeof(buf);) {
+				ssize_t w = write(c, buf + off, sizeof(buf) - off);
+				if (w <= 0)
+					_exit(1);
+				off += (size_t)w;
+			}
+			close(c);
+		}
+		_exit(0);
+	}
+	close(ls);
+	for (long i = 0; i < n; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0);
+		char req[100] = "GET / HTTP/1.0";
+		size_t got = 0;
+		if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a)) ||
+		    write(c, req, sizeof(req)) != (ssize_t)sizeof(req))
+			die("tcp client");
+		for (ssize_t r; (r = read(c, buf, sizeof(buf))) > 0;)
+			got += (size_t)r;
+		close(c);
+		if (got != sizeof(buf))
+			die("tcp short response");
+	}
+	waitpid(pid, NULL, 0);
 }
 
 static void op_rdtsc(long n)
@@ -211,8 +320,12 @@ static const struct op ops[] = {
 	{"alu", op_alu, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
 	{"syscall", op_syscall, 20000, 0, "getppid() system call"},
 	{"pgfault", op_pgfault, 4096, 0, "first touch of an anonymous page"},
+	{"mapunmap", op_mapunmap, 2000, 0, "mmap and munmap 64 untouched pages"},
+	{"rw1", op_rw1, 20000, 0, "read 1 byte of /dev/zero and write it to /dev/null"},
 	{"forkwait", op_forkwait, 200, 0, "fork, _exit in the child, waitpid"},
 	{"ctxsw", op_ctxsw, 5000, 0, "pipe round trip between two processes (2 switches)"},
+	{"exec", op_exec, 100, 0, "fork, exec a static program that exits, waitpid"},
+	{"tcp", op_tcp, 200, 0, "loopback TCP: connect, 100-byte request, 10,975-byte response"},
 	{"rdtsc", op_rdtsc, 100000, 1, "RDTSC"},
 	{"cpuid", op_cpuid, 20000, 1, "CPUID leaf 0"},
 	{"fileio", op_fileio, 256, 0, "write 4 KiB, later fsync and read it back"},
@@ -253,6 +366,17 @@ static void bench(const struct op *o, int samples, double scale)
 	}
 }
 
+static void mark(void)
+{
+#if defined(__x86_64__)
+	static int on = -1;
+	if (on < 0)
+		on = getenv("VL_PROBE_MARK") && !strcmp(getenv("VL_PROBE_MARK"), "1");
+	if (on)
+		__asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+#endif
+}
+
 static double tv_ns(struct timeval tv) { return (double)tv.tv_sec * 1e9 + (double)tv.tv_usec * 1e3; }
 
 static int usage(FILE *f)
@@ -269,6 +393,8 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return usage(stdout);
+	if (!strcmp(argv[1], "nop"))
+		return 0;
 	if (!strcmp(argv[1], "list")) {
 		for (size_t i = 0; i < NOPS; i++)
 			printf("%-9s %s\n", ops[i].name, ops[i].what);
@@ -292,7 +418,9 @@ int main(int argc, char **argv)
 		if (!o || n < 1)
 			return usage(stderr);
 		double t0 = now_ns();
+		mark();
 		o->fn(n);
+		mark();
 		double t1 = now_ns();
 		getrusage(RUSAGE_SELF, &self);
 		getrusage(RUSAGE_CHILDREN, &kids);
