@@ -89,6 +89,13 @@ $(PROBE): testbed/probe/probe.c
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
 		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
+# The instruction-counting QEMU plugin (testbed/tcg/insncount.c).
+INSNCOUNT := $(BUILD)/insncount.so
+$(INSNCOUNT): testbed/tcg/insncount.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
 $(BUILD)/vl-probe-aarch64: testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -131,7 +138,8 @@ deps:
 
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64)
+	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
+		$(INSNCOUNT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.

@@ -4,6 +4,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <poll.h>
 #include <sched.h>
@@ -151,6 +154,23 @@ static int cgroup_join(const char *dir, pid_t pid)
 	return write_file(path, num);
 }
 
+/* A fresh network namespace has only lo, and down: bring it up, as runtimes do. */
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+}
+
 /* In the child: become a container (namespaces, uid map, pid 1 below us). */
 static void enter_container(void)
 {
@@ -168,6 +188,7 @@ static void enter_container(void)
 	write_file("/proc/self/uid_map", map);
 	snprintf(map, sizeof(map), "0 %d 1", (int)gid);
 	write_file("/proc/self/gid_map", map);
+	loopback_up();
 	/* the next child is pid 1 of the new pid namespace */
 	pid_t pid = fork();
 	if (pid < 0)

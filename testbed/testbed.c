@@ -271,7 +271,7 @@ static int parse_samples(struct vl_tb_calib *c, const char *backend, const char 
 
 static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
 {
-	static const char *const benches[] = {"alu", "syscall", "pgfault", "forkwait", "ctxsw",
+	static const char *const benches[] = {"alu", "syscall", "rw1", "pgfault", "mapunmap", "forkwait", "ctxsw",
 	                                      "rdtsc", "cpuid", "fileio", "exec", "tcp", "start"};
 	for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
 		if (add_summary(c, backend, env, benches[i]))
@@ -302,8 +302,8 @@ static double tsc_hz(void)
 
 /* ---- backends ---- */
 
-static const char *probe_samples(int quick) { return quick ? "7" : "21"; }
-static const char *probe_scale(int quick) { return quick ? "0.25" : "1"; }
+static const char *probe_samples(int quick) { return quick ? "9" : "21"; }
+static const char *probe_scale(int quick) { return quick ? "0.4" : "1"; }
 
 static int backend_native(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
 {
@@ -472,7 +472,7 @@ static int backend_kvm(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct
 		return 0;
 	}
 	progress(o, "kvm: %s", c->kvm.label);
-	uint64_t goal = o->quick ? (1ull << 22) : (1ull << 26);
+	uint64_t goal = o->quick ? (1ull << 23) : (1ull << 26);
 	double watchdog = o->quick ? 2.0 : 10.0;
 	for (int user = 0; user < 2; user++)
 		for (int b = 0; b < VL_GB__COUNT; b++) {

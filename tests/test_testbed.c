@@ -13,6 +13,7 @@
 
 #include "sim/registry.h"
 #include "sim/thishost.h"
+#include "testbed/tb_int.h"
 #include "testbed/testbed.h"
 #include "tests/util.h"
 
@@ -404,6 +405,47 @@ static void test_validate_cli(void)
 	T_ASSERT_STR_CONTAINS(out, "--quick");
 }
 
+/*
+ * The instruction-counting plugin under qemu-x86_64: between vl-probe's two
+ * markers, the ALU loop's 10 instructions an iteration and a few of its
+ * own; no kernel instructions in user-mode emulation.
+ */
+static void test_insncount_plugin(void)
+{
+	char probe[4096], so[4096], arg[4200], why[256], *out = NULL;
+	const char *marks = t_path("insncount.out");
+	struct vl_err err = {0};
+	struct vl_tb_opts o = {0};
+
+	if (!vl_tb_have_qemu("qemu-x86_64", why, sizeof(why))) {
+		fprintf(stderr, "\n  (plugin case skipped: %s) ", why);
+		return;
+	}
+	vl_tb_probe_path(&o, "vl-probe", probe, sizeof(probe));
+	vl_tb_probe_path(&o, "insncount.so", so, sizeof(so));
+	snprintf(arg, sizeof(arg), "%s,out=%s", so, marks);
+	const char *argv[] = {"qemu-x86_64", "-plugin", arg, probe, "work", "alu", "100000", NULL};
+	setenv("VL_PROBE_MARK", "1", 1);
+	int rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, 60, &out, NULL, &err);
+	unsetenv("VL_PROBE_MARK");
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	FILE *f = fopen(marks, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	unsigned long long u[2] = {0}, k[2] = {0};
+	unsigned idx;
+	int n = 0;
+	char line[256];
+	while (fgets(line, sizeof(line), f))
+		if (n < 2 && sscanf(line, "mark %u %llu %llu", &idx, &u[n], &k[n]) == 3)
+			n++;
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	unsigned long long d = u[1] - u[0];
+	CU_ASSERT(d >= 1000000 && d < 1000100);
+	CU_ASSERT_EQUAL(k[1] - k[0], 0);
+}
+
 void suite_testbed(void)
 {
 	static const struct t_case cases[] = {
@@ -418,6 +460,7 @@ void suite_testbed(void)
 		{"profile_roundtrip", test_profile_roundtrip},
 		{"profile_errors", test_profile_errors},
 		{"validate_cli", test_validate_cli},
+		{"insncount_plugin", test_insncount_plugin},
 		{NULL, NULL},
 	};
 	t_add_suite("testbed", cases);
