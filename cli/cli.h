@@ -34,6 +34,11 @@ int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+
+/* Parses "I/N" (0 <= I < N); returns 0 or -1. */
+int cli_parse_shard(const char *s, unsigned *i, unsigned *n);
 
 /* Prints "virtlab: msg" to stderr and returns the exit code for err. */
 int cli_fail(const struct vl_err *err);

@@ -4,13 +4,16 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "experiments/capacity.h"
 #include "experiments/experiment.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -23,15 +26,21 @@ static void on_signal(int sig)
 
 static void help(void)
 {
-	printf("usage: virtlab experiment run FILE [--jobs N] [--resume] [--db F]\n"
-	       "       virtlab experiment runs FILE\n\n"
+	printf("usage: virtlab experiment run FILE [--jobs N] [--resume] [--shard I/N] [--db F]\n"
+	       "       virtlab experiment runs FILE\n"
+	       "       virtlab experiment slurm FILE [--shards N] [--out DIR]\n\n"
 	       "run   runs every run of the experiment (workloads x systems x sweep points x\n"
 	       "      replications) in N worker processes, records them, and summarizes the\n"
 	       "      replications (mean, sd, 95%% confidence interval). Interrupted, it keeps\n"
 	       "      the finished runs: run again with --resume to do only the rest.\n"
-	       "runs  lists the runs the file expands to, without running them\n\n"
+	       "runs  lists the runs the file expands to, without running them\n"
+	       "slurm writes a Slurm job array whose tasks are the shards of FILE (an\n"
+	       "      experiment or a capacity plan) and a script that submits it with a merge\n"
+	       "      step after it (docs/capacity.md, \"Scaling out\")\n\n"
 	       "  -j, --jobs N   worker processes (default 1); any N gives the same numbers\n"
 	       "      --resume   keep the runs already recorded\n"
+	       "      --shard I/N  only shard I (0-based) of N: every Nth run; merge the shards'\n"
+	       "                 databases with 'virtlab merge'\n"
 	       "      --db F     results database (default OUTPUT/results.db, OUTPUT from the\n"
 	       "                 file's [experiment] output, default out/NAME)\n\n"
 	       "The file format is in docs/experiments.md; 'virtlab report' draws the results.\n");
@@ -82,6 +91,7 @@ static int do_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{"jobs", required_argument, NULL, 'j'},
 		{"resume", no_argument, NULL, 'r'},
+		{"shard", required_argument, NULL, 's'},
 		{"db", required_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -101,6 +111,10 @@ static int do_run(int argc, char **argv)
 			o.jobs = (unsigned)v;
 			break;
 		case 'r': o.resume = 1; break;
+		case 's':
+			if (cli_parse_shard(optarg, &o.shard, &o.nshards))
+				return cli_usage_error("experiment", "--shard '%s': I/N with 0 <= I < N", optarg);
+			break;
 		case 'd': db = optarg; break;
 		case 'h': help(); return EXIT_OK;
 		default:
@@ -164,6 +178,104 @@ static int do_runs(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Writes DIR/run.sbatch (a job array of shards) and DIR/submit.sh (it, then a merge). */
+static int do_slurm(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"shards", required_argument, NULL, 'n'},
+		{"out", required_argument, NULL, 'o'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t shards = 4;
+	const char *outdir = NULL;
+	char out[1024], path[1200], self[4096], cwd[4096], file[4096];
+	struct vl_err err = {0};
+	int c, plan;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (cli_parse_u64(optarg, &shards) || shards < 1 || shards > 10000)
+				return cli_usage_error("experiment", "--shards '%s': 1 to 10000", optarg);
+			break;
+		case 'o': outdir = optarg; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("experiment", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("experiment", "slurm needs exactly one FILE");
+	const char *arg = argv[optind];
+	char name[128];
+	struct vl_cap_plan *p = NULL;
+	struct vl_experiment *e = NULL;
+	/* a plan file has a [plan] section */
+	plan = vl_cap_parse_file(&p, arg, &err) == 0;
+	if (!plan) {
+		struct vl_err err2 = {0};
+		if (vl_exp_load(&e, arg, &err2))
+			return cli_fail(strstr(err.msg, "[plan]") ? &err2 : &err2);
+		snprintf(name, sizeof(name), "%s", e->name);
+		snprintf(out, sizeof(out), "%s/slurm", outdir ? outdir : e->output);
+		vl_exp_free(e);
+	} else {
+		snprintf(name, sizeof(name), "%s", p->name);
+		snprintf(out, sizeof(out), "%s/slurm", outdir ? outdir : p->output);
+		vl_cap_free(p);
+	}
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = '\0';
+	if (!getcwd(cwd, sizeof(cwd)) || !realpath(arg, file))
+		return cli_usage_error("experiment", "%s: cannot resolve its path", arg);
+	snprintf(path, sizeof(path), "%s/shards/x", out);
+	if (cli_ensure_parent(path, &err)) {
+		snprintf(path, sizeof(path), "%s/x", out);
+		if (cli_ensure_parent(path, &err))
+			return cli_fail(&err);
+		snprintf(path, sizeof(path), "%s/shards/x", out);
+		if (cli_ensure_parent(path, &err))
+			return cli_fail(&err);
+	}
+	snprintf(path, sizeof(path), "%s/run.sbatch", out);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return cli_usage_error("experiment", "%s: cannot write", path);
+	fprintf(f, "#!/bin/sh\n"
+	           "# virtlab: %s %s in %llu shards, one task each (written by `virtlab experiment slurm`)\n"
+	           "#SBATCH --job-name=virtlab-%s\n"
+	           "#SBATCH --array=0-%llu\n"
+	           "#SBATCH --ntasks=1\n"
+	           "#SBATCH --cpus-per-task=1\n"
+	           "#SBATCH --output=%s/shard-%%a.log\n"
+	           "set -eu\n"
+	           "cd '%s'\n"
+	           "'%s' %s '%s' --shard \"$SLURM_ARRAY_TASK_ID/%llu\" %s --db '%s/shards/shard-$SLURM_ARRAY_TASK_ID.db'\n",
+	        plan ? "plan" : "experiment", name, (unsigned long long)shards, name,
+	        (unsigned long long)shards - 1, out, cwd, self, plan ? "plan" : "experiment run", file,
+	        (unsigned long long)shards, plan ? "" : "--resume", out);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/submit.sh", out);
+	f = fopen(path, "w");
+	if (!f)
+		return cli_usage_error("experiment", "%s: cannot write", path);
+	fprintf(f, "#!/bin/sh\n"
+	           "# Submits the shards as a job array, then a merge that runs after all of them.\n"
+	           "set -eu\n"
+	           "cd '%s'\n"
+	           "job=$(sbatch --parsable '%s/run.sbatch')\n"
+	           "sbatch --parsable --dependency=afterok:$job --job-name=virtlab-%s-merge "
+	           "--output='%s/merge.log' --wrap \"'%s' merge '%s/merged.db' %s/shards/shard-*.db\"\n",
+	        cwd, out, name, out, self, out, out);
+	fclose(f);
+	chmod(path, 0755);
+	printf("wrote %s/run.sbatch (%llu array tasks) and %s/submit.sh; the merged results go to "
+	       "%s/merged.db\n", out, (unsigned long long)shards, out, out);
+	return EXIT_OK;
+}
+
 int cmd_experiment(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -174,5 +286,7 @@ int cmd_experiment(int argc, char **argv)
 		return do_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "runs") == 0)
 		return do_runs(argc - 1, argv + 1);
-	return cli_usage_error("experiment", "unknown subcommand '%s' (run, runs)", argv[1]);
+	if (strcmp(argv[1], "slurm") == 0)
+		return do_slurm(argc - 1, argv + 1);
+	return cli_usage_error("experiment", "unknown subcommand '%s' (run, runs, slurm)", argv[1]);
 }

@@ -16,6 +16,8 @@ static const struct cmd commands[] = {
 	{"report", cmd_report, "draw an experiment's plots, diagrams and error table"},
 	{"export", cmd_export, "print runs' metrics and breakdowns as CSV or JSON"},
 	{"calibrate", cmd_calibrate, "measure this host's mechanisms; write the this-host profiles"},
+	{"plan", cmd_plan, "how many guests fit on a host under each technique (capacity)"},
+	{"merge", cmd_merge, "merge the result databases of shards into one"},
 	{"validate", cmd_validate, "check the calibrated models against workloads measured here"},
 };
 

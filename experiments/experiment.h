@@ -117,6 +117,7 @@ int vl_exp_expand(const struct vl_experiment *e, struct vl_exp_run **runs, size_
 struct vl_exp_opts {
 	unsigned jobs;                       /* worker processes (default 1) */
 	int resume;                          /* keep finished runs, redo the rest */
+	unsigned shard, nshards;             /* only runs with index % nshards == shard */
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *ctx, size_t done, size_t total, size_t skipped);
 	void *progress_ctx;

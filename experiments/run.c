@@ -206,12 +206,16 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
+	size_t skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *key = runs[i].label;
+		if (o->nshards > 1 && i % o->nshards != o->shard)
+			continue; /* another shard's */
 		if (!ndone || !bsearch(&key, done, ndone, sizeof(*done), cmp_str))
 			todo[ntodo++] = i;
+		else
+			skipped++;
 	}
-	size_t skipped = n - ntodo;
 	if (o->progress)
 		o->progress(o->progress_ctx, 0, ntodo, skipped);
 

@@ -1,0 +1,425 @@
+/*
+ * Plan files (docs/capacity.md): INI through libinih; every error names the
+ * file, the line and the key.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiments/capacity.h"
+#include "sim/registry.h"
+
+struct parse {
+	struct vl_cap_plan *p;
+	const char *name, *pos;
+	int line, section_line, failed;
+	struct vl_err *err;
+};
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	int i = 0;
+
+	if (!*ps->pos)
+		return NULL;
+	while (i < num - 1 && *ps->pos) {
+		char c = *ps->pos++;
+		str[i++] = c;
+		if (c == '\n')
+			break;
+	}
+	str[i] = '\0';
+	ps->line++;
+	const char *c = str;
+	while (*c == ' ' || *c == '\t')
+		c++;
+	if (*c == '[')
+		ps->section_line = ps->line;
+	return str;
+}
+
+static int fail(struct parse *ps, const char *sec, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(struct parse *ps, const char *sec, const char *key, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vl_err_set(ps->err, VL_EINVAL, "%s:%d: [%s] %s: %s", ps->name, ps->line, sec, key, msg);
+	ps->failed = 1;
+	return 0;
+}
+
+/* A number with optional k, M, G suffix, within [lo, hi]. */
+static int num(struct parse *ps, const char *sec, const char *key, const char *v, double lo,
+               double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double d = strtod(v, &end);
+	if (end == v || errno)
+		return fail(ps, sec, key, "'%s' is not a number", v);
+	if (*end == 'k')
+		d *= 1e3, end++;
+	else if (*end == 'M')
+		d *= 1e6, end++;
+	else if (*end == 'G')
+		d *= 1e9, end++;
+	if (*end)
+		return fail(ps, sec, key, "'%s' is not a number", v);
+	if (!(d >= lo && d <= hi))
+		return fail(ps, sec, key, "%g is out of range [%g, %g]", d, lo, hi);
+	*out = d;
+	return 1;
+}
+
+static int named(const char *sec, const char *kind, char *name, size_t len)
+{
+	size_t k = strlen(kind);
+	if (strncmp(sec, kind, k) || sec[k] != ' ')
+		return 0;
+	const char *n = sec + k;
+	while (*n == ' ')
+		n++;
+	snprintf(name, len, "%s", n);
+	return *name != '\0';
+}
+
+/* "1,2,4" or "1..16" or "2..32 step 2" */
+static int counts(struct parse *ps, const char *sec, const char *key, const char *v)
+{
+	struct vl_cap_plan *p = ps->p;
+	unsigned a, b, step = 1;
+	char extra[16];
+
+	p->ncounts = 0;
+	if (sscanf(v, "%u..%u step %u%15s", &a, &b, &step, extra) >= 2 && strstr(v, "..")) {
+		if (!a || b < a || !step)
+			return fail(ps, sec, key, "'%s': want FIRST..LAST [step N] with 1 <= FIRST <= LAST", v);
+		for (unsigned c = a; c <= b; c += step) {
+			if (p->ncounts == VL_CAP_MAX_COUNTS)
+				return fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);
+			p->counts[p->ncounts++] = c;
+		}
+		return 1;
+	}
+	char buf[512], *save, *tok;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		char *end;
+		unsigned long c = strtoul(tok, &end, 10);
+		if (*end || !c || c > 100000)
+			return fail(ps, sec, key, "'%s' is not a guest count", tok);
+		if (p->ncounts == VL_CAP_MAX_COUNTS)
+			return fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);
+		if (p->ncounts && c <= p->counts[p->ncounts - 1])
+			return fail(ps, sec, key, "counts must increase");
+		p->counts[p->ncounts++] = (unsigned)c;
+	}
+	return p->ncounts ? 1 : fail(ps, sec, key, "no count");
+}
+
+static int handler(void *user, const char *sec, const char *key, const char *v)
+{
+	struct parse *ps = user;
+	struct vl_cap_plan *p = ps->p;
+	char name[VL_CAP_NAME];
+	double d;
+
+	if (ps->failed)
+		return 0;
+	if (!strcmp(sec, "plan")) {
+		if (!strcmp(key, "name"))
+			snprintf(p->name, sizeof(p->name), "%s", v);
+		else if (!strcmp(key, "title"))
+			snprintf(p->title, sizeof(p->title), "%s", v);
+		else if (!strcmp(key, "output"))
+			snprintf(p->output, sizeof(p->output), "%s", v);
+		else if (!strcmp(key, "seed"))
+			return num(ps, sec, key, v, 0, 1e18, &d) && (p->seed = (uint64_t)d, 1);
+		else if (!strcmp(key, "replications"))
+			return num(ps, sec, key, v, 1, 1000, &d) && (p->replications = (unsigned)d, 1);
+		else if (!strcmp(key, "duration_s"))
+			return num(ps, sec, key, v, 0.01, 1e5, &p->duration_s);
+		else if (!strcmp(key, "warmup_s"))
+			return num(ps, sec, key, v, 0, 1e5, &p->warmup_s);
+		else if (!strcmp(key, "count"))
+			return counts(ps, sec, key, v);
+		else if (!strcmp(key, "max_slowdown"))
+			return num(ps, sec, key, v, 1, 1e6, &p->max_slowdown);
+		else if (!strcmp(key, "max_p99_ms"))
+			return num(ps, sec, key, v, 0, 1e9, &p->max_p99_ms);
+		else
+			return fail(ps, sec, key, "unknown key (name, title, output, seed, replications, "
+			            "duration_s, warmup_s, count, max_slowdown, max_p99_ms)");
+		return 1;
+	}
+	if (!strcmp(sec, "host")) {
+		if (!strcmp(key, "pcpus"))
+			return num(ps, sec, key, v, 1, 4096, &d) && (p->pcpus = (unsigned)d, 1);
+		if (!strcmp(key, "clock_hz"))
+			return num(ps, sec, key, v, 1e6, 1e11, &p->clock_hz);
+		if (!strcmp(key, "memory_mb"))
+			return num(ps, sec, key, v, 1, 1e9, &p->memory_mb);
+		if (!strcmp(key, "memory_gb"))
+			return num(ps, sec, key, v, 0.001, 1e6, &d) && (p->memory_mb = d * 1024, 1);
+		if (!strcmp(key, "disk_mbs"))
+			return num(ps, sec, key, v, 0.001, 1e7, &p->disk_mbs);
+		if (!strcmp(key, "disk_latency_us"))
+			return num(ps, sec, key, v, 0, 1e9, &p->disk_latency_us);
+		if (!strcmp(key, "net_mbs"))
+			return num(ps, sec, key, v, 0.001, 1e7, &p->net_mbs);
+		if (!strcmp(key, "net_latency_us"))
+			return num(ps, sec, key, v, 0, 1e9, &p->net_latency_us);
+		if (!strcmp(key, "profile")) {
+			if (!vl_host_profile_find(v) && strcmp(v, "this-host"))
+				return fail(ps, sec, key, "no host profile '%s' (virtlab models hosts)", v);
+			snprintf(p->host_profile, sizeof(p->host_profile), "%s", v);
+			return 1;
+		}
+		if (!strcmp(key, "page_sharing"))
+			return num(ps, sec, key, v, 0, 0.95, &p->page_sharing);
+		if (!strcmp(key, "memory_policy")) {
+			if (strcmp(v, "refuse") && strcmp(v, "swap"))
+				return fail(ps, sec, key, "'%s': refuse or swap", v);
+			p->swap = !strcmp(v, "swap");
+			return 1;
+		}
+		if (!strcmp(key, "guest_kernel_mb"))
+			return num(ps, sec, key, v, 0, 1e6, &p->guest_kernel_mb);
+		if (!strcmp(key, "tslice_ms"))
+			return num(ps, sec, key, v, 0.01, 1e4, &p->tslice_ms);
+		if (!strcmp(key, "period_ms"))
+			return num(ps, sec, key, v, 0.1, 1e5, &p->period_ms);
+		return fail(ps, sec, key, "unknown key (pcpus, clock_hz, memory_mb, memory_gb, disk_mbs, "
+		            "disk_latency_us, net_mbs, net_latency_us, profile, page_sharing, "
+		            "memory_policy, guest_kernel_mb, tslice_ms, period_ms)");
+	}
+	if (named(sec, "guest", name, sizeof(name))) {
+		struct vl_cap_kind *k = NULL;
+		for (size_t i = 0; i < p->nkinds; i++)
+			if (!strcmp(p->kinds[i].name, name))
+				k = &p->kinds[i];
+		if (!k) {
+			if (p->nkinds == VL_CAP_MAX_KINDS)
+				return fail(ps, sec, key, "more than %d guest kinds", VL_CAP_MAX_KINDS);
+			k = &p->kinds[p->nkinds++];
+			memset(k, 0, sizeof(*k));
+			snprintf(k->name, sizeof(k->name), "%s", name);
+			k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
+			k->line = ps->section_line;
+		}
+		if (!strcmp(key, "workload")) {
+			if (strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4))
+				return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations) or "
+				            "exp:MEAN_MS", v);
+			snprintf(k->workload, sizeof(k->workload), "%s", v);
+			return 1;
+		}
+		if (!strcmp(key, "vcpus"))
+			return num(ps, sec, key, v, 1, 256, &d) && (k->vcpus = (unsigned)d, 1);
+		if (!strcmp(key, "memory_mb"))
+			return num(ps, sec, key, v, 1, 1e8, &k->memory_mb);
+		if (!strcmp(key, "weight"))
+			return num(ps, sec, key, v, 1, 65535, &k->weight);
+		if (!strcmp(key, "cap"))
+			return num(ps, sec, key, v, 0, 25600, &k->cap);
+		if (!strcmp(key, "rate"))
+			return num(ps, sec, key, v, 0, 1e9, &k->rate);
+		if (!strcmp(key, "share"))
+			return num(ps, sec, key, v, 1, 1000, &d) && (k->share = (unsigned)d, 1);
+		if (!strcmp(key, "start_s"))
+			return num(ps, sec, key, v, 0, 1e9, &k->start_s);
+		if (!strcmp(key, "stagger_s"))
+			return num(ps, sec, key, v, 0, 1e9, &k->stagger_s);
+		if (!strcmp(key, "lifetime_s"))
+			return num(ps, sec, key, v, 0, 1e9, &k->lifetime_s);
+		return fail(ps, sec, key, "unknown key (workload, vcpus, memory_mb, weight, cap, rate, "
+		            "share, start_s, stagger_s, lifetime_s)");
+	}
+	if (named(sec, "technique", name, sizeof(name))) {
+		struct vl_cap_tech *t = NULL;
+		for (size_t i = 0; i < p->ntechs; i++)
+			if (!strcmp(p->techs[i].name, name))
+				t = &p->techs[i];
+		if (!t) {
+			if (p->ntechs == VL_CAP_MAX_TECH)
+				return fail(ps, sec, key, "more than %d techniques", VL_CAP_MAX_TECH);
+			t = &p->techs[p->ntechs++];
+			memset(t, 0, sizeof(*t));
+			snprintf(t->name, sizeof(t->name), "%s", name);
+			t->monitor_mb = -1, t->pt_fraction = -1, t->shared_kernel = -1;
+			t->line = ps->section_line;
+		}
+		if (!strcmp(key, "model")) {
+			if (!vl_model_find(v))
+				return fail(ps, sec, key, "no model '%s' (virtlab models)", v);
+			snprintf(t->model, sizeof(t->model), "%s", v);
+			return 1;
+		}
+		if (!strcmp(key, "profile")) {
+			snprintf(t->profile, sizeof(t->profile), "%s", v);
+			return 1;
+		}
+		if (!strcmp(key, "monitor_mb"))
+			return num(ps, sec, key, v, 0, 1e6, &t->monitor_mb);
+		if (!strcmp(key, "pt_fraction"))
+			return num(ps, sec, key, v, 0, 1, &t->pt_fraction);
+		if (!strcmp(key, "shared_kernel"))
+			return num(ps, sec, key, v, 0, 1, &t->shared_kernel);
+		if (!strncmp(key, "param.", 6)) {
+			if (t->nov == 16)
+				return fail(ps, sec, key, "more than 16 parameters");
+			snprintf(t->ovname[t->nov], sizeof(t->ovname[0]), "%s", key + 6);
+			if (!num(ps, sec, key, v, -1e18, 1e18, &t->ovvalue[t->nov]))
+				return 0;
+			t->nov++;
+			return 1;
+		}
+		return fail(ps, sec, key, "unknown key (model, profile, monitor_mb, pt_fraction, "
+		            "shared_kernel, param.NAME)");
+	}
+	vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
+	           "technique NAME)", ps->name, ps->section_line, sec);
+	ps->failed = 1;
+	return 0;
+}
+
+/*
+ * Per-guest memory of each technique when the plan does not say (estimates
+ * with their reasons; docs/capacity.md):
+ *   monitor: VMware's overhead-memory tables give a few tens of MB for a
+ *     small VM (monitor, its code and data, device state); Xen keeps a
+ *     domain's structures in a few MB; a container is a set of namespaces
+ *     and cgroups on the host kernel, about a MB of kernel objects.
+ *   page tables: shadow page tables track the guest's tables, about 1% of
+ *     guest memory for several cached address spaces; nested paging's EPT
+ *     and Xen's P2M map each 4 KiB page with 8 bytes (0.2%).
+ */
+static void tech_defaults(struct vl_cap_tech *t)
+{
+	static const struct {
+		const char *model;
+		double monitor_mb, pt, shared_kernel;
+	} d[] = {
+		{"native", 0, 0, 1},     {"container", 1, 0, 1}, {"bt", 32, 0.01, 0},
+		{"hwassist", 32, 0.01, 0}, {"paravirt", 4, 0.002, 0}, {"emulation", 64, 0, 0},
+		{"trapemu", 32, 0.01, 0},
+	};
+	double mon = 32, pt = 0.01, sk = 0;
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		if (!strcmp(d[i].model, t->model))
+			mon = d[i].monitor_mb, pt = d[i].pt, sk = d[i].shared_kernel;
+	if (!strcmp(t->model, "hwassist")) {
+		for (size_t i = 0; i < t->nov; i++)
+			if (!strcmp(t->ovname[i], "nested") && t->ovvalue[i] >= 0.5)
+				pt = 0.002;
+		if (strstr(t->profile, "ept"))
+			pt = 0.002;
+	}
+	if (t->monitor_mb < 0)
+		t->monitor_mb = mon;
+	if (t->pt_fraction < 0)
+		t->pt_fraction = pt;
+	if (t->shared_kernel < 0)
+		t->shared_kernel = sk;
+}
+
+int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, struct vl_err *err)
+{
+	struct vl_cap_plan *p = calloc(1, sizeof(*p));
+	struct parse ps = {.p = p, .name = name, .pos = text, .err = err};
+
+	*out = NULL;
+	if (!p || !(p->text = strdup(text))) {
+		free(p);
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	}
+	snprintf(p->file, sizeof(p->file), "%s", name);
+	p->seed = 1, p->replications = 3, p->duration_s = 10, p->warmup_s = 1;
+	p->pcpus = 4, p->clock_hz = 3e9, p->memory_mb = 16384;
+	p->disk_mbs = 500, p->disk_latency_us = 100, p->net_mbs = 1250, p->net_latency_us = 10;
+	snprintf(p->host_profile, sizeof(p->host_profile), "modern");
+	p->guest_kernel_mb = 128, p->tslice_ms = 10, p->period_ms = 30;
+	p->max_slowdown = 1.2, p->max_p99_ms = 0;
+	int rc = ini_parse_stream(reader, &ps, handler, &ps);
+	if (!ps.failed && rc > 0) {
+		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
+		           name, rc);
+		ps.failed = 1;
+	}
+	if (!ps.failed) {
+		if (!p->name[0])
+			vl_err_set(err, VL_EINVAL, "%s: [plan] name is missing", name), ps.failed = 1;
+		else if (!p->nkinds)
+			vl_err_set(err, VL_EINVAL, "%s: no [guest NAME] section", name), ps.failed = 1;
+		else if (!p->ntechs)
+			vl_err_set(err, VL_EINVAL, "%s: no [technique NAME] section", name), ps.failed = 1;
+		else if (!p->ncounts)
+			vl_err_set(err, VL_EINVAL, "%s: [plan] count is missing", name), ps.failed = 1;
+		else if (p->warmup_s >= p->duration_s)
+			vl_err_set(err, VL_EINVAL, "%s: [plan] warmup_s must be below duration_s", name),
+				ps.failed = 1;
+	}
+	for (size_t i = 0; !ps.failed && i < p->nkinds; i++)
+		if (!p->kinds[i].workload[0]) {
+			vl_err_set(err, VL_EINVAL, "%s:%d: [guest %s] workload is missing", name,
+			           p->kinds[i].line, p->kinds[i].name);
+			ps.failed = 1;
+		}
+	for (size_t i = 0; !ps.failed && i < p->ntechs; i++) {
+		if (!p->techs[i].model[0]) {
+			vl_err_set(err, VL_EINVAL, "%s:%d: [technique %s] model is missing", name,
+			           p->techs[i].line, p->techs[i].name);
+			ps.failed = 1;
+		}
+		tech_defaults(&p->techs[i]);
+	}
+	if (ps.failed) {
+		vl_cap_free(p);
+		return err->code ? err->code : VL_EINVAL;
+	}
+	if (!p->output[0])
+		snprintf(p->output, sizeof(p->output), "out/%s", p->name);
+	*out = p;
+	return 0;
+}
+
+int vl_cap_parse_file(struct vl_cap_plan **p, const char *path, struct vl_err *err)
+{
+	FILE *f = fopen(path, "r");
+	char *text;
+	long n;
+
+	*p = NULL;
+	if (!f)
+		return vl_err_set(err, VL_EIO, "%s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = malloc((size_t)n + 1);
+	if (!text || fread(text, 1, (size_t)n, f) != (size_t)n) {
+		free(text);
+		fclose(f);
+		return vl_err_set(err, VL_EIO, "%s: read failed", path);
+	}
+	text[n] = '\0';
+	fclose(f);
+	int rc = vl_cap_parse(p, text, path, err);
+	free(text);
+	return rc;
+}
+
+void vl_cap_free(struct vl_cap_plan *p)
+{
+	if (p)
+		free(p->text);
+	free(p);
+}
