@@ -47,7 +47,8 @@ CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
-	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c
+	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
+	tests/test_capacity.c
 
 BENCH_SRCS := bench/bench.c
 

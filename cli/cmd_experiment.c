@@ -230,15 +230,15 @@ static int do_slurm(int argc, char **argv)
 	self[n > 0 ? n : 0] = '\0';
 	if (!getcwd(cwd, sizeof(cwd)) || !realpath(arg, file))
 		return cli_usage_error("experiment", "%s: cannot resolve its path", arg);
-	snprintf(path, sizeof(path), "%s/shards/x", out);
-	if (cli_ensure_parent(path, &err)) {
-		snprintf(path, sizeof(path), "%s/x", out);
-		if (cli_ensure_parent(path, &err))
-			return cli_fail(&err);
-		snprintf(path, sizeof(path), "%s/shards/x", out);
-		if (cli_ensure_parent(path, &err))
-			return cli_fail(&err);
-	}
+	snprintf(path, sizeof(path), "%s/shards", out);
+	for (char *q = path + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(path, 0777);
+			*q = '/';
+		}
+	if (mkdir(path, 0777) && access(path, W_OK))
+		return cli_usage_error("experiment", "%s: cannot create", path);
 	snprintf(path, sizeof(path), "%s/run.sbatch", out);
 	FILE *f = fopen(path, "w");
 	if (!f)
@@ -252,7 +252,7 @@ static int do_slurm(int argc, char **argv)
 	           "#SBATCH --output=%s/shard-%%a.log\n"
 	           "set -eu\n"
 	           "cd '%s'\n"
-	           "'%s' %s '%s' --shard \"$SLURM_ARRAY_TASK_ID/%llu\" %s --db '%s/shards/shard-$SLURM_ARRAY_TASK_ID.db'\n",
+	           "'%s' %s '%s' --shard \"$SLURM_ARRAY_TASK_ID/%llu\" %s --db \"%s/shards/shard-$SLURM_ARRAY_TASK_ID.db\"\n",
 	        plan ? "plan" : "experiment", name, (unsigned long long)shards, name,
 	        (unsigned long long)shards - 1, out, cwd, self, plan ? "plan" : "experiment run", file,
 	        (unsigned long long)shards, plan ? "" : "--resume", out);

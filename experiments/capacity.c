@@ -299,7 +299,7 @@ struct vcpu {
 	struct req r;
 	int has_req;
 	uint64_t ready_since, run_begin;
-	double run_switch;
+	double run_switch, granted;
 	int pcpu, next;
 	vl_qhandle h;
 };
@@ -311,6 +311,7 @@ struct guest {
 	struct req *q;
 	size_t qhead, qlen, qcap;
 	double consumed; /* cycles this accounting period */
+	double inflight; /* cycles granted to its running vCPUs, not yet consumed */
 	uint64_t in_system;
 };
 
@@ -427,7 +428,7 @@ static void make_ready(struct hsim *s, int i, uint64_t now)
 	struct guest *g = &s->g[v->guest];
 
 	v->ready_since = now;
-	if (g->consumed >= cap_budget(s, g)) {
+	if (g->consumed + g->inflight >= cap_budget(s, g)) {
 		v->state = ST_PARKED;
 		return;
 	}
@@ -458,12 +459,14 @@ static void run_on(struct hsim *s, int pc, int i, uint64_t now)
 	v->run_switch = c->last_guest != v->guest ? s->c->switch_cycles[s->tech] : 0;
 	c->last_guest = v->guest;
 	double len = v->run_switch + v->remaining;
-	double budget = cap_budget(s, g) - g->consumed;
+	double budget = cap_budget(s, g) - g->consumed - g->inflight;
 	if (len > s->tslice)
 		len = s->tslice;
 	if (len > budget)
 		len = budget > 1 ? budget : 1;
-	sched(s, now + (uint64_t)ceil(len), E_RUNEND, (uint32_t)pc, 0, &v->h);
+	v->granted = ceil(len);
+	g->inflight += v->granted;
+	sched(s, now + (uint64_t)v->granted, E_RUNEND, (uint32_t)pc, 0, &v->h);
 }
 
 static void dispatch(struct hsim *s, uint64_t now)
@@ -585,6 +588,7 @@ static void on_runend(struct hsim *s, unsigned pc, uint64_t now)
 
 	if (progress > v->remaining)
 		progress = v->remaining;
+	g->inflight -= v->granted;
 	v->remaining -= progress;
 	v->credit -= used;
 	g->consumed += used;

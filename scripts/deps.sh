@@ -17,14 +17,17 @@ libxxhash-dev:hdr:xxhash.h
 libinih-dev:hdr:ini.h
 gnuplot-nox:cmd:gnuplot
 graphviz:cmd:dot
+parallel:cmd:parallel
 "
-# The testbed's emulation backend (virtlab calibrate/validate): installed
-# with the rest on Debian; without them that backend is skipped, with the
-# reason, and everything else works.
+# The testbed's emulation backend (virtlab calibrate/validate) and a
+# single-node Slurm for the sharding test: installed with the rest on
+# Debian; without them those parts are skipped, with the reason.
 OPTIONAL="
 qemu-user:cmd:qemu-x86_64
 gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:file:/usr/aarch64-linux-gnu/lib/libc.a
+slurm-wlm:cmd:slurmctld
+munge:cmd:munged
 "
 
 have_header() {
@@ -69,5 +72,5 @@ if command -v apt-get >/dev/null 2>&1; then
 fi
 echo "virtlab: this system has no apt-get. Install the equivalents of these Debian" >&2
 echo "packages, then run make again:$missing" >&2
-echo "(GSL, SQLite 3, CUnit, zstd and xxHash development files; gnuplot; Graphviz)" >&2
+echo "(GSL, SQLite 3, CUnit, zstd and xxHash development files; gnuplot; Graphviz; GNU parallel)" >&2
 exit 1

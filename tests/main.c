@@ -25,6 +25,7 @@ int main(void)
 	suite_models();
 	suite_experiments();
 	suite_testbed();
+	suite_capacity();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();

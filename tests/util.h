@@ -45,6 +45,7 @@ void suite_cli(void);
 void suite_models(void);
 void suite_experiments(void);
 void suite_testbed(void);
+void suite_capacity(void);
 
 /* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
 struct t_case {

@@ -1,0 +1,86 @@
+#!/bin/sh
+# Runs a plan as a Slurm job array on a single-node Slurm this script starts
+# (munge, slurmctld, slurmd with a configuration of its own in a temporary
+# directory), then the merge step, and stops them. Exit 77 with one line of
+# reason when Slurm cannot be started here; 0 when the merged database is
+# there; 1 otherwise.
+#   tests/slurm.sh VIRTLAB PLAN OUTDIR
+set -u
+VIRTLAB=$1 PLAN=$2 OUT=$3
+skip() { echo "$*"; exit 77; }
+
+for c in slurmctld slurmd sbatch squeue munged; do
+	command -v $c >/dev/null 2>&1 || skip "$c not installed (Debian: slurm-wlm munge)"
+done
+[ "$(id -u)" -eq 0 ] || skip "starting slurmd needs root"
+
+T=$(mktemp -d /tmp/virtlab-slurm.XXXXXX)
+cleanup() {
+	[ -f "$T/slurmd.pid" ] && kill "$(cat "$T/slurmd.pid")" 2>/dev/null
+	[ -f "$T/slurmctld.pid" ] && kill "$(cat "$T/slurmctld.pid")" 2>/dev/null
+	[ -f "$T/munged.pid" ] && kill "$(cat "$T/munged.pid")" 2>/dev/null
+	sleep 1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# munge with a key and socket of our own
+dd if=/dev/urandom of="$T/munge.key" bs=1024 count=1 2>/dev/null
+chmod 400 "$T/munge.key"
+mkdir -p "$T/munge"
+munged --key-file="$T/munge.key" --socket="$T/munge/munge.socket" --pid-file="$T/munged.pid" \
+	--log-file="$T/munged.log" --seed-file="$T/munge.seed" --force 2>"$T/munged.err" ||
+	skip "munged would not start: $(head -1 "$T/munged.err")"
+
+host=$(hostname -s 2>/dev/null || hostname)
+cpus=$(nproc)
+mkdir -p "$T/spool/ctld" "$T/spool/d"
+cat > "$T/slurm.conf" <<EOC
+ClusterName=virtlab
+SlurmctldHost=$host
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$T/munge/munge.socket
+CredType=cred/munge
+StateSaveLocation=$T/spool/ctld
+SlurmdSpoolDir=$T/spool/d
+SlurmctldPidFile=$T/slurmctld.pid
+SlurmdPidFile=$T/slurmd.pid
+SlurmctldPort=16817
+SlurmdPort=16818
+SlurmctldLogFile=$T/slurmctld.log
+SlurmdLogFile=$T/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+ReturnToService=2
+MpiDefault=none
+NodeName=$host CPUs=$cpus State=UNKNOWN
+PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
+EOC
+export SLURM_CONF="$T/slurm.conf"
+slurmctld -f "$T/slurm.conf" 2>"$T/ctld.err" || skip "slurmctld would not start: $(head -1 "$T/ctld.err")"
+slurmd -f "$T/slurm.conf" 2>"$T/d.err" || skip "slurmd would not start: $(head -1 "$T/d.err")"
+i=0
+until sinfo -h -o %T 2>/dev/null | grep -q idle; do
+	i=$((i + 1))
+	[ $i -gt 30 ] && skip "the node did not come up: $(tail -1 "$T/slurmctld.log" 2>/dev/null)"
+	sleep 1
+done
+
+"$VIRTLAB" experiment slurm "$PLAN" --shards 3 --out "$OUT" >/dev/null || exit 1
+sh "$OUT/slurm/submit.sh" >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; exit 1; }
+merge=$(tail -1 "$T/submit.out")
+i=0
+while squeue -h 2>/dev/null | grep -q .; do
+	i=$((i + 1))
+	[ $i -gt 120 ] && { echo "jobs did not finish within 2 minutes"; squeue; exit 1; }
+	sleep 1
+done
+[ -f "$OUT/slurm/merged.db" ] || { echo "no merged database (merge job $merge)"; cat "$OUT/slurm/merge.log" 2>/dev/null; exit 1; }
+exit 0

@@ -1,0 +1,492 @@
+/*
+ * Capacity planning: the host simulation against queueing theory, the
+ * credit scheduler's weights and caps, memory fit, switch charges, plan
+ * files, and sweeps split into shards and merged (by hand, by GNU parallel,
+ * and as a Slurm job array).
+ */
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "experiments/capacity.h"
+#include "experiments/experiment.h"
+#include "tests/util.h"
+
+static struct vl_cap_plan *plan(const char *text)
+{
+	struct vl_cap_plan *p = NULL;
+	struct vl_err err = {0};
+	if (vl_cap_parse(&p, text, "test.ini", &err))
+		fprintf(stderr, "\n  %s\n", err.msg);
+	return p;
+}
+
+static void test_erlang_c_formula(void)
+{
+	/* c = 4, a = 3: P(wait) = (81/24 * 4) / (1 + 3 + 9/2 + 27/6 + 81/24 * 4) = 27/53 */
+	CU_ASSERT_DOUBLE_EQUAL(vl_erlang_c(4, 300, 100), 27.0 / 53, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(vl_erlang_c_wait(4, 300, 100), 27.0 / 53 / 100, 1e-12);
+	/* c = 1 is M/M/1: P(wait) = rho, Wq = rho / (mu - lambda) */
+	CU_ASSERT_DOUBLE_EQUAL(vl_erlang_c(1, 70, 100), 0.7, 1e-12);
+	CU_ASSERT(isinf(vl_erlang_c_wait(2, 250, 100)));
+}
+
+static const char mmc_fmt[] =
+	"[plan]\nname = mmc\nreplications = 1\nduration_s = 40\nwarmup_s = 4\ncount = 1\n"
+	"[host]\npcpus = %u\nclock_hz = 3G\nprofile = modern\n"
+	"[guest s]\nworkload = exp:10\nvcpus = %u\nrate = %g\nmemory_mb = 256\n"
+	"[technique native]\nmodel = native\n";
+
+/* Mean waits over replications of M/M/c; returns the 95% interval. */
+static int mmc(unsigned c, double lambda, double *lo, double *hi, int *stable)
+{
+	char text[1024];
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result r;
+	double w[12], mean, sd;
+
+	snprintf(text, sizeof(text), mmc_fmt, c, c, lambda);
+	struct vl_cap_plan *p = plan(text);
+	if (!p || vl_cap_ctx_new(&ctx, p, &err))
+		return -1;
+	*stable = 1;
+	for (unsigned rep = 0; rep < 12; rep++) {
+		if (vl_cap_simulate(ctx, 0, 1, rep, &r, &err))
+			return -1;
+		w[rep] = r.kind[0].wait_ms / 1e3;
+		*stable &= r.stable;
+	}
+	vl_stats(w, 12, &mean, &sd, lo, hi);
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+	return 0;
+}
+
+/* Poisson arrivals, exponential service, c CPUs: the mean wait is Erlang C's. */
+static void test_mmc_matches_erlang_c(void)
+{
+	static const struct {
+		unsigned c;
+		double lambda;
+	} cases[] = {{1, 70}, {2, 160}, {4, 320}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		double lo, hi, want = vl_erlang_c_wait(cases[i].c, cases[i].lambda, 100);
+		int stable;
+		CU_ASSERT_EQUAL_FATAL(mmc(cases[i].c, cases[i].lambda, &lo, &hi, &stable), 0);
+		if (!(want >= lo && want <= hi))
+			fprintf(stderr, "\n  M/M/%u lambda %g: Erlang C %.5f s outside [%.5f, %.5f]\n",
+			        cases[i].c, cases[i].lambda, want, lo, hi);
+		CU_ASSERT(want >= lo && want <= hi);
+		CU_ASSERT(stable);
+	}
+}
+
+/* More work than the CPUs can do: unstable, not a number. */
+static void test_overload_unstable(void)
+{
+	double lo, hi;
+	int stable;
+
+	CU_ASSERT_EQUAL_FATAL(mmc(2, 240, &lo, &hi, &stable), 0);
+	CU_ASSERT_FALSE(stable);
+}
+
+static const char sched_text[] =
+	"[plan]\nname = sched\nreplications = 1\nduration_s = 3\nwarmup_s = 0.3\ncount = 1\n"
+	"[host]\npcpus = 2\nclock_hz = 3G\nprofile = modern\nmemory_gb = 64\n"
+	"[guest heavy]\nworkload = exp:2\nvcpus = 2\nrate = 0\nweight = 512\n"
+	"[guest light]\nworkload = exp:2\nvcpus = 2\nrate = 0\nweight = 256\n"
+	"[technique native]\nmodel = native\n";
+
+/* A saturated host shares by weight; switches between guests are charged. */
+static void test_credit_weights(void)
+{
+	struct vl_cap_plan *p = plan(sched_text);
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 1, 0, &r, &err), 0);
+	double ratio = r.kind[0].throughput / r.kind[1].throughput;
+	if (fabs(ratio - 2) > 0.1)
+		fprintf(stderr, "\n  weights 512:256 gave throughput %.3f:1\n", ratio);
+	CU_ASSERT(fabs(ratio - 2) <= 0.1);
+	CU_ASSERT(r.cpu_util > 0.99);
+	/* native's switch cost is the host's context switch: nothing else is overhead */
+	CU_ASSERT(r.kind[0].overhead_s > 0 && r.kind[1].overhead_s > 0);
+	CU_ASSERT(r.kind[1].steal_s > r.kind[0].steal_s);
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+}
+
+/* A cap holds a guest back even on an idle host. */
+static void test_credit_cap(void)
+{
+	struct vl_cap_plan *p = plan(
+		"[plan]\nname = cap\nreplications = 1\nduration_s = 3\nwarmup_s = 0.3\ncount = 1\n"
+		"[host]\npcpus = 4\nclock_hz = 3G\nprofile = modern\n"
+		"[guest capped]\nworkload = exp:1\nvcpus = 2\nrate = 0\ncap = 50\n"
+		"[technique native]\nmodel = native\n");
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 1, 0, &r, &err), 0);
+	/* half a CPU of four: 12.5% of the host, whatever the two vCPUs want */
+	if (fabs(r.cpu_util - 0.125) > 0.01)
+		fprintf(stderr, "\n  cap 50%% used %.4f of the host\n", r.cpu_util);
+	CU_ASSERT(fabs(r.cpu_util - 0.125) <= 0.01);
+	CU_ASSERT_DOUBLE_EQUAL(r.kind[0].slowdown, 4, 0.4); /* 2 vCPUs of demand through 0.5 CPU */
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+}
+
+static const char mem_fmt[] =
+	"[plan]\nname = mem\nreplications = 1\nduration_s = 2\nwarmup_s = 0.2\ncount = 6\n"
+	"[host]\npcpus = 8\nclock_hz = 3G\nprofile = modern\nmemory_mb = 4096\n"
+	"memory_policy = %s\nguest_kernel_mb = 128\npage_sharing = 0\n"
+	"[guest web]\nworkload = gen:net:1i\nvcpus = 1\nrate = 200\nmemory_mb = 768\n"
+	"[technique vm]\nmodel = hwassist\nprofile = kvm\nmonitor_mb = 32\npt_fraction = 0\n";
+
+/* Six 928 MB guests on 4 GB: refused past the fourth, or all admitted and swapping. */
+static void test_memory_fit(void)
+{
+	char text[1024];
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result r;
+
+	snprintf(text, sizeof(text), mem_fmt, "refuse");
+	struct vl_cap_plan *p = plan(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 6, 0, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.guests, 6);
+	CU_ASSERT_EQUAL(r.admitted, 4); /* 4 x (768 + 128 + 32) = 3712 <= 4096 < 4640 */
+	CU_ASSERT_DOUBLE_EQUAL(r.memory_mb, 3712, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(r.disk_util, 0, 1e-12);
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+
+	snprintf(text, sizeof(text), mem_fmt, "swap");
+	p = plan(text);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 6, 0, &r, &err), 0);
+	CU_ASSERT_EQUAL(r.admitted, 6);
+	CU_ASSERT(r.disk_util > 0); /* pages come back from swap */
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+}
+
+/* Techniques differ in per-request demand and in memory. */
+static void test_technique_costs(void)
+{
+	struct vl_cap_plan *p = plan(
+		"[plan]\nname = tech\nreplications = 1\nduration_s = 1\nwarmup_s = 0.1\ncount = 1\n"
+		"[host]\npcpus = 4\nprofile = modern\n"
+		"[guest web]\nworkload = gen:net:1i\nrate = 100\nmemory_mb = 1000\n"
+		"[technique container]\nmodel = container\n"
+		"[technique bt]\nmodel = bt\n");
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result rc, rb;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 1, 0, &rc, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 1, 1, 0, &rb, &err), 0);
+	CU_ASSERT(rb.kind[0].mean_ms > 2 * rc.kind[0].mean_ms); /* BT on a kernel-heavy server */
+	/* a container has no guest kernel and a 1 MB footprint of its own; a VM 128 + 32 + 1% */
+	CU_ASSERT_DOUBLE_EQUAL(rc.memory_mb, 1001, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(rb.memory_mb, 1000 + 128 + 32 + 10, 1e-6);
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+}
+
+static void test_plan_parse_errors(void)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{"[plan]\nname = x\ncount = 1\n[host]\npcpus = lots\n", "test.ini:5: [host] pcpus: 'lots' is not a number"},
+		{"[plan]\nname = x\ncount = 4..2\n", "test.ini:3: [plan] count"},
+		{"[plan]\nname = x\ncount = 1\n[guest a]\nworkload = disk\n", "test.ini:5: [guest a] workload"},
+		{"[plan]\nname = x\ncount = 1\n[technique t]\nmodel = vmware\n", "no model 'vmware'"},
+		{"[plan]\nname = x\ncount = 1\n[guest a]\nworkload = exp:1\n", "no [technique NAME]"},
+		{"[plan]\nname = x\ncount = 1\n[gust a]\nrate = 1\n", "test.ini:4: unknown section [gust a]"},
+		{"[plan]\nname = x\ncount = 1\n[guest a]\nrate = 5\n[technique t]\nmodel = native\n", "[guest a] workload is missing"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct vl_cap_plan *p;
+		struct vl_err err = {0};
+		CU_ASSERT_EQUAL(vl_cap_parse(&p, bad[i].text, "test.ini", &err), VL_EINVAL);
+		T_ASSERT_STR_CONTAINS(err.msg, bad[i].want);
+	}
+}
+
+/* ---- shards ---- */
+
+static const char shard_plan[] =
+	"[plan]\nname = shardplan\nreplications = 2\nduration_s = 0.5\nwarmup_s = 0.05\n"
+	"count = 1,2,3\nmax_slowdown = 5\n"
+	"[host]\npcpus = 2\nprofile = modern\n"
+	"[guest w]\nworkload = exp:1\nrate = 300\n"
+	"[guest b]\nworkload = exp:2\nrate = 0\nweight = 128\n"
+	"[technique native]\nmodel = native\n"
+	"[technique c]\nmodel = container\n";
+
+/* Every row a plan's runs identify themselves by, as one text. */
+static char *rows(const char *db)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap);
+
+	if (!out || sqlite3_open(db, &h) != SQLITE_OK)
+		return out;
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(h, "SELECT r.technique, r.count, r.replication, r.guests, r.admitted, "
+	                       "r.stable, r.offered, r.cpu_util, r.slowdown, r.p99_ms, m.kind, m.metric, "
+	                       "m.value FROM capacity_run r JOIN capacity_metric m ON m.run_id = r.id "
+	                       "ORDER BY 1, 2, 3, 11, 12", -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char line[512];
+			int n = snprintf(line, sizeof(line), "%s|%d|%d|%d|%d|%d|%.17g|%.17g|%.17g|%.17g|%s|%s|%.17g\n",
+			                 sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
+			                 sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+			                 sqlite3_column_int(st, 4), sqlite3_column_int(st, 5),
+			                 sqlite3_column_double(st, 6), sqlite3_column_double(st, 7),
+			                 sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
+			                 sqlite3_column_text(st, 10), sqlite3_column_text(st, 11),
+			                 sqlite3_column_double(st, 12));
+			if (len + (size_t)n + 1 > cap) {
+				cap *= 2;
+				char *o = realloc(out, cap);
+				if (!o)
+					break;
+				out = o;
+			}
+			memcpy(out + len, line, (size_t)n + 1);
+			len += (size_t)n;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return out;
+}
+
+static long count_rows(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long n = -1;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+static void test_shards_merge_equal_unsharded(void)
+{
+	static char out[65536];
+	char args[4096];
+	const char *f = t_write("shardplan.ini", shard_plan);
+	const char *full = t_path("shard-full.db"), *merged = t_path("shard-merged.db");
+	char sh[3][512];
+
+	snprintf(args, sizeof(args), "plan '%s' --db '%s'", f, full);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "binding constraint");
+	for (int i = 0; i < 3; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "shard-%d.db", i);
+		snprintf(sh[i], sizeof(sh[i]), "%s", t_path(name));
+		snprintf(args, sizeof(args), "plan '%s' --shard %d/3 --db '%s'", f, i, sh[i]);
+		CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	}
+	/* a missing shard is a gap */
+	snprintf(args, sizeof(args), "merge '%s' '%s' '%s'", t_path("shard-gap.db"), sh[0], sh[1]);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 1);
+	T_ASSERT_STR_CONTAINS(out, "missing run: plan shardplan");
+	/* all of them, one twice: a duplicate, kept once */
+	snprintf(args, sizeof(args), "merge '%s' '%s' '%s' '%s' '%s'", merged, sh[0], sh[1], sh[2], sh[1]);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "duplicate run shardplan|");
+	T_ASSERT_STR_CONTAINS(out, "0 runs missing");
+	char *a = rows(full), *b = rows(merged);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT(strlen(a) > 1000);
+	CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+	/* the merged database answers like the unsharded one */
+	snprintf(args, sizeof(args), "plan '%s' --db '%s' --report-only", f, merged);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "binding constraint");
+}
+
+/* A run killed mid-sweep leaves whole runs only; the rerun completes without duplicates. */
+static void test_kill_and_rerun(void)
+{
+	static char out[65536];
+	char args[2048], vl[1024];
+	const char *f = t_write("killplan.ini",
+		"[plan]\nname = killplan\nreplications = 40\nduration_s = 2\nwarmup_s = 0.1\ncount = 1,2\n"
+		"[host]\npcpus = 2\nprofile = modern\n"
+		"[guest w]\nworkload = exp:1\nrate = 900\n"
+		"[technique native]\nmodel = native\n");
+	const char *db = t_path("kill.db");
+	const char *bin = getenv("VIRTLAB");
+
+	snprintf(vl, sizeof(vl), "%s", bin ? bin : "./virtlab");
+	pid_t pid = fork();
+	if (pid == 0) {
+		freopen("/dev/null", "w", stderr);
+		freopen("/dev/null", "w", stdout);
+		execl(vl, "virtlab", "plan", f, "--db", db, (char *)NULL);
+		_exit(127);
+	}
+	/* wait for some runs, then kill without warning */
+	for (int i = 0; i < 400; i++) {
+		usleep(20000);
+		long n = count_rows(db, "SELECT count(*) FROM capacity_run");
+		if (n >= 3)
+			break;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	long runs = count_rows(db, "SELECT count(*) FROM capacity_run");
+	CU_ASSERT(runs >= 1 && runs < 80);
+	/* every recorded run has all its metric rows: 14 metrics of its one kind */
+	CU_ASSERT_EQUAL(count_rows(db, "SELECT count(*) FROM capacity_run r WHERE (SELECT count(*) "
+	                               "FROM capacity_metric m WHERE m.run_id = r.id) != 14"), 0);
+	snprintf(args, sizeof(args), "plan '%s' --db '%s'", f, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(count_rows(db, "SELECT count(*) FROM capacity_run"), 80);
+	CU_ASSERT_EQUAL(count_rows(db, "SELECT count(*) FROM (SELECT DISTINCT technique, count, "
+	                               "replication FROM capacity_run)"), 80);
+	CU_ASSERT_EQUAL(count_rows(db, "SELECT count(*) FROM capacity_metric"), 80 * 14);
+}
+
+/* GNU parallel drives the shards; merged, they equal the one-process run. */
+static void test_gnu_parallel(void)
+{
+	char cmd[4096];
+	const char *f = t_write("parplan.ini", shard_plan);
+	const char *bin = getenv("VIRTLAB");
+	const char *dir = t_path("par");
+
+	if (system("command -v parallel >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "\n  (GNU parallel case skipped: parallel not installed) ");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+	         "set -e; mkdir -p '%s'; V='%s'; "
+	         "\"$V\" plan '%s' --db '%s/full.db' >/dev/null 2>&1; "
+	         "parallel --will-cite -j 2 \"$V\" plan '%s' --shard {}/4 --db '%s/s{}.db' ::: 0 1 2 3 "
+	         ">/dev/null 2>&1; \"$V\" merge '%s/merged.db' '%s'/s*.db >/dev/null 2>&1",
+	         dir, bin ? bin : "./virtlab", f, dir, f, dir, dir, dir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	char full[1024], merged[1024];
+	snprintf(full, sizeof(full), "%s/full.db", dir);
+	snprintf(merged, sizeof(merged), "%s/merged.db", dir);
+	char *a = rows(full), *b = rows(merged);
+	CU_ASSERT(a && b && strlen(a) > 1000);
+	if (a && b)
+		CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+}
+
+/* The Slurm job array: its script, and a real single-node Slurm where one can start. */
+static void test_slurm(void)
+{
+	static char out[65536];
+	char args[2048], path[1024];
+	const char *f = t_write("slurmplan.ini", shard_plan);
+	const char *dir = t_path("slurm-out");
+
+	snprintf(args, sizeof(args), "experiment slurm '%s' --shards 3 --out '%s'", f, dir);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(path, sizeof(path), "%s/slurm/run.sbatch", dir);
+	FILE *s = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	char text[4096];
+	size_t n = fread(text, 1, sizeof(text) - 1, s);
+	text[n] = '\0';
+	fclose(s);
+	T_ASSERT_STR_CONTAINS(text, "#SBATCH --array=0-2");
+	T_ASSERT_STR_CONTAINS(text, "--shard \"$SLURM_ARRAY_TASK_ID/3\"");
+	T_ASSERT_STR_CONTAINS(text, " plan ");
+
+	/* the real thing: tests/slurm.sh starts munge, slurmctld and slurmd, or says why not */
+	char cmd[4096];
+	const char *bin = getenv("VIRTLAB");
+	snprintf(cmd, sizeof(cmd), "sh tests/slurm.sh '%s' '%s' '%s' 2>&1", bin ? bin : "./virtlab",
+	         f, dir);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	int st = pclose(p);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		char *nl = strchr(out, '\n');
+		if (nl)
+			*nl = '\0';
+		fprintf(stderr, "\n  (Slurm case skipped: %s) ", out);
+		return;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "\n  slurm.sh: %s\n", out);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	snprintf(path, sizeof(path), "%s/slurm/merged.db", dir);
+	snprintf(args, sizeof(args), "%s/unsharded.db", dir);
+	char run[4096];
+	snprintf(run, sizeof(run), "'%s' plan '%s' --db '%s' >/dev/null 2>&1", bin ? bin : "./virtlab",
+	         f, args);
+	CU_ASSERT_EQUAL(system(run), 0);
+	char *a = rows(args), *b = rows(path);
+	CU_ASSERT(a && b && strlen(a) > 1000);
+	if (a && b)
+		CU_ASSERT_STRING_EQUAL(a, b);
+	free(a);
+	free(b);
+}
+
+void suite_capacity(void)
+{
+	static const struct t_case cases[] = {
+		{"erlang_c_formula", test_erlang_c_formula},
+		{"mmc_matches_erlang_c", test_mmc_matches_erlang_c},
+		{"overload_unstable", test_overload_unstable},
+		{"credit_weights", test_credit_weights},
+		{"credit_cap", test_credit_cap},
+		{"memory_fit", test_memory_fit},
+		{"technique_costs", test_technique_costs},
+		{"plan_parse_errors", test_plan_parse_errors},
+		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
+		{"kill_and_rerun", test_kill_and_rerun},
+		{"gnu_parallel", test_gnu_parallel},
+		{"slurm", test_slurm},
+		{NULL, NULL},
+	};
+	t_add_suite("capacity", cases);
+}
