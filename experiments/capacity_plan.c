@@ -472,6 +472,39 @@ int vl_cap_report(const struct vl_cap_plan *p, struct vl_db *db, const struct vl
 	for (size_t i = 0; i < na; i++)
 		fprintf(f, "| %s | %u | %s | %.3f ± %.3f | %.2f ± %.2f |\n", a[i].tech, a[i].fit,
 		        a[i].binding, a[i].slowdown, a[i].slowdown_ci, a[i].p99_ms, a[i].p99_ci);
+	/* what each kind of guest saw at the count that fits */
+	fprintf(f, "\n## At the count that fits\n\nMeans over the replications; CPU seconds over the "
+	           "measured window, all guests of the kind. Memory policy: %s.\n\n"
+	           "| technique | count | guest kind | guests (admitted) | throughput (/s) | p50 ms | "
+	           "p95 ms | p99 ms | work s | overhead s | steal s | memory MB |\n"
+	           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+	        p->swap ? "swap (every guest admitted; overcommitted memory is paged through the disk)"
+	                : "refuse (guests that do not fit are not started)");
+	for (size_t i = 0; i < na; i++) {
+		if (!a[i].fit)
+			continue;
+		for (size_t k = 0; k < p->nkinds; k++) {
+			sqlite3_stmt *st;
+			double v[NKM] = {0};
+			if (sqlite3_prepare_v2(h, "SELECT m.metric, avg(m.value) FROM capacity_metric m JOIN "
+			                       "capacity_run r ON r.id = m.run_id WHERE r.plan_id = ?1 AND "
+			                       "r.technique = ?2 AND r.count = ?3 AND m.kind = ?4 GROUP BY "
+			                       "m.metric", -1, &st, NULL) != SQLITE_OK)
+				continue;
+			sqlite3_bind_int64(st, 1, pid);
+			sqlite3_bind_text(st, 2, a[i].tech, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 3, (int)a[i].fit);
+			sqlite3_bind_text(st, 4, p->kinds[k].name, -1, SQLITE_STATIC);
+			while (sqlite3_step(st) == SQLITE_ROW)
+				for (size_t m = 0; m < NKM; m++)
+					if (!strcmp((const char *)sqlite3_column_text(st, 0), kind_metrics[m]))
+						v[m] = sqlite3_column_double(st, 1);
+			sqlite3_finalize(st);
+			fprintf(f, "| %s | %u | %s | %.0f (%.0f) | %.1f | %.3f | %.3f | %.3f | %.2f | %.2f | "
+			           "%.2f | %.0f |\n", a[i].tech, a[i].fit, p->kinds[k].name, v[0], v[1], v[2],
+			        v[4], v[5], v[6], v[9], v[10], v[11], v[12]);
+		}
+	}
 	fprintf(f, "\nThe count is in units of the mix:");
 	for (size_t k = 0; k < p->nkinds; k++)
 		fprintf(f, " %u %s", p->kinds[k].share, p->kinds[k].name);

@@ -471,6 +471,27 @@ static void test_slurm(void)
 	free(b);
 }
 
+/* Guests arrive late and leave early: requests only while they live. */
+static void test_lifetimes(void)
+{
+	struct vl_cap_plan *p = plan(
+		"[plan]\nname = life\nreplications = 1\nduration_s = 4\nwarmup_s = 0.001\ncount = 2\n"
+		"[host]\npcpus = 4\nprofile = modern\n"
+		"[guest g]\nworkload = exp:1\nrate = 400\nstart_s = 1\nstagger_s = 1\nlifetime_s = 1\n"
+		"[technique native]\nmodel = native\n");
+	struct vl_cap_ctx *ctx;
+	struct vl_err err = {0};
+	struct vl_cap_result r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_ctx_new(&ctx, p, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 2, 0, &r, &err), 0);
+	/* two guests, one second each, at 400 requests a second: about 800 requests */
+	CU_ASSERT(r.kind[0].completed > 700 && r.kind[0].completed < 900);
+	vl_cap_ctx_free(ctx);
+	vl_cap_free(p);
+}
+
 void suite_capacity(void)
 {
 	static const struct t_case cases[] = {
@@ -480,6 +501,7 @@ void suite_capacity(void)
 		{"credit_weights", test_credit_weights},
 		{"credit_cap", test_credit_cap},
 		{"memory_fit", test_memory_fit},
+		{"lifetimes", test_lifetimes},
 		{"technique_costs", test_technique_costs},
 		{"plan_parse_errors", test_plan_parse_errors},
 		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
