@@ -86,6 +86,53 @@ static void print_calibration(const struct vl_tb_calib *c)
 		printf("skipped %s (%s): %s\n", c->skips[i].env, c->skips[i].backend, c->skips[i].reason);
 }
 
+/*
+ * The options calibrate and validate share; *place gets --profile-out or
+ * --out. Returns -1 to go on, or the exit status.
+ */
+static int parse_opts(int argc, char **argv, const char *cmd, void (*help)(void),
+                      struct vl_tb_opts *o, const char **dbpath, const char **place)
+{
+	static const struct option opts[] = {
+		{"quick", no_argument, NULL, 'q'},
+		{"backend", required_argument, NULL, 'b'},
+		{"db", required_argument, NULL, 'd'},
+		{"profile-out", required_argument, NULL, 'p'},
+		{"out", required_argument, NULL, 'o'},
+		{"kvm-dev", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int validate = !strcmp(cmd, "validate"), ch;
+	struct vl_err err = {0};
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'q': o->quick = 1; break;
+		case 'b':
+			if (vl_tb_backends_parse(optarg, &o->backends, &err))
+				return cli_usage_error(cmd, "%s", err.msg);
+			break;
+		case 'd': *dbpath = optarg; break;
+		case 'p':
+		case 'o':
+			if ((ch == 'o') != validate)
+				return cli_usage_error(cmd, "unknown option '%s'",
+				                       ch == 'o' ? "--out" : "--profile-out");
+			*place = optarg;
+			break;
+		case 'k': o->kvm_dev = optarg; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
 static int mkparent(const char *path, struct vl_err *err)
 {
 	char dir[4096];
@@ -108,41 +155,16 @@ static int mkparent(const char *path, struct vl_err *err)
 
 int cmd_calibrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"backend", required_argument, NULL, 'b'},
-		{"db", required_argument, NULL, 'd'},
-		{"profile-out", required_argument, NULL, 'o'},
-		{"kvm-dev", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
 	const char *dbpath = VL_DEFAULT_DB, *out = vl_this_host_path();
 	struct vl_err err = {0};
 	struct vl_tb_calib c;
 	struct vl_db *db = NULL;
 	int64_t id = 0;
-	int ch;
+	int st = parse_opts(argc, argv, "calibrate", help_calibrate, &o, &dbpath, &out);
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q': o.quick = 1; break;
-		case 'b':
-			if (vl_tb_backends_parse(optarg, &o.backends, &err))
-				return cli_usage_error("calibrate", "%s", err.msg);
-			break;
-		case 'd': dbpath = optarg; break;
-		case 'o': out = optarg; break;
-		case 'k': o.kvm_dev = optarg; break;
-		case 'h': help_calibrate(); return EXIT_OK;
-		default: return cli_usage_error("calibrate", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("calibrate", "unexpected argument '%s'", argv[optind]);
+	if (st >= 0)
+		return st;
 	if (cli_ensure_parent(dbpath, &err) || vl_db_open(&db, dbpath, &err))
 		return cli_fail(&err);
 	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
@@ -262,15 +284,6 @@ static int write_validation(const struct vl_tb_validation *v, const char *dir, i
 
 int cmd_validate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"quick", no_argument, NULL, 'q'},
-		{"backend", required_argument, NULL, 'b'},
-		{"db", required_argument, NULL, 'd'},
-		{"out", required_argument, NULL, 'o'},
-		{"kvm-dev", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
 	const char *dbpath = VL_DEFAULT_DB, *dir = "out/validate";
 	char profile[4200], traces[4200];
@@ -279,26 +292,11 @@ int cmd_validate(int argc, char **argv)
 	struct vl_tb_validation *v;
 	struct vl_db *db = NULL;
 	int64_t id = 0;
-	int ch, plotted = 0;
+	int plotted = 0;
+	int st = parse_opts(argc, argv, "validate", help_validate, &o, &dbpath, &dir);
 
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'q': o.quick = 1; break;
-		case 'b':
-			if (vl_tb_backends_parse(optarg, &o.backends, &err))
-				return cli_usage_error("validate", "%s", err.msg);
-			break;
-		case 'd': dbpath = optarg; break;
-		case 'o': dir = optarg; break;
-		case 'k': o.kvm_dev = optarg; break;
-		case 'h': help_validate(); return EXIT_OK;
-		default: return cli_usage_error("validate", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage_error("validate", "unexpected argument '%s'", argv[optind]);
+	if (st >= 0)
+		return st;
 	o.backends |= VL_TB_NATIVE; /* every prediction starts from the native costs */
 	snprintf(profile, sizeof(profile), "%s/this-host.ini", dir);
 	snprintf(traces, sizeof(traces), "%s/traces", dir);

@@ -10,37 +10,16 @@
 #include <string.h>
 
 #include "experiments/capacity.h"
+#include "experiments/ini_text.h"
 #include "sim/registry.h"
 
 struct parse {
+	struct vl_ini_text in; /* first: the reader's stream is the parse */
 	struct vl_cap_plan *p;
-	const char *name, *pos;
-	int line, section_line, failed;
+	const char *name;
+	int failed;
 	struct vl_err *err;
 };
-
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse *ps = stream;
-	int i = 0;
-
-	if (!*ps->pos)
-		return NULL;
-	while (i < num - 1 && *ps->pos) {
-		char c = *ps->pos++;
-		str[i++] = c;
-		if (c == '\n')
-			break;
-	}
-	str[i] = '\0';
-	ps->line++;
-	const char *c = str;
-	while (*c == ' ' || *c == '\t')
-		c++;
-	if (*c == '[')
-		ps->section_line = ps->line;
-	return str;
-}
 
 static int fail(struct parse *ps, const char *sec, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -52,7 +31,7 @@ static int fail(struct parse *ps, const char *sec, const char *key, const char *
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vl_err_set(ps->err, VL_EINVAL, "%s:%d: [%s] %s: %s", ps->name, ps->line, sec, key, msg);
+	vl_err_set(ps->err, VL_EINVAL, "%s:%d: [%s] %s: %s", ps->name, ps->in.line, sec, key, msg);
 	ps->failed = 1;
 	return 0;
 }
@@ -214,7 +193,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			memset(k, 0, sizeof(*k));
 			snprintf(k->name, sizeof(k->name), "%s", name);
 			k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
-			k->line = ps->section_line;
+			k->line = ps->in.section_line;
 		}
 		if (!strcmp(key, "workload")) {
 			if (strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4))
@@ -256,7 +235,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			memset(t, 0, sizeof(*t));
 			snprintf(t->name, sizeof(t->name), "%s", name);
 			t->monitor_mb = -1, t->pt_fraction = -1, t->shared_kernel = -1;
-			t->line = ps->section_line;
+			t->line = ps->in.section_line;
 		}
 		if (!strcmp(key, "model")) {
 			if (!vl_model_find(v))
@@ -287,7 +266,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		            "shared_kernel, param.NAME)");
 	}
 	vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
-	           "technique NAME)", ps->name, ps->section_line, sec);
+	           "technique NAME)", ps->name, ps->in.section_line, sec);
 	ps->failed = 1;
 	return 0;
 }
@@ -335,7 +314,7 @@ static void tech_defaults(struct vl_cap_tech *t)
 int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, struct vl_err *err)
 {
 	struct vl_cap_plan *p = calloc(1, sizeof(*p));
-	struct parse ps = {.p = p, .name = name, .pos = text, .err = err};
+	struct parse ps = {.in = {.pos = text}, .p = p, .name = name, .err = err};
 
 	*out = NULL;
 	if (!p || !(p->text = strdup(text))) {
@@ -349,7 +328,7 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 	snprintf(p->host_profile, sizeof(p->host_profile), "modern");
 	p->guest_kernel_mb = 128, p->tslice_ms = 10, p->period_ms = 30;
 	p->max_slowdown = 1.2, p->max_p99_ms = 0;
-	int rc = ini_parse_stream(reader, &ps, handler, &ps);
+	int rc = ini_parse_stream(vl_ini_text_reader, &ps, handler, &ps);
 	if (!ps.failed && rc > 0) {
 		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
 		           name, rc);

@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "experiments/experiment.h"
+#include "experiments/ini_text.h"
 #include "sim/registry.h"
 
 const char *const vl_exp_metrics[] = {
@@ -20,38 +21,12 @@ const char *const vl_exp_metrics[] = {
 };
 
 struct parse {
+	struct vl_ini_text in; /* first: the reader's stream is the parse */
 	struct vl_experiment *e;
 	const char *name;
-	const char *text, *pos;
-	int line;
-	int section_line; /* line of the last [section] header */
 	int failed;
 	struct vl_err *err;
 };
-
-/* fgets over the text, counting lines for messages. */
-static char *reader(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	int i = 0;
-
-	if (!*p->pos)
-		return NULL;
-	while (i < num - 1 && *p->pos) {
-		char c = *p->pos++;
-		str[i++] = c;
-		if (c == '\n')
-			break;
-	}
-	str[i] = '\0';
-	p->line++;
-	const char *c = str;
-	while (*c == ' ' || *c == '\t')
-		c++;
-	if (*c == '[')
-		p->section_line = p->line;
-	return str;
-}
 
 static int fail(struct parse *p, const char *section, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -66,7 +41,7 @@ static int fail(struct parse *p, const char *section, const char *key, const cha
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	vl_err_set(p->err, VL_EINVAL, "%s:%d: [%s] %s: %s", p->name, p->line, section, key, msg);
+	vl_err_set(p->err, VL_EINVAL, "%s:%d: [%s] %s: %s", p->name, p->in.line, section, key, msg);
 	p->failed = 1;
 	return 0;
 }
@@ -117,7 +92,7 @@ static int kind_of(const char *section, const char *kind, char *name, size_t len
 			(out) = &(arr)[(cnt)++];                                        \
 			memset((out), 0, sizeof(*(out)));                               \
 			snprintf((out)->name, sizeof((out)->name), "%s", (nm));         \
-			(out)->line = p->section_line;                                  \
+			(out)->line = p->in.section_line;                               \
 		}                                                                   \
 	} while (0)
 
@@ -376,7 +351,7 @@ int vl_exp_parse(struct vl_experiment **out, const char *text, const char *name,
                  struct vl_err *err)
 {
 	struct vl_experiment *e = calloc(1, sizeof(*e));
-	struct parse p = {.e = e, .name = name, .text = text, .pos = text, .err = err};
+	struct parse p = {.in = {.pos = text}, .e = e, .name = name, .err = err};
 
 	if (!e || !(e->text = strdup(text))) {
 		free(e);
@@ -384,7 +359,7 @@ int vl_exp_parse(struct vl_experiment **out, const char *text, const char *name,
 	}
 	e->seed = 1;
 	snprintf(e->file, sizeof(e->file), "%s", name);
-	int rc = ini_parse_stream(reader, &p, handler, &p);
+	int rc = ini_parse_stream(vl_ini_text_reader, &p, handler, &p);
 	if (!p.failed && rc > 0)
 		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
 		           name, rc);

@@ -224,6 +224,26 @@ static void finish_row(struct vl_tb_valrow *r)
 	r->error = r->ok ? (r->predicted - r->measured) / r->measured : 0;
 }
 
+/* A row comparing the slowdown the model predicts on trace with the one measured. */
+static int slowdown_row(struct vl_tb_validation *v, const char *workload, const char *env,
+                        const char *model, const char *trace, double native_ns, double env_ns,
+                        struct vl_err *err)
+{
+	double cyc, natc, sd;
+	struct vl_tb_valrow *r = add_row(v, workload, env, model, "x");
+
+	if (!r)
+		return 0; /* the table is full */
+	if (predict(trace, model, &cyc, &natc, &sd, err))
+		return err->code;
+	r->native_ns = native_ns;
+	r->env_ns = env_ns;
+	r->measured = env_ns / native_ns;
+	r->predicted = sd;
+	finish_row(r);
+	return 0;
+}
+
 /*
  * The KVM guest's own loops at guest user mode, predicted from the
  * kernel-mode calibration: each trace is one iteration's events, repeated.
@@ -307,7 +327,7 @@ int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, cons
 	for (size_t i = 0; i < NWORKS; i++) {
 		const struct work *w = &works[i];
 		long n = o->quick ? w->nquick : w->n;
-		struct measured nat, m;
+		struct measured nat;
 		char path[PATH_MAX];
 		double cyc, natc, sd;
 
@@ -335,28 +355,12 @@ int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, cons
 		snprintf(r->note, sizeof(r->note), "time, not slowdown: the native model against the run");
 		finish_row(r);
 
-		if (have_container) {
-			m = ms[E_CONTAINER];
-			r = add_row(v, w->name, "container", "container", "x");
-			if (!r || predict(path, "container", &cyc, &natc, &sd, err))
-				return r ? err->code : 0;
-			r->native_ns = nat.wall_ns;
-			r->env_ns = m.wall_ns;
-			r->measured = m.wall_ns / nat.wall_ns;
-			r->predicted = sd;
-			finish_row(r);
-		}
-		if (have_qemu) {
-			m = ms[E_QEMU];
-			r = add_row(v, w->name, "qemu-x86_64", "emulation", "x");
-			if (!r || predict(path, "emulation", &cyc, &natc, &sd, err))
-				return r ? err->code : 0;
-			r->native_ns = nat.wall_ns;
-			r->env_ns = m.wall_ns;
-			r->measured = m.wall_ns / nat.wall_ns;
-			r->predicted = sd;
-			finish_row(r);
-		}
+		if (have_container && slowdown_row(v, w->name, "container", "container", path, nat.wall_ns,
+		                                   ms[E_CONTAINER].wall_ns, err))
+			return err->code;
+		if (have_qemu && slowdown_row(v, w->name, "qemu-x86_64", "emulation", path, nat.wall_ns,
+		                              ms[E_QEMU].wall_ns, err))
+			return err->code;
 	}
 	if (c->nkvm) {
 		if (validate_kvm(c, tracedir, v, err))
