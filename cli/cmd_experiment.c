@@ -213,18 +213,25 @@ static int do_slurm(int argc, char **argv)
 	struct vl_cap_plan *p = NULL;
 	struct vl_experiment *e = NULL;
 	/* a plan file has a [plan] section */
-	plan = vl_cap_parse_file(&p, arg, &err) == 0;
-	if (!plan) {
-		struct vl_err err2 = {0};
-		if (vl_exp_load(&e, arg, &err2))
-			return cli_fail(strstr(err.msg, "[plan]") ? &err2 : &err2);
-		snprintf(name, sizeof(name), "%s", e->name);
-		snprintf(out, sizeof(out), "%s/slurm", outdir ? outdir : e->output);
-		vl_exp_free(e);
-	} else {
+	FILE *in = fopen(arg, "r");
+	char line[512];
+	plan = 0;
+	while (in && fgets(line, sizeof(line), in))
+		plan |= !strncmp(line, "[plan]", 6);
+	if (in)
+		fclose(in);
+	if (plan) {
+		if (vl_cap_parse_file(&p, arg, &err))
+			return cli_fail(&err);
 		snprintf(name, sizeof(name), "%s", p->name);
 		snprintf(out, sizeof(out), "%s/slurm", outdir ? outdir : p->output);
 		vl_cap_free(p);
+	} else {
+		if (vl_exp_load(&e, arg, &err))
+			return cli_fail(&err);
+		snprintf(name, sizeof(name), "%s", e->name);
+		snprintf(out, sizeof(out), "%s/slurm", outdir ? outdir : e->output);
+		vl_exp_free(e);
 	}
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	self[n > 0 ? n : 0] = '\0';
