@@ -34,6 +34,8 @@ munged --key-file="$T/munge.key" --socket="$T/munge/munge.socket" --pid-file="$T
 
 host=$(hostname -s 2>/dev/null || hostname)
 cpus=$(nproc)
+# ports of our own, so that two runs (or a real cluster's daemons) do not meet
+port=$((20000 + $$ % 20000))
 mkdir -p "$T/spool/ctld" "$T/spool/d"
 cat > "$T/slurm.conf" <<EOC
 ClusterName=virtlab
@@ -47,8 +49,8 @@ StateSaveLocation=$T/spool/ctld
 SlurmdSpoolDir=$T/spool/d
 SlurmctldPidFile=$T/slurmctld.pid
 SlurmdPidFile=$T/slurmd.pid
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmctldLogFile=$T/slurmctld.log
 SlurmdLogFile=$T/slurmd.log
 ProctrackType=proctrack/linuxproc
@@ -66,20 +68,23 @@ EOC
 export SLURM_CONF="$T/slurm.conf"
 slurmctld -f "$T/slurm.conf" 2>"$T/ctld.err" || skip "slurmctld would not start: $(head -1 "$T/ctld.err")"
 slurmd -f "$T/slurm.conf" 2>"$T/d.err" || skip "slurmd would not start: $(head -1 "$T/d.err")"
+alive() { [ -f "$T/$1.pid" ] && kill -0 "$(cat "$T/$1.pid")" 2>/dev/null; }
 i=0
-until sinfo -h -o %T 2>/dev/null | grep -q idle; do
+until timeout 5 sinfo -h -o %T 2>/dev/null | grep -q idle; do
 	i=$((i + 1))
-	[ $i -gt 30 ] && skip "the node did not come up: $(tail -1 "$T/slurmctld.log" 2>/dev/null)"
+	alive slurmctld || skip "slurmctld stopped: $(tail -1 "$T/slurmctld.log" 2>/dev/null)"
+	alive slurmd || skip "slurmd stopped: $(tail -1 "$T/slurmd.log" 2>/dev/null)"
+	[ $i -gt 20 ] && skip "the node did not come up: $(tail -1 "$T/slurmctld.log" 2>/dev/null)"
 	sleep 1
 done
 
 "$VIRTLAB" experiment slurm "$PLAN" --shards 3 --out "$OUT" >/dev/null || exit 1
-sh "$OUT/slurm/submit.sh" >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; exit 1; }
+timeout 30 sh "$OUT/slurm/submit.sh" >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; exit 1; }
 merge=$(tail -1 "$T/submit.out")
 i=0
-while squeue -h 2>/dev/null | grep -q .; do
+while timeout 5 squeue -h 2>/dev/null | grep -q .; do
 	i=$((i + 1))
-	[ $i -gt 120 ] && { echo "jobs did not finish within 2 minutes"; squeue; exit 1; }
+	[ $i -gt 120 ] && { echo "jobs did not finish within 2 minutes"; timeout 5 squeue; exit 1; }
 	sleep 1
 done
 [ -f "$OUT/slurm/merged.db" ] || { echo "no merged database (merge job $merge)"; cat "$OUT/slurm/merge.log" 2>/dev/null; exit 1; }
