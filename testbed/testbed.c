@@ -305,30 +305,55 @@ static double tsc_hz(void)
 static const char *probe_samples(int quick) { return quick ? "9" : "21"; }
 static const char *probe_scale(int quick) { return quick ? "0.4" : "1"; }
 
+/* vl-probe's benchmarks, each in a fresh process (under qemu when qemu != NULL) */
+static const char *const probe_benches[] = {"alu", "syscall", "rw1", "mapunmap", "pgfault",
+                                            "forkwait", "ctxsw", "exec", "tcp", "rdtsc",
+                                            "cpuid", "fileio"};
+
+/*
+ * Runs every benchmark of `probe` in env, one process each, so that no
+ * benchmark inherits the state another left (an emulator's translation
+ * cache and mappings make its later forks several times dearer).
+ */
+static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const char *backend,
+                     const char *envname, enum vl_tb_env env, const char *qemu,
+                     const char *probe, struct vl_err *err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]) && !rc; i++) {
+		const char *plain[] = {probe, "bench", probe_benches[i], probe_samples(o->quick),
+		                       probe_scale(o->quick), NULL};
+		const char *emu[] = {qemu, probe, "bench", probe_benches[i], probe_samples(o->quick),
+		                     probe_scale(o->quick), NULL};
+		char *out = NULL;
+		rc = vl_tb_spawn(env, qemu ? emu : plain, o->quick ? 60 : 300, &out, NULL, err);
+		if (!rc)
+			rc = parse_samples(c, backend, envname, out, err);
+		free(out);
+	}
+	if (rc)
+		return vl_err_prefix(err, "%s", envname);
+	if (env != VL_TB_ENV_CGROUP && !qemu &&
+	    (rc = vl_tb_start_latency(o, c, env, envname, err)))
+		return rc;
+	return summarize_env(c, backend, envname) ? vl_err_set(err, VL_ENOMEM, "out of memory") : 0;
+}
+
 static int backend_native(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
 {
-	char probe[PATH_MAX], *out = NULL;
-	int rc;
+	char probe[PATH_MAX];
 
 	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
 	progress(o, "native: vl-probe microbenchmarks");
-	const char *argv[] = {probe, "bench", "all", probe_samples(o->quick), probe_scale(o->quick), NULL};
-	rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 60 : 300, &out, NULL, err);
-	if (!rc)
-		rc = parse_samples(c, "native", "native", out, err);
-	free(out);
-	if (!rc)
-		rc = vl_tb_start_latency(o, c, VL_TB_ENV_NATIVE, "native", err);
-	if (!rc)
-		rc = summarize_env(c, "native", "native");
-	return rc;
+	return probe_env(o, c, "native", "native", VL_TB_ENV_NATIVE, NULL, probe, err);
 }
 
 static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
                              struct vl_err *err)
 {
-	char probe[PATH_MAX], why[256], *out = NULL;
-	int rc = 0;
+	char probe[PATH_MAX], why[256];
+	int rc;
 
 	if (!vl_tb_have_userns(why, sizeof(why))) {
 		add_skip(c, "container", "container", why);
@@ -337,18 +362,8 @@ static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 		return 0;
 	}
 	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
-	const char *argv[] = {probe, "bench", "all", probe_samples(o->quick), probe_scale(o->quick), NULL};
 	progress(o, "container: vl-probe in fresh user, pid, mount, net, uts, ipc namespaces");
-	rc = vl_tb_spawn(VL_TB_ENV_CONTAINER, argv, o->quick ? 60 : 300, &out, NULL, err);
-	if (!rc)
-		rc = parse_samples(c, "container", "container", out, err);
-	free(out);
-	out = NULL;
-	if (!rc)
-		rc = vl_tb_start_latency(o, c, VL_TB_ENV_CONTAINER, "container", err);
-	if (!rc)
-		rc = summarize_env(c, "container", "container");
-	if (rc)
+	if ((rc = probe_env(o, c, "container", "container", VL_TB_ENV_CONTAINER, NULL, probe, err)))
 		return rc;
 	if (!vl_tb_have_cgroup_cpu(why, sizeof(why))) {
 		add_skip(c, "container", "container-cgroup", why);
@@ -356,37 +371,23 @@ static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 		return 0;
 	}
 	progress(o, "container: again inside a cgroup with a CPU limit (%s)", why);
-	rc = vl_tb_spawn(VL_TB_ENV_CGROUP, argv, o->quick ? 60 : 300, &out, NULL, err);
-	if (!rc)
-		rc = parse_samples(c, "container", "container-cgroup", out, err);
-	free(out);
-	if (!rc)
-		rc = summarize_env(c, "container", "container-cgroup");
-	return rc;
+	return probe_env(o, c, "container", "container-cgroup", VL_TB_ENV_CGROUP, NULL, probe, err);
 }
 
 static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
                              struct vl_err *err)
 {
-	char probe[PATH_MAX], why[256], *out = NULL;
-	int rc = 0;
+	char probe[PATH_MAX], why[256];
+	int rc;
 
 	if (!vl_tb_have_qemu("qemu-x86_64", why, sizeof(why))) {
 		add_skip(c, "emulation", "qemu-x86_64", why);
 		progress(o, "emulation: skipped: %s", why);
 	} else {
 		vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
-		const char *argv[] = {"qemu-x86_64", probe, "bench", "all", probe_samples(o->quick),
-		                      probe_scale(o->quick), NULL};
 		progress(o, "emulation: vl-probe under qemu-x86_64 (user-mode TCG)");
-		rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 90 : 600, &out, NULL, err);
-		if (!rc)
-			rc = parse_samples(c, "emulation", "qemu-x86_64", out, err);
-		free(out);
-		out = NULL;
-		if (!rc)
-			rc = summarize_env(c, "emulation", "qemu-x86_64");
-		if (rc)
+		if ((rc = probe_env(o, c, "emulation", "qemu-x86_64", VL_TB_ENV_NATIVE, "qemu-x86_64",
+		                    probe, err)))
 			return rc;
 	}
 	vl_tb_probe_path(o, "vl-probe-aarch64", probe, sizeof(probe));
@@ -403,16 +404,9 @@ static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 		progress(o, "emulation: aarch64 skipped: %s", why);
 		return 0;
 	}
-	const char *argv[] = {"qemu-aarch64", probe, "bench", "all", probe_samples(o->quick),
-	                      probe_scale(o->quick), NULL};
 	progress(o, "emulation: the aarch64 build under qemu-aarch64 (cross-ISA TCG)");
-	rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 90 : 600, &out, NULL, err);
-	if (!rc)
-		rc = parse_samples(c, "emulation", "qemu-aarch64", out, err);
-	free(out);
-	if (!rc)
-		rc = summarize_env(c, "emulation", "qemu-aarch64");
-	return rc;
+	return probe_env(o, c, "emulation", "qemu-aarch64", VL_TB_ENV_NATIVE, "qemu-aarch64", probe,
+	                 err);
 }
 
 static void kvm_outcome(struct vl_tb_kvm *k)
