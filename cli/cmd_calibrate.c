@@ -165,7 +165,9 @@ int cmd_calibrate(int argc, char **argv)
 
 	if (st >= 0)
 		return st;
-	if (cli_ensure_parent(dbpath, &err) || vl_db_open(&db, dbpath, &err))
+	/* where the results go must be writable before anything is measured */
+	if (((o.backends & VL_TB_NATIVE) && mkparent(out, &err)) || cli_ensure_parent(dbpath, &err) ||
+	    vl_db_open(&db, dbpath, &err))
 		return cli_fail(&err);
 	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
 	if (vl_tb_calibrate(&o, &c, &err)) {
@@ -174,7 +176,7 @@ int cmd_calibrate(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	print_calibration(&c);
-	if (vl_tb_record(db, &c, &id, &err) || mkparent(out, &err) ||
+	if (vl_tb_record(db, &c, &id, &err) ||
 	    ((o.backends & VL_TB_NATIVE) && vl_tb_write_profile(&c, out, &err))) {
 		vl_tb_calib_free(&c);
 		vl_db_close(db);
