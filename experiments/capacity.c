@@ -58,11 +58,8 @@ static int inst_new(struct inst *in, const char *model, const char *profile, con
 	for (size_t i = 0; i < nov; i++)
 		ov[i] = (struct vl_override){ovn[i], ovv[i]};
 	if (vl_config_resolve(&in->cfg, in->m, profile && *profile ? profile : NULL,
-	                      in->m->nprofiles ? host : NULL, ov, nov, err)) {
-		if (!in->m->nprofiles)
-			return err->code;
+	                      in->m->nprofiles ? host : NULL, ov, nov, err))
 		return err->code;
-	}
 	if (!in->m->nprofiles && host) { /* native: the profile names the host */
 		vl_config_release(&in->cfg);
 		if (vl_config_resolve(&in->cfg, in->m, host, NULL, ov, nov, err))
@@ -289,15 +286,13 @@ enum { E_ARRIVAL, E_RUNEND, E_TICK, E_DISKDONE, E_NETDONE, E_START, E_STOP };
 struct req {
 	double arrive, taken;
 	double virt, native, disk, net, swap_pages;
-	double cpu_done;
 };
 
 struct vcpu {
 	unsigned guest;
-	int state, under;
+	int state;
 	double credit, remaining;
 	struct req r;
-	int has_req;
 	uint64_t ready_since, run_begin;
 	double run_switch, granted;
 	int pcpu, next;
@@ -433,8 +428,7 @@ static void make_ready(struct hsim *s, int i, uint64_t now)
 		return;
 	}
 	v->state = ST_READY;
-	v->under = v->credit > 0;
-	if (v->under)
+	if (v->credit > 0) /* UNDER: credit left this period */
 		list_push(s, &s->under_head, &s->under_tail, i);
 	else
 		list_push(s, &s->over_head, &s->over_tail, i);
@@ -507,7 +501,6 @@ static int take(struct hsim *s, int i, uint64_t now)
 		g->qlen--;
 	}
 	v->r.taken = (double)now;
-	v->has_req = 1;
 	v->remaining = v->r.virt;
 	return 1;
 }
@@ -563,7 +556,6 @@ static void io_stage(struct hsim *s, unsigned gi, const struct req *r, uint64_t 
 /* The CPU part of v's request is done: on to the devices (returns 1), or complete. */
 static int cpu_done(struct hsim *s, struct vcpu *v, uint64_t now)
 {
-	v->has_req = 0;
 	if (v->r.disk > 0 || v->r.swap_pages > 0)
 		io_stage(s, v->guest, &v->r, now, 1);
 	else if (v->r.net > 0)

@@ -279,9 +279,6 @@ int vl_merge(const char *out, const char *const *in, size_t nin, struct vl_merge
 	if ((rc = vl_db_open(&db, out, err)))
 		return rc;
 	sqlite3 *h = vl_db_handle(db);
-	/* the plan tables, so that copying into them works on a fresh output */
-	struct vl_cap_plan *dummy = NULL;
-	(void)dummy;
 	for (size_t i = 0; i < nin && !rc; i++) {
 		char sql[4200];
 		sqlite3_str *s = sqlite3_str_new(h);
@@ -294,7 +291,7 @@ int vl_merge(const char *out, const char *const *in, size_t nin, struct vl_merge
 		}
 		sqlite3_free(att);
 		if (has_table(h, "src", "capacity_run") && !has_table(h, "main", "capacity_run")) {
-			/* the same schema as the source's */
+			/* the plan tables, as the source has them, so that runs can be copied in */
 			sqlite3_stmt *st;
 			if (sqlite3_prepare_v2(h, "SELECT sql FROM src.sqlite_master WHERE type = 'table' AND "
 			                       "name LIKE 'capacity_%'", -1, &st, NULL) == SQLITE_OK) {
