@@ -182,6 +182,19 @@ struct item {
 	unsigned count, rep;
 };
 
+/* Opens the database at db_path and finds (or records) the plan in it. */
+static int open_plan(const struct vl_cap_plan *p, const char *db_path, struct vl_db **db,
+                     int64_t *pid, struct vl_err *err)
+{
+	int rc = vl_db_open(db, db_path, err);
+
+	if (!rc && (rc = plan_id(vl_db_handle(*db), p, pid, err))) {
+		vl_db_close(*db);
+		*db = NULL;
+	}
+	return rc;
+}
+
 static int work(const struct vl_cap_plan *p, struct vl_cap_ctx *c, const char *db_path,
                 const struct item *todo, size_t ntodo, unsigned k, unsigned jobs,
                 const struct vl_cap_opts *o, struct vl_err *err)
@@ -190,12 +203,8 @@ static int work(const struct vl_cap_plan *p, struct vl_cap_ctx *c, const char *d
 	int64_t pid;
 	int rc;
 
-	if ((rc = vl_db_open(&db, db_path, err)))
+	if ((rc = open_plan(p, db_path, &db, &pid, err)))
 		return rc;
-	if ((rc = plan_id(vl_db_handle(db), p, &pid, err))) {
-		vl_db_close(db);
-		return rc;
-	}
 	for (size_t i = k; i < ntodo && !rc; i += jobs) {
 		struct vl_cap_result r;
 		double t0 = now_s();
@@ -227,12 +236,8 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 	int64_t pid;
 	int rc;
 
-	if ((rc = vl_db_open(&db, db_path, err)))
+	if ((rc = open_plan(p, db_path, &db, &pid, err)))
 		return rc;
-	if ((rc = plan_id(vl_db_handle(db), p, &pid, err))) {
-		vl_db_close(db);
-		return rc;
-	}
 	todo = malloc(p->ntechs * p->ncounts * p->replications * sizeof(*todo) + 1);
 	if (!todo) {
 		vl_db_close(db);
