@@ -26,9 +26,11 @@ int main(void)
 	suite_experiments();
 	suite_testbed();
 	suite_capacity();
+	suite_capture();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	CU_basic_run_tests();
+	t_print_skips();
 	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	unsigned ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();
