@@ -37,14 +37,17 @@ static void help(void)
 	       "       virtlab trace cat TRACE [--head N]\n"
 	       "       virtlab trace gen KIND [--events N] [--seed S] [-o OUT] [--zstd]\n"
 	       "       virtlab trace gen --list\n"
-	       "       virtlab trace kinds\n\n"
+	       "       virtlab trace kinds\n"
+	       "       virtlab trace import strace|blkio LOG [-o OUT] [--zstd] [--hz HZ]\n\n"
 	       "convert  text (.vlt) <-> binary (.vlb), by OUT's extension; lossless both\n"
 	       "         ways (comments are not kept). --zstd compresses binary blocks.\n"
 	       "stats    events per kind, instructions, code footprint, pages, I/O bytes\n"
 	       "cat      print any trace as text\n"
 	       "gen      write a synthetic workload (default: 1000000 events, seed 1, text\n"
 	       "         to standard output); --list shows the kinds and their sources\n"
-	       "kinds    every event kind: its text form and meaning\n\n"
+	       "kinds    every event kind: its text form and meaning\n"
+	       "import   a trace from real tool output: strace -f -tt -T logs, fio iologs,\n"
+	       "         blkparse text (virtlab trace import --help)\n\n"
 	       "The trace format is specified in docs/trace-format.md.\n");
 }
 
@@ -358,7 +361,8 @@ int cmd_trace(int argc, char **argv)
 		help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
+	    strcmp(argv[1], "import") != 0) {
 		help();
 		return EXIT_OK;
 	}
@@ -370,8 +374,10 @@ int cmd_trace(int argc, char **argv)
 		return do_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return do_gen(argc - 1, argv + 1);
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_trace_import(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kinds") == 0 && argc == 2)
 		return do_kinds();
-	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds)",
+	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds, import)",
 	                       argv[1]);
 }
