@@ -157,6 +157,13 @@ static void test_import_strace_net_counts(void)
  *   locale.alias 2996 and /etc/hostname 3: 2400*3 + 832*2 + 2996*2 + 3 =
  *   14,859 bytes. No writes: ls writes to the inherited fd 1 (unknown), cat
  *   to fd 1 dup2'ed from /dev/null (a device).
+ *   Kernel instructions (grep counts of the log): 3 execve 483,951; 64
+ *   mmap/munmap 9,278; 2 vfork 84,894; 3 exit_group 56,596; 2 wait4 that
+ *   returned 16,979 (2 more failed); 21 reads, preads and writes at
+ *   617 + 4228 * bytes / 4096: 4 of 0 bytes (617), 2 of 3 (620), 157 (779),
+ *   364 (992), 6 of 784 (1,426), 5 of 832 (1,475), 2 of 2996 (3,709); the
+ *   other 260 calls (53 failed ones among them) 323: 1,451,853 + 593,792 +
+ *   169,788 + 169,788 + 33,958 + 28,828 + 83,980 = 2,531,987.
  */
 static void test_import_strace_sh_counts(void)
 {
@@ -175,6 +182,7 @@ static void test_import_strace_sh_counts(void)
 	CU_ASSERT_EQUAL(c.kind[VL_EV_NET], 0);
 	CU_ASSERT_EQUAL(c.disk_bytes[0], 14859);
 	CU_ASSERT_EQUAL(c.disk_bytes[1], 0);
+	CU_ASSERT_EQUAL(c.kernel_insns, 2531987);
 }
 
 /*
@@ -275,6 +283,26 @@ static void test_import_strace_fd_tracking(void)
 	CU_ASSERT(is(&ev[48], VL_EV_CR3, VL_EVF_KERNEL, 0, 2));
 }
 
+/* A vfork'ed child (CLONE_VM) runs in its parent's address space until its
+ * execve loads its own: no cr3 at its first line, one inside the execve. */
+static void test_import_strace_vfork_exec_address_space(void)
+{
+	static const char log[] =
+		"1 clone(child_stack=NULL, flags=CLONE_VM|CLONE_VFORK|SIGCHLD) = 2\n"
+		"2 execve(\"/bin/true\", [\"true\"], 0x7ffd /* 3 vars */) = 0\n"
+		"2 getpid() = 2\n";
+	struct vl_err err = {0};
+	long n = import_text(VL_IMPORT_STRACE, log, 0, &err);
+
+	CU_ASSERT_EQUAL_FATAL(n, 10);
+	CU_ASSERT(is(&ev[1], VL_EV_KERNEL, VL_EVF_KERNEL, KP_FORKWAIT * 15 / 28, 0));
+	CU_ASSERT(is(&ev[3], VL_EV_SYSCALL, 0, 0, 59));
+	CU_ASSERT(is(&ev[4], VL_EV_KERNEL, VL_EVF_KERNEL, KP_EXEC, 0));
+	CU_ASSERT(is(&ev[5], VL_EV_CR3, VL_EVF_KERNEL, 0, 2));
+	CU_ASSERT(is(&ev[6], VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0));
+	CU_ASSERT(is(&ev[7], VL_EV_SYSCALL, 0, 0, 39));
+}
+
 /*
  * --hz: the time from a call's return (timestamp + -T duration) to the
  * process's next call becomes user instructions at one a cycle. Pid 1:
@@ -338,6 +366,7 @@ static void test_import_errors_name_line_and_field(void)
 		{VL_IMPORT_BLKIO, "fio version 4 iolog\n",
 		 "x.log:1: fio iolog version 4 is not supported", VL_EVERSION},
 		{VL_IMPORT_BLKIO, "\nhello\n", "x.log:2: not a fio iolog", VL_EINVAL},
+		{VL_IMPORT_BLKIO, "fio version 2 iologs\n", "x.log:1: not a fio iolog", VL_EINVAL},
 		{VL_IMPORT_BLKIO, "\n", "x.log: empty", VL_EINVAL},
 		{VL_IMPORT_BLKIO, "8,0 0 1 0.000000000 697 D WS abc + 8 [kworker]\n",
 		 "x.log:1: 'D': SECTOR 'abc' is not a number", VL_EINVAL},
@@ -509,6 +538,7 @@ void suite_import(void)
 		{"import_strace_sh_counts", test_import_strace_sh_counts},
 		{"import_strace_unfinished_resumed", test_import_strace_unfinished_resumed},
 		{"import_strace_fd_tracking", test_import_strace_fd_tracking},
+		{"import_strace_vfork_exec_address_space", test_import_strace_vfork_exec_address_space},
 		{"import_strace_hz_user_runs", test_import_strace_hz_user_runs},
 		{"import_strace_many_processes", test_import_strace_many_processes},
 		{"import_errors_name_line_and_field", test_import_errors_name_line_and_field},

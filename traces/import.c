@@ -204,30 +204,50 @@ static uint32_t file_id(const char *s, size_t len)
 	return h ? h : 1;
 }
 
-/* Reads the next line; returns 1, 0 at the end, or a negative code. */
+/* Reads the next line (at most LINE_MAX_BYTES, so memory stays bounded
+ * whatever the input); returns 1, 0 at the end, or a negative code. */
 static int next_line(struct vl_import *im, struct vl_err *err)
 {
+	size_t n = 0;
+	int c = 0;
+
 	if (im->replay) {
 		im->replay = 0;
 		return 1;
 	}
-	ssize_t n = getline(&im->line, &im->cap, im->f);
-	if (n < 0) {
-		if (ferror(im->f))
-			return vl_err_set(err, VL_EIO, "%s:%lu: read error: %s", im->name,
-			                  im->lineno + 1, strerror(errno));
-		return 0;
+	while ((c = getc_unlocked(im->f)) != EOF && c != '\n') {
+		if (n + 1 >= im->cap) {
+			size_t cap = im->cap ? 2 * im->cap : 256;
+			if (cap > LINE_MAX_BYTES + 1)
+				return vl_err_set(err, VL_EINVAL, "%s:%lu: line longer than %u bytes",
+				                  im->name, im->lineno + 1, LINE_MAX_BYTES);
+			char *line = realloc(im->line, cap);
+			if (!line)
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+			im->line = line;
+			im->cap = cap;
+		}
+		if (c == '\0')
+			return vl_err_set(err, VL_EINVAL, "%s:%lu: NUL byte in a text log", im->name,
+			                  im->lineno + 1);
+		im->line[n++] = (char)c;
 	}
+	if (ferror(im->f))
+		return vl_err_set(err, VL_EIO, "%s:%lu: read error: %s", im->name, im->lineno + 1,
+		                  strerror(errno));
+	if (c == EOF && n == 0)
+		return 0;
+	if (!im->line) {
+		im->line = malloc(256);
+		if (!im->line)
+			return vl_err_set(err, VL_ENOMEM, "out of memory");
+		im->cap = 256;
+	}
+	while (n > 0 && im->line[n - 1] == '\r')
+		n--;
+	im->line[n] = '\0';
 	im->lineno++;
 	im->st.lines++;
-	if ((size_t)n > LINE_MAX_BYTES)
-		return vl_err_set(err, VL_EINVAL, "%s:%lu: line longer than %u bytes", im->name,
-		                  im->lineno, LINE_MAX_BYTES);
-	if (memchr(im->line, '\0', (size_t)n))
-		return vl_err_set(err, VL_EINVAL, "%s:%lu: NUL byte in a text log", im->name,
-		                  im->lineno);
-	while (n > 0 && (im->line[n - 1] == '\n' || im->line[n - 1] == '\r'))
-		im->line[--n] = '\0';
 	return 1;
 }
 
@@ -400,6 +420,15 @@ static void set_fd(struct proc *p, long fd, struct fd d)
 		*slot = d;
 }
 
+/* Switches the address space when this line's process has another one. */
+static void switch_to(struct vl_import *im, struct proc *p)
+{
+	if (im->have_cur && im->cur_asid != p->asid)
+		push(im, VL_EV_CR3, VL_EVF_KERNEL, 0, p->asid);
+	im->have_cur = 1;
+	im->cur_asid = p->asid;
+}
+
 /* Applies what a successful call did to the descriptor table and processes. */
 static void track(struct vl_import *im, struct proc *p, const struct call *c,
                   const struct scan *sc, long long ret)
@@ -463,8 +492,11 @@ static void track(struct vl_import *im, struct proc *p, const struct call *c,
 			child->asid = p->asid;
 		break;
 	}
-	case F_EXEC:
-		p->asid = (uint64_t)p->pid;
+	case F_EXEC: /* a new address space, loaded before the call returns */
+		if (p->asid != (uint64_t)p->pid) {
+			p->asid = (uint64_t)p->pid;
+			switch_to(im, p);
+		}
 		break;
 	}
 }
@@ -515,15 +547,6 @@ static long syscall_nr(const char *name)
 		return *end || v > 0xffff ? -1 : (long)v;
 	}
 	return -1;
-}
-
-/* Switches the address space when this line's process has another one. */
-static void switch_to(struct vl_import *im, struct proc *p)
-{
-	if (im->have_cur && im->cur_asid != p->asid)
-		push(im, VL_EV_CR3, VL_EVF_KERNEL, 0, p->asid);
-	im->have_cur = 1;
-	im->cur_asid = p->asid;
 }
 
 /* User work of p since its last call returned, when a clock is given. */
@@ -629,7 +652,7 @@ static int parse_result(struct vl_import *im, const char *name, const char *s,
 /* The events of a call's return: kernel run, I/O, sysret; and its effects. */
 static void finish_call(struct vl_import *im, struct proc *p, const char *name,
                         const struct scan *sc, const struct result *r, uint64_t start_ns,
-                        int have_t)
+                        uint64_t now_ns, int have_t)
 {
 	const struct call *c = call_of(name);
 	uint16_t flags;
@@ -654,7 +677,7 @@ static void finish_call(struct vl_import *im, struct proc *p, const char *name,
 		push(im, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0);
 		if (have_t) {
 			p->have_ret = 1;
-			p->ret_ns = start_ns + r->dur_ns;
+			p->ret_ns = r->dur_ns ? start_ns + r->dur_ns : now_ns; /* without -T: this line */
 		}
 	}
 }
@@ -734,7 +757,7 @@ static int strace_line(struct vl_import *im, char *line, struct vl_err *err)
 		p->pending = 0;
 		p->fresh = 0;
 		switch_to(im, p);
-		finish_call(im, p, p->pname, &p->scan, &r, p->pstart_ns, p->have_pstart && have_t);
+		finish_call(im, p, p->pname, &p->scan, &r, p->pstart_ns, t, p->have_pstart && have_t);
 		return 0;
 	}
 	/* NAME(ARGS) = RESULT <DURATION>, or NAME(ARGS <unfinished ...> */
@@ -782,7 +805,7 @@ static int strace_line(struct vl_import *im, char *line, struct vl_err *err)
 		p->have_pstart = have_t;
 		return 0;
 	}
-	finish_call(im, p, nm, &p->scan, &r, t, have_t);
+	finish_call(im, p, nm, &p->scan, &r, t, t, have_t);
 	return 0;
 }
 
@@ -961,11 +984,11 @@ static int blkio_detect(struct vl_import *im, struct vl_err *err)
 
 	while ((rc = next_line(im, err)) > 0) {
 		const char *s = skip_space(im->line);
-		int v;
-		char tail;
+		int v, end = -1;
 		if (!*s)
 			continue;
-		if (sscanf(s, "fio version %d iolog%c", &v, &tail) == 1) {
+		if (sscanf(s, "fio version %d iolog%n", &v, &end) == 1 && end > 0 &&
+		    *skip_space(s + end) == '\0') {
 			if (v != 2 && v != 3)
 				return vl_err_set(err, VL_EVERSION, "%s:%lu: fio iolog version %d is not "
 				                  "supported (2 and 3 are)", im->name, im->lineno, v);
