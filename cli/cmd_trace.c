@@ -361,8 +361,9 @@ int cmd_trace(int argc, char **argv)
 		help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
-	    strcmp(argv[1], "import") != 0) {
+	if (strcmp(argv[1], "import") == 0) /* cli/cmd_trace_import.c, with its own --help */
+		return cmd_trace_import(argc - 1, argv + 1);
+	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
 		help();
 		return EXIT_OK;
 	}
@@ -374,10 +375,8 @@ int cmd_trace(int argc, char **argv)
 		return do_cat(argc - 1, argv + 1);
 	if (strcmp(argv[1], "gen") == 0)
 		return do_gen(argc - 1, argv + 1);
-	if (strcmp(argv[1], "import") == 0)
-		return cmd_trace_import(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kinds") == 0 && argc == 2)
 		return do_kinds();
-	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds, import)",
-	                       argv[1]);
+	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds, "
+	                       "import)", argv[1]);
 }
