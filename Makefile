@@ -32,7 +32,7 @@ LIB_SRCS := \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
-	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c \
+	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c \
@@ -43,13 +43,14 @@ LIB_SRCS := \
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
 	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c \
-	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c cli/cmd_trace_capture.c
+	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c cli/cmd_trace_capture.c \
+	cli/cmd_trace_import.c
 
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_capture.c
+	tests/test_capacity.c tests/test_capture.c tests/test_import.c
 
 BENCH_SRCS := bench/bench.c
 

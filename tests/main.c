@@ -22,6 +22,7 @@ int main(void)
 	suite_params();
 	suite_recorder();
 	suite_gen();
+	suite_import();
 	suite_models();
 	suite_experiments();
 	suite_testbed();

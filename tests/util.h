@@ -41,6 +41,7 @@ void suite_native(void);
 void suite_params(void);
 void suite_recorder(void);
 void suite_gen(void);
+void suite_import(void);
 void suite_cli(void);
 void suite_models(void);
 void suite_experiments(void);

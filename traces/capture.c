@@ -15,6 +15,7 @@
 
 #include "traces/capraw.h"
 #include "traces/capture.h"
+#include "traces/import.h"
 #include "traces/kpaths.h"
 
 #define OUT_BATCH 4096
@@ -23,14 +24,9 @@
 #define SYNTH_PT 0x7e0000000000ull /* addresses of PTEs whose page is not known */
 #define MAX_DEPTH 256             /* nested live processes */
 
-/* Kernel instructions per byte copied: (4 KiB read - 1-byte read) / 4095. */
-#define KP_PER_BYTE_X1000 ((KP_IO_4K - KP_NULL_IO) * 1000 / 4095)
 
-enum { NR_READ = 0, NR_WRITE = 1, NR_MMAP = 9, NR_MPROTECT = 10, NR_MUNMAP = 11, NR_BRK = 12,
-       NR_PREAD = 17, NR_PWRITE = 18, NR_READV = 19, NR_WRITEV = 20, NR_MREMAP = 25,
-       NR_SENDTO = 44, NR_RECVFROM = 45, NR_SENDMSG = 46, NR_RECVMSG = 47, NR_CLONE = 56,
-       NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_EXIT = 60, NR_WAIT4 = 61,
-       NR_EXIT_GROUP = 231, NR_WAITID = 247 };
+enum { NR_CLONE = 56, NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61,
+       NR_WAITID = 247 };
 
 struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
@@ -248,27 +244,9 @@ static struct tbent *tab_get(struct tbtab *t, uint64_t id, int create)
 
 uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret)
 {
-	switch (nr) {
-	case NR_READ: case NR_WRITE: case NR_PREAD: case NR_PWRITE: case NR_READV: case NR_WRITEV:
-	case NR_SENDTO: case NR_RECVFROM: case NR_SENDMSG: case NR_RECVMSG: {
-		uint64_t bytes = ret > 0 ? (uint64_t)ret : 0;
-		if (bytes > (1u << 30))
-			bytes = 1u << 30;
-		return (uint32_t)(KP_NULL_IO + bytes * KP_PER_BYTE_X1000 / 1000);
-	}
-	case NR_MMAP: case NR_MUNMAP: case NR_MPROTECT: case NR_MREMAP: case NR_BRK:
-		return KP_MMAP;
-	case NR_CLONE: case NR_FORK: case NR_VFORK:
-		return KP_FORK;
-	case NR_WAIT4: case NR_WAITID:
-		return KP_WAIT;
-	case NR_EXIT: case NR_EXIT_GROUP:
-		return KP_EXIT;
-	case NR_EXECVE:
-		return KP_EXEC - KP_EXIT;
-	default:
-		return KP_NULL_SYSCALL;
-	}
+	if (ret < 0 && ret > -4096)
+		return KP_NULL_SYSCALL; /* failed: the importer's rule too */
+	return vl_kpath_insns(vl_syscall_kpath(nr > UINT32_MAX ? UINT32_MAX : (unsigned)nr), ret, 1);
 }
 
 /* --- the processes -------------------------------------------------------- */
@@ -318,7 +296,7 @@ static int teardown(struct conv *c, struct proc *p, unsigned type)
 	uint64_t pages = p->rss;
 
 	p->rss = 0;
-	if (flush_user(c) || kernel_run(c, type == VL_EV_EXIT ? KP_EXIT : 0) ||
+	if (flush_user(c) || kernel_run(c, type == VL_EV_EXIT ? vl_kpath_insns(VL_KP_EXIT, 0, 1) : 0) ||
 	    ptewrites(c, pages, SYNTH_PT, 1, 0))
 		return c->err->code;
 	return emit(c, type, VL_EVF_KERNEL, (uint32_t)(pages > UINT32_MAX ? UINT32_MAX : pages),
@@ -403,7 +381,7 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 		uint64_t copied = p->fork_copied, wp = p->fork_wp;
 		p->forking = 0;
 		c->st->forks++;
-		if (kernel_run(c, KP_FORK) || ptewrites(c, wp, SYNTH_PT, 1, 1) ||
+		if (kernel_run(c, vl_kpath_insns(VL_KP_FORK, 0, 1)) || ptewrites(c, wp, SYNTH_PT, 1, 1) ||
 		    ptewrites(c, copied, SYNTH_PT + (1ull << 36), 0, 1) ||
 		    emit(c, VL_EV_FORK, VL_EVF_KERNEL, (uint32_t)copied, (uint64_t)ret, 0) ||
 		    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0) || add_child(c, p, (long)ret))

@@ -17,7 +17,6 @@
 #include "traces/gen.h"
 #include "traces/kpaths.h"
 
-
 const struct vl_genkind vl_gen_kinds[] = {
 	{"cpu", "CPU-bound, SPECint-like: user basic blocks, calls, TLB misses, 1000 Hz timer",
 	 "5.5 instructions per basic block (one branch in 5-6 instructions, SPECint, Hennessy & "
