@@ -24,9 +24,12 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cap() { # NAME CMD...: capture into OUT/NAME.vlb, markers from vl-probe on
 	name=$1
 	shift
+	ops=
+	if [ "$2" = work ]; then ops="--ops $4"; fi # vl-probe work OP N: N operations
 	echo "  CAPTURE $out/$name.vlb"
-	VL_PROBE_MARK=1 TMPDIR=$work "$virtlab" trace capture --zstd-max -o "$out/$name.vlb" -- "$@" \
-		>/dev/null
+	# shellcheck disable=SC2086
+	VL_PROBE_MARK=1 TMPDIR=$work "$virtlab" trace capture --zstd-max $ops -o "$out/$name.vlb" \
+		-- "$@" >/dev/null
 }
 
 # lmbench's operations (src/lat_syscall.c, lat_proc.c, lat_ctx.c,

@@ -16,6 +16,7 @@ struct vl_capture_opts {
 	uint64_t limit;           /* stop after this many events; 0: no limit */
 	int zstd;                 /* compress binary blocks: 1 fast, 2 hard (zstd's 19) */
 	const char *plugin;       /* vlcapture.so; NULL: beside the binary or ../lib/virtlab */
+	uint64_t operations;      /* operations between the program's markers (0: not said) */
 	void (*progress)(void *ctx, const char *line); /* status lines (may be NULL) */
 	void *ctx;
 };

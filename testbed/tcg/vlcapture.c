@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testbed/tcg/qemu-plugin-v1.h"
@@ -140,6 +141,14 @@ static void rec(unsigned tag)
 	put_byte(tag);
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void lock(void)
 {
 	if (g.threaded)
@@ -166,6 +175,7 @@ static void open_out(void)
 	put_var((uint64_t)getpid());
 	put_var((uint64_t)getppid());
 	put_var(g.next_tb);
+	put_var(now_ns());
 }
 
 /* --- the resident set ---------------------------------------------------- */
@@ -611,6 +621,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
 	rec(VL_CR_SYS);
 	put_var((uint64_t)num);
 	put_var(a1), put_var(a2), put_var(a3), put_var(a4), put_var(a5), put_var(a6);
+	put_var(now_ns());
 	switch (num) {
 	case NR_CLONE:
 		if (!(a1 & G_CLONE_THREAD))
@@ -664,6 +675,7 @@ static void on_sysret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64
 	rec(VL_CR_SYSRET);
 	put_var((uint64_t)num);
 	put_var(((uint64_t)ret << 1) ^ (uint64_t)(ret >> 63));
+	put_var(now_ns());
 	if (num == NR_BRK && ret > 0) {
 		if (g.brk && (uint64_t)ret < g.brk)
 			drop_range((uint64_t)ret, g.brk - (uint64_t)ret);
