@@ -275,6 +275,7 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 		pid_t pids[64];
 		if (jobs > 64)
 			jobs = 64;
+		fflush(NULL); /* a worker must not inherit unwritten output */
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
 			if (pids[k] == 0) {

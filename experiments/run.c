@@ -239,6 +239,7 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 			rc = vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
 			goto out;
 		}
+		fflush(NULL); /* a worker must not inherit unwritten output */
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
 			if (pids[k] == 0) {

@@ -14,6 +14,7 @@
 
 #include "reports/report.h"
 #include "sim/mech.h"
+#include "sim/proc.h"
 
 struct ctx {
 	struct vl_db *db;
@@ -48,33 +49,14 @@ static const char *esc(const char *s, char *buf, size_t n)
 
 int vl_report_have_tool(const char *name)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
+	return vl_proc_find(name, NULL, 0);
 }
 
 int vl_report_run_tool(const char *dir, const char *const argv[])
 {
-	pid_t pid = fork();
+	struct vl_err e = {0};
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(127);
-		FILE *n = freopen("/dev/null", "w", stdout);
-		FILE *l = freopen("tools.log", "a", stderr); /* the tools' warnings */
-		(void)n;
-		(void)l;
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return vl_proc_run(dir, argv, NULL, "tools.log", &e) ? -1 : 0;
 }
 
 static FILE *open_out(struct ctx *c, const char *name)

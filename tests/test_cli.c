@@ -18,6 +18,20 @@ static void test_cli_help_everywhere(void)
 		CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), cmds[i]), 0);
 		T_ASSERT_STR_CONTAINS(out, "usage: virtlab");
 	}
+	/* `help CMD` is CMD's own help, not the general usage */
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help run"), 0);
+	T_ASSERT_STR_CONTAINS(out, "usage: virtlab run --trace T --model M");
+	CU_ASSERT_PTR_NULL(strstr(out, "commands:"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help experiment"), 0);
+	T_ASSERT_STR_CONTAINS(out, "usage: virtlab experiment run FILE");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help"), 0);
+	T_ASSERT_STR_CONTAINS(out, "commands:");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help frobnicate"), 2);
+	T_ASSERT_STR_CONTAINS(out, "virtlab help: unknown command 'frobnicate'");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "-V"), 0);
+	T_ASSERT_STR_CONTAINS(out, "virtlab 0.");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "--version"), 0);
+	T_ASSERT_STR_CONTAINS(out, "virtlab 0.");
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "frobnicate"), 2);
 	T_ASSERT_STR_CONTAINS(out, "unknown command 'frobnicate'");
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run --bogus"), 2);
