@@ -36,7 +36,7 @@ LIB_SRCS := \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c \
-	reports/report.c \
+	reports/report.c reports/palette.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
 	testbed/kvm/vmm.c
 
@@ -48,7 +48,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c
+	tests/test_capacity.c tests/test_report.c
 
 BENCH_SRCS := bench/bench.c
 

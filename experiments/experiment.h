@@ -89,6 +89,33 @@ struct vl_experiment {
 	char *text;             /* the file as read (owned), stored with the results */
 };
 
+/*
+ * Applies command-line overrides ("-P K=V") to every system whose model
+ * (or host) has parameter K, replacing the file's value; systems of a
+ * plugin model not loaded here are left alone. Fails (VL_EINVAL) for a K
+ * that no system knows, and when a system would hold too many overrides.
+ */
+int vl_exp_override(struct vl_experiment *e, const struct vl_override *ov, size_t n,
+                    struct vl_err *err);
+
+/*
+ * The sweep point at which system s runs with its own settings (its host,
+ * its profile's and overrides' parameter values): "" when no sweep applies
+ * to it, else "param=value,..." as its runs are labelled. Returns 0, or -1
+ * with why set when a sweep leaves out the system's own value (or its
+ * model is a plugin not loaded here).
+ */
+int vl_exp_fixed_point(const struct vl_experiment *e, size_t s, char *point, size_t len,
+                       char *why, size_t wlen);
+
+/*
+ * Whether a and b expand to the same runs (workloads, systems, sweeps,
+ * replications and seed; plots and references may differ): 1, or 0 with
+ * the first difference in why.
+ */
+int vl_exp_same_runs(const struct vl_experiment *a, const struct vl_experiment *b, char *why,
+                     size_t wlen);
+
 /* Metrics that experiments summarize; cycles_per_op is sim_cycles / per. */
 extern const char *const vl_exp_metrics[];
 

@@ -9,7 +9,7 @@
 
 #include "tests/util.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
@@ -24,11 +24,22 @@ int main(void)
 	suite_gen();
 	suite_models();
 	suite_experiments();
+	suite_report();
 	suite_testbed();
 	suite_capacity();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
+	if (argc > 1) { /* run-tests SUITE: that suite only */
+		CU_pSuite s = CU_get_suite(argv[1]);
+		if (!s) {
+			fprintf(stderr, "no suite '%s'\n", argv[1]);
+			CU_cleanup_registry();
+			return 1;
+		}
+		CU_basic_run_suite(s);
+	} else {
+		CU_basic_run_tests();
+	}
 	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	unsigned ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();

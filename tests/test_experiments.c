@@ -285,7 +285,7 @@ static void test_report_files_valid_and_linked(void)
 	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, good, "tiny.ini", &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_report_write(db, "tiny", dir, &r, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_report_write(db, "tiny", NULL, dir, &r, &err), 0);
 	vl_db_close(db);
 	CU_ASSERT_EQUAL(r.references, 1);
 	CU_ASSERT_DOUBLE_EQUAL(r.max_abs_error, 0, 1e-9); /* native syscall: 242 */
@@ -343,7 +343,7 @@ static void test_report_without_tools(void)
 	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
 	setenv("PATH", "/nonexistent", 1);
-	int rc = vl_report_write(db, "tiny", dir, &r, &err);
+	int rc = vl_report_write(db, "tiny", NULL, dir, &r, &err);
 	if (path) {
 		setenv("PATH", path, 1);
 		free(path);
