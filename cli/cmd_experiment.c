@@ -27,6 +27,7 @@ static void on_signal(int sig)
 static void help(void)
 {
 	printf("usage: virtlab experiment run FILE [--jobs N] [--resume] [--shard I/N] [--db F]\n"
+	       "                              [-P K=V ...]\n"
 	       "       virtlab experiment runs FILE\n"
 	       "       virtlab experiment slurm FILE [--shards N] [--out DIR]\n\n"
 	       "run   runs every run of the experiment (workloads x systems x sweep points x\n"
@@ -42,7 +43,9 @@ static void help(void)
 	       "      --shard I/N  only shard I (0-based) of N: every Nth run; merge the shards'\n"
 	       "                 databases with 'virtlab merge'\n"
 	       "      --db F     results database (default OUTPUT/results.db, OUTPUT from the\n"
-	       "                 file's [experiment] output, default out/NAME)\n\n"
+	       "                 file's [experiment] output, default out/NAME)\n"
+	       "  -P, --param K=V  set parameter K of every system whose model (or host) has\n"
+	       "                 it, over the file's value (repeatable); recorded with the runs\n\n"
 	       "The file format is in docs/experiments.md; 'virtlab report' draws the results.\n");
 }
 
@@ -93,17 +96,21 @@ static int do_run(int argc, char **argv)
 		{"resume", no_argument, NULL, 'r'},
 		{"shard", required_argument, NULL, 's'},
 		{"db", required_argument, NULL, 'd'},
+		{"param", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct vl_exp_opts o = {.jobs = 1, .stop = &stop_flag};
+	struct vl_override ov[VL_EXP_MAX_OV];
+	size_t nov = 0;
+	struct vl_err err = {0};
 	const char *db = NULL;
 	uint64_t v;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (cli_parse_u64(optarg, &v) || v < 1 || v > 256)
@@ -116,6 +123,13 @@ static int do_run(int argc, char **argv)
 				return cli_usage_error("experiment", "--shard '%s': I/N with 0 <= I < N", optarg);
 			break;
 		case 'd': db = optarg; break;
+		case 'P':
+			if (nov == sizeof(ov) / sizeof(ov[0]))
+				return cli_usage_error("experiment", "too many --param options");
+			if (vl_override_parse(&ov[nov], optarg, &err))
+				return cli_usage_error("experiment", "--param %s", err.msg);
+			nov++;
+			break;
 		case 'h': help(); return EXIT_OK;
 		default:
 			return cli_usage_error("experiment", "unknown option '%s'", argv[optind - 1]);
@@ -124,9 +138,12 @@ static int do_run(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("experiment", "run needs exactly one FILE");
 	struct vl_experiment *e;
-	struct vl_err err = {0};
 	if (vl_exp_load(&e, argv[optind], &err))
 		return cli_fail(&err);
+	if (vl_exp_override(e, ov, nov, &err)) {
+		vl_exp_free(e);
+		return cli_fail(&err);
+	}
 	char dbbuf[1024];
 	if (!db) {
 		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", e->output);

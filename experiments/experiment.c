@@ -496,17 +496,24 @@ int vl_exp_override(struct vl_experiment *e, const struct vl_override *ov, size_
 			const struct vl_model *m = model_of(s);
 			if (!m || !knows(m, ov[i].name))
 				continue;
-			size_t j = 0;
-			while (j < s->nov && strcmp(s->ovname[j], ov[i].name))
-				j++;
-			if (j == VL_EXP_MAX_OV)
+			/* appended: overrides apply in order, so this one wins over the file's */
+			if (s->nov == VL_EXP_MAX_OV)
 				return vl_err_set(err, VL_EINVAL, "--param %s: system '%s' has too many "
 				                  "overrides", ov[i].name, s->name);
-			snprintf(s->ovname[j], sizeof(s->ovname[j]), "%s", ov[i].name);
-			s->ovvalue[j] = ov[i].value;
-			if (j == s->nov)
-				s->nov++;
+			snprintf(s->ovname[s->nov], sizeof(s->ovname[s->nov]), "%s", ov[i].name);
+			s->ovvalue[s->nov++] = ov[i].value;
 			used = 1;
+			/* the stored text says what ran, parsing back to the same overrides */
+			char add[3 * VL_NAME + 96];
+			int len = snprintf(add, sizeof(add), "\n; --param %s=%.17g\n[system %s]\n"
+			                   "param.%s = %.17g\n", ov[i].name, ov[i].value, s->name,
+			                   ov[i].name, ov[i].value);
+			size_t old = e->text ? strlen(e->text) : 0;
+			char *t = realloc(e->text, old + (size_t)len + 1);
+			if (!t)
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+			memcpy(t + old, add, (size_t)len + 1);
+			e->text = t;
 		}
 		if (!used)
 			return vl_err_set(err, VL_EINVAL, "--param %s: no system of experiment '%s' has "

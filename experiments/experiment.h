@@ -91,9 +91,11 @@ struct vl_experiment {
 
 /*
  * Applies command-line overrides ("-P K=V") to every system whose model
- * (or host) has parameter K, replacing the file's value; systems of a
- * plugin model not loaded here are left alone. Fails (VL_EINVAL) for a K
- * that no system knows, and when a system would hold too many overrides.
+ * (or host) has parameter K, after (so over) the file's value; systems of a
+ * plugin model not loaded here are left alone, and e->text gains the
+ * same settings, so that the stored experiment says what ran. Fails
+ * (VL_EINVAL) for a K that no system knows, and when a system would hold
+ * too many overrides.
  */
 int vl_exp_override(struct vl_experiment *e, const struct vl_override *ov, size_t n,
                     struct vl_err *err);

@@ -202,6 +202,34 @@ static void test_cli_model_plugin(void)
 	T_ASSERT_STR_CONTAINS(out, "/nonexistent.so: cannot load the model plugin");
 }
 
+static void test_cli_experiment_param(void)
+{
+	/* lab 1's -P trap=500: every system with a trap parameter, recorded */
+	char args[1024];
+	const char *db = t_path("lab1-trap.db");
+	const char *ini = t_write("trap.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run %s -P trap=500 --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "export --db %s --format csv", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "sqlite3 %s \"SELECT config FROM experiment\" > %s", db,
+	         t_path("trap.cfg"));
+	CU_ASSERT_EQUAL(system(args), 0);
+	FILE *f = fopen(t_path("trap.cfg"), "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(out, "[system x86]\nparam.trap = 500\n");
+	CU_ASSERT_PTR_NULL(strstr(out, "[system n]\nparam.trap"));
+	snprintf(args, sizeof(args), "experiment run %s --param sycall=5 --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "--param sycall: no system of experiment 'trap' has this parameter");
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -214,6 +242,7 @@ void suite_cli(void)
 		{"cli_models", test_cli_models},
 		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
 		{"cli_model_plugin", test_cli_model_plugin},
+		{"cli_experiment_param", test_cli_experiment_param},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);

@@ -433,6 +433,42 @@ static void test_exp_plugin_system(void)
 	vl_exp_free(e);
 }
 
+static void test_exp_param_override(void)
+{
+	/* -P exit_reads=9: vtx (hwassist) has it; native does not, and keeps none */
+	struct vl_experiment *e, *back;
+	struct vl_err err = {0};
+	char name[] = "exit_reads=9", bad[] = "no_such_param=1";
+	struct vl_override ov;
+
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, good, "tiny.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_override_parse(&ov, name, &err), 0);
+	CU_ASSERT_EQUAL(vl_exp_override(e, &ov, 1, &err), 0);
+	CU_ASSERT_EQUAL(e->s[0].nov, 0);
+	CU_ASSERT_EQUAL_FATAL(e->s[1].nov, 2); /* after the file's exit_reads = 5 */
+	CU_ASSERT_STRING_EQUAL(e->s[1].ovname[1], "exit_reads");
+	CU_ASSERT_DOUBLE_EQUAL(e->s[1].ovvalue[1], 9, 0);
+	/* the stored text parses back to the same runs, and differs from the file */
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&back, e->text, "stored", &err), 0);
+	struct vl_exp_run *runs;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(vl_exp_expand(back, &runs, &n, &err), 0);
+	double last = 0; /* overrides apply in order: the last one counts */
+	for (size_t i = 0; i < runs[n - 1].nov; i++)
+		if (!strcmp(runs[n - 1].ov[i].name, "exit_reads"))
+			last = runs[n - 1].ov[i].value;
+	CU_ASSERT_DOUBLE_EQUAL(last, 9, 0);
+	char why[256] = "";
+	CU_ASSERT_EQUAL(vl_exp_same_runs(back, e, why, sizeof(why)), 1);
+	free(runs);
+	vl_exp_free(back);
+	CU_ASSERT_EQUAL_FATAL(vl_override_parse(&ov, bad, &err), 0);
+	CU_ASSERT_EQUAL(vl_exp_override(e, &ov, 1, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "--param no_such_param: no system of experiment 'tiny' has "
+	                               "this parameter");
+	vl_exp_free(e);
+}
+
 void suite_experiments(void)
 {
 	static const struct t_case cases[] = {
@@ -445,6 +481,7 @@ void suite_experiments(void)
 		{"report_without_tools", test_report_without_tools},
 		{"exp_shipped_files_parse", test_exp_shipped_files_parse},
 		{"exp_plugin_system", test_exp_plugin_system},
+		{"exp_param_override", test_exp_param_override},
 		{NULL, NULL},
 	};
 	t_add_suite("experiments", cases);
