@@ -45,11 +45,20 @@ static const struct cmd *find(const char *name)
 	return NULL;
 }
 
-/* `virtlab help [CMD]`: the general usage, or CMD's own --help. */
+/*
+ * `virtlab help [CMD]`: the general usage, or CMD's own --help;
+ * `virtlab help --commands`: "NAME<tab>SUMMARY" lines of the command table,
+ * for the man page and completion generators (scripts/gen-man.sh).
+ */
 static int help(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--commands") == 0) {
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			printf("%s\t%s\n", commands[i].name, commands[i].summary);
 		return EXIT_OK;
 	}
 	const struct cmd *c = find(argv[1]);

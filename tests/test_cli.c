@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/util.h"
@@ -230,6 +231,30 @@ static void test_cli_experiment_param(void)
 	T_ASSERT_STR_CONTAINS(out, "--param sycall: no system of experiment 'trap' has this parameter");
 }
 
+static void test_cli_install_and_plugin(void)
+{
+	/* tests/install.sh: make install into a DESTDIR, a plugin built with the
+	 * installed headers through pkg-config, the installed binary, man page and
+	 * completion, make uninstall; the same build as the suite's binary */
+	const char *bin = getenv("VIRTLAB");
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "sh tests/install.sh%s 2>&1",
+	         bin && strstr(bin, "build/san/") ? " SANITIZE=1" : "");
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	int st = pclose(p);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (st == 77) {
+		fprintf(stderr, "\n  skipped: %s", out);
+		return;
+	}
+	if (st != 0)
+		fprintf(stderr, "\n  %s", out);
+	CU_ASSERT_EQUAL(st, 0);
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -243,6 +268,7 @@ void suite_cli(void)
 		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
 		{"cli_model_plugin", test_cli_model_plugin},
 		{"cli_experiment_param", test_cli_experiment_param},
+		{"cli_install_and_plugin", test_cli_install_and_plugin},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);
