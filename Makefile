@@ -36,7 +36,7 @@ LIB_SRCS := \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c \
-	reports/report.c reports/palette.c \
+	reports/report.c reports/palette.c reports/doc.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
 	testbed/kvm/vmm.c
 
