@@ -247,6 +247,7 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 		fprintf(d, " %s lo hi published", e->s[s].name);
 	fprintf(d, "\n");
 	int refs[VL_EXP_MAX] = {0}, have[VL_EXP_MAX] = {0}, nhave = 0;
+	char gaps[VL_EXP_MAX][256] = {{0}}; /* workloads without a bar, per system */
 	for (size_t w = 0; w < e->nw; w++) {
 		if (!in_filter(pl->workloads, e->w[w].name))
 			continue;
@@ -260,6 +261,8 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 			}
 			if (isnan(v)) {
 				fprintf(d, " ? ? ?");
+				size_t g = strlen(gaps[s]);
+				snprintf(gaps[s] + g, sizeof(gaps[s]) - g, "%s%s", g ? ", " : "", e->w[w].name);
 			} else {
 				fprintf(d, " %.6g %.6g %.6g", v, lo, hi);
 				have[s] = 1;
@@ -279,6 +282,9 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 		if (!have[s])
 			missing(c, "plot %s: no bars of %s (%s)", pl->name, e->s[s].name,
 			        c->fixed_ok[s] ? "no results at its point" : c->why[s]);
+		else if (gaps[s][0])
+			missing(c, "plot %s: no bar of %s for %s (no results)", pl->name, e->s[s].name,
+			        gaps[s]);
 	}
 	for (int svg = 0; svg < 2; svg++) {
 		FILE *g = gp_open(c, pl, svg);
@@ -470,6 +476,7 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 				continue;
 			}
 			int any = 0;
+			char gap[256] = "";
 			fprintf(d, "# %s / %s%s\n", e->w[w].name, e->s[s].name, swept ? "" : " (not swept)");
 			for (size_t i = 0; i < (swept ? sw->nvalues : 2); i++) {
 				char point[128];
@@ -488,6 +495,9 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 				}
 				if (isnan(v)) {
 					fprintf(d, "? ? ?\n");
+					size_t g = strlen(gap);
+					if (swept)
+						snprintf(gap + g, sizeof(gap) - g, "%s%s", g ? ", " : "", sw->values[k]);
 				} else {
 					fprintf(d, "%.6g %.6g %.6g\n", v, lo, hi);
 					any = 1;
@@ -497,6 +507,9 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 			if (!any)
 				missing(c, "plot %s: no results of %s / %s", pl->name, e->w[w].name,
 				        e->s[s].name);
+			else if (gap[0])
+				missing(c, "plot %s: %s / %s has no results at %s = %s", pl->name,
+				        e->w[w].name, e->s[s].name, sw->param, gap);
 			char name[180];
 			series_name(c, s, name, sizeof(name));
 			snprintf(ser->title, sizeof(ser->title), "%s / %s%s", e->w[w].name,

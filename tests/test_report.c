@@ -70,18 +70,24 @@ static const char *series_db(void)
 	return db;
 }
 
-static int write_report(const char *dir, const struct vl_experiment *file,
-                        struct vl_report_result *r)
+static int write_report_from(const char *dbpath, const char *dir,
+                             const struct vl_experiment *file, struct vl_report_result *r)
 {
 	struct vl_db *db;
 	struct vl_err err = {0};
 
-	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, series_db(), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbpath, &err), 0);
 	int rc = vl_report_write(db, "series", file, dir, r, &err);
 	if (rc)
 		fprintf(stderr, "\n  %s\n", err.msg);
 	vl_db_close(db);
 	return rc;
+}
+
+static int write_report(const char *dir, const struct vl_experiment *file,
+                        struct vl_report_result *r)
+{
+	return write_report_from(series_db(), dir, file, r);
 }
 
 static void test_report_every_series_drawn_or_named(void)
@@ -195,6 +201,23 @@ static void test_report_reads_edited_plots(void)
 	                                 "(sweep 'walk' differs)");
 }
 
+static void test_report_names_partial_series(void)
+{
+	/* results missing for one bar and one sweep point: named, not dropped quietly */
+	const char *db = t_path("series-gaps.db"), *dir = t_path("series-gaps");
+	struct vl_report_result r;
+	char cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && sqlite3 '%s' \"DELETE FROM summary WHERE "
+	         "workload = 'pte' AND ((system = 'shadow' AND point = '') OR (system = 'nested' "
+	         "AND point = 'walk_ref=50'))\"", series_db(), db, db);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	CU_ASSERT_EQUAL_FATAL(write_report_from(db, dir, NULL, &r), 0);
+	T_ASSERT_STR_CONTAINS(r.missing, "plot bars: no bar of shadow for pte (no results)");
+	T_ASSERT_STR_CONTAINS(r.missing, "plot walk: pte / nested has no results at walk_ref = 50");
+	T_ASSERT_STR_CONTAINS(r.missing, "plot walk: no results of pte / shadow");
+}
+
 void suite_report(void)
 {
 	static const struct t_case cases[] = {
@@ -202,6 +225,7 @@ void suite_report(void)
 		{"report_breakdown_palette", test_report_breakdown_palette},
 		{"report_all_results_seconds", test_report_all_results_seconds},
 		{"report_reads_edited_plots", test_report_reads_edited_plots},
+		{"report_names_partial_series", test_report_names_partial_series},
 		{NULL, NULL},
 	};
 	t_add_suite("report", cases);
