@@ -70,7 +70,7 @@ PROBE         := $(BUILD)/vl-probe
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
 .PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths print-lib-srcs clean \
-        install uninstall FORCE
+        install uninstall FORCE test-docs
 
 all: virtlab
 
@@ -213,6 +213,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
 		$(INSNCOUNT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
+
+# Every command block of README.md and docs/ (labs included), run as shown:
+# several minutes. `make test` runs the quick part (tests/docs.sh).
+test-docs: deps
+	$(Q)$(MAKE) --no-print-directory $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64)
+	$(Q)sh tests/docs.sh $(VIRTLAB) all
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.
 PAPER := experiments/papers/adams-agesen-2006.ini

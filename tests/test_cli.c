@@ -255,6 +255,23 @@ static void test_cli_install_and_plugin(void)
 	CU_ASSERT_EQUAL(st, 0);
 }
 
+static void test_cli_docs_as_shown(void)
+{
+	/* tests/docs.sh quick: README's and docs/' console blocks, output compared;
+	 * the slow and sh blocks are run by `make test-docs` (said on stderr) */
+	const char *bin = getenv("VIRTLAB");
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh tests/docs.sh '%s' quick 2>&1", bin ? bin : "./virtlab");
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	int st = pclose(p);
+	fprintf(stderr, "\n  %s", strstr(out, "docs: ") ? out : "docs.sh printed nothing\n");
+	CU_ASSERT_EQUAL(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+	T_ASSERT_STR_CONTAINS(out, " 0 differ");
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -269,6 +286,7 @@ void suite_cli(void)
 		{"cli_model_plugin", test_cli_model_plugin},
 		{"cli_experiment_param", test_cli_experiment_param},
 		{"cli_install_and_plugin", test_cli_install_and_plugin},
+		{"cli_docs_as_shown", test_cli_docs_as_shown},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);
