@@ -275,6 +275,45 @@ static void test_cli_docs_as_shown(void)
 	T_ASSERT_STR_CONTAINS(out, " 0 differ");
 }
 
+static void test_cli_export_wide(void)
+{
+	/* one row a run: identity from the label, parameters, metrics, mechanisms */
+	char args[1024];
+	const char *db = t_path("wide.db"), *units = t_path("wide-units.csv");
+	const char *ini = t_write("wide.ini", "[experiment]\nname = wide\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system n]\nmodel = native\n[system v]\nmodel = hwassist\n"
+	                          "[sweep e]\nsystem = v\nparam = exit_reads\nvalues = 2 5\n");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run %s --db %s", ini, db);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "export --db %s --wide --units %s 2>/dev/null", db, units);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_count(out, "\n"), 1 + 3); /* header and three runs */
+	T_ASSERT_STR_CONTAINS(out, "run,experiment,workload,system,point,replication,model,");
+	T_ASSERT_STR_CONTAINS(out, ",param.hwassist.exit_reads,");
+	T_ASSERT_STR_CONTAINS(out, ",mech.direct,");
+	T_ASSERT_STR_CONTAINS(out, ",wide,s,v,exit_reads=5,0,hwassist,");
+	T_ASSERT_STR_CONTAINS(out, ",wide,s,n,,0,native,");
+	FILE *f = fopen(units, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char u[1 << 14];
+	u[fread(u, 1, sizeof(u) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(u, "column,unit\nrun,\n");
+	T_ASSERT_STR_CONTAINS(u, "\nsim_seconds,s\n");
+	T_ASSERT_STR_CONTAINS(u, "\nslowdown,ratio\n");
+	T_ASSERT_STR_CONTAINS(u, "\nmech.direct,cycles\n");
+	/* JSON: the units, then one object a run, absent values null */
+	snprintf(args, sizeof(args), "export --db %s --wide --format json --run 1", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "{\"units\": {\"run\": \"\", ");
+	T_ASSERT_STR_CONTAINS(out, "\"runs\": [\n  {\"run\": 1, \"experiment\": \"wide\", ");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "export --units x.csv"), 2);
+	T_ASSERT_STR_CONTAINS(out, "--units goes with --wide");
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -288,6 +327,7 @@ void suite_cli(void)
 		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
 		{"cli_model_plugin", test_cli_model_plugin},
 		{"cli_experiment_param", test_cli_experiment_param},
+		{"cli_export_wide", test_cli_export_wide},
 		{"cli_install_and_plugin", test_cli_install_and_plugin, needs_pkg_config},
 		{"cli_docs_as_shown", test_cli_docs_as_shown},
 		{NULL, NULL},
