@@ -149,6 +149,7 @@ int cmd_plan(int argc, char **argv)
 	}
 	printf("\nreport: %s/index.html and plan.md (knee plot %s/knee.png); runs in %s\n",
 	       p->output, p->output, dbpath);
+	cli_update_index(p->output);
 	vl_cap_free(p);
 	return EXIT_OK;
 }

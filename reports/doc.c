@@ -2,9 +2,13 @@
  * The Markdown+HTML document writer: each call writes both files, the HTML
  * one a self-contained page (inline style, no scripts).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "reports/doc.h"
 
@@ -165,4 +169,135 @@ int vl_doc_close(struct vl_doc *d, struct vl_err *err)
 	if (bad || d->failed)
 		return vl_err_set(err, VL_EIO, "%s: write failed", bad ? bad : d->md_path);
 	return 0;
+}
+
+void vl_doc_list(struct vl_doc *d)
+{
+	fputs("<ul>\n", d->html);
+}
+
+void vl_doc_link(struct vl_doc *d, const char *href, const char *text, const char *note)
+{
+	fputs("<li><a href=\"", d->html);
+	put_html(d->html, href);
+	fputs("\">", d->html);
+	put_html(d->html, text);
+	fputs("</a>", d->html);
+	fputs("- [", d->md);
+	put_md(d->md, text, 0);
+	fprintf(d->md, "](%s)", href);
+	if (note) {
+		fputs(": ", d->html);
+		put_html(d->html, note);
+		fputs(": ", d->md);
+		put_md(d->md, note, 0);
+	}
+	fputs("</li>\n", d->html);
+	fputc('\n', d->md);
+}
+
+void vl_doc_list_end(struct vl_doc *d)
+{
+	fputs("</ul>\n", d->html);
+	fputc('\n', d->md);
+}
+
+struct entry {
+	char name[256], title[512];
+	time_t mtime;
+};
+
+static int newest_first(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return x->mtime != y->mtime ? (x->mtime < y->mtime ? 1 : -1) : strcmp(x->name, y->name);
+}
+
+/* The text of path's <title>, entities undone, into buf ("" if none). */
+static void read_title(const char *path, char *buf, size_t len)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+	char head[4096];
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(head, 1, sizeof(head) - 1, f) : 0, o = 0;
+
+	if (f)
+		fclose(f);
+	head[n] = '\0';
+	buf[0] = '\0';
+	char *t = strstr(head, "<title>"), *end = t ? strstr(t, "</title>") : NULL;
+	if (!t || !end)
+		return;
+	for (t += 7; t < end && o + 1 < len; t++) {
+		size_t k = 0;
+		while (k < sizeof(ents) / sizeof(ents[0]) && strncmp(t, ents[k].ent, strlen(ents[k].ent)))
+			k++;
+		if (k < sizeof(ents) / sizeof(ents[0])) {
+			buf[o++] = ents[k].c;
+			t += strlen(ents[k].ent) - 1;
+		} else {
+			buf[o++] = *t;
+		}
+	}
+	buf[o] = '\0';
+}
+
+int vl_doc_index(const char *root, unsigned *n, struct vl_err *err)
+{
+	struct entry *e = NULL;
+	size_t ne = 0;
+	struct dirent *de;
+	DIR *dir = opendir(root);
+	char path[1400], html[1200];
+	struct vl_doc d;
+	int rc;
+
+	*n = 0;
+	if (!dir)
+		return vl_err_set(err, VL_EIO, "%s: cannot list: %s", root, strerror(errno));
+	while ((de = readdir(dir))) {
+		struct stat st;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/index.html", root, de->d_name);
+		if (stat(path, &st) || !S_ISREG(st.st_mode))
+			continue;
+		struct entry *x = realloc(e, (ne + 1) * sizeof(*e));
+		if (!x) {
+			closedir(dir);
+			free(e);
+			return vl_err_set(err, VL_ENOMEM, "out of memory");
+		}
+		e = x;
+		snprintf(e[ne].name, sizeof(e[ne].name), "%s", de->d_name);
+		read_title(path, e[ne].title, sizeof(e[ne].title));
+		e[ne++].mtime = st.st_mtime;
+	}
+	closedir(dir);
+	qsort(e, ne, sizeof(*e), newest_first);
+	snprintf(path, sizeof(path), "%s/README.md", root);
+	snprintf(html, sizeof(html), "%s/index.html", root);
+	if ((rc = vl_doc_open(&d, path, html, "virtlab reports", err))) {
+		free(e);
+		return rc;
+	}
+	vl_doc_para(&d, "Every report in %s, newest first. Written by virtlab after each report "
+	            "or plan.", root);
+	vl_doc_list(&d);
+	for (size_t i = 0; i < ne; i++) {
+		char href[300], note[600];
+		struct tm tm;
+		snprintf(href, sizeof(href), "%s/index.html", e[i].name);
+		gmtime_r(&e[i].mtime, &tm);
+		int k = snprintf(note, sizeof(note), "%s/, written ", e[i].name);
+		strftime(note + k, sizeof(note) - (size_t)k, "%Y-%m-%d %H:%M UTC", &tm);
+		vl_doc_link(&d, href, e[i].title[0] ? e[i].title : e[i].name, note);
+	}
+	vl_doc_list_end(&d);
+	free(e);
+	*n = (unsigned)ne;
+	return vl_doc_close(&d, err);
 }

@@ -41,6 +41,19 @@ void vl_doc_table(struct vl_doc *d, int ncols, const char *const head[], const c
 void vl_doc_row(struct vl_doc *d, int ncols, const char *const cells[]);
 void vl_doc_table_end(struct vl_doc *d);
 
+/* A bulleted list of links: begin, items (text escaped; note may be NULL), end. */
+void vl_doc_list(struct vl_doc *d);
+void vl_doc_link(struct vl_doc *d, const char *href, const char *text, const char *note);
+void vl_doc_list_end(struct vl_doc *d);
+
+/*
+ * Writes root/index.html and root/README.md listing every report below
+ * root (each root/NAME/index.html, with its <title>), newest first: the
+ * page to open after `make run` or a lab. *n is the number listed.
+ * 0, or VL_EIO with err set.
+ */
+int vl_doc_index(const char *root, unsigned *n, struct vl_err *err);
+
 /* Closes both files; 0, or VL_EIO when any write failed. */
 int vl_doc_close(struct vl_doc *d, struct vl_err *err);
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "experiments/experiment.h"
+#include "reports/doc.h"
 #include "reports/palette.h"
 #include "reports/report.h"
 #include "sim/mech.h"
@@ -218,6 +219,36 @@ static void test_report_names_partial_series(void)
 	T_ASSERT_STR_CONTAINS(r.missing, "plot walk: no results of pte / shadow");
 }
 
+static void test_report_index_of_reports(void)
+{
+	/* out/index.html lists every out/NAME/index.html by its title, escaped once */
+	char root[512], cmd[4096];
+	unsigned n = 0;
+	struct vl_err err = {0};
+
+	snprintf(root, sizeof(root), "%s", t_path("idx/out"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s/a' '%s/b' '%s/c' && "
+	         "printf '<title>A &amp; B</title>' > '%s/a/index.html' && "
+	         "printf '<html>' > '%s/b/index.html'", root, root, root, root, root, root);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_doc_index(root, &n, &err), 0);
+	CU_ASSERT_EQUAL(n, 2); /* c has no report */
+	const char *html = slurp(root, "index.html");
+	T_ASSERT_STR_CONTAINS(html, "<li><a href=\"a/index.html\">A &amp; B</a>: a/, written ");
+	T_ASSERT_STR_CONTAINS(html, "<li><a href=\"b/index.html\">b</a>");
+	CU_ASSERT_PTR_NULL(strstr(html, "c/index.html"));
+	T_ASSERT_STR_CONTAINS(slurp(root, "README.md"), "- [A & B](a/index.html)");
+	/* the command writes it after a report into out/NAME, and only there */
+	snprintf(cmd, sizeof(cmd), "report %s --out %s/series", series_db(), root);
+	static char out[1 << 14];
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), cmd), 0);
+	snprintf(cmd, sizeof(cmd), "index: %s/index.html lists 3 reports", root);
+	T_ASSERT_STR_CONTAINS(out, cmd);
+	snprintf(cmd, sizeof(cmd), "report %s --out %s", series_db(), t_path("idx/elsewhere/x"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), cmd), 0);
+	CU_ASSERT_PTR_NULL(strstr(out, "index: "));
+}
+
 void suite_report(void)
 {
 	static const struct t_case cases[] = {
@@ -226,6 +257,7 @@ void suite_report(void)
 		{"report_all_results_seconds", test_report_all_results_seconds},
 		{"report_reads_edited_plots", test_report_reads_edited_plots},
 		{"report_names_partial_series", test_report_names_partial_series},
+		{"report_index_of_reports", test_report_index_of_reports},
 		{NULL, NULL},
 	};
 	t_add_suite("report", cases);
