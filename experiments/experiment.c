@@ -245,8 +245,28 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads, log)");
 	}
+	if (kind_of(sec, "check", name, sizeof(name))) {
+		struct vl_exp_check *c;
+		if (!*name)
+			return fail(p, sec, key, "a check needs a name: [check NAME]");
+		FIND_OR_ADD(e->check, e->ncheck, name, c);
+		if (!c)
+			return fail(p, sec, key, "more than %d checks", VL_EXP_MAX);
+		if (strcmp(key, "says") == 0)
+			return copy(p, sec, key, c->says, sizeof(c->says), value);
+		if (strcmp(key, "metric") == 0)
+			return copy(p, sec, key, c->metric, sizeof(c->metric), value);
+		if (strcmp(key, "expect") == 0)
+			return copy(p, sec, key, c->expect, sizeof(c->expect), value);
+		if (strcmp(key, "tolerance") == 0) {
+			if (!number(p, sec, key, value, &c->tolerance) || c->tolerance <= 0)
+				return fail(p, sec, key, "'%s': expected a fraction > 0 (0.05 = 5%%)", value);
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: says, metric, expect, tolerance)");
+	}
 	return fail(p, sec, key, "unknown section (valid: experiment, workload NAME, system NAME, "
-	                         "sweep NAME, reference NAME, plot NAME)");
+	                         "sweep NAME, reference NAME, plot NAME, check NAME)");
 }
 
 static int metric_known(const char *m)
@@ -339,6 +359,23 @@ static int check(struct vl_experiment *e, const char *name, struct vl_err *err)
 			if (!found)
 				return vl_err_set(err, VL_EINVAL, "%s:%d: [plot %s] sweep: no sweep '%s'", name,
 				                  pl->line, pl->name, pl->sweep);
+		}
+	}
+	for (size_t i = 0; i < e->ncheck; i++) {
+		struct vl_exp_check *c = &e->check[i];
+		struct vl_exp_operand l, r;
+		char op;
+		if (!c->metric[0])
+			snprintf(c->metric, sizeof(c->metric), "slowdown");
+		if (!metric_known(c->metric))
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [check %s] metric: unknown '%s'", name,
+			                  c->line, c->name, c->metric);
+		if (!c->tolerance)
+			c->tolerance = 0.05;
+		if (vl_exp_check_parse(e, c, &l, &op, &r, err)) {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return vl_err_set(err, VL_EINVAL, "%s:%s", name, msg); /* msg: "LINE: ..." */
 		}
 	}
 	if (!e->replications)

@@ -226,6 +226,20 @@ static void test_cli_experiment_param(void)
 	fclose(f);
 	T_ASSERT_STR_CONTAINS(out, "[system x86]\nparam.trap = 500\n");
 	CU_ASSERT_PTR_NULL(strstr(out, "[system n]\nparam.trap"));
+	/* a self-check: its lines, then the count, and exit 1 when one fails */
+	const char *chk = t_write("trap-check.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n"
+	                          "[check a]\nsays = traps cost\nexpect = s/x86 > s/n\n"
+	                          "[check b]\nexpect = s/x86 < s/n\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", chk, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 1);
+	T_ASSERT_STR_CONTAINS(out, "pass  a: traps cost\n      s/x86 = ");
+	T_ASSERT_STR_CONTAINS(out, "FAIL  b: s/x86 < s/n\n");
+	T_ASSERT_STR_CONTAINS(out, "1 passed, 1 failed\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no [check] section");
 	snprintf(args, sizeof(args), "experiment run %s --param sycall=5 --db %s", ini, db);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "--param sycall: no system of experiment 'trap' has this parameter");
