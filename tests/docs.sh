@@ -15,6 +15,8 @@
 #   tests/docs.sh VIRTLAB quick|all [FILE.md ...]
 # Exit 0 when every block ran as shown, 1 otherwise.
 set -u
+# a make inside a block runs as a reader's would, not as a sub-make of ours
+unset MAKELEVEL MAKEFLAGS MFLAGS
 VIRTLAB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 MODE=$2
 shift 2
