@@ -32,7 +32,7 @@ static void show_progress(uint64_t done, int final)
 
 static void help(void)
 {
-	printf("usage: virtlab trace convert IN OUT [--zstd]\n"
+	printf("usage: virtlab trace convert IN OUT [--zstd|--zstd-max]\n"
 	       "       virtlab trace stats TRACE\n"
 	       "       virtlab trace cat TRACE [--head N]\n"
 	       "       virtlab trace gen KIND [--events N] [--seed S] [-o OUT] [--zstd]\n"
@@ -41,7 +41,8 @@ static void help(void)
 	       "       virtlab trace import strace|blkio LOG [-o OUT] [--zstd] [--hz HZ]\n"
 	       "       virtlab trace kinds\n\n"
 	       "convert  text (.vlt) <-> binary (.vlb), by OUT's extension; lossless both\n"
-	       "         ways (comments are not kept). --zstd compresses binary blocks.\n"
+	       "         ways (comments are not kept). --zstd compresses binary blocks;\n"
+	       "         --zstd-max compresses harder (slow: for files to ship).\n"
 	       "stats    events per kind, instructions, code footprint, pages, I/O bytes\n"
 	       "cat      print any trace as text\n"
 	       "gen      write a synthetic workload (default: 1000000 events, seed 1, text\n"
@@ -84,6 +85,8 @@ static int do_convert(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--zstd") == 0)
 			flags |= VL_W_ZSTD;
+		else if (strcmp(argv[i], "--zstd-max") == 0)
+			flags |= VL_W_ZSTD | VL_W_ZSTD_MAX;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage_error("trace", "convert: unknown option '%s'", argv[i]);
 		else if (!in)
@@ -194,7 +197,8 @@ static int do_stats(int argc, char **argv)
 	struct vl_err err = {0};
 	struct vl_event buf[BATCH];
 	uint64_t count[VL_EV__COUNT] = {0}, insns[2] = {0}, bytes[2][2] = {{0}}, total = 0;
-	uint64_t static_insns = 0;
+	uint64_t static_insns = 0, phases = 0;
+	uint64_t pcount[VL_EV__COUNT] = {0}, pinsns[2] = {0}; /* between phases 1 and 2 */
 	struct set blocks = {0}, pages = {0};
 	char a[32], b[32];
 	long n;
@@ -210,6 +214,11 @@ static int do_stats(int argc, char **argv)
 			int k = !!(e->flags & VL_EVF_KERNEL);
 			count[e->type]++;
 			insns[k] += vl_ev_insns(e);
+			phases += e->type == VL_EV_PHASE;
+			if (phases == 1 && e->type != VL_EV_PHASE) {
+				pcount[e->type]++;
+				pinsns[k] += vl_ev_insns(e);
+			}
 			int added = 0;
 			switch (e->type) {
 			case VL_EV_BB:
@@ -259,11 +268,26 @@ static int do_stats(int argc, char **argv)
 		printf("I/O bytes      disk %llu read, %llu written; net %llu rx, %llu tx\n",
 		       (unsigned long long)bytes[0][0], (unsigned long long)bytes[0][1],
 		       (unsigned long long)bytes[1][0], (unsigned long long)bytes[1][1]);
-	printf("%-14s %16s %8s\n", "event", "count", "share");
-	for (int i = 0; i < VL_EV__COUNT; i++)
-		if (count[i])
-			printf("%-14s %16s %7.2f%%\n", vl_evdesc[i].name, cli_num(count[i], a, sizeof(a)),
-			       100.0 * count[i] / (double)total);
+	/* A capture of vl-probe marks its operations with phases 1 and 2; with
+	 * @operations, the counts between them per operation. */
+	const char *ops_s = vl_meta_get(m, "operations");
+	uint64_t ops = 0;
+	if (phases < 2 || !ops_s || cli_parse_u64(ops_s, &ops) || !ops)
+		ops = 0;
+	if (ops)
+		printf("measured       %s operations between phases 1 and 2: per operation %.1f "
+		       "user and %.1f kernel instructions\n", ops_s, (double)pinsns[0] / (double)ops,
+		       (double)pinsns[1] / (double)ops);
+	printf("%-14s %16s %8s%s\n", "event", "count", "share", ops ? "  per operation" : "");
+	for (int i = 0; i < VL_EV__COUNT; i++) {
+		if (!count[i])
+			continue;
+		printf("%-14s %16s %7.2f%%", vl_evdesc[i].name, cli_num(count[i], a, sizeof(a)),
+		       100.0 * count[i] / (double)total);
+		if (ops)
+			printf("  %14.2f", (double)pcount[i] / (double)ops);
+		printf("\n");
+	}
 	vl_trace_close(t);
 	free(blocks.k);
 	free(pages.k);

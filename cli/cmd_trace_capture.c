@@ -12,8 +12,8 @@
 
 static void help(void)
 {
-	printf("usage: virtlab trace capture [-o FILE] [--limit EVENTS] [--zstd] [--plugin SO]\n"
-	       "                             -- CMD [ARGS...]\n\n"
+	printf("usage: virtlab trace capture [-o FILE] [--limit EVENTS] [--zstd|--zstd-max] [--ops N]\n"
+	       "                             [--plugin SO] -- CMD [ARGS...]\n\n"
 	       "Runs CMD under qemu-x86_64 (user-mode TCG) with virtlab's capture plugin and\n"
 	       "writes what it really did as a trace: every basic block executed (its\n"
 	       "instructions, loads and stores), returns and indirect branches, page faults\n"
@@ -21,8 +21,10 @@ static void help(void)
 	       "measured for it, and fork, execve and exit, children followed through exec.\n\n"
 	       "  -o FILE          the trace (default: capture.vlb); .vlb is binary, else text\n"
 	       "  --limit EVENTS   stop after EVENTS events (the program is stopped too)\n"
-	       "  --zstd           compress a binary trace's blocks\n"
-	       "  --plugin SO      the capture plugin (default: vlcapture.so beside virtlab)\n\n"
+	       "  --zstd           compress a binary trace's blocks (--zstd-max: harder, slower)\n"
+	       "  --plugin SO      the capture plugin (default: vlcapture.so beside virtlab)\n"
+	       "  --ops N          the program marks N operations (vl-probe with VL_PROBE_MARK=1):\n"
+	       "                   trace stats then shows counts per operation\n\n"
 	       "The trace is written under FILE.tmp and renamed when complete; Ctrl-C stops\n"
 	       "the program and leaves no file. The program's exit status is reported, not\n"
 	       "returned. Needs qemu-x86_64 (Debian package qemu-user). docs/trace-format.md\n"
@@ -58,8 +60,16 @@ int cmd_trace_capture(int argc, char **argv)
 				                       "number", argv[i]);
 		} else if (!strcmp(argv[i], "--zstd")) {
 			o.zstd = 1;
+		} else if (!strcmp(argv[i], "--zstd-max")) {
+			o.zstd = 2;
 		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
 			o.plugin = argv[++i];
+		} else if (!strcmp(argv[i], "--ops") && i + 1 < argc) {
+			uint64_t n;
+			if (cli_parse_u64(argv[++i], &n) || !n)
+				return cli_usage_error("trace", "capture: --ops '%s' is not a positive "
+				                       "number", argv[i]);
+			o.operations = n;
 		} else if (argv[i][0] == '-') {
 			return cli_usage_error("trace", "capture: unknown option '%s'", argv[i]);
 		} else {

@@ -178,6 +178,11 @@ static void set_meta(struct vl_meta *m, const struct vl_capture_opts *o, const c
 	vl_meta_set(m, "host_kernel", kern, &ignore);
 	vl_meta_set(m, "kernel_paths", "Linux 6.1 under QEMU TCG, counted by make kernel-paths "
 	            "(traces/kpaths.h)", &ignore);
+	if (o->operations) {
+		char n[32];
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)o->operations);
+		vl_meta_set(m, "operations", n, &ignore);
+	}
 }
 
 /* Spawns qemu in a group of its own and waits, showing progress; 0 or an error. */
@@ -333,7 +338,7 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 		rc = vl_err_set(err, VL_EIO, "capture: '%s' left no records", o->argv[0]);
 		goto out;
 	}
-	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD : 0,
+	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0,
 	                         &meta, err)))
 		goto out;
 	{

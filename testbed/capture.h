@@ -14,8 +14,9 @@ struct vl_capture_opts {
 	const char *out;          /* the trace to write; its extension picks the format */
 	const char *const *argv;  /* the command, NULL-terminated (borrowed) */
 	uint64_t limit;           /* stop after this many events; 0: no limit */
-	int zstd;                 /* compress binary blocks */
+	int zstd;                 /* compress binary blocks: 1 fast, 2 hard (zstd's 19) */
 	const char *plugin;       /* vlcapture.so; NULL: beside the binary or ../lib/virtlab */
+	uint64_t operations;      /* operations between the program's markers (0: not said) */
 	void (*progress)(void *ctx, const char *line); /* status lines (may be NULL) */
 	void *ctx;
 };

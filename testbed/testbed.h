@@ -93,7 +93,7 @@ struct vl_tb_calib {
 	size_t nsamples, capsamples;
 	struct vl_tb_summary *sums;
 	size_t nsums, capsums;
-	struct vl_tb_skip skips[16];
+	struct vl_tb_skip skips[24];
 	size_t nskips;
 	struct vl_tb_kvm kvmres[2 * VL_GB__COUNT];
 	size_t nkvm;
@@ -131,9 +131,9 @@ struct vl_tb_valrow {
 };
 
 struct vl_tb_validation {
-	struct vl_tb_valrow rows[48];
+	struct vl_tb_valrow rows[64];
 	size_t nrows;
-	struct vl_tb_skip skips[16];
+	struct vl_tb_skip skips[24];
 	size_t nskips;
 	char tracedir[512];
 };

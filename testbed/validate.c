@@ -13,13 +13,17 @@
  * even its native row is a prediction.
  */
 #include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "experiments/runner.h"
 #include "sim/registry.h"
+#include "testbed/capture.h"
 #include "testbed/tb_int.h"
+#include "traces/gen.h"
 
 struct work {
 	const char *name;
@@ -171,11 +175,13 @@ static int write_trace(const char *dir, const struct work *w, long n, long minfl
 }
 
 /* Simulated cycles of trace under model/profile; *native gets the native baseline's. */
-static int predict(const char *trace, const char *model, double *cycles, double *native,
-                   double *slowdown, struct vl_err *err)
+static int predict_ov(const char *trace, const char *model, const struct vl_override *ov,
+                      size_t nov, double *cycles, double *native, double *slowdown,
+                      struct vl_err *err)
 {
 	struct vl_run_spec spec = {.trace = trace, .model = vl_model_find(model),
-	                           .profile = "this-host", .seed = 1, .baseline = 1};
+	                           .profile = "this-host", .seed = 1, .baseline = 1,
+	                           .ov = ov, .nov = nov};
 	struct vl_run_result res;
 	int rc;
 
@@ -191,6 +197,12 @@ static int predict(const char *trace, const char *model, double *cycles, double 
 	}
 	vl_run_result_release(&res);
 	return rc;
+}
+
+static int predict(const char *trace, const char *model, double *cycles, double *native,
+                   double *slowdown, struct vl_err *err)
+{
+	return predict_ov(trace, model, NULL, 0, cycles, native, slowdown, err);
 }
 
 static struct vl_tb_valrow *add_row(struct vl_tb_validation *v, const char *workload,
@@ -291,6 +303,203 @@ static int validate_kvm(const struct vl_tb_calib *c, const char *dir, struct vl_
 	return 0;
 }
 
+/*
+ * A C unit for the compile row: small, self-contained, and fixed, so that
+ * what is compiled does not change with the project's own sources.
+ */
+static const char compile_unit[] =
+	"#include <stdlib.h>\n#include <string.h>\n"
+	"struct ent { char key[32]; long value; struct ent *next; };\n"
+	"struct table { struct ent **slot; size_t n, cap; };\n"
+	"static size_t hash(const char *s) { size_t h = 5381; while (*s) h = h * 33 ^ (unsigned char)*s++;"
+	" return h; }\n"
+	"static int grow(struct table *t) {\n"
+	"  size_t cap = t->cap ? 2 * t->cap : 16; struct ent **s = calloc(cap, sizeof(*s));\n"
+	"  if (!s) return -1;\n"
+	"  for (size_t i = 0; i < t->cap; i++) for (struct ent *e = t->slot[i], *n; e; e = n) {\n"
+	"    n = e->next; size_t j = hash(e->key) & (cap - 1); e->next = s[j]; s[j] = e; }\n"
+	"  free(t->slot); t->slot = s; t->cap = cap; return 0; }\n"
+	"long *table_put(struct table *t, const char *key) {\n"
+	"  if (2 * (t->n + 1) > t->cap && grow(t)) return NULL;\n"
+	"  size_t j = hash(key) & (t->cap - 1);\n"
+	"  for (struct ent *e = t->slot[j]; e; e = e->next) if (!strcmp(e->key, key)) return &e->value;\n"
+	"  struct ent *e = calloc(1, sizeof(*e)); if (!e) return NULL;\n"
+	"  strncpy(e->key, key, sizeof(e->key) - 1); e->next = t->slot[j]; t->slot[j] = e; t->n++;\n"
+	"  return &e->value; }\n"
+	"static int cmp(const void *a, const void *b) {\n"
+	"  const struct ent *x = *(struct ent *const *)a, *y = *(struct ent *const *)b;\n"
+	"  return x->value < y->value ? 1 : x->value > y->value ? -1 : strcmp(x->key, y->key); }\n"
+	"size_t table_top(const struct table *t, struct ent **out, size_t max) {\n"
+	"  size_t k = 0;\n"
+	"  for (size_t i = 0; i < t->cap; i++) for (struct ent *e = t->slot[i]; e; e = e->next)\n"
+	"    if (k < max) out[k++] = e;\n"
+	"  qsort(out, k, sizeof(*out), cmp); return k; }\n";
+
+/* A command resolved on PATH (qemu-user loads a file; it does not search). */
+static int which(const char *cmd, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *e = strchr(p, ':');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		snprintf(buf, len, "%.*s/%s", (int)n, p, cmd);
+		if (n && !access(buf, X_OK))
+			return 1;
+		p += n + (e != NULL);
+	}
+	return 0;
+}
+
+/* Median wall time of argv in env over reps runs (under qemu when asked). */
+static int time_cmd(const char *const *argv, enum vl_tb_env env, int qemu, int reps, double *ns,
+                    struct vl_err *err)
+{
+	const char *av[16];
+	double t[MAX_REPS], lo, hi;
+	size_t k = 0;
+
+	if (qemu)
+		av[k++] = "qemu-x86_64";
+	for (size_t i = 0; argv[i] && k < 15; i++)
+		av[k++] = argv[i];
+	av[k] = NULL;
+	for (int r = 0; r < reps; r++) {
+		char *out = NULL;
+		int rc = vl_tb_spawn(env, av, 600, &out, &t[r], err);
+		free(out);
+		if (rc)
+			return rc;
+	}
+	vl_tb_median_ci(t, (size_t)reps, ns, &lo, &hi);
+	return 0;
+}
+
+/*
+ * Real programs, captured here (virtlab trace capture) and run natively,
+ * in a container and under qemu-x86_64: the prediction comes from what the
+ * program did, the measurement from how long it took. Under qemu-user a
+ * program exec'd by the emulated one runs natively (exec_native).
+ */
+static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_calib *c,
+                             const char *dir, int have_container, int have_qemu,
+                             struct vl_tb_validation *v, struct vl_err *err)
+{
+	char probe[PATH_MAX], gzip[PATH_MAX], gcc[PATH_MAX], input[PATH_MAX], unit[PATH_MAX];
+	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32];
+	int have_gzip = which("gzip", gzip, sizeof(gzip)), have_gcc = which("gcc", gcc, sizeof(gcc));
+	int reps = o->quick ? 3 : 5;
+	struct vl_err perr = {0};
+
+	if (!vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)) ||
+	    vl_capture_find_plugin(NULL, plugin, sizeof(plugin), &perr)) {
+		add_vskip(v, "captured", perr.code ? perr.msg : why);
+		return 0;
+	}
+	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
+	snprintf(nsys, sizeof(nsys), "%d", o->quick ? 20000 : 200000);
+	snprintf(nfork, sizeof(nfork), "%d", o->quick ? 200 : 2000);
+	snprintf(input, sizeof(input), "%s/gzip-input.vlt", dir);
+	snprintf(unit, sizeof(unit), "%s/unit.c", dir);
+	snprintf(unit_o, sizeof(unit_o), "%s/unit.o", dir);
+	{
+		/* gzip's input: a generated trace as text, the same for a seed */
+		struct vl_gen *g;
+		struct vl_writer *w;
+		struct vl_meta m = {0};
+		struct vl_event buf[1024];
+		long n;
+		if (vl_gen_new(&g, "cpu", o->quick ? 5000 : 20000, 1, err))
+			return err->code;
+		vl_gen_meta(g, &m);
+		if (vl_writer_open(&w, input, VL_TFMT_TEXT, 0, &m, err)) {
+			vl_gen_free(g);
+			return err->code;
+		}
+		while ((n = vl_gen_read(g, buf, 1024, err)) > 0)
+			if (vl_writer_put(w, buf, (size_t)n, err))
+				break;
+		vl_gen_free(g);
+		if (n < 0 || err->code) {
+			vl_writer_abort(w);
+			return err->code;
+		}
+		if (vl_writer_close(w, err))
+			return err->code;
+		FILE *f = fopen(unit, "w");
+		if (!f || fputs(compile_unit, f) < 0 || fclose(f))
+			return vl_err_set(err, VL_EIO, "%s: cannot write", unit);
+	}
+	const struct {
+		const char *name, *what;
+		const char *argv[10];
+		int have;
+	} progs[] = {
+		{"cap-getppid", "getppid() in a loop, captured", {probe, "work", "syscall", nsys}, 1},
+		{"cap-forkwait", "fork, _exit, waitpid, captured", {probe, "work", "forkwait", nfork}, 1},
+		{"cap-gzip", "gzip -6 of a generated text, captured", {gzip, "-6", "-c", input},
+		 have_gzip},
+		{"cap-compile", "gcc -O2 -c of a 40-line C unit, captured",
+		 {gcc, "-O2", "-c", "-o", unit_o, unit}, have_gcc},
+	};
+	struct vl_override exec_native = {"exec_native", 1};
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		char trace[PATH_MAX];
+		double cyc, natc, sd, t[E__COUNT] = {0};
+		struct vl_capture_stats st;
+		if (!progs[i].have) {
+			add_vskip(v, progs[i].name, "the program is not installed");
+			continue;
+		}
+		if (o->quick && i >= 2)
+			break; /* the quick validation keeps to the two short loops */
+		if (o->progress) {
+			char line[160];
+			snprintf(line, sizeof(line), "validate: %s (%s)", progs[i].name, progs[i].what);
+			o->progress(o->ctx, line);
+		}
+		snprintf(trace, sizeof(trace), "%s/%s.vlb", dir, progs[i].name);
+		struct vl_capture_opts co = {.out = trace, .argv = progs[i].argv, .zstd = 1,
+		                             .plugin = plugin};
+		if (vl_capture_run(&co, &st, err))
+			return err->code;
+		if (time_cmd(progs[i].argv, VL_TB_ENV_NATIVE, 0, reps, &t[E_NATIVE], err) ||
+		    (have_container &&
+		     time_cmd(progs[i].argv, VL_TB_ENV_CONTAINER, 0, reps, &t[E_CONTAINER], err)) ||
+		    (have_qemu && time_cmd(progs[i].argv, VL_TB_ENV_NATIVE, 1, reps, &t[E_QEMU], err)))
+			return err->code;
+
+		struct vl_tb_valrow *r = add_row(v, progs[i].name, "native", "native", "s");
+		if (!r)
+			break;
+		if (predict(trace, "native", &cyc, &natc, &sd, err))
+			return err->code;
+		r->native_ns = r->env_ns = t[E_NATIVE];
+		r->measured = t[E_NATIVE] / 1e9;
+		r->predicted = cyc / c->tsc_hz;
+		snprintf(r->note, sizeof(r->note), "whole program, start-up included: %llu events",
+		         (unsigned long long)st.events);
+		finish_row(r);
+		if (have_container && slowdown_row(v, progs[i].name, "container", "container", trace,
+		                                   t[E_NATIVE], t[E_CONTAINER], err))
+			return err->code;
+		if (have_qemu) {
+			r = add_row(v, progs[i].name, "qemu-x86_64", "emulation", "x");
+			if (!r)
+				break;
+			if (predict_ov(trace, "emulation", &exec_native, 1, &cyc, &natc, &sd, err))
+				return err->code;
+			r->native_ns = t[E_NATIVE];
+			r->env_ns = t[E_QEMU];
+			r->measured = t[E_QEMU] / t[E_NATIVE];
+			r->predicted = sd;
+			finish_row(r);
+		}
+	}
+	return 0;
+}
+
 int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, const char *tracedir,
                    struct vl_tb_validation *v, struct vl_err *err)
 {
@@ -362,6 +571,8 @@ int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, cons
 		                              ms[E_QEMU].wall_ns, err))
 			return err->code;
 	}
+	if (validate_captured(o, c, tracedir, have_container, have_qemu, v, err))
+		return err->code;
 	if (c->nkvm) {
 		if (validate_kvm(c, tracedir, v, err))
 			return err->code;

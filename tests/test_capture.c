@@ -68,14 +68,16 @@ static uint64_t zz(int64_t v)
 }
 
 /*
- * A parent (pid 100) runs block 0 (5 instructions, ends in ret, 2 loads and
+ * Times (ns) order the processes: the parent forks at 5-10 and waits at
+ * 30-100; the child starts at 20 and exits at 40, so it runs inside the
+ * parent's wait. A parent (pid 100) runs block 0 (5 instructions, ends in ret, 2 loads and
  * 1 store, its counts known after it ran), takes a write fault, forks child
  * 101 (3 anonymous pages copied, 2 of them written: write-protected), runs
  * block 1 and waits; the child inherits block 0, defines its own block 1
  * (7 instructions, an indirect call: not the parent's block 1), exits with
  * 2 pages resident; the parent exits with 4. Worked out by hand below: the
  * fault comes before the block it interrupted; branches follow their
- * blocks; the child's life is spliced in where wait returns it.
+ * blocks; the child runs while the parent waits.
  */
 static void test_convert_fork_wait(void)
 {
@@ -90,29 +92,29 @@ static void test_convert_fork_wait(void)
 	const uint64_t MEM = 2 | 1ull << 32, WP = 0x7e0000000000ull, CP = WP + (1ull << 36);
 
 	mkdir(dir, 0755);
-	rec(&p, VL_CR_START, 3, U(100), U(1), U(0));
+	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
 	rec(&p, VL_CR_TBDEF, 4, U(0), U(0x401000), U(5), U(VL_CT_RET));
 	rec(&p, VL_CR_TB, 1, U(0));
 	rec(&p, VL_CR_FAULT, 2, U(0x7000), U(VL_CF_WRITE));
 	rec(&p, VL_CR_TBMEM, 3, U(0), U(2), U(1));
-	rec(&p, VL_CR_SYS, 7, U(57), U(0), U(0), U(0), U(0), U(0), U(0));
+	rec(&p, VL_CR_SYS, 8, U(57), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
 	rec(&p, VL_CR_FORK, 3, U(1), U(3), U(2));
-	rec(&p, VL_CR_SYSRET, 2, U(57), zz(101));
+	rec(&p, VL_CR_SYSRET, 3, U(57), zz(101), U(10));
 	rec(&p, VL_CR_TBDEF, 4, U(1), U(0x402000), U(3), U(VL_CT_OTHER));
 	rec(&p, VL_CR_TB, 1, U(1));
-	rec(&p, VL_CR_SYS, 7, U(61), U(0), U(0), U(0), U(0), U(0), U(0));
-	rec(&p, VL_CR_SYSRET, 2, U(61), zz(101));
-	rec(&p, VL_CR_SYS, 7, U(231), U(0), U(0), U(0), U(0), U(0), U(0));
+	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(30));
+	rec(&p, VL_CR_SYSRET, 3, U(61), zz(101), U(100));
+	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(110));
 	rec(&p, VL_CR_RSS, 1, U(4));
 	rec(&p, VL_CR_END, 0);
 	save(dir, 100, &p);
 
-	rec(&c, VL_CR_START, 3, U(101), U(100), U(1));
-	rec(&c, VL_CR_SYSRET, 2, U(57), zz(0));
+	rec(&c, VL_CR_START, 4, U(101), U(100), U(1), U(20));
+	rec(&c, VL_CR_SYSRET, 3, U(57), zz(0), U(21));
 	rec(&c, VL_CR_TB, 1, U(0));
 	rec(&c, VL_CR_TBDEF, 4, U(1), U(0x403000), U(7), U(VL_CT_ICALL));
 	rec(&c, VL_CR_TB, 1, U(1));
-	rec(&c, VL_CR_SYS, 7, U(231), U(0), U(0), U(0), U(0), U(0), U(0));
+	rec(&c, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(40));
 	rec(&c, VL_CR_RSS, 1, U(2));
 	rec(&c, VL_CR_END, 0);
 	save(dir, 101, &c);
@@ -195,21 +197,21 @@ static void test_convert_errors(void)
 	struct vl_capture_stats st;
 
 	mkdir(dir, 0755);
-	rec(&p, VL_CR_START, 3, U(7), U(1), U(0));
+	rec(&p, VL_CR_START, 4, U(7), U(1), U(0), U(0));
 	rec(&p, VL_CR_TB, 1, U(3)); /* never defined */
 	save(dir, 7, &p);
 	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("rawbad.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
 	CU_ASSERT_EQUAL(vl_capture_convert(dir, 7, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
-	T_ASSERT_STR_CONTAINS(err.msg, "7.raw: byte 4: a block executes before its definition");
+	T_ASSERT_STR_CONTAINS(err.msg, "7.raw: byte 5: a block executes before its definition");
 	vl_writer_abort(w);
 
 	p.n = 0;
-	rec(&p, VL_CR_START, 3, U(8), U(1), U(0));
-	rec(&p, VL_CR_SYS, 7, U(57), U(0), U(0), U(0), U(0), U(0), U(0));
+	rec(&p, VL_CR_START, 4, U(8), U(1), U(0), U(0));
+	rec(&p, VL_CR_SYS, 8, U(57), U(0), U(0), U(0), U(0), U(0), U(0), U(1));
 	rec(&p, VL_CR_FORK, 3, U(0), U(1), U(1));
-	rec(&p, VL_CR_SYSRET, 2, U(57), zz(9));
-	rec(&p, VL_CR_SYS, 7, U(61), U(0), U(0), U(0), U(0), U(0), U(0));
-	rec(&p, VL_CR_SYSRET, 2, U(61), zz(9));
+	rec(&p, VL_CR_SYSRET, 3, U(57), zz(9), U(2));
+	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(3));
+	rec(&p, VL_CR_SYSRET, 3, U(61), zz(9), U(4));
 	save(dir, 8, &p);
 	err = (struct vl_err){0};
 	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("rawbad.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
@@ -219,7 +221,7 @@ static void test_convert_errors(void)
 	vl_writer_abort(w);
 
 	p.n = 0;
-	rec(&p, VL_CR_START, 3, U(10), U(1), U(0));
+	rec(&p, VL_CR_START, 4, U(10), U(1), U(0), U(0));
 	p.b[p.n++] = VL_CR_TBDEF; /* cut inside a record */
 	save(dir, 10, &p);
 	err = (struct vl_err){0};
@@ -263,7 +265,7 @@ static int left_over(const char *dir)
  * A shell that forks and execs, captured for real: two processes at least
  * (sh and the exec'd echo), the fork and the exec in the trace, nothing left
  * beside it; captured twice, the same counts (the program is deterministic;
- * only address-space layout differs).
+ * address-space layout and the interleaving of the two processes differ).
  */
 static void test_capture_shell(void)
 {
@@ -282,7 +284,7 @@ static void test_capture_shell(void)
 	CU_ASSERT_EQUAL(a[VL_EV_FORK], 1);
 	CU_ASSERT_EQUAL(a[VL_EV_EXEC], 1);
 	CU_ASSERT_EQUAL(a[VL_EV_EXIT], 2);
-	CU_ASSERT_EQUAL(a[VL_EV_CR3], 2);
+	CU_ASSERT(a[VL_EV_CR3] >= 2); /* into echo and back; more if the two overlapped */
 	CU_ASSERT(a[VL_EV_BB] > 10000);
 	CU_ASSERT(a[VL_EV_SYSCALL] > 20);
 	CU_ASSERT(a[VL_EV_PGFAULT] > 20);
@@ -294,7 +296,10 @@ static void test_capture_shell(void)
 	snprintf(args, sizeof(args), "%s/sh2.vlb", dir);
 	count_kinds(args, b);
 	for (int k = 0; k < VL_EV__COUNT; k++) {
-		/* the stated tolerance: 1% (docs/trace-format.md) */
+		/* the stated tolerance: 1% (docs/trace-format.md); address-space
+		 * switches follow how the host happened to run the processes */
+		if (k == VL_EV_CR3)
+			continue;
 		double d = (double)a[k] - (double)b[k];
 		CU_ASSERT(d * d <= 0.0001 * (double)a[k] * (double)a[k] + 1e-9);
 	}

@@ -10,18 +10,19 @@
 #define VL_CAPRAW_H
 
 enum vl_capraw_tag {
-	VL_CR_START = 1, /* pid, ppid, tb_base: an image starts (fork child or exec) */
+	VL_CR_START = 1, /* pid, ppid, tb_base, ns: an image starts (fork child or exec) */
 	VL_CR_TBDEF,     /* tb, vaddr, insns, term: a translation block is defined */
 	VL_CR_TBMEM,     /* tb, loads, stores: its memory accesses per execution */
 	VL_CR_TB,        /* tb: the block executes */
 	VL_CR_FAULT,     /* page, flags: a first touch or copy-on-write */
-	VL_CR_SYS,       /* nr, a1..a6: system call entry */
-	VL_CR_SYSRET,    /* nr, ret (zigzag) */
+	VL_CR_SYS,       /* nr, a1..a6, ns: system call entry */
+	VL_CR_SYSRET,    /* nr, ret (zigzag), ns */
 	VL_CR_FORK,      /* tb_next, pages copied, pages write-protected */
 	VL_CR_EXEC,      /* len, path bytes: execve of path follows */
 	VL_CR_RSS,       /* pages resident (before exit or exec teardown) */
 	VL_CR_UNMAP,     /* pages dropped by munmap/madvise/brk */
 	VL_CR_END,       /* the image ended normally (atexit) */
+	VL_CR_MARK,      /* the guest executed the marker xchg %bx,%bx (66 87 db) */
 	VL_CR__COUNT
 };
 
@@ -42,5 +43,10 @@ enum vl_capraw_fault {
 };
 
 #define VL_CAPRAW_PAGE_SHIFT 12
+
+/*
+ * ns: the host's CLOCK_MONOTONIC in nanoseconds, the same clock in every
+ * process: it orders the processes' system calls as they happened.
+ */
 
 #endif

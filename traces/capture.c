@@ -1,8 +1,10 @@
 /*
  * From raw capture records to a trace. Each process's records are read in
- * order from DIR/PID.raw; a child's whole life is spliced into its parent's
- * stream where the parent's wait returns it, as a uniprocessor kernel whose
- * parent sleeps in wait would run them. The kernel's side, invisible to a
+ * order from DIR/PID.raw, and the live processes are interleaved as one
+ * CPU would run them: a process runs from one system call to the next, and
+ * while it is in the kernel, whichever process's next stretch began first
+ * (by the host's clock, recorded at every system call) runs, behind an
+ * address-space switch. The kernel's side, invisible to a
  * user-mode capture, is inserted by the mechanism Linux uses: a system call
  * runs its measured path; a fault runs the fault path and writes a PTE; a
  * fork write-protects the parent's written pages and copies the entries of
@@ -22,11 +24,30 @@
 #define RD_BYTES 65536
 #define RUN_FLUSH 64              /* blocks between callret/indirect events */
 #define SYNTH_PT 0x7e0000000000ull /* addresses of PTEs whose page is not known */
-#define MAX_DEPTH 256             /* nested live processes */
+#define MAX_LIVE 4096             /* processes alive at once */
 
 
-enum { NR_CLONE = 56, NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61,
-       NR_WAITID = 247 };
+enum { NR_READ = 0, NR_WRITE = 1, NR_OPEN = 2, NR_CLOSE = 3, NR_PREAD = 17, NR_PWRITE = 18,
+       NR_READV = 19, NR_WRITEV = 20, NR_DUP2 = 33, NR_GETTIMEOFDAY = 96, NR_CLONE = 56,
+       NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61, NR_TIME = 201,
+       NR_CLOCK_GETTIME = 228, NR_WAITID = 247, NR_OPENAT = 257, NR_DUP3 = 292,
+       NR_PREADV = 295, NR_PWRITEV = 296, NR_GETCPU = 309 };
+
+#define G_O_DIRECT 040000 /* the guest's (x86-64 Linux) flag */
+#define MAX_FD 1024       /* descriptors whose O_DIRECT is followed */
+
+/*
+ * A call Linux serves from the vDSO without entering the kernel, which
+ * QEMU 7.2's user mode has no vDSO for: its libc falls back to the system
+ * call. Charged as the vDSO would run: a read of the time-stamp counter and
+ * VDSO_INSNS user instructions (an estimate of the vDSO's clock path).
+ */
+#define VDSO_INSNS 40
+
+static int is_vdso(uint64_t nr)
+{
+	return nr == NR_CLOCK_GETTIME || nr == NR_GETTIMEOFDAY || nr == NR_TIME || nr == NR_GETCPU;
+}
 
 struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
@@ -37,10 +58,11 @@ struct tbent {
 
 /* Block ids of one image; a fork child sees its parent's below base. */
 struct tbtab {
-	struct tbtab *parent;
+	struct tbtab *parent; /* referenced while this table lives */
 	uint64_t base;
 	struct tbent *e;
 	size_t cap;
+	unsigned refs;
 };
 
 struct rd {
@@ -51,14 +73,22 @@ struct rd {
 	uint64_t off; /* file offset of buf[0] */
 };
 
+/* A record with a time, read ahead to learn when a process goes on. */
+struct held {
+	int tag;       /* VL_CR_SYSRET or VL_CR_START; 0: none */
+	uint64_t v[4]; /* its values, the time last */
+	uint64_t off;
+};
+
 struct proc {
-	long pid, parent;
+	long pid;
 	struct rd rd;
 	struct tbtab *tab;
-	long *children; /* forked, not yet spliced */
-	size_t nchild, capchild;
+	struct held held;
+	uint64_t next_ns; /* when its next stretch begins */
 	uint64_t rec_off; /* file offset of the record being read */
-	uint64_t sys_nr, sys_a1;
+	uint64_t sys_nr, sys_a[6];
+	uint8_t direct[MAX_FD / 8]; /* descriptors opened O_DIRECT: reads and writes reach the disk */
 	uint64_t fork_copied, fork_wp, rss;
 	int forking, exec_pending;
 };
@@ -74,7 +104,10 @@ struct conv {
 	vl_capture_progress_fn progress;
 	void *ctx;
 	struct vl_err *err;
-	int depth, full;
+	int full;
+	uint64_t phases;
+	struct proc *live[MAX_LIVE];
+	size_t nlive;
 	/* a block waiting for its memory counts, and the branches since the last flush */
 	struct vl_event bb;
 	int have_bb;
@@ -204,15 +237,20 @@ static struct tbtab *tab_new(struct tbtab *parent, uint64_t base)
 	if (t) {
 		t->parent = parent;
 		t->base = base;
+		t->refs = 1;
+		if (parent)
+			parent->refs++;
 	}
 	return t;
 }
 
-static void tab_free(struct tbtab *t)
+static void tab_release(struct tbtab *t)
 {
-	if (t) {
+	while (t && !--t->refs) {
+		struct tbtab *parent = t->parent;
 		free(t->e);
 		free(t);
+		t = parent;
 	}
 }
 
@@ -251,43 +289,62 @@ uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret)
 
 /* --- the processes -------------------------------------------------------- */
 
-static int run_proc(struct conv *c, long pid, struct tbtab *inherit, uint64_t base, long parent);
+static int proc_open(struct conv *c, long pid, struct proc *parent);
 
-static int add_child(struct conv *c, struct proc *p, long pid)
+static int fd_direct(const struct proc *p, uint64_t fd)
 {
-	if (p->nchild == p->capchild) {
-		size_t cap = p->capchild ? 2 * p->capchild : 16;
-		long *n = realloc(p->children, cap * sizeof(*n));
-		if (!n)
-			return vl_err_set(c->err, VL_ENOMEM, "out of memory");
-		p->children = n;
-		p->capchild = cap;
-	}
-	p->children[p->nchild++] = pid;
-	return 0;
+	return fd < MAX_FD && (p->direct[fd / 8] >> (fd % 8) & 1);
 }
 
-/* Runs child pid where its parent is now (if it was forked and not yet run). */
-static int splice(struct conv *c, struct proc *p, long pid)
+static void fd_set_direct(struct proc *p, uint64_t fd, int on)
 {
-	for (size_t i = 0; i < p->nchild; i++) {
-		if (p->children[i] != pid)
-			continue;
-		memmove(&p->children[i], &p->children[i + 1], (p->nchild - i - 1) * sizeof(long));
-		p->nchild--;
-		if (flush_user(c))
-			return c->err->code;
-		return run_proc(c, pid, p->tab, 0, p->pid);
-	}
-	return 0;
+	if (fd >= MAX_FD)
+		return;
+	if (on)
+		p->direct[fd / 8] |= (uint8_t)(1u << (fd % 8));
+	else
+		p->direct[fd / 8] &= (uint8_t)~(1u << (fd % 8));
 }
 
-static int splice_all(struct conv *c, struct proc *p)
+/*
+ * Descriptors opened O_DIRECT bypass the page cache: a read or write on
+ * one is a device request, as fio's direct=1 makes them. Buffered I/O is
+ * served from the page cache, and its writeback is invisible to a
+ * user-mode capture: no disk events for it.
+ */
+static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 {
-	while (p->nchild && !c->full)
-		if (splice(c, p, p->children[0]))
-			return c->err->code;
-	return 0;
+	const uint64_t *a = p->sys_a;
+
+	switch (nr) {
+	case NR_OPEN:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, !!(a[1] & G_O_DIRECT));
+		return 0;
+	case NR_OPENAT:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, !!(a[2] & G_O_DIRECT));
+		return 0;
+	case NR_CLOSE:
+		fd_set_direct(p, a[0], 0);
+		return 0;
+	case NR_DUP2:
+	case NR_DUP3:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, fd_direct(p, a[0]));
+		return 0;
+	case NR_READ: case NR_PREAD: case NR_READV: case NR_PREADV:
+	case NR_WRITE: case NR_PWRITE: case NR_WRITEV: case NR_PWRITEV: {
+		if (ret <= 0 || !fd_direct(p, a[0]))
+			return 0;
+		int w = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV;
+		c->st->disk++;
+		return emit(c, VL_EV_DISK, (uint16_t)(w ? VL_EVF_WRITE : 0),
+		            (uint32_t)(ret > UINT32_MAX ? UINT32_MAX : ret), 0, 0);
+	}
+	default:
+		return 0;
+	}
 }
 
 /* exit or exec: the image's resident pages go. */
@@ -371,6 +428,12 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 {
 	if (is_fork(nr) && ret == 0)
 		return 0; /* the child's side: its parent was charged the fork */
+	if (is_vdso(nr)) {
+		c->st->vdso++;
+		if (emit(c, VL_EV_RDTSC, 0, 0, 0, 0))
+			return c->err->code;
+		return emit(c, VL_EV_USER, 0, VDSO_INSNS, 0, 0);
+	}
 	if (flush_user(c))
 		return c->err->code;
 	if (nr == NR_EXECVE) /* failed: the old image goes on */
@@ -384,20 +447,43 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 		if (kernel_run(c, vl_kpath_insns(VL_KP_FORK, 0, 1)) || ptewrites(c, wp, SYNTH_PT, 1, 1) ||
 		    ptewrites(c, copied, SYNTH_PT + (1ull << 36), 0, 1) ||
 		    emit(c, VL_EV_FORK, VL_EVF_KERNEL, (uint32_t)copied, (uint64_t)ret, 0) ||
-		    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0) || add_child(c, p, (long)ret))
+		    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0) || proc_open(c, (long)ret, p))
 			return c->err->code;
 		return 0;
 	}
-	if ((nr == NR_WAIT4 || nr == NR_WAITID) && ret > 0 && splice(c, p, (long)ret))
-		return c->err->code;
-	if (kernel_run(c, vl_capture_kernel_path(nr, ret)))
+	if (kernel_run(c, vl_capture_kernel_path(nr, ret)) || follow_fds(c, p, nr, ret))
 		return c->err->code;
 	return emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 }
 
+/* The records with a time: a system call returning, an image starting. */
+static int on_timed(struct conv *c, struct proc *p, int tag, const uint64_t *v)
+{
+	if (tag == VL_CR_SYSRET)
+		return on_sysret(c, p, v[0], (int64_t)(v[1] >> 1) ^ -(int64_t)(v[1] & 1));
+	if (!p->exec_pending)
+		return bad(c, p, "a process image starts without an execve");
+	/* execve succeeded: the old image is torn down, a new one begins */
+	p->exec_pending = 0;
+	c->st->execs++;
+	if (teardown(c, p, VL_EV_EXEC) || kernel_run(c, vl_capture_kernel_path(NR_EXECVE, 0)) ||
+	    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0))
+		return c->err->code;
+	tab_release(p->tab); /* fork children of the old image keep it while they live */
+	if (!(p->tab = tab_new(NULL, 0)))
+		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Values of a timed record: SYSRET nr, ret, ns; START pid, ppid, base, ns. */
+static int read_timed(struct rd *r, int tag, uint64_t v[4])
+{
+	return get_vars(r, v, tag == VL_CR_SYSRET ? 3 : 4);
+}
+
 static int record(struct conv *c, struct proc *p, int tag)
 {
-	uint64_t v[7];
+	uint64_t v[8];
 	struct tbent *e;
 
 	switch (tag) {
@@ -427,18 +513,16 @@ static int record(struct conv *c, struct proc *p, int tag)
 		return on_fault(c, v[0], (unsigned)flags);
 	}
 	case VL_CR_SYS:
-		if (get_vars(&p->rd, v, 7))
+		if (get_vars(&p->rd, v, 8))
 			break;
-		c->st->syscalls++;
 		p->sys_nr = v[0];
-		p->sys_a1 = v[1];
+		memcpy(p->sys_a, v + 1, sizeof(p->sys_a));
 		if (flush_user(c))
 			return c->err->code;
+		if (is_vdso(v[0]))
+			return 0; /* no kernel entry natively: see on_sysret */
+		c->st->syscalls++;
 		return emit(c, VL_EV_SYSCALL, 0, 0, v[0], 0);
-	case VL_CR_SYSRET:
-		if (get_vars(&p->rd, v, 2))
-			break;
-		return on_sysret(c, p, v[0], (int64_t)(v[1] >> 1) ^ -(int64_t)(v[1] & 1));
 	case VL_CR_FORK:
 		if (get_vars(&p->rd, v, 3))
 			break;
@@ -454,7 +538,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 			if (get_byte(&p->rd) < 0)
 				return bad(c, p, "truncated record");
 		p->exec_pending = 1;
-		return splice_all(c, p);
+		return 0;
 	}
 	case VL_CR_RSS:
 		if (get_var(&p->rd, v))
@@ -464,96 +548,143 @@ static int record(struct conv *c, struct proc *p, int tag)
 	case VL_CR_UNMAP:
 		if (get_var(&p->rd, v))
 			break;
-		if (flush_user(c) || ptewrites(c, v[0], p->sys_a1 & ~4095ull, 1, 0))
+		if (flush_user(c) || ptewrites(c, v[0], p->sys_a[0] & ~4095ull, 1, 0))
 			return c->err->code;
 		for (uint64_t i = 0; i < v[0] && !c->full; i++)
-			if (emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (p->sys_a1 & ~4095ull) + i * 4096, 0))
+			if (emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (p->sys_a[0] & ~4095ull) + i * 4096, 0))
 				return c->err->code;
-		return 0;
-	case VL_CR_START:
-		if (get_vars(&p->rd, v, 3))
-			break;
-		if (!p->exec_pending)
-			return bad(c, p, "a process image starts without an execve");
-		/* execve succeeded: the old image is torn down, a new one begins */
-		p->exec_pending = 0;
-		c->st->execs++;
-		if (teardown(c, p, VL_EV_EXEC) || kernel_run(c, vl_capture_kernel_path(NR_EXECVE, 0)) ||
-		    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0))
-			return c->err->code;
-		tab_free(p->tab); /* no child still sees it: they ran at the execve */
-		if (!(p->tab = tab_new(NULL, 0)))
-			return vl_err_set(c->err, VL_ENOMEM, "out of memory");
 		return 0;
 	case VL_CR_END:
 		return 0;
+	case VL_CR_MARK:
+		/* a phase boundary: what lies between two is the measured operations */
+		if (flush_user(c))
+			return c->err->code;
+		return emit(c, VL_EV_PHASE, 0, 0, ++c->phases, 0);
 	default:
 		return bad(c, p, "unknown record");
 	}
 	return bad(c, p, "truncated record");
 }
 
-static int run_proc(struct conv *c, long pid, struct tbtab *inherit, uint64_t base, long parent)
+/*
+ * Runs p from where it stands to its next system call, then reads ahead to
+ * the time that call returns (or the new image starts), where p will go on.
+ * 1 at the end of p's records.
+ */
+static int run_segment(struct conv *c, struct proc *p)
 {
-	struct proc *p = calloc(1, sizeof(*p));
-	uint64_t v[3];
-	int rc = 0, tag;
+	int tag, rc, in_kernel = 0;
 
-	if (!p)
-		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
-	if (++c->depth > MAX_DEPTH) {
-		rc = vl_err_set(c->err, VL_EINVAL, "%s: more than %d nested processes", c->dir,
-		                MAX_DEPTH);
-		goto out;
+	if (p->held.tag) {
+		struct held h = p->held;
+		p->held.tag = 0;
+		p->rec_off = h.off;
+		if ((rc = on_timed(c, p, h.tag, h.v)))
+			return rc;
 	}
-	p->pid = pid;
-	p->parent = parent;
-	snprintf(p->rd.path, sizeof(p->rd.path), "%s/%ld.raw", c->dir, pid);
-	if (!(p->rd.f = fopen(p->rd.path, "rb"))) {
-		rc = vl_err_set(c->err, VL_EIO, "%s: %s (process %ld left no record)", p->rd.path,
-		                strerror(errno), pid);
-		goto out;
-	}
-	c->st->processes++;
-	if (get_byte(&p->rd) != VL_CR_START || get_vars(&p->rd, v, 3)) {
-		rc = bad(c, p, "the file does not start with a process start");
-		goto out;
-	}
-	base = inherit ? v[2] : base;
-	if (!(p->tab = tab_new(inherit, base))) {
-		rc = vl_err_set(c->err, VL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (parent && (rc = emit(c, VL_EV_CR3, VL_EVF_KERNEL, 0, (uint64_t)pid, 0)))
-		goto out;
-	for (;;) {
+	while (!c->full) {
 		p->rec_off = p->rd.off + p->rd.pos;
-		if (c->full || (tag = get_byte(&p->rd)) < 0)
-			break;
+		if ((tag = get_byte(&p->rd)) < 0)
+			return ferror(p->rd.f) ? vl_err_set(c->err, VL_EIO, "%s: read error", p->rd.path) : 1;
+		if (tag == VL_CR_SYSRET || tag == VL_CR_START) {
+			uint64_t v[4];
+			if (read_timed(&p->rd, tag, v))
+				return bad(c, p, "truncated record");
+			if (in_kernel) {
+				p->held = (struct held){tag, {v[0], v[1], v[2], v[3]}, p->rec_off};
+				p->next_ns = v[tag == VL_CR_SYSRET ? 2 : 3];
+				return 0;
+			}
+			if ((rc = on_timed(c, p, tag, v)))
+				return rc;
+			continue;
+		}
 		if ((rc = record(c, p, tag)))
-			goto out;
+			return rc;
+		if (tag == VL_CR_SYS && !is_vdso(p->sys_nr))
+			in_kernel = 1;
 	}
-	if (ferror(p->rd.f)) {
-		rc = vl_err_set(c->err, VL_EIO, "%s: read error", p->rd.path);
-		goto out;
-	}
-	if (c->full)
-		goto out;
-	if ((rc = flush_user(c)) || (rc = splice_all(c, p)))
-		goto out;
-	c->st->exits++;
-	rc = teardown(c, p, VL_EV_EXIT);
-	if (!rc && parent)
-		rc = emit(c, VL_EV_CR3, VL_EVF_KERNEL, 0, (uint64_t)parent, 0);
-out:
+	return 0;
+}
+
+static void proc_free(struct conv *c, struct proc *p)
+{
 	c->st->raw_bytes += p->rd.off + p->rd.len;
 	if (p->rd.f)
 		fclose(p->rd.f);
-	tab_free(p->tab);
-	free(p->children);
+	tab_release(p->tab);
 	free(p);
-	c->depth--;
-	return rc;
+}
+
+/* Opens process pid's records and makes it live; a fork child of parent. */
+static int proc_open(struct conv *c, long pid, struct proc *parent)
+{
+	struct proc *p = calloc(1, sizeof(*p));
+	uint64_t v[4];
+
+	if (!p)
+		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	p->pid = pid;
+	snprintf(p->rd.path, sizeof(p->rd.path), "%s/%ld.raw", c->dir, pid);
+	if (c->nlive == MAX_LIVE) {
+		free(p);
+		return vl_err_set(c->err, VL_EINVAL, "%s: more than %d processes alive at once",
+		                  c->dir, MAX_LIVE);
+	}
+	if (!(p->rd.f = fopen(p->rd.path, "rb"))) {
+		int rc = vl_err_set(c->err, VL_EIO, "%s: %s (process %ld left no record)", p->rd.path,
+		                    strerror(errno), pid);
+		free(p);
+		return rc;
+	}
+	if (get_byte(&p->rd) != VL_CR_START || read_timed(&p->rd, VL_CR_START, v)) {
+		int rc = bad(c, p, "the file does not start with a process start");
+		proc_free(c, p);
+		return rc;
+	}
+	p->next_ns = v[3];
+	if (parent)
+		memcpy(p->direct, parent->direct, sizeof(p->direct));
+	if (!(p->tab = tab_new(parent ? parent->tab : NULL, parent ? v[2] : 0))) {
+		proc_free(c, p);
+		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	}
+	c->st->processes++;
+	c->live[c->nlive++] = p;
+	return 0;
+}
+
+/* One CPU's view: whichever live process's next stretch began first runs. */
+static int schedule(struct conv *c)
+{
+	struct proc *cur = c->live[0];
+	int rc = 0;
+
+	while (c->nlive && !c->full) {
+		size_t k = 0;
+		for (size_t i = 1; i < c->nlive; i++)
+			if (c->live[i]->next_ns < c->live[k]->next_ns)
+				k = i;
+		struct proc *p = c->live[k];
+		if (p != cur) {
+			if ((rc = flush_user(c)) ||
+			    (rc = emit(c, VL_EV_CR3, VL_EVF_KERNEL, 0, (uint64_t)p->pid, 0)))
+				return rc;
+			cur = p;
+		}
+		if ((rc = run_segment(c, p)) < 0)
+			return rc;
+		if (rc == 1) { /* the process is gone */
+			c->st->exits++;
+			if ((rc = flush_user(c)) || (rc = teardown(c, p, VL_EV_EXIT)))
+				return rc;
+			c->live[k] = c->live[--c->nlive];
+			proc_free(c, p);
+			cur = NULL;
+		}
+	}
+	return 0;
 }
 
 int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint64_t limit,
@@ -573,9 +704,13 @@ int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint
 	c->progress = progress;
 	c->ctx = ctx;
 	c->err = err;
-	rc = run_proc(c, root_pid, NULL, 0, 0);
+	rc = proc_open(c, root_pid, NULL);
+	if (!rc)
+		rc = schedule(c);
 	if (!rc)
 		rc = put_out(c);
+	while (c->nlive)
+		proc_free(c, c->live[--c->nlive]);
 	free(c);
 	return rc;
 }

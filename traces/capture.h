@@ -1,8 +1,8 @@
 /*
  * Captured traces: turns the raw records the capture plugin wrote while a
  * real program ran under QEMU's user-mode TCG (traces/capraw.h, one file per
- * process) into one trace, process by process, with the kernel's work
- * inserted from the measured kernel path lengths (traces/kpaths.h).
+ * process) into one trace, with the kernel's work inserted from the
+ * measured kernel path lengths (traces/kpaths.h).
  */
 #ifndef VL_CAPTURE_H
 #define VL_CAPTURE_H
@@ -21,7 +21,9 @@ struct vl_capture_stats {
 	uint64_t insns;      /* user instructions */
 	uint64_t loads, stores;
 	uint64_t faults;     /* page faults (first touches and copy-on-write) */
-	uint64_t syscalls;
+	uint64_t syscalls;   /* kernel entries (vDSO calls are not) */
+	uint64_t vdso;       /* clock reads Linux serves from the vDSO */
+	uint64_t disk;       /* device requests: I/O on O_DIRECT descriptors */
 	uint64_t kernel_insns; /* inserted from the kernel path table */
 	uint64_t raw_bytes;  /* raw records read */
 	int limited;         /* stopped at the event limit */
@@ -33,10 +35,10 @@ typedef void (*vl_capture_progress_fn)(void *ctx, uint64_t events);
 
 /*
  * Converts the raw records in dir, starting with process root_pid, into w,
- * stopping after limit events (UINT64_MAX: no limit). A child's life is
- * spliced in where its parent's wait returns it (or, never waited for,
- * where the parent execs or exits), between address-space switches. Errors
- * name the raw file and its byte offset. w is not closed.
+ * stopping after limit events (0: no limit). The live processes take
+ * turns as on one CPU, at their system calls, in the order of the host's
+ * clock, behind address-space switches. Errors name the raw file and its
+ * byte offset. w is not closed.
  */
 int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint64_t limit,
                        struct vl_capture_stats *st, vl_capture_progress_fn progress, void *ctx,
