@@ -28,15 +28,15 @@ endif
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
 	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
-	sim/recorder.c sim/thishost.c \
+	sim/recorder.c sim/thishost.c sim/proc.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
-	experiments/merge.c experiments/ini_text.c \
-	reports/report.c \
+	experiments/merge.c experiments/ini_text.c experiments/check.c \
+	reports/report.c reports/palette.c reports/doc.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
 	testbed/capture.c \
 	testbed/kvm/vmm.c
@@ -50,7 +50,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_capture.c tests/test_import.c
+	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c
 
 BENCH_SRCS := bench/bench.c
 
@@ -72,7 +72,8 @@ PROBE         := $(BUILD)/vl-probe
 VLCAPTURE     := $(BUILD)/vlcapture.so
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
-.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths traces print-lib-srcs clean
+.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths traces print-lib-srcs clean \
+        install uninstall FORCE test-docs
 
 all: virtlab
 
@@ -150,6 +151,74 @@ $(BUILD)/plugins/not-a-plugin.so:
 
 plugins: $(PLUGINS)
 
+# ---- install: `make install PREFIX=/usr/local DESTDIR=...`, `make uninstall` ----
+# The command and vl-probe (found beside it), the example plugin, the
+# headers a plugin includes (docs/plugins.md) with virtlab.pc, a man page and
+# bash completion generated from the command table, and the sample traces,
+# experiment files and plugin source to copy and start from.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+LIBDIR      ?= $(PREFIX)/lib
+INCLUDEDIR  ?= $(PREFIX)/include
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+PLUGINDIR   := $(LIBDIR)/virtlab/plugins
+INSTALL     ?= install
+
+VERSION        := $(shell sed -n 's/^\#define VL_VERSION "\(.*\)"/\1/p' sim/version.h)
+PLUGIN_HEADERS := sim/model.h sim/native.h sim/event.h sim/mech.h sim/param.h sim/err.h
+MANPAGE        := $(BUILD)/virtlab.1
+COMPLETION     := $(BUILD)/virtlab.bash-completion
+PCFILE         := $(BUILD)/virtlab.pc
+SAMPLES        := $(wildcard traces/samples/*)
+EXPFILES       := $(wildcard experiments/papers/*.ini experiments/labs/*.ini experiments/capacity/*.ini)
+
+$(MANPAGE): $(VIRTLAB) scripts/gen-man.sh
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sh scripts/gen-man.sh $(VIRTLAB) > $@.tmp && mv $@.tmp $@
+
+$(COMPLETION): $(VIRTLAB) scripts/gen-completion.sh
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sh scripts/gen-completion.sh $(VIRTLAB) > $@.tmp && mv $@.tmp $@
+
+# Plugins resolve virtlab's functions in the running binary: no library to
+# link. Written every time: it holds PREFIX, which may change between calls.
+$(PCFILE): FORCE
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' \
+		'plugindir=$(PLUGINDIR)' '' 'Name: virtlab' \
+		'Description: the model-plugin interface of virtlab (docs/plugins.md)' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}/virtlab' > $@
+
+install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAGE) $(COMPLETION) \
+         $(PCFILE)
+	@$(if $(Q),echo "  INSTALL $(DESTDIR)$(PREFIX)")
+	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/virtlab/sim $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(DATADIR)/virtlab/traces/samples $(DESTDIR)$(DATADIR)/virtlab/plugins/example \
+		$(addprefix $(DESTDIR)$(DATADIR)/virtlab/,$(sort $(dir $(EXPFILES))))
+	$(Q)$(INSTALL) -m 755 $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(DESTDIR)$(BINDIR)
+	$(Q)$(INSTALL) -m 644 $(BUILD)/plugins/ideal.so $(DESTDIR)$(PLUGINDIR)
+	$(Q)$(INSTALL) -m 644 $(PLUGIN_HEADERS) $(DESTDIR)$(INCLUDEDIR)/virtlab/sim
+	$(Q)$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc
+	$(Q)$(INSTALL) -m 644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/virtlab.1
+	$(Q)$(INSTALL) -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/virtlab
+	$(Q)$(INSTALL) -m 644 $(SAMPLES) $(DESTDIR)$(DATADIR)/virtlab/traces/samples
+	$(Q)$(INSTALL) -m 644 plugins/example/ideal.c $(DESTDIR)$(DATADIR)/virtlab/plugins/example
+	$(Q)for f in $(EXPFILES); do \
+		$(INSTALL) -m 644 $$f $(DESTDIR)$(DATADIR)/virtlab/$$f || exit 1; done
+
+FORCE:
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/virtlab $(DESTDIR)$(BINDIR)/vl-probe \
+		$(DESTDIR)$(BINDIR)/vl-probe-aarch64 $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc \
+		$(DESTDIR)$(MANDIR)/man1/virtlab.1 $(DESTDIR)$(BASHCOMPDIR)/virtlab
+	rm -rf $(DESTDIR)$(LIBDIR)/virtlab $(DESTDIR)$(INCLUDEDIR)/virtlab $(DESTDIR)$(DATADIR)/virtlab
+
 deps:
 	$(Q)sh scripts/deps.sh
 
@@ -158,6 +227,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
 		$(INSNCOUNT) $(VLCAPTURE)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
+
+# Every command block of README.md and docs/ (labs included), run as shown:
+# several minutes. `make test` runs the quick part (tests/docs.sh).
+test-docs: deps
+	$(Q)$(MAKE) --no-print-directory $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64)
+	$(Q)sh tests/docs.sh $(VIRTLAB) all
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.
 PAPER := experiments/papers/adams-agesen-2006.ini

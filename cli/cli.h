@@ -62,6 +62,13 @@ int cli_ensure_parent(const char *path, struct vl_err *err);
 
 #define VL_DEFAULT_DB "out/results.db"
 
+/*
+ * After a report written into ROOT/NAME where ROOT is a directory called
+ * "out": rewrites ROOT/index.html, the list of every report, and says so.
+ * Elsewhere (--out somewhere else) it does nothing. A failure only warns.
+ */
+void cli_update_index(const char *report_dir);
+
 struct vl_model;
 
 /* Models loaded with --model-path, at most CLI_MAX_PLUGINS. */

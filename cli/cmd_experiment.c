@@ -27,13 +27,17 @@ static void on_signal(int sig)
 static void help(void)
 {
 	printf("usage: virtlab experiment run FILE [--jobs N] [--resume] [--shard I/N] [--db F]\n"
+	       "                              [-P K=V ...]\n"
 	       "       virtlab experiment runs FILE\n"
+	       "       virtlab experiment check FILE [--db F]\n"
 	       "       virtlab experiment slurm FILE [--shards N] [--out DIR]\n\n"
 	       "run   runs every run of the experiment (workloads x systems x sweep points x\n"
 	       "      replications) in N worker processes, records them, and summarizes the\n"
 	       "      replications (mean, sd, 95%% confidence interval). Interrupted, it keeps\n"
 	       "      the finished runs: run again with --resume to do only the rest.\n"
 	       "runs  lists the runs the file expands to, without running them\n"
+	       "check checks the observations the file's [check] sections expect against its\n"
+	       "      results, one line each, then 'N passed, N failed' (exit 1 if any failed)\n"
 	       "slurm writes a Slurm job array whose tasks are the shards of FILE (an\n"
 	       "      experiment or a capacity plan) and a script that submits it with a merge\n"
 	       "      step after it (docs/capacity.md, \"Scaling out\")\n\n"
@@ -42,7 +46,9 @@ static void help(void)
 	       "      --shard I/N  only shard I (0-based) of N: every Nth run; merge the shards'\n"
 	       "                 databases with 'virtlab merge'\n"
 	       "      --db F     results database (default OUTPUT/results.db, OUTPUT from the\n"
-	       "                 file's [experiment] output, default out/NAME)\n\n"
+	       "                 file's [experiment] output, default out/NAME)\n"
+	       "  -P, --param K=V  set parameter K of every system whose model (or host) has\n"
+	       "                 it, over the file's value (repeatable); recorded with the runs\n\n"
 	       "The file format is in docs/experiments.md; 'virtlab report' draws the results.\n");
 }
 
@@ -93,17 +99,21 @@ static int do_run(int argc, char **argv)
 		{"resume", no_argument, NULL, 'r'},
 		{"shard", required_argument, NULL, 's'},
 		{"db", required_argument, NULL, 'd'},
+		{"param", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct vl_exp_opts o = {.jobs = 1, .stop = &stop_flag};
+	struct vl_override ov[VL_EXP_MAX_OV];
+	size_t nov = 0;
+	struct vl_err err = {0};
 	const char *db = NULL;
 	uint64_t v;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:P:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			if (cli_parse_u64(optarg, &v) || v < 1 || v > 256)
@@ -116,6 +126,13 @@ static int do_run(int argc, char **argv)
 				return cli_usage_error("experiment", "--shard '%s': I/N with 0 <= I < N", optarg);
 			break;
 		case 'd': db = optarg; break;
+		case 'P':
+			if (nov == sizeof(ov) / sizeof(ov[0]))
+				return cli_usage_error("experiment", "too many --param options");
+			if (vl_override_parse(&ov[nov], optarg, &err))
+				return cli_usage_error("experiment", "--param %s", err.msg);
+			nov++;
+			break;
 		case 'h': help(); return EXIT_OK;
 		default:
 			return cli_usage_error("experiment", "unknown option '%s'", argv[optind - 1]);
@@ -124,9 +141,12 @@ static int do_run(int argc, char **argv)
 	if (optind != argc - 1)
 		return cli_usage_error("experiment", "run needs exactly one FILE");
 	struct vl_experiment *e;
-	struct vl_err err = {0};
 	if (vl_exp_load(&e, argv[optind], &err))
 		return cli_fail(&err);
+	if (vl_exp_override(e, ov, nov, &err)) {
+		vl_exp_free(e);
+		return cli_fail(&err);
+	}
 	char dbbuf[1024];
 	if (!db) {
 		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", e->output);
@@ -176,6 +196,90 @@ static int do_runs(int argc, char **argv)
 	free(runs);
 	vl_exp_free(e);
 	return EXIT_OK;
+}
+
+/* A check's operand as written: a number, or W/S[@POINT] = VALUE. */
+static void print_operand(const struct vl_experiment *e, const struct vl_exp_operand *o)
+{
+	if (o->number)
+		printf("%.6g", o->value);
+	else
+		printf("%s/%s%s%s = %.6g", e->w[o->w].name, e->s[o->s].name, o->has_point ? "@" : "",
+		       o->point, o->value);
+}
+
+static int do_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = NULL;
+	char dbbuf[1024];
+	struct vl_experiment *e;
+	struct vl_db *h;
+	struct vl_err err = {0};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("experiment", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("experiment", "check needs exactly one FILE");
+	if (vl_exp_load(&e, argv[optind], &err))
+		return cli_fail(&err);
+	if (!e->ncheck) {
+		fprintf(stderr, "virtlab: %s: no [check] section\n", argv[optind]);
+		vl_exp_free(e);
+		return EXIT_USAGE;
+	}
+	if (!db) {
+		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", e->output);
+		db = dbbuf;
+	}
+	struct vl_exp_check_result *r = calloc(e->ncheck, sizeof(*r));
+	int rc = !r ? vl_err_set(&err, VL_ENOMEM, "out of memory")
+	       : access(db, R_OK) ? vl_err_set(&err, VL_EINVAL, "%s: no results database (run "
+	                                       "'virtlab experiment run %s' first)", db, argv[optind])
+	       : vl_db_open(&h, db, &err);
+	if (!rc) {
+		rc = vl_exp_check_run(e, h, r, &err);
+		vl_db_close(h);
+	}
+	if (rc) {
+		free(r);
+		vl_exp_free(e);
+		return cli_fail(&err);
+	}
+	unsigned passed = 0;
+	for (size_t i = 0; i < e->ncheck; i++) {
+		printf("%s  %s: %s\n      ", r[i].passed ? "pass" : "FAIL", r[i].check->name,
+		       r[i].check->says[0] ? r[i].check->says : r[i].check->expect);
+		if (r[i].why[0]) {
+			printf("%s\n", r[i].why);
+		} else {
+			print_operand(e, &r[i].left);
+			printf(" %c ", r[i].op);
+			print_operand(e, &r[i].right);
+			printf(" (%s", r[i].check->metric);
+			if (r[i].op == '~')
+				printf(", within %g%%", 100 * r[i].check->tolerance);
+			printf(")\n");
+		}
+		passed += r[i].passed;
+	}
+	size_t failed = e->ncheck - passed;
+	printf("%u passed, %zu failed\n", passed, failed);
+	free(r);
+	vl_exp_free(e);
+	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Writes DIR/run.sbatch (a job array of shards) and DIR/submit.sh (it, then a merge). */
@@ -295,5 +399,8 @@ int cmd_experiment(int argc, char **argv)
 		return do_runs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "slurm") == 0)
 		return do_slurm(argc - 1, argv + 1);
-	return cli_usage_error("experiment", "unknown subcommand '%s' (run, runs, slurm)", argv[1]);
+	if (strcmp(argv[1], "check") == 0)
+		return do_check(argc - 1, argv + 1);
+	return cli_usage_error("experiment", "unknown subcommand '%s' (run, runs, check, slurm)",
+	                       argv[1]);
 }

@@ -2,7 +2,9 @@
  * virtlab export: any run's metrics and breakdown as CSV or JSON.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,13 +13,21 @@
 
 static void help(void)
 {
-	printf("usage: virtlab export [--db F] [--run N | --experiment NAME] [--format csv|json]\n\n"
+	printf("usage: virtlab export [--db F] [--run N | --experiment NAME] [--format csv|json]\n"
+	       "                      [--wide [--units F]]\n\n"
 	       "Prints the metrics and the breakdown (event x mechanism: count, cycles) of\n"
-	       "the chosen runs: one run, every run of an experiment, or every run.\n\n"
+	       "the chosen runs: one run, every run of an experiment, or every run; one\n"
+	       "value a row. --wide prints one row a run instead, for a data frame: the\n"
+	       "run's workload, system, sweep point and replication, model, profiles and\n"
+	       "trace, then every parameter (param.SCOPE.NAME), metric and mechanism's\n"
+	       "cycles (mech.NAME) as columns; an absent value is empty (null in JSON).\n\n"
 	       "  --db F         results database (default " VL_DEFAULT_DB ")\n"
 	       "  --run N        only run N\n"
 	       "  --experiment E only the runs of experiment E\n"
-	       "  --format F     csv (default) or json\n");
+	       "  --format F     csv (default) or json\n"
+	       "  --wide         one row a run, one column a quantity\n"
+	       "  --units F      with --wide: write each column's unit to F (CSV: column,unit);\n"
+	       "                 the JSON form carries them in its \"units\" object\n");
 }
 
 static void json_str(const char *s)
@@ -34,6 +44,251 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* s as one CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* ---- --wide: one row a run ---- */
+
+/* A column of the wide table. */
+struct wcol {
+	char name[128];
+	char unit[32];
+	int text; /* a text column (the run's identity), else a number */
+};
+
+/* The runs --run/--experiment choose, as a CTE named r. */
+#define WIDE_RUNS                                                                          \
+	"WITH r AS (SELECT run.*, coalesce(x.name, '') AS experiment FROM run"                   \
+	"   LEFT JOIN experiment x ON x.id = run.experiment_id"                                   \
+	"   WHERE (?1 = 0 OR run.id = ?1) AND (?2 IS NULL OR x.name = ?2)) "
+
+/* The identity columns, and how each is read from the run row (label split on '|'). */
+static const struct {
+	const char *name, *unit, *sql;
+	int label_part; /* 0: from sql; k > 0: the k-th field of the label */
+} idcols[] = {
+	{"run", "", "r.id", 0},
+	{"experiment", "", "r.experiment", 0},
+	{"workload", "", NULL, 1},
+	{"system", "", NULL, 2},
+	{"point", "", NULL, 3},
+	{"replication", "", "r.replication", 0},
+	{"model", "", "r.model", 0},
+	{"profile", "", "coalesce(r.profile, '')", 0},
+	{"host_profile", "", "coalesce(r.host_profile, '')", 0},
+	{"trace", "", "r.trace", 0},
+	{"seed", "", "r.seed", 0},
+	{"status", "", "r.status", 0},
+	{"sim_seconds", "s", "r.sim_seconds", 0},
+};
+#define NIDCOLS (sizeof(idcols) / sizeof(idcols[0]))
+
+/* Field k (1-based) of a "workload|system|point|replication" label into buf. */
+static const char *label_part(const char *label, int k, char *buf, size_t len)
+{
+	for (int i = 1; i < k && label; i++)
+		label = strchr(label, '|') ? strchr(label, '|') + 1 : NULL;
+	size_t n = label ? strcspn(label, "|") : 0;
+	snprintf(buf, len, "%.*s", (int)n, label ? label : "");
+	return buf;
+}
+
+/* Appends the columns a query yields (name, unit) to *cols; 0 or -1. */
+static int add_cols(sqlite3 *h, const char *sql, uint64_t run, const char *exp,
+                    struct wcol **cols, size_t *n)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)run);
+	if (exp)
+		sqlite3_bind_text(st, 2, exp, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct wcol *c = realloc(*cols, (*n + 1) * sizeof(**cols));
+		if (!c) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		*cols = c;
+		memset(&c[*n], 0, sizeof(c[*n]));
+		snprintf(c[*n].name, sizeof(c[*n].name), "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(c[*n].unit, sizeof(c[*n].unit), "%s", (const char *)sqlite3_column_text(st, 1));
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct wcol *)a)->name, ((const struct wcol *)b)->name);
+}
+
+static int export_wide(sqlite3 *h, const char *path, uint64_t run, const char *exp, int json,
+                       const char *units_path)
+{
+	struct wcol *cols = NULL;
+	size_t ncols = 0, nq, first_q;
+	double *v = NULL;
+	int rc = EXIT_FAIL, n = 0;
+	sqlite3_stmt *runs = NULL, *vals = NULL;
+
+	for (size_t i = 0; i < NIDCOLS; i++) {
+		struct wcol *c = realloc(cols, (ncols + 1) * sizeof(*cols));
+		if (!c)
+			goto out;
+		cols = c;
+		memset(&cols[ncols], 0, sizeof(cols[ncols]));
+		snprintf(cols[ncols].name, sizeof(cols[ncols].name), "%s", idcols[i].name);
+		snprintf(cols[ncols].unit, sizeof(cols[ncols].unit), "%s", idcols[i].unit);
+		cols[ncols++].text = strcmp(idcols[i].name, "sim_seconds") != 0;
+	}
+	first_q = ncols;
+	/* the quantities, each named once: parameters, metrics, mechanisms */
+	if (add_cols(h, WIDE_RUNS "SELECT DISTINCT 'param.' || p.scope || '.' || p.name, p.unit"
+	             " FROM r JOIN param p ON p.run_id = r.id", run, exp, &cols, &ncols) ||
+	    add_cols(h, WIDE_RUNS "SELECT DISTINCT m.name, m.unit FROM r"
+	             " JOIN metric m ON m.run_id = r.id", run, exp, &cols, &ncols) ||
+	    add_cols(h, WIDE_RUNS "SELECT DISTINCT 'mech.' || b.mechanism, 'cycles' FROM r"
+	             " JOIN breakdown b ON b.run_id = r.id", run, exp, &cols, &ncols)) {
+		fprintf(stderr, "virtlab: %s: %s\n", path, sqlite3_errmsg(h));
+		goto out;
+	}
+	nq = ncols - first_q;
+	qsort(cols + first_q, nq, sizeof(*cols), by_name);
+	if (!(v = malloc((nq ? nq : 1) * sizeof(*v))))
+		goto out;
+	if (units_path) {
+		FILE *u = fopen(units_path, "w");
+		if (!u) {
+			fprintf(stderr, "virtlab: %s: cannot write\n", units_path);
+			goto out;
+		}
+		fprintf(u, "column,unit\n");
+		for (size_t i = 0; i < ncols; i++) {
+			csv_str(u, cols[i].name);
+			fputc(',', u);
+			csv_str(u, cols[i].unit);
+			fputc('\n', u);
+		}
+		if (fclose(u)) {
+			fprintf(stderr, "virtlab: %s: cannot write\n", units_path);
+			goto out;
+		}
+	}
+	char sql[1024];
+	int len = snprintf(sql, sizeof(sql), WIDE_RUNS "SELECT coalesce(r.label, '')");
+	for (size_t i = 0; i < NIDCOLS; i++)
+		len += snprintf(sql + len, sizeof(sql) - (size_t)len, ", %s",
+		                idcols[i].sql ? idcols[i].sql : "NULL");
+	snprintf(sql + len, sizeof(sql) - (size_t)len, " FROM r ORDER BY r.id");
+	if (sqlite3_prepare_v2(h, sql, -1, &runs, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h, "SELECT 'param.' || scope || '.' || name, value FROM param"
+	                       " WHERE run_id = ?1 UNION ALL SELECT name, value FROM metric"
+	                       " WHERE run_id = ?1 UNION ALL SELECT 'mech.' || mechanism, sum(cycles)"
+	                       " FROM breakdown WHERE run_id = ?1 GROUP BY mechanism", -1, &vals,
+	                       NULL) != SQLITE_OK) {
+		fprintf(stderr, "virtlab: %s: %s\n", path, sqlite3_errmsg(h));
+		goto out;
+	}
+	sqlite3_bind_int64(runs, 1, (sqlite3_int64)run);
+	if (exp)
+		sqlite3_bind_text(runs, 2, exp, -1, SQLITE_STATIC);
+	if (json) {
+		printf("{\"units\": {");
+		for (size_t i = 0; i < ncols; i++) {
+			printf("%s", i ? ", " : "");
+			json_str(cols[i].name);
+			printf(": ");
+			json_str(cols[i].unit);
+		}
+		printf("},\n \"runs\": [");
+	} else {
+		for (size_t i = 0; i < ncols; i++) {
+			printf("%s", i ? "," : "");
+			csv_str(stdout, cols[i].name);
+		}
+		printf("\n");
+	}
+	while (sqlite3_step(runs) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(runs, 0);
+		/* a mechanism a run never charged cost it 0 cycles; other absences stay empty */
+		for (size_t i = 0; i < nq; i++)
+			v[i] = strncmp(cols[first_q + i].name, "mech.", 5) ? NAN : 0;
+		sqlite3_bind_int64(vals, 1, sqlite3_column_int64(runs, 1));
+		while (sqlite3_step(vals) == SQLITE_ROW) {
+			struct wcol key;
+			snprintf(key.name, sizeof(key.name), "%s", (const char *)sqlite3_column_text(vals, 0));
+			struct wcol *c = bsearch(&key, cols + first_q, nq, sizeof(*cols), by_name);
+			if (c)
+				v[c - cols - first_q] = sqlite3_column_double(vals, 1);
+		}
+		sqlite3_reset(vals);
+		printf(json ? "%s\n  {" : "%s", json && n ? "," : "");
+		for (size_t i = 0; i < ncols; i++) {
+			char part[256], num[40] = "";
+			const char *text = NULL;
+			double x = NAN;
+			if (i < NIDCOLS) {
+				int col = 1 + (int)i;
+				if (idcols[i].label_part)
+					text = label_part(label, idcols[i].label_part, part, sizeof(part));
+				else if (!cols[i].text)
+					x = sqlite3_column_type(runs, col) == SQLITE_NULL
+					    ? NAN : sqlite3_column_double(runs, col);
+				else
+					text = (const char *)sqlite3_column_text(runs, col);
+			} else {
+				x = v[i - first_q];
+			}
+			if (!text && !isnan(x))
+				snprintf(num, sizeof(num), "%.17g", x);
+			if (json) {
+				printf("%s", i ? ", " : "");
+				json_str(cols[i].name);
+				printf(": ");
+				if (text && (!strcmp(cols[i].name, "run") || !strcmp(cols[i].name, "seed") ||
+				             !strcmp(cols[i].name, "replication")))
+					printf("%s", text);
+				else if (text)
+					json_str(text);
+				else
+					printf("%s", num[0] ? num : "null");
+			} else {
+				printf("%s", i ? "," : "");
+				csv_str(stdout, text ? text : num);
+			}
+		}
+		printf(json ? "}" : "\n");
+		n++;
+	}
+	if (json)
+		printf("\n ]}\n");
+	if (!n)
+		fprintf(stderr, "virtlab: no such run in %s\n", path);
+	rc = n ? EXIT_OK : EXIT_USAGE;
+out:
+	sqlite3_finalize(runs);
+	sqlite3_finalize(vals);
+	free(v);
+	free(cols);
+	return rc;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -41,12 +296,14 @@ int cmd_export(int argc, char **argv)
 		{"run", required_argument, NULL, 'r'},
 		{"experiment", required_argument, NULL, 'e'},
 		{"format", required_argument, NULL, 'f'},
+		{"wide", no_argument, NULL, 'w'},
+		{"units", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = VL_DEFAULT_DB, *exp = NULL;
+	const char *path = VL_DEFAULT_DB, *exp = NULL, *units = NULL;
 	uint64_t run = 0;
-	int json = 0, c;
+	int json = 0, wide = 0, c;
 	struct vl_err err = {0};
 
 	optind = 1;
@@ -64,12 +321,16 @@ int cmd_export(int argc, char **argv)
 				return cli_usage_error("export", "--format '%s': csv or json", optarg);
 			json = strcmp(optarg, "json") == 0;
 			break;
+		case 'w': wide = 1; break;
+		case 'u': units = optarg; break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
+	if (units && !wide)
+		return cli_usage_error("export", "--units goes with --wide");
 	if (access(path, R_OK) != 0) {
 		fprintf(stderr, "virtlab: %s: no such results database\n", path);
 		return EXIT_USAGE;
@@ -78,6 +339,11 @@ int cmd_export(int argc, char **argv)
 	if (vl_db_open(&db, path, &err))
 		return cli_fail(&err);
 	sqlite3 *h = vl_db_handle(db);
+	if (wide) {
+		int rc = export_wide(h, path, run, exp, json, units);
+		vl_db_close(db);
+		return rc;
+	}
 	/* metrics and breakdown cells as (run, label, kind, name, mechanism, count, value) rows */
 	static const char sql[] =
 		"WITH r AS (SELECT run.id, coalesce(run.label, '') AS label, run.model,"

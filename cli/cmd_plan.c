@@ -27,7 +27,7 @@ static void help(void)
 	       "results database; finished runs are kept, so an interrupted plan resumes. Then\n"
 	       "answers in one table: technique, guests that fit, the binding constraint, and\n"
 	       "the slowdown and p99 latency at that count with 95%% intervals; writes\n"
-	       "OUTPUT/plan.md, curves.tsv and the knee plot.\n\n"
+	       "OUTPUT/index.html and plan.md (the same), curves.tsv and the knee plot.\n\n"
 	       "  --jobs N        worker processes (default 1; results do not depend on it)\n"
 	       "  --db F          results database (default OUTPUT/results.db)\n"
 	       "  --shard I/N     run only shard I of N (0-based) into --db; combine the shards'\n"
@@ -147,8 +147,9 @@ int cmd_plan(int argc, char **argv)
 		}
 		printf("  %-14s %6u  %-22s %20s %20s\n", a[i].tech, a[i].fit, a[i].binding, sd, p99);
 	}
-	printf("\nreport: %s/plan.md (knee plot %s/knee.png); runs in %s\n", p->output, p->output,
-	       dbpath);
+	printf("\nreport: %s/index.html and plan.md (knee plot %s/knee.png); runs in %s\n",
+	       p->output, p->output, dbpath);
+	cli_update_index(p->output);
 	vl_cap_free(p);
 	return EXIT_OK;
 }

@@ -18,20 +18,26 @@ static void help(void)
 	       "Writes the report of an experiment from its results database alone: gnuplot\n"
 	       "plots (PNG and SVG), Graphviz diagrams of where events go, the simulated\n"
 	       "against published table with the error of each, index.html and README.md.\n"
-	       "Given an experiment file, reads OUTPUT/results.db; given a database, reports\n"
-	       "every experiment in it (or NAME). Without gnuplot or Graphviz the data and\n"
-	       "tables are still written and the report says which pictures are missing.\n\n"
+	       "Given an experiment file, reads OUTPUT/results.db and draws the file's\n"
+	       "[plot] and [reference] sections as they are now (with a warning when its\n"
+	       "runs differ from those recorded); given a database, reports every experiment\n"
+	       "in it (or NAME) as recorded. Without gnuplot or Graphviz the data and tables\n"
+	       "are still written and the report says which pictures are missing; a series\n"
+	       "a plot cannot draw is named, with the reason.\n\n"
 	       "  --experiment NAME  only this experiment of the database\n"
 	       "  --out DIR          write here instead of the experiment's output directory\n");
 }
 
-static int report_one(struct vl_db *db, const char *name, const char *out)
+static int report_one(struct vl_db *db, const char *name, const struct vl_experiment *file,
+                      const char *out)
 {
 	struct vl_report_result r;
 	struct vl_err err = {0};
 
-	if (vl_report_write(db, name, out, &r, &err))
+	if (vl_report_write(db, name, file, out, &r, &err))
 		return cli_fail(&err);
+	if (r.warning[0])
+		fprintf(stderr, "virtlab: warning: %s\n", r.warning);
 	printf("report %s: %s/index.html (%u plots, %u diagrams, %u references", name, r.dir,
 	       r.plots, r.diagrams, r.references);
 	if (r.references)
@@ -39,6 +45,7 @@ static int report_one(struct vl_db *db, const char *name, const char *out)
 	printf(")\n");
 	if (r.missing[0])
 		fprintf(stderr, "virtlab: not drawn: %s\n", r.missing);
+	cli_update_index(r.dir);
 	return EXIT_OK;
 }
 
@@ -68,27 +75,29 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("report", "needs exactly one FILE.ini or RESULTS.db");
 	const char *arg = argv[optind];
 	char dbpath[1024], name[VL_NAME] = "";
+	struct vl_experiment *e = NULL; /* the file as it is now: its plots and references */
 	size_t len = strlen(arg);
 	if (len > 4 && strcmp(arg + len - 4, ".ini") == 0) {
-		struct vl_experiment *e;
 		if (vl_exp_load(&e, arg, &err))
 			return cli_fail(&err);
 		snprintf(dbpath, sizeof(dbpath), "%s/results.db", e->output);
 		snprintf(name, sizeof(name), "%s", e->name);
-		vl_exp_free(e);
 	} else {
 		snprintf(dbpath, sizeof(dbpath), "%s", arg);
 	}
 	if (access(dbpath, R_OK) != 0) {
 		fprintf(stderr, "virtlab: %s: no results database (run the experiment first)\n", dbpath);
+		vl_exp_free(e);
 		return EXIT_USAGE;
 	}
 	struct vl_db *db;
-	if (vl_db_open(&db, dbpath, &err))
+	if (vl_db_open(&db, dbpath, &err)) {
+		vl_exp_free(e);
 		return cli_fail(&err);
+	}
 	int rc = EXIT_OK;
 	if (name[0] || only) {
-		rc = report_one(db, only ? only : name, out);
+		rc = report_one(db, only ? only : name, only && strcmp(only, name) ? NULL : e, out);
 	} else {
 		sqlite3_stmt *st;
 		int any = 0;
@@ -97,7 +106,7 @@ int cmd_report(int argc, char **argv)
 			while (sqlite3_step(st) == SQLITE_ROW && rc == EXIT_OK) {
 				char n[VL_NAME];
 				snprintf(n, sizeof(n), "%s", (const char *)sqlite3_column_text(st, 0));
-				rc = report_one(db, n, out);
+				rc = report_one(db, n, NULL, out);
 				any = 1;
 			}
 			sqlite3_finalize(st);
@@ -108,5 +117,6 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	vl_db_close(db);
+	vl_exp_free(e);
 	return rc;
 }

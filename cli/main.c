@@ -31,29 +31,67 @@ static void usage(FILE *f)
 	           "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n'virtlab COMMAND --help' describes each command.\n"
+	fprintf(f, "\n'virtlab help COMMAND' (or 'virtlab COMMAND --help') describes each command;\n"
+	           "'virtlab --version' (-V) prints the version.\n"
 	           "exit status: 0 ok, 1 run or environment failed, 2 usage or invalid input,\n"
 	           "130 interrupted.\n");
 }
 
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/*
+ * `virtlab help [CMD]`: the general usage, or CMD's own --help;
+ * `virtlab help --commands`: "NAME<tab>SUMMARY" lines of the command table,
+ * for the man page and completion generators (scripts/gen-man.sh).
+ */
+static int help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--commands") == 0) {
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			printf("%s\t%s\n", commands[i].name, commands[i].summary);
+		return EXIT_OK;
+	}
+	const struct cmd *c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "virtlab help: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	static char opt[] = "--help";
+	char *args[] = {argv[1], opt, NULL};
+	return c->fn(2, args);
+}
+
 int main(int argc, char **argv)
 {
+	static const char *const helps[] = {"help", "--help", "-h"};
+	static const char *const versions[] = {"version", "--version", "-V"};
+
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-		printf("virtlab %s\n", VL_VERSION);
-		return EXIT_OK;
-	}
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(argv[1], helps[i]) == 0)
+			return help(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+		if (strcmp(argv[1], versions[i]) == 0) {
+			printf("virtlab %s\n", VL_VERSION);
+			return EXIT_OK;
+		}
+	const struct cmd *c = find(argv[1]);
+	if (c)
+		return c->fn(argc - 1, argv + 1);
 	fprintf(stderr, "virtlab: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "reports/doc.h"
 #include "sim/registry.h"
 
 int cli_exit_code(int code)
@@ -80,6 +81,29 @@ int cli_ensure_parent(const char *path, struct vl_err *err)
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return vl_err_set(err, VL_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
 	return 0;
+}
+
+void cli_update_index(const char *report_dir)
+{
+	char root[1024];
+	struct vl_err err = {0};
+	unsigned n;
+
+	snprintf(root, sizeof(root), "%s", report_dir);
+	size_t len = strlen(root);
+	while (len > 1 && root[len - 1] == '/')
+		root[--len] = '\0';
+	char *slash = strrchr(root, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	const char *base = strrchr(root, '/') ? strrchr(root, '/') + 1 : root;
+	if (strcmp(base, "out") != 0)
+		return;
+	if (vl_doc_index(root, &n, &err))
+		fprintf(stderr, "virtlab: warning: the index of reports: %s\n", err.msg);
+	else
+		printf("index: %s/index.html lists %u report%s\n", root, n, n == 1 ? "" : "s");
 }
 
 int cli_load_plugin(struct cli_plugins *p, const char *path)

@@ -17,6 +17,7 @@
 
 #include "experiments/capacity.h"
 #include "experiments/experiment.h"
+#include "reports/doc.h"
 #include "reports/report.h"
 #include "sim/version.h"
 
@@ -275,6 +276,7 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 		pid_t pids[64];
 		if (jobs > 64)
 			jobs = 64;
+		fflush(NULL); /* a worker must not inherit unwritten output */
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
 			if (pids[k] == 0) {
@@ -462,29 +464,47 @@ int vl_cap_report(const struct vl_cap_plan *p, struct vl_db *db, const struct vl
 	}
 	fclose(f);
 
+	/* the answer, as plan.md and index.html (the same text) */
+	struct vl_doc doc;
+	char html[1200], buf[512];
 	snprintf(path, sizeof(path), "%s/plan.md", p->output);
-	if (!(f = fopen(path, "w")))
-		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
-	fprintf(f, "# %s\n\n%s\n\nTargets: slowdown at most %.2fx", p->name, p->title, p->max_slowdown);
+	snprintf(html, sizeof(html), "%s/index.html", p->output);
+	if ((rc = vl_doc_open(&doc, path, html, p->name, err)))
+		return rc;
+	if (p->title[0])
+		vl_doc_para(&doc, "%s", p->title);
+	int used = snprintf(buf, sizeof(buf), "Targets: slowdown at most %.2fx", p->max_slowdown);
 	if (p->max_p99_ms > 0)
-		fprintf(f, ", p99 latency at most %.1f ms", p->max_p99_ms);
-	fprintf(f, ". Host: %u CPUs at %.2f GHz, %.0f MB, disk %.0f MB/s, network %.0f MB/s. "
-	           "Each count is %u replication(s) of %.0f simulated seconds; intervals are 95%% "
-	           "(Student t).\n\n![knees](knee.png)\n\n"
-	           "| technique | guests that fit | binding constraint | slowdown | p99 (ms) |\n"
-	           "|---|---:|---|---:|---:|\n", p->pcpus, p->clock_hz / 1e9, p->memory_mb,
-	        p->disk_mbs, p->net_mbs, p->replications, p->duration_s);
-	for (size_t i = 0; i < na; i++)
-		fprintf(f, "| %s | %u | %s | %.3f ± %.3f | %.2f ± %.2f |\n", a[i].tech, a[i].fit,
-		        a[i].binding, a[i].slowdown, a[i].slowdown_ci, a[i].p99_ms, a[i].p99_ci);
+		snprintf(buf + used, sizeof(buf) - (size_t)used, ", p99 latency at most %.1f ms",
+		         p->max_p99_ms);
+	vl_doc_para(&doc, "%s. Host: %u CPUs at %.2f GHz, %.0f MB, disk %.0f MB/s, network %.0f "
+	            "MB/s. Each count is %u replication(s) of %.0f simulated seconds; intervals are "
+	            "95%% (Student t).", buf, p->pcpus, p->clock_hz / 1e9, p->memory_mb, p->disk_mbs,
+	            p->net_mbs, p->replications, p->duration_s);
+	vl_doc_image(&doc, "knee.png", "knee.svg", "knees: slowdown and p99 latency against the count");
+	static const char *const ahead[] = {"technique", "guests that fit", "binding constraint",
+	                                    "slowdown", "p99 (ms)"};
+	vl_doc_table(&doc, 5, ahead, "lrlrr");
+	for (size_t i = 0; i < na; i++) {
+		char fit[16], sd[64], p99[64];
+		snprintf(fit, sizeof(fit), "%u", a[i].fit);
+		snprintf(sd, sizeof(sd), "%.3f ± %.3f", a[i].slowdown, a[i].slowdown_ci);
+		snprintf(p99, sizeof(p99), "%.2f ± %.2f", a[i].p99_ms, a[i].p99_ci);
+		const char *row[] = {a[i].tech, fit, a[i].binding, a[i].fit ? sd : "-",
+		                     a[i].fit ? p99 : "-"};
+		vl_doc_row(&doc, 5, row);
+	}
+	vl_doc_table_end(&doc);
 	/* what each kind of guest saw at the count that fits */
-	fprintf(f, "\n## At the count that fits\n\nMeans over the replications; CPU seconds over the "
-	           "measured window, all guests of the kind. Memory policy: %s.\n\n"
-	           "| technique | count | guest kind | guests (admitted) | throughput (/s) | p50 ms | "
-	           "p95 ms | p99 ms | work s | overhead s | steal s | memory MB |\n"
-	           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-	        p->swap ? "swap (every guest admitted; overcommitted memory is paged through the disk)"
-	                : "refuse (guests that do not fit are not started)");
+	vl_doc_heading(&doc, 2, "At the count that fits");
+	vl_doc_para(&doc, "Means over the replications; CPU seconds over the measured window, all "
+	            "guests of the kind. Memory policy: %s.",
+	            p->swap ? "swap (every guest admitted; overcommitted memory is paged through the "
+	                      "disk)" : "refuse (guests that do not fit are not started)");
+	static const char *const khead[] = {"technique", "count", "guest kind", "guests (admitted)",
+	                                    "throughput (/s)", "p50 ms", "p95 ms", "p99 ms", "work s",
+	                                    "overhead s", "steal s", "memory MB"};
+	vl_doc_table(&doc, 12, khead, "lrlrrrrrrrrr");
 	for (size_t i = 0; i < na; i++) {
 		if (!a[i].fit)
 			continue;
@@ -505,16 +525,32 @@ int vl_cap_report(const struct vl_cap_plan *p, struct vl_db *db, const struct vl
 					if (!strcmp((const char *)sqlite3_column_text(st, 0), kind_metrics[m]))
 						v[m] = sqlite3_column_double(st, 1);
 			sqlite3_finalize(st);
-			fprintf(f, "| %s | %u | %s | %.0f (%.0f) | %.1f | %.3f | %.3f | %.3f | %.2f | %.2f | "
-			           "%.2f | %.0f |\n", a[i].tech, a[i].fit, p->kinds[k].name, v[0], v[1], v[2],
-			        v[4], v[5], v[6], v[9], v[10], v[11], v[12]);
+			char c[12][48];
+			snprintf(c[1], sizeof(c[1]), "%u", a[i].fit);
+			snprintf(c[3], sizeof(c[3]), "%.0f (%.0f)", v[0], v[1]);
+			snprintf(c[4], sizeof(c[4]), "%.1f", v[2]);
+			snprintf(c[5], sizeof(c[5]), "%.3f", v[4]);
+			snprintf(c[6], sizeof(c[6]), "%.3f", v[5]);
+			snprintf(c[7], sizeof(c[7]), "%.3f", v[6]);
+			snprintf(c[8], sizeof(c[8]), "%.2f", v[9]);
+			snprintf(c[9], sizeof(c[9]), "%.2f", v[10]);
+			snprintf(c[10], sizeof(c[10]), "%.2f", v[11]);
+			snprintf(c[11], sizeof(c[11]), "%.0f", v[12]);
+			const char *row[12] = {a[i].tech, c[1], p->kinds[k].name, c[3], c[4], c[5], c[6],
+			                       c[7], c[8], c[9], c[10], c[11]};
+			vl_doc_row(&doc, 12, row);
 		}
 	}
-	fprintf(f, "\nThe count is in units of the mix:");
-	for (size_t k = 0; k < p->nkinds; k++)
-		fprintf(f, " %u %s", p->kinds[k].share, p->kinds[k].name);
-	fprintf(f, " guest(s) per unit. `curves.tsv` has every point.\n");
-	fclose(f);
+	vl_doc_table_end(&doc);
+	used = 0;
+	buf[0] = '\0';
+	for (size_t k = 0; k < p->nkinds && used < (int)sizeof(buf); k++)
+		used += snprintf(buf + used, sizeof(buf) - (size_t)used, " %u %s", p->kinds[k].share,
+		                 p->kinds[k].name);
+	vl_doc_para(&doc, "The count is in units of the mix:%s guest(s) per unit. Every point is in "
+	            "curves.tsv; the runs are in the plan's results database.", buf);
+	if ((rc = vl_doc_close(&doc, err)))
+		return rc;
 
 	snprintf(path, sizeof(path), "%s/knee.gp", p->output);
 	if (!(f = fopen(path, "w")))

@@ -3,6 +3,7 @@
  * the lines its reader asks for), expansion into runs, statistics.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -244,8 +245,28 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads, log)");
 	}
+	if (kind_of(sec, "check", name, sizeof(name))) {
+		struct vl_exp_check *c;
+		if (!*name)
+			return fail(p, sec, key, "a check needs a name: [check NAME]");
+		FIND_OR_ADD(e->check, e->ncheck, name, c);
+		if (!c)
+			return fail(p, sec, key, "more than %d checks", VL_EXP_MAX);
+		if (strcmp(key, "says") == 0)
+			return copy(p, sec, key, c->says, sizeof(c->says), value);
+		if (strcmp(key, "metric") == 0)
+			return copy(p, sec, key, c->metric, sizeof(c->metric), value);
+		if (strcmp(key, "expect") == 0)
+			return copy(p, sec, key, c->expect, sizeof(c->expect), value);
+		if (strcmp(key, "tolerance") == 0) {
+			if (!number(p, sec, key, value, &c->tolerance) || c->tolerance <= 0)
+				return fail(p, sec, key, "'%s': expected a fraction > 0 (0.05 = 5%%)", value);
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: says, metric, expect, tolerance)");
+	}
 	return fail(p, sec, key, "unknown section (valid: experiment, workload NAME, system NAME, "
-	                         "sweep NAME, reference NAME, plot NAME)");
+	                         "sweep NAME, reference NAME, plot NAME, check NAME)");
 }
 
 static int metric_known(const char *m)
@@ -338,6 +359,23 @@ static int check(struct vl_experiment *e, const char *name, struct vl_err *err)
 			if (!found)
 				return vl_err_set(err, VL_EINVAL, "%s:%d: [plot %s] sweep: no sweep '%s'", name,
 				                  pl->line, pl->name, pl->sweep);
+		}
+	}
+	for (size_t i = 0; i < e->ncheck; i++) {
+		struct vl_exp_check *c = &e->check[i];
+		struct vl_exp_operand l, r;
+		char op;
+		if (!c->metric[0])
+			snprintf(c->metric, sizeof(c->metric), "slowdown");
+		if (!metric_known(c->metric))
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [check %s] metric: unknown '%s'", name,
+			                  c->line, c->name, c->metric);
+		if (!c->tolerance)
+			c->tolerance = 0.05;
+		if (vl_exp_check_parse(e, c, &l, &op, &r, err)) {
+			char msg[sizeof(err->msg)];
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			return vl_err_set(err, VL_EINVAL, "%s:%s", name, msg); /* msg: "LINE: ..." */
 		}
 	}
 	if (!e->replications)
@@ -470,6 +508,157 @@ int vl_exp_expand(const struct vl_experiment *e, struct vl_exp_run **out, size_t
 	*out = runs;
 	*n = k;
 	return 0;
+}
+
+/* The model of system s, or NULL when it is a plugin not loaded here. */
+static const struct vl_model *model_of(const struct vl_exp_system *s)
+{
+	return vl_model_find(s->model);
+}
+
+/* Whether model m (or the host) has a parameter called name. */
+static int knows(const struct vl_model *m, const char *name)
+{
+	return vl_param_find(m->params, m->nparams, name) >= 0 ||
+	       vl_param_find(vl_host_params, VL_H__COUNT, name) >= 0;
+}
+
+int vl_exp_override(struct vl_experiment *e, const struct vl_override *ov, size_t n,
+                    struct vl_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		int used = 0;
+		for (size_t k = 0; k < e->ns; k++) {
+			struct vl_exp_system *s = &e->s[k];
+			const struct vl_model *m = model_of(s);
+			if (!m || !knows(m, ov[i].name))
+				continue;
+			/* appended: overrides apply in order, so this one wins over the file's */
+			if (s->nov == VL_EXP_MAX_OV)
+				return vl_err_set(err, VL_EINVAL, "--param %s: system '%s' has too many "
+				                  "overrides", ov[i].name, s->name);
+			snprintf(s->ovname[s->nov], sizeof(s->ovname[s->nov]), "%s", ov[i].name);
+			s->ovvalue[s->nov++] = ov[i].value;
+			used = 1;
+			/* the stored text says what ran, parsing back to the same overrides */
+			char add[3 * VL_NAME + 96];
+			int len = snprintf(add, sizeof(add), "\n; --param %s=%.17g\n[system %s]\n"
+			                   "param.%s = %.17g\n", ov[i].name, ov[i].value, s->name,
+			                   ov[i].name, ov[i].value);
+			size_t old = e->text ? strlen(e->text) : 0;
+			char *t = realloc(e->text, old + (size_t)len + 1);
+			if (!t)
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+			memcpy(t + old, add, (size_t)len + 1);
+			e->text = t;
+		}
+		if (!used)
+			return vl_err_set(err, VL_EINVAL, "--param %s: no system of experiment '%s' has "
+			                  "this parameter ('virtlab models show MODEL' lists them)",
+			                  ov[i].name, e->name);
+	}
+	return 0;
+}
+
+/* What system s sets param to, as the sweep would write it; 0 or -1. */
+static int own_value(const struct vl_exp_system *s, const char *param, char *buf, size_t len,
+                     double *num)
+{
+	const struct vl_model *m = model_of(s);
+	struct vl_override ov[VL_EXP_MAX_OV];
+	struct vl_config cfg;
+	struct vl_err err = {0};
+	int rc = -1;
+
+	if (!m)
+		return -1;
+	for (size_t i = 0; i < s->nov; i++)
+		ov[i] = (struct vl_override){s->ovname[i], s->ovvalue[i]};
+	if (vl_config_resolve(&cfg, m, s->profile[0] ? s->profile : NULL, s->host[0] ? s->host : NULL,
+	                      ov, s->nov, &err))
+		return -1;
+	int i = vl_param_find(m->params, m->nparams, param);
+	int h = vl_param_find(vl_host_params, VL_H__COUNT, param);
+	if (strcmp(param, "host") == 0) {
+		snprintf(buf, len, "%s", cfg.hostprof ? cfg.hostprof->name : "");
+		rc = cfg.hostprof ? 0 : -1;
+	} else if (i >= 0 || h >= 0) {
+		*num = i >= 0 ? cfg.v[i] : cfg.host.v[h];
+		snprintf(buf, len, "%g", *num);
+		rc = 0;
+	}
+	vl_config_release(&cfg);
+	return rc;
+}
+
+int vl_exp_fixed_point(const struct vl_experiment *e, size_t s, char *point, size_t len,
+                       char *why, size_t wlen)
+{
+	const struct vl_exp_system *sys = &e->s[s];
+
+	point[0] = '\0';
+	for (size_t i = 0; i < e->nsw; i++) {
+		const struct vl_exp_sweep *sw = &e->sw[i];
+		char own[VL_NAME];
+		double num = 0;
+		size_t k;
+		if (sw->system[0] && strcmp(sw->system, sys->name))
+			continue;
+		if (own_value(sys, sw->param, own, sizeof(own), &num)) {
+			snprintf(why, wlen, "system '%s' is swept over %s and its own %s is not known "
+			         "here", sys->name, sw->param, sw->param);
+			return -1;
+		}
+		for (k = 0; k < sw->nvalues; k++) {
+			if (strcmp(sw->param, "host") == 0 ? strcmp(sw->values[k], own) == 0
+			    : fabs(strtod(sw->values[k], NULL) - num) <= 1e-9 * fmax(1, fabs(num)))
+				break;
+		}
+		if (k == sw->nvalues) {
+			snprintf(why, wlen, "system '%s' is swept over %s, and the sweep leaves out its "
+			         "own value %s", sys->name, sw->param, own);
+			return -1;
+		}
+		size_t used = strlen(point);
+		snprintf(point + used, len - used, "%s%s=%s", used ? "," : "", sw->param,
+		         sw->values[k]);
+	}
+	return 0;
+}
+
+int vl_exp_same_runs(const struct vl_experiment *a, const struct vl_experiment *b, char *why,
+                     size_t wlen)
+{
+#define DIFF(...) return snprintf(why, wlen, __VA_ARGS__), 0
+	if (a->seed != b->seed || a->replications != b->replications)
+		DIFF("seed or replications differ");
+	if (a->nw != b->nw || a->ns != b->ns || a->nsw != b->nsw)
+		DIFF("the number of workloads, systems or sweeps differs");
+	for (size_t i = 0; i < a->nw; i++)
+		if (strcmp(a->w[i].name, b->w[i].name) || strcmp(a->w[i].trace, b->w[i].trace) ||
+		    a->w[i].per != b->w[i].per)
+			DIFF("workload '%s' differs", b->w[i].name);
+	for (size_t i = 0; i < a->ns; i++) {
+		const struct vl_exp_system *x = &a->s[i], *y = &b->s[i];
+		int same = !strcmp(x->name, y->name) && !strcmp(x->model, y->model) &&
+		           !strcmp(x->profile, y->profile) && !strcmp(x->host, y->host) &&
+		           !strcmp(x->plugin, y->plugin) && x->nov == y->nov;
+		for (size_t k = 0; same && k < x->nov; k++)
+			same = !strcmp(x->ovname[k], y->ovname[k]) && x->ovvalue[k] == y->ovvalue[k];
+		if (!same)
+			DIFF("system '%s' differs", y->name);
+	}
+	for (size_t i = 0; i < a->nsw; i++) {
+		const struct vl_exp_sweep *x = &a->sw[i], *y = &b->sw[i];
+		int same = !strcmp(x->name, y->name) && !strcmp(x->system, y->system) &&
+		           !strcmp(x->param, y->param) && x->nvalues == y->nvalues;
+		for (size_t k = 0; same && k < x->nvalues; k++)
+			same = !strcmp(x->values[k], y->values[k]);
+		if (!same)
+			DIFF("sweep '%s' differs", y->name);
+	}
+#undef DIFF
+	return 1;
 }
 
 void vl_stats(const double *x, size_t n, double *mean, double *sd, double *lo, double *hi)

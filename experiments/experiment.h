@@ -73,6 +73,21 @@ struct vl_exp_plot {
 	int line;
 };
 
+/*
+ * An observation the experiment's results should bear out (a lab's
+ * self-check): expect = "A OP B", A and B each W/S (workload/system, at the
+ * system's own sweep point), W/S@PARAM=VALUE, or a number; OP is <, > or ~
+ * (within tolerance of B).
+ */
+struct vl_exp_check {
+	char name[VL_NAME];
+	char says[256];         /* the observation, in words */
+	char metric[VL_NAME];   /* default slowdown */
+	char expect[256];
+	double tolerance;       /* for ~, relative to B; default 0.05 */
+	int line;
+};
+
 struct vl_experiment {
 	char name[VL_NAME];
 	char title[256];
@@ -87,7 +102,68 @@ struct vl_experiment {
 	struct vl_exp_plot plot[VL_EXP_MAX];
 	size_t nw, ns, nsw, nref, nplot;
 	char *text;             /* the file as read (owned), stored with the results */
+	struct vl_exp_check check[VL_EXP_MAX];
+	size_t ncheck;
 };
+
+/*
+ * Applies command-line overrides ("-P K=V") to every system whose model
+ * (or host) has parameter K, after (so over) the file's value; systems of a
+ * plugin model not loaded here are left alone, and e->text gains the
+ * same settings, so that the stored experiment says what ran. Fails
+ * (VL_EINVAL) for a K that no system knows, and when a system would hold
+ * too many overrides.
+ */
+int vl_exp_override(struct vl_experiment *e, const struct vl_override *ov, size_t n,
+                    struct vl_err *err);
+
+/*
+ * The sweep point at which system s runs with its own settings (its host,
+ * its profile's and overrides' parameter values): "" when no sweep applies
+ * to it, else "param=value,..." as its runs are labelled. Returns 0, or -1
+ * with why set when a sweep leaves out the system's own value (or its
+ * model is a plugin not loaded here).
+ */
+int vl_exp_fixed_point(const struct vl_experiment *e, size_t s, char *point, size_t len,
+                       char *why, size_t wlen);
+
+/*
+ * Whether a and b expand to the same runs (workloads, systems, sweeps,
+ * replications and seed; plots and references may differ): 1, or 0 with
+ * the first difference in why.
+ */
+int vl_exp_same_runs(const struct vl_experiment *a, const struct vl_experiment *b, char *why,
+                     size_t wlen);
+
+/* One side of a check's expectation. */
+struct vl_exp_operand {
+	int number;             /* a number, else a (workload, system, point) */
+	double value;           /* the number, or the summary's mean once evaluated */
+	size_t w, s;
+	char point[128];        /* "" with has_point 0: the system's own point */
+	int has_point;
+};
+
+/* Parses c->expect against e: 0, or VL_EINVAL naming the line. */
+int vl_exp_check_parse(const struct vl_experiment *e, const struct vl_exp_check *c,
+                       struct vl_exp_operand *left, char *op, struct vl_exp_operand *right,
+                       struct vl_err *err);
+
+/* The outcome of one check. */
+struct vl_exp_check_result {
+	const struct vl_exp_check *check; /* borrowed from the experiment */
+	struct vl_exp_operand left, right;
+	char op;
+	int passed;                       /* 0 as well when a value is missing */
+	char why[256];                    /* when a value is missing: which */
+};
+
+/*
+ * Evaluates every check of e against experiment e->name's summary in db;
+ * out has room for e->ncheck results. 0, or a VL_E* code (err set).
+ */
+int vl_exp_check_run(const struct vl_experiment *e, struct vl_db *db,
+                     struct vl_exp_check_result *out, struct vl_err *err);
 
 /* Metrics that experiments summarize; cycles_per_op is sim_cycles / per. */
 extern const char *const vl_exp_metrics[];

@@ -239,6 +239,7 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 			rc = vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
 			goto out;
 		}
+		fflush(NULL); /* a worker must not inherit unwritten output */
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
 			if (pids[k] == 0) {
@@ -337,12 +338,16 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 		return rc;
 	/*
 	 * One row per run and metric, including per-mechanism cycles, ordered by
-	 * group so that each group's replications are consecutive.
+	 * group so that each group's replications are consecutive. Simulated
+	 * seconds live in the run row itself, not among its metrics.
 	 */
 	static const char sql[] =
-		"WITH r AS (SELECT id, label FROM run WHERE experiment_id = ?1 AND status = 'ok')"
+		"WITH r AS (SELECT id, label, sim_seconds FROM run WHERE experiment_id = ?1 AND"
+		"  status = 'ok')"
 		" SELECT r.label, m.name, m.value FROM r JOIN metric m ON m.run_id = r.id"
 		"  WHERE m.name IN ('sim_cycles', 'slowdown')"
+		" UNION ALL"
+		" SELECT r.label, 'sim_seconds', r.sim_seconds FROM r WHERE r.sim_seconds IS NOT NULL"
 		" UNION ALL"
 		" SELECT r.label, 'mech.' || b.mechanism, sum(b.cycles) FROM r"
 		"  JOIN breakdown b ON b.run_id = r.id GROUP BY r.id, b.mechanism"

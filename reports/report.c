@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "reports/report.h"
+#include "reports/palette.h"
 #include "sim/mech.h"
+#include "sim/proc.h"
+#include "sim/registry.h"
 
 struct ctx {
 	struct vl_db *db;
@@ -22,6 +25,9 @@ struct ctx {
 	int64_t id;
 	char dir[512];
 	int have_gnuplot, have_dot;
+	/* each system's own sweep point (vl_exp_fixed_point), or why there is none */
+	char fixed[VL_EXP_MAX][128], why[VL_EXP_MAX][256];
+	int fixed_ok[VL_EXP_MAX];
 	struct vl_report_result *res;
 	FILE *html, *md;
 	struct vl_err *err;
@@ -48,33 +54,14 @@ static const char *esc(const char *s, char *buf, size_t n)
 
 int vl_report_have_tool(const char *name)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
-	return system(cmd) == 0;
+	return vl_proc_find(name, NULL, 0);
 }
 
 int vl_report_run_tool(const char *dir, const char *const argv[])
 {
-	pid_t pid = fork();
+	struct vl_err e = {0};
 
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(127);
-		FILE *n = freopen("/dev/null", "w", stdout);
-		FILE *l = freopen("tools.log", "a", stderr); /* the tools' warnings */
-		(void)n;
-		(void)l;
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+	return vl_proc_run(dir, argv, NULL, "tools.log", &e) ? -1 : 0;
 }
 
 static FILE *open_out(struct ctx *c, const char *name)
@@ -133,11 +120,11 @@ static double summary(struct ctx *c, const char *w, const char *s, const char *p
 }
 
 static const struct vl_exp_ref *find_ref(const struct vl_experiment *e, const char *w,
-                                         const char *s, const char *metric)
+                                         const char *s, const char *point, const char *metric)
 {
 	for (size_t i = 0; i < e->nref; i++)
 		if (!strcmp(e->ref[i].workload, w) && !strcmp(e->ref[i].system, s) &&
-		    !strcmp(e->ref[i].metric, metric) && !e->ref[i].point[0])
+		    !strcmp(e->ref[i].metric, metric) && !strcmp(e->ref[i].point, point))
 			return &e->ref[i];
 	return NULL;
 }
@@ -153,15 +140,52 @@ static int in_filter(const char *filter, const char *w)
 	return 0;
 }
 
+/* A metric's axis label, with its unit. */
 static const char *metric_label(const char *m)
 {
-	if (!strcmp(m, "cycles_per_op"))
-		return "cycles per operation";
-	if (!strcmp(m, "slowdown"))
-		return "slowdown against native (x)";
-	if (!strcmp(m, "sim_seconds"))
-		return "simulated seconds";
-	return "simulated cycles";
+	static const struct {
+		const char *metric, *label;
+	} labels[] = {
+		{"cycles_per_op", "cycles per operation (cycles)"},
+		{"slowdown", "slowdown against native (x)"},
+		{"sim_seconds", "simulated time (s)"},
+		{"sim_cycles", "simulated time (cycles)"},
+	};
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (!strcmp(m, labels[i].metric))
+			return labels[i].label;
+	return m;
+}
+
+/* A swept parameter's axis label, with its unit from the model's table. */
+static const char *sweep_label(const struct vl_experiment *e, const struct vl_exp_sweep *sw,
+                               char *buf, size_t len)
+{
+	if (!strcmp(sw->param, "host"))
+		return "host profile (CPU generation)";
+	for (size_t s = 0; s < e->ns; s++) {
+		const struct vl_model *m = vl_model_find(e->s[s].model);
+		if (!m || (sw->system[0] && strcmp(sw->system, e->s[s].name)))
+			continue;
+		int i = vl_param_find(m->params, m->nparams, sw->param);
+		int h = vl_param_find(vl_host_params, VL_H__COUNT, sw->param);
+		const struct vl_param_def *d = i >= 0 ? &m->params[i] : h >= 0 ? &vl_host_params[h] : NULL;
+		if (d) {
+			snprintf(buf, len, "%s (%s)", sw->param, d->unit);
+			return buf;
+		}
+	}
+	return sw->param;
+}
+
+/* "vt-x", or "vt-x (host=prescott)" for a swept system at its own point. */
+static const char *series_name(const struct ctx *c, size_t s, char *buf, size_t len)
+{
+	if (c->fixed[s][0])
+		snprintf(buf, len, "%s (%s)", c->e->s[s].name, c->fixed[s]);
+	else
+		snprintf(buf, len, "%s", c->e->s[s].name);
+	return buf;
 }
 
 static void gp_header(FILE *f, const char *name, const char *title, int svg)
@@ -172,6 +196,7 @@ static void gp_header(FILE *f, const char *name, const char *title, int svg)
 		fprintf(f, "set terminal pngcairo size 1000,560 font 'sans,10'\n");
 	fprintf(f, "set output '%s.%s'\nset title \"%s\"\nset datafile missing '?'\n"
 	           "set grid ytics\nset key outside right top\n", name, svg ? "svg" : "png", title);
+	fprintf(f, "set termoption noenhanced\n"); /* names like walk_ref as written */
 }
 
 /* Opens name.png.gp or name.svg.gp and writes the terminal and title. */
@@ -202,6 +227,12 @@ static void render(struct ctx *c, const char *name)
 	c->res->plots++;
 }
 
+/*
+ * Bars: one group per workload, one bar per system. A system swept
+ * elsewhere is drawn at its own settings (the sweep point matching its
+ * host or parameter value); one that has no such point is named in the
+ * report as not drawn, with the reason.
+ */
 static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 {
 	const struct vl_experiment *e = c->e;
@@ -215,19 +246,27 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 	for (size_t s = 0; s < e->ns; s++)
 		fprintf(d, " %s lo hi published", e->s[s].name);
 	fprintf(d, "\n");
-	int refs[VL_EXP_MAX] = {0};
+	int refs[VL_EXP_MAX] = {0}, have[VL_EXP_MAX] = {0}, nhave = 0;
+	char gaps[VL_EXP_MAX][256] = {{0}}; /* workloads without a bar, per system */
 	for (size_t w = 0; w < e->nw; w++) {
 		if (!in_filter(pl->workloads, e->w[w].name))
 			continue;
 		fprintf(d, "%s", e->w[w].name);
 		for (size_t s = 0; s < e->ns; s++) {
-			double lo = 0, hi = 0;
-			double v = summary(c, e->w[w].name, e->s[s].name, "", pl->metric, &lo, &hi);
-			const struct vl_exp_ref *r = find_ref(e, e->w[w].name, e->s[s].name, pl->metric);
-			if (isnan(v))
+			double lo = 0, hi = 0, v = NAN;
+			const struct vl_exp_ref *r = NULL;
+			if (c->fixed_ok[s]) {
+				v = summary(c, e->w[w].name, e->s[s].name, c->fixed[s], pl->metric, &lo, &hi);
+				r = find_ref(e, e->w[w].name, e->s[s].name, c->fixed[s], pl->metric);
+			}
+			if (isnan(v)) {
 				fprintf(d, " ? ? ?");
-			else
+				size_t g = strlen(gaps[s]);
+				snprintf(gaps[s] + g, sizeof(gaps[s]) - g, "%s%s", g ? ", " : "", e->w[w].name);
+			} else {
 				fprintf(d, " %.6g %.6g %.6g", v, lo, hi);
+				have[s] = 1;
+			}
 			if (r) {
 				fprintf(d, " %.6g", r->value);
 				refs[s] = 1;
@@ -238,37 +277,61 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 		fprintf(d, "\n");
 	}
 	fclose(d);
+	for (size_t s = 0; s < e->ns; s++) {
+		nhave += have[s] || refs[s];
+		if (!have[s])
+			missing(c, "plot %s: no bars of %s (%s)", pl->name, e->s[s].name,
+			        c->fixed_ok[s] ? "no results at its point" : c->why[s]);
+		else if (gaps[s][0])
+			missing(c, "plot %s: no bar of %s for %s (no results)", pl->name, e->s[s].name,
+			        gaps[s]);
+	}
 	for (int svg = 0; svg < 2; svg++) {
 		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
 		fprintf(g, "set style data histogram\nset style histogram errorbars gap 1 lw 1\n"
 		           "set style fill solid 0.85 border -1\nset xtics rotate by -25\n"
-		           "set ylabel '%s'\n%s", metric_label(pl->metric),
+		           "set xlabel 'workload'\nset ylabel '%s'\n%s", metric_label(pl->metric),
 		        pl->log ? "set logscale y\nset yrange [0.5:*]\n" : "set yrange [0:*]\n");
 		fprintf(g, "plot ");
 		int first = 1;
 		for (size_t s = 0; s < e->ns; s++) {
 			int col = 2 + 4 * (int)s;
-			fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s'", first ? "" : ", \\\n     ",
-			        pl->name, col, col + 1, col + 2, first ? ":xtic(1)" : "", e->s[s].name);
-			first = 0;
-			if (refs[s])
-				fprintf(g, ", \\\n     '' using %d:%d:%d title '%s (published)' fs pattern 4",
-				        col + 3, col + 3, col + 3, e->s[s].name);
+			char name[256];
+			series_name(c, s, name, sizeof(name));
+			if (have[s]) {
+				fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s'",
+				        first ? "" : ", \\\n     ", pl->name, col, col + 1, col + 2,
+				        first ? ":xtic(1)" : "", name);
+				first = 0;
+			}
+			if (refs[s]) {
+				fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s (published)' "
+				           "fs pattern 4", first ? "" : ", \\\n     ", pl->name, col + 3,
+				        col + 3, col + 3, first ? ":xtic(1)" : "", name);
+				first = 0;
+			}
 		}
 		fprintf(g, "\n");
 		fclose(g);
 	}
-	render(c, pl->name);
+	if (nhave)
+		render(c, pl->name);
+	else
+		missing(c, "plot %s: nothing to draw", pl->name);
 	return 0;
 }
 
+/*
+ * Stacked shares of the cycles per mechanism, one bar per (workload,
+ * system); mechanisms in the palette's family order and colours.
+ */
 static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 {
 	const struct vl_experiment *e = c->e;
 	char fn[128];
-	int used[VL_MECH__COUNT] = {0};
+	int used[VL_MECH__COUNT] = {0}, rows = 0, ncols = 0;
 
 	/* which mechanisms appear at all */
 	for (size_t w = 0; w < e->nw; w++)
@@ -276,8 +339,9 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 			for (int m = 0; m < VL_MECH__COUNT; m++) {
 				char metric[80];
 				snprintf(metric, sizeof(metric), "mech.%s", vl_mechdesc[m].name);
-				if (in_filter(pl->workloads, e->w[w].name) &&
-				    !isnan(summary(c, e->w[w].name, e->s[s].name, "", metric, NULL, NULL)))
+				if (c->fixed_ok[s] && in_filter(pl->workloads, e->w[w].name) &&
+				    !isnan(summary(c, e->w[w].name, e->s[s].name, c->fixed[s], metric, NULL,
+				                   NULL)))
 					used[m] = 1;
 			}
 	snprintf(fn, sizeof(fn), "data/%s.dat", pl->name);
@@ -285,10 +349,9 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 	if (!d)
 		return c->err->code;
 	fprintf(d, "run");
-	int ncols = 0;
-	for (int m = 0; m < VL_MECH__COUNT; m++)
-		if (used[m]) {
-			fprintf(d, " %s", vl_mechdesc[m].name);
+	for (size_t k = 0; k < vl_nmechstyles; k++)
+		if (used[vl_mechstyles[k].mech]) {
+			fprintf(d, " %s", vl_mechdesc[vl_mechstyles[k].mech].name);
 			ncols++;
 		}
 	fprintf(d, "\n");
@@ -297,18 +360,26 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 			continue;
 		for (size_t s = 0; s < e->ns; s++) {
 			double v[VL_MECH__COUNT], total = 0;
-			for (int m = 0; m < VL_MECH__COUNT; m++) {
+			for (int m = 0; m < VL_MECH__COUNT && c->fixed_ok[s]; m++) {
 				char metric[80];
 				snprintf(metric, sizeof(metric), "mech.%s", vl_mechdesc[m].name);
-				v[m] = summary(c, e->w[w].name, e->s[s].name, "", metric, NULL, NULL);
+				v[m] = summary(c, e->w[w].name, e->s[s].name, c->fixed[s], metric, NULL, NULL);
 				if (!isnan(v[m]))
 					total += v[m];
 			}
+			if (total <= 0) {
+				missing(c, "plot %s: no bar of %s / %s (%s)", pl->name, e->w[w].name,
+				        e->s[s].name, c->fixed_ok[s] ? "no results at its point" : c->why[s]);
+				continue;
+			}
 			fprintf(d, "%s/%s", e->w[w].name, e->s[s].name);
-			for (int m = 0; m < VL_MECH__COUNT; m++)
+			for (size_t k = 0; k < vl_nmechstyles; k++) {
+				int m = vl_mechstyles[k].mech;
 				if (used[m])
-					fprintf(d, " %.4f", isnan(v[m]) || total == 0 ? 0 : 100 * v[m] / total);
+					fprintf(d, " %.4f", isnan(v[m]) ? 0 : 100 * v[m] / total);
+			}
 			fprintf(d, "\n");
+			rows++;
 		}
 	}
 	fclose(d);
@@ -318,16 +389,49 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 			return c->err->code;
 		fprintf(g, "set style data histogram\nset style histogram rowstacked\n"
 		           "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
-		           "set xtics rotate by -45 font ',8'\nset ylabel 'share of cycles (%%)'\n"
-		           "set yrange [0:100]\n"
-		           "plot for [i=2:%d] 'data/%s.dat' using i:xtic(1) title columnheader(i)\n",
-		        ncols + 1, pl->name);
+		           "set xtics rotate by -45 font ',8'\nset xlabel 'workload / system'\n"
+		           "set ylabel 'share of cycles (%%)'\nset yrange [0:100]\nplot ");
+		int col = 2;
+		for (size_t k = 0; k < vl_nmechstyles; k++) {
+			int m = vl_mechstyles[k].mech;
+			if (!used[m])
+				continue;
+			fprintf(g, "%s'data/%s.dat' using %d%s title '%s' lc rgb '%s'",
+			        col == 2 ? "" : ", \\\n     ", pl->name, col, col == 2 ? ":xtic(1)" : "",
+			        vl_mechdesc[m].name, vl_mechstyles[k].colour);
+			col++;
+		}
+		fprintf(g, "\n");
 		fclose(g);
 	}
-	render(c, pl->name);
+	if (rows && ncols)
+		render(c, pl->name);
+	else
+		missing(c, "plot %s: nothing to draw", pl->name);
 	return 0;
 }
 
+/* The order in which to draw a sweep's values: numeric ones ascending. */
+static void sweep_order(const struct vl_exp_sweep *sw, size_t *order)
+{
+	for (size_t k = 0; k < sw->nvalues; k++)
+		order[k] = k;
+	if (!strcmp(sw->param, "host"))
+		return; /* host profiles: the file's order, oldest first by convention */
+	for (size_t i = 1; i < sw->nvalues; i++)
+		for (size_t j = i; j > 0 && strtod(sw->values[order[j - 1]], NULL) >
+		                              strtod(sw->values[order[j]], NULL); j--) {
+			size_t t = order[j];
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+}
+
+/*
+ * A sweep: one line per (workload, swept system) over the sweep's values,
+ * sorted; every other system of the plot's workloads is drawn as a dashed
+ * reference line at its own settings, or named as not drawn, with why.
+ */
 static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 {
 	const struct vl_experiment *e = c->e;
@@ -337,59 +441,125 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 	for (size_t i = 0; i < e->nsw; i++)
 		if (!strcmp(e->sw[i].name, pl->sweep))
 			sw = &e->sw[i];
-	if (!sw)
+	if (!sw) {
+		missing(c, "plot %s: the experiment has no sweep '%s'", pl->name, pl->sweep);
 		return 0;
+	}
+	int host = !strcmp(sw->param, "host");
+	size_t order[VL_EXP_MAX_VALUES];
+	sweep_order(sw, order);
+	double x0 = host ? 0 : strtod(sw->values[order[0]], NULL);
+	double x1 = host ? (double)(sw->nvalues - 1) : strtod(sw->values[order[sw->nvalues - 1]], NULL);
 	snprintf(fn, sizeof(fn), "data/%s.dat", pl->name);
 	FILE *d = open_out(c, fn);
 	if (!d)
 		return c->err->code;
-	char titles[VL_EXP_MAX * 4][160];
-	int nseries = 0;
+	struct series {
+		char title[200];
+		int swept, colour, dash;
+	} series[VL_EXP_MAX * 4];
+	int nseries = 0, nw = 0;
 	for (size_t w = 0; w < e->nw; w++) {
 		if (!in_filter(pl->workloads, e->w[w].name))
 			continue;
+		nw++;
 		for (size_t s = 0; s < e->ns; s++) {
-			if (sw->system[0] && strcmp(sw->system, e->s[s].name))
-				continue;
-			if (nseries == (int)(sizeof(titles) / sizeof(titles[0])))
+			struct series *ser = &series[nseries];
+			int swept = !sw->system[0] || !strcmp(sw->system, e->s[s].name);
+			if (nseries == (int)(sizeof(series) / sizeof(series[0]))) {
+				missing(c, "plot %s: more than %d lines", pl->name, nseries);
 				break;
-			snprintf(titles[nseries], sizeof(titles[0]), "%s / %s", e->w[w].name, e->s[s].name);
-			fprintf(d, "# %s\n", titles[nseries]);
-			for (size_t k = 0; k < sw->nvalues; k++) {
+			}
+			if (!swept && !c->fixed_ok[s]) {
+				missing(c, "plot %s: no reference line of %s / %s (%s)", pl->name,
+				        e->w[w].name, e->s[s].name, c->why[s]);
+				continue;
+			}
+			int any = 0;
+			char gap[256] = "";
+			fprintf(d, "# %s / %s%s\n", e->w[w].name, e->s[s].name, swept ? "" : " (not swept)");
+			for (size_t i = 0; i < (swept ? sw->nvalues : 2); i++) {
 				char point[128];
-				double lo = 0, hi = 0;
-				snprintf(point, sizeof(point), "%s=%s", sw->param, sw->values[k]);
-				double v = summary(c, e->w[w].name, e->s[s].name, point, pl->metric, &lo, &hi);
-				if (strcmp(sw->param, "host") == 0)
-					fprintf(d, "%zu %s ", k, sw->values[k]);
-				else
-					fprintf(d, "%s %s ", sw->values[k], sw->values[k]);
-				if (isnan(v))
+				double lo = 0, hi = 0, v;
+				size_t k = swept ? order[i] : 0;
+				if (swept) {
+					snprintf(point, sizeof(point), "%s=%s", sw->param, sw->values[k]);
+					v = summary(c, e->w[w].name, e->s[s].name, point, pl->metric, &lo, &hi);
+					if (host)
+						fprintf(d, "%zu %s ", i, sw->values[k]);
+					else
+						fprintf(d, "%s %s ", sw->values[k], sw->values[k]);
+				} else {
+					v = summary(c, e->w[w].name, e->s[s].name, c->fixed[s], pl->metric, &lo, &hi);
+					fprintf(d, "%.9g - ", i ? x1 : x0);
+				}
+				if (isnan(v)) {
 					fprintf(d, "? ? ?\n");
-				else
+					size_t g = strlen(gap);
+					if (swept)
+						snprintf(gap + g, sizeof(gap) - g, "%s%s", g ? ", " : "", sw->values[k]);
+				} else {
 					fprintf(d, "%.6g %.6g %.6g\n", v, lo, hi);
+					any = 1;
+				}
 			}
 			fprintf(d, "\n\n");
+			if (!any)
+				missing(c, "plot %s: no results of %s / %s", pl->name, e->w[w].name,
+				        e->s[s].name);
+			else if (gap[0])
+				missing(c, "plot %s: %s / %s has no results at %s = %s", pl->name,
+				        e->w[w].name, e->s[s].name, sw->param, gap);
+			char name[180];
+			series_name(c, s, name, sizeof(name));
+			snprintf(ser->title, sizeof(ser->title), "%s / %s%s", e->w[w].name,
+			         swept ? e->s[s].name : name, swept ? "" : ", not swept");
+			ser->swept = swept;
+			ser->colour = nw;
+			ser->dash = swept ? 1 : 2 + (int)s % 4;
 			nseries++;
 		}
 	}
 	fclose(d);
+	int logx = 0;
+	if (!host) {
+		double lo = strtod(sw->values[order[0]], NULL);
+		logx = lo > 0 && x1 / lo >= 64;
+	}
 	for (int svg = 0; svg < 2; svg++) {
 		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
-		fprintf(g, "set xlabel '%s'\nset ylabel '%s'\n%s", sw->param, metric_label(pl->metric),
-		        pl->log ? "set logscale y\n" : "");
+		char xl[200];
+		fprintf(g, "set xlabel '%s'\nset ylabel '%s'\n%s%s", sweep_label(e, sw, xl, sizeof(xl)),
+		        metric_label(pl->metric), pl->log ? "set logscale y\n" : "",
+		        logx ? "set logscale x 2\n" : "");
+		if (host) {
+			fprintf(g, "set xrange [-0.25:%g]\nset xtics (", x1 + 0.25);
+			for (size_t i = 0; i < sw->nvalues; i++)
+				fprintf(g, "%s'%s' %zu", i ? ", " : "", sw->values[order[i]], i);
+			fprintf(g, ")\n");
+		}
 		fprintf(g, "set style fill transparent solid 0.2 noborder\nplot ");
-		for (int i = 0; i < nseries; i++)
-			fprintf(g, "%s'data/%s.dat' index %d using 1:4:5%s with filledcurves lc %d notitle, "
-			           "'' index %d using 1:3%s with linespoints lc %d lw 2 title '%s'",
-			        i ? ", \\\n     " : "", pl->name, i, "", i + 1, i,
-			        strcmp(sw->param, "host") == 0 ? ":xtic(2)" : "", i + 1, titles[i]);
+		for (int i = 0; i < nseries; i++) {
+			const struct series *ser = &series[i];
+			if (ser->swept)
+				fprintf(g, "%s'data/%s.dat' index %d using 1:4:5 with filledcurves lc %d "
+				           "notitle, '' index %d using 1:3 with linespoints lc %d lw 2 "
+				           "title '%s'", i ? ", \\\n     " : "", pl->name, i, ser->colour, i,
+				        ser->colour, ser->title);
+			else
+				fprintf(g, "%s'data/%s.dat' index %d using 1:3 with lines lc %d dt %d lw 2 "
+				           "title '%s'", i ? ", \\\n     " : "", pl->name, i, ser->colour,
+				        ser->dash, ser->title);
+		}
 		fprintf(g, "\n");
 		fclose(g);
 	}
-	render(c, pl->name);
+	if (nseries)
+		render(c, pl->name);
+	else
+		missing(c, "plot %s: nothing to draw", pl->name);
 	return 0;
 }
 
@@ -469,8 +639,9 @@ static int diagrams(struct ctx *c)
 				continue;
 			double share = total ? (double)cyc[m] / (double)total : 0;
 			fprintf(f, "  \"%s\" -> \"%s\" [label=\"%s\\n%llu x, %.1f%% of cycles\", "
-			           "penwidth=%.2f];\n", edges[k].from, edges[k].to, vl_mechdesc[m].name,
-			        (unsigned long long)cnt[m], 100 * share, 1 + 9 * share);
+			           "penwidth=%.2f, color=\"%s\"];\n", edges[k].from, edges[k].to,
+			        vl_mechdesc[m].name, (unsigned long long)cnt[m], 100 * share, 1 + 9 * share,
+			        vl_mechstyle(m)->colour);
 		}
 		fprintf(f, "}\n");
 		fclose(f);
@@ -622,10 +793,15 @@ static void write_summary_table(struct ctx *c)
 				        sqlite3_column_int(st, 4), sqlite3_column_double(st, 5),
 				        sqlite3_column_double(st, 6), sqlite3_column_double(st, 7),
 				        sqlite3_column_double(st, 8));
-			if (!strcmp(m, "slowdown"))
-				fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>%.6g</td>"
+			if (!strcmp(m, "slowdown")) {
+				double secs = summary(c, w, s, p, "sim_seconds", NULL, NULL);
+				char sec[32] = "-"; /* a database summarized before sim_seconds was */
+				if (!isnan(secs))
+					snprintf(sec, sizeof(sec), "%.6g", secs);
+				fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>%s</td>"
 				                 "<td>%d</td></tr>\n", w, s, p, sqlite3_column_double(st, 5),
-				        summary(c, w, s, p, "sim_seconds", NULL, NULL), sqlite3_column_int(st, 4));
+				        sec, sqlite3_column_int(st, 4));
+			}
 		}
 		sqlite3_finalize(st);
 	}
@@ -636,12 +812,12 @@ static void write_summary_table(struct ctx *c)
 	fprintf(c->md, "Every number: [data/summary.tsv](data/summary.tsv).\n");
 }
 
-int vl_report_write(struct vl_db *db, const char *name, const char *dir,
-                    struct vl_report_result *res, struct vl_err *err)
+int vl_report_write(struct vl_db *db, const char *name, const struct vl_experiment *file,
+                    const char *dir, struct vl_report_result *res, struct vl_err *err)
 {
 	struct ctx c = {.db = db, .h = vl_db_handle(db), .res = res, .err = err};
 	sqlite3_stmt *st;
-	char *config = NULL, file[512] = "";
+	char *config = NULL, path[512] = "";
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
@@ -652,15 +828,30 @@ int vl_report_write(struct vl_db *db, const char *name, const char *dir,
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1)) {
 		c.id = sqlite3_column_int64(st, 0);
 		config = strdup((const char *)sqlite3_column_text(st, 1));
-		snprintf(file, sizeof(file), "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(path, sizeof(path), "%s", (const char *)sqlite3_column_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	if (!config)
 		return vl_err_set(err, VL_EINVAL, "no experiment '%s' in the database", name);
-	rc = vl_exp_parse(&c.e, config, file, err);
+	rc = vl_exp_parse(&c.e, config, path, err);
 	free(config);
 	if (rc)
 		return rc;
+	if (file) {
+		/* the file's plots and references; the recorded runs */
+		char why[256];
+		if (!vl_exp_same_runs(c.e, file, why, sizeof(why)))
+			snprintf(res->warning, sizeof(res->warning), "%s: its runs differ from those "
+			         "recorded (%s): run 'virtlab experiment run %s' again", file->file, why,
+			         file->file);
+		memcpy(c.e->plot, file->plot, sizeof(file->plot));
+		c.e->nplot = file->nplot;
+		memcpy(c.e->ref, file->ref, sizeof(file->ref));
+		c.e->nref = file->nref;
+	}
+	for (size_t s = 0; s < c.e->ns; s++)
+		c.fixed_ok[s] = !vl_exp_fixed_point(c.e, s, c.fixed[s], sizeof(c.fixed[s]), c.why[s],
+		                                    sizeof(c.why[s]));
 	snprintf(c.dir, sizeof(c.dir), "%s", dir ? dir : c.e->output);
 	snprintf(res->dir, sizeof(res->dir), "%s", c.dir);
 	char sub[600];

@@ -13,7 +13,8 @@
 
 struct vl_report_result {
 	char dir[512];
-	char missing[1024];   /* pictures not drawn, and why ("" if none) */
+	char missing[4096];   /* pictures and series not drawn, and why ("" if none) */
+	char warning[1600];   /* the edited file's runs differ from the recorded ones, or "" */
 	unsigned plots, diagrams, references;
 	double max_abs_error; /* largest |error| over the references, as a fraction */
 };
@@ -21,10 +22,14 @@ struct vl_report_result {
 /*
  * Writes the report of experiment `name` stored in db into dir (NULL: the
  * experiment's output directory). Tools that are missing (gnuplot, dot)
- * only cost their pictures; everything else is still written.
+ * only cost their pictures; everything else is still written. Every
+ * series a plot declares is drawn, or named in res->missing with why.
+ * file (may be NULL; borrowed) is the experiment file as it is now: its
+ * [plot] and [reference] sections replace the recorded ones, and
+ * res->warning says so when its runs differ from those recorded.
  */
-int vl_report_write(struct vl_db *db, const char *name, const char *dir,
-                    struct vl_report_result *res, struct vl_err *err);
+int vl_report_write(struct vl_db *db, const char *name, const struct vl_experiment *file,
+                    const char *dir, struct vl_report_result *res, struct vl_err *err);
 
 /* Whether a program is on PATH. */
 int vl_report_have_tool(const char *name);

@@ -219,6 +219,11 @@ int vl_tb_spawn(enum vl_tb_env env, const char *const *argv, double timeout_s, c
 	if (pipe2(outp, O_CLOEXEC) || pipe2(errp, O_CLOEXEC))
 		return vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
 	t0 = now_ns();
+	/*
+	 * A fork, not posix_spawn: the child enters namespaces and a cgroup
+	 * before exec. It never returns to our code or flushes our stdio.
+	 */
+	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return vl_err_set(err, VL_EIO, "fork: %s", strerror(errno));

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/proc.h"
 #include "sim/version.h"
 #include "testbed/tb_int.h"
 
@@ -73,6 +74,7 @@ int vl_tb_have_userns(char *why, size_t len)
 		snprintf(why, len, "user namespaces pretended absent (VIRTLAB_PRETEND_ABSENT)");
 		return 0;
 	}
+	fflush(NULL); /* the child must not inherit unwritten output */
 	pid_t pid = fork();
 	int st;
 	if (pid < 0) {
@@ -93,21 +95,12 @@ int vl_tb_have_userns(char *why, size_t len)
 
 int vl_tb_have_qemu(const char *prog, char *why, size_t len)
 {
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
 	if (vl_tb_pretend_absent("qemu")) {
 		snprintf(why, len, "QEMU pretended absent (VIRTLAB_PRETEND_ABSENT)");
 		return 0;
 	}
-	while (path && *path) {
-		const char *end = strchr(path, ':');
-		size_t n = end ? (size_t)(end - path) : strlen(path);
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
-		if (access(buf, X_OK) == 0)
-			return 1;
-		path = end ? end + 1 : NULL;
-	}
+	if (vl_proc_find(prog, NULL, 0))
+		return 1;
 	snprintf(why, len, "%s not found in PATH (Debian package qemu-user)", prog);
 	return 0;
 }

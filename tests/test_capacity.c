@@ -349,6 +349,47 @@ static void test_shards_merge_equal_unsharded(void)
 	T_ASSERT_STR_CONTAINS(out, "binding constraint");
 }
 
+/* The answer as a page a browser shows: index.html with plan.md's tables, escaped. */
+static void test_plan_html_report(void)
+{
+	static char out[65536], md[65536], html[65536];
+	char args[4096], path[1024];
+	const char *dir = t_path("htmlplan");
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%.*s\ntitle = Web & batch <small>\noutput = %s\n%s",
+	         (int)(strstr(shard_plan, "\n") - shard_plan), shard_plan, dir,
+	         strstr(shard_plan, "\n") + 1);
+	const char *f = t_write("htmlplan.ini", text);
+	snprintf(args, sizeof(args), "plan '%s' --db '%s/r.db'", f, t_path(""));
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "/index.html and plan.md");
+	snprintf(path, sizeof(path), "%s/plan.md", dir);
+	FILE *m = fopen(path, "r");
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	FILE *h = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	md[fread(md, 1, sizeof(md) - 1, m)] = '\0';
+	html[fread(html, 1, sizeof(html) - 1, h)] = '\0';
+	fclose(m);
+	fclose(h);
+	T_ASSERT_STR_CONTAINS(html, "<!doctype html>");
+	T_ASSERT_STR_CONTAINS(html, "<p>Web &amp; batch &lt;small&gt;</p>");
+	T_ASSERT_STR_CONTAINS(md, "Web & batch \\<small\\>");
+	T_ASSERT_STR_CONTAINS(html, "<a href=\"knee.svg\"><img src=\"knee.png\"");
+	T_ASSERT_STR_CONTAINS(html, "<th>guests that fit</th>");
+	/* every row of the answer and of the per-kind table is in both */
+	unsigned md_rows = 0, html_rows = t_count(html, "<tr><td>");
+	for (const char *l = md; (l = strstr(l, "\n| ")); l++)
+		md_rows++;
+	CU_ASSERT(html_rows >= 2 + 2);
+	CU_ASSERT_EQUAL(md_rows, html_rows + 2); /* Markdown's two header rows */
+	CU_ASSERT_EQUAL(t_count(html, "<table>"), 2);
+	CU_ASSERT_EQUAL(t_count(html, "</table>"), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "</body></html>\n"));
+}
+
 /* A run killed mid-sweep leaves whole runs only; the rerun completes without duplicates. */
 static void test_kill_and_rerun(void)
 {
@@ -503,6 +544,7 @@ void suite_capacity(void)
 		{"technique_costs", test_technique_costs},
 		{"plan_parse_errors", test_plan_parse_errors},
 		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
+		{"plan_html_report", test_plan_html_report},
 		{"kill_and_rerun", test_kill_and_rerun},
 		{"gnu_parallel", test_gnu_parallel, needs_parallel},
 		{"slurm", test_slurm},

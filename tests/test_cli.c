@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/util.h"
@@ -18,6 +19,20 @@ static void test_cli_help_everywhere(void)
 		CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), cmds[i]), 0);
 		T_ASSERT_STR_CONTAINS(out, "usage: virtlab");
 	}
+	/* `help CMD` is CMD's own help, not the general usage */
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help run"), 0);
+	T_ASSERT_STR_CONTAINS(out, "usage: virtlab run --trace T --model M");
+	CU_ASSERT_PTR_NULL(strstr(out, "commands:"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help experiment"), 0);
+	T_ASSERT_STR_CONTAINS(out, "usage: virtlab experiment run FILE");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help"), 0);
+	T_ASSERT_STR_CONTAINS(out, "commands:");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "help frobnicate"), 2);
+	T_ASSERT_STR_CONTAINS(out, "virtlab help: unknown command 'frobnicate'");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "-V"), 0);
+	T_ASSERT_STR_CONTAINS(out, "virtlab 0.");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "--version"), 0);
+	T_ASSERT_STR_CONTAINS(out, "virtlab 0.");
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "frobnicate"), 2);
 	T_ASSERT_STR_CONTAINS(out, "unknown command 'frobnicate'");
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "run --bogus"), 2);
@@ -188,6 +203,131 @@ static void test_cli_model_plugin(void)
 	T_ASSERT_STR_CONTAINS(out, "/nonexistent.so: cannot load the model plugin");
 }
 
+static void test_cli_experiment_param(void)
+{
+	/* lab 1's -P trap=500: every system with a trap parameter, recorded */
+	char args[1024];
+	const char *db = t_path("lab1-trap.db");
+	const char *ini = t_write("trap.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run %s -P trap=500 --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "export --db %s --format csv", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "sqlite3 %s \"SELECT config FROM experiment\" > %s", db,
+	         t_path("trap.cfg"));
+	CU_ASSERT_EQUAL(system(args), 0);
+	FILE *f = fopen(t_path("trap.cfg"), "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(out, "[system x86]\nparam.trap = 500\n");
+	CU_ASSERT_PTR_NULL(strstr(out, "[system n]\nparam.trap"));
+	/* a self-check: its lines, then the count, and exit 1 when one fails */
+	const char *chk = t_write("trap-check.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n"
+	                          "[check a]\nsays = traps cost\nexpect = s/x86 > s/n\n"
+	                          "[check b]\nexpect = s/x86 < s/n\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", chk, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 1);
+	T_ASSERT_STR_CONTAINS(out, "pass  a: traps cost\n      s/x86 = ");
+	T_ASSERT_STR_CONTAINS(out, "FAIL  b: s/x86 < s/n\n");
+	T_ASSERT_STR_CONTAINS(out, "1 passed, 1 failed\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no [check] section");
+	snprintf(args, sizeof(args), "experiment run %s --param sycall=5 --db %s", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "--param sycall: no system of experiment 'trap' has this parameter");
+}
+
+static void test_cli_install_and_plugin(void)
+{
+	/* tests/install.sh: make install into a DESTDIR, a plugin built with the
+	 * installed headers through pkg-config, the installed binary, man page and
+	 * completion, make uninstall; the same build as the suite's binary */
+	const char *bin = getenv("VIRTLAB");
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "sh tests/install.sh%s 2>&1",
+	         bin && strstr(bin, "build/san/") ? " SANITIZE=1" : "");
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	int st = pclose(p);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (st != 0)
+		fprintf(stderr, "\n  %s", out);
+	CU_ASSERT_EQUAL(st, 0);
+}
+
+/* What the install test builds a plugin with. */
+static const char *needs_pkg_config(void)
+{
+	return system("command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1")
+	       ? "pkg-config or cc not installed (Debian: pkg-config gcc)" : NULL;
+}
+
+static void test_cli_docs_as_shown(void)
+{
+	/* tests/docs.sh quick: README's and docs/' console blocks, output compared;
+	 * the slow and sh blocks are run by `make test-docs` (said on stderr) */
+	const char *bin = getenv("VIRTLAB");
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh tests/docs.sh '%s' quick 2>&1", bin ? bin : "./virtlab");
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	int st = pclose(p);
+	fprintf(stderr, "\n  %s", strstr(out, "docs: ") ? out : "docs.sh printed nothing\n");
+	CU_ASSERT_EQUAL(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+	T_ASSERT_STR_CONTAINS(out, " 0 differ");
+}
+
+static void test_cli_export_wide(void)
+{
+	/* one row a run: identity from the label, parameters, metrics, mechanisms */
+	char args[1024];
+	const char *db = t_path("wide.db"), *units = t_path("wide-units.csv");
+	const char *ini = t_write("wide.ini", "[experiment]\nname = wide\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system n]\nmodel = native\n[system v]\nmodel = hwassist\n"
+	                          "[sweep e]\nsystem = v\nparam = exit_reads\nvalues = 2 5\n");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run %s --db %s", ini, db);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "export --db %s --wide --units %s 2>/dev/null", db, units);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_count(out, "\n"), 1 + 3); /* header and three runs */
+	T_ASSERT_STR_CONTAINS(out, "run,experiment,workload,system,point,replication,model,");
+	T_ASSERT_STR_CONTAINS(out, ",param.hwassist.exit_reads,");
+	T_ASSERT_STR_CONTAINS(out, ",mech.direct,");
+	T_ASSERT_STR_CONTAINS(out, ",wide,s,v,exit_reads=5,0,hwassist,");
+	T_ASSERT_STR_CONTAINS(out, ",wide,s,n,,0,native,");
+	FILE *f = fopen(units, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	char u[1 << 14];
+	u[fread(u, 1, sizeof(u) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(u, "column,unit\nrun,\n");
+	T_ASSERT_STR_CONTAINS(u, "\nsim_seconds,s\n");
+	T_ASSERT_STR_CONTAINS(u, "\nslowdown,ratio\n");
+	T_ASSERT_STR_CONTAINS(u, "\nmech.direct,cycles\n");
+	/* JSON: the units, then one object a run, absent values null */
+	snprintf(args, sizeof(args), "export --db %s --wide --format json --run 1", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "{\"units\": {\"run\": \"\", ");
+	T_ASSERT_STR_CONTAINS(out, "\"runs\": [\n  {\"run\": 1, \"experiment\": \"wide\", ");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "export --units x.csv"), 2);
+	T_ASSERT_STR_CONTAINS(out, "--units goes with --wide");
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -200,6 +340,10 @@ void suite_cli(void)
 		{"cli_models", test_cli_models},
 		{"cli_model_readmes_match_tables", test_cli_model_readmes_match_tables},
 		{"cli_model_plugin", test_cli_model_plugin},
+		{"cli_experiment_param", test_cli_experiment_param},
+		{"cli_export_wide", test_cli_export_wide},
+		{"cli_install_and_plugin", test_cli_install_and_plugin, needs_pkg_config},
+		{"cli_docs_as_shown", test_cli_docs_as_shown},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);

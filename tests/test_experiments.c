@@ -285,7 +285,7 @@ static void test_report_files_valid_and_linked(void)
 	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, good, "tiny.ini", &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_report_write(db, "tiny", dir, &r, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_report_write(db, "tiny", NULL, dir, &r, &err), 0);
 	vl_db_close(db);
 	CU_ASSERT_EQUAL(r.references, 1);
 	CU_ASSERT_DOUBLE_EQUAL(r.max_abs_error, 0, 1e-9); /* native syscall: 242 */
@@ -343,7 +343,7 @@ static void test_report_without_tools(void)
 	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
 	setenv("PATH", "/nonexistent", 1);
-	int rc = vl_report_write(db, "tiny", dir, &r, &err);
+	int rc = vl_report_write(db, "tiny", NULL, dir, &r, &err);
 	if (path) {
 		setenv("PATH", path, 1);
 		free(path);
@@ -433,6 +433,106 @@ static void test_exp_plugin_system(void)
 	vl_exp_free(e);
 }
 
+static void test_exp_param_override(void)
+{
+	/* -P exit_reads=9: vtx (hwassist) has it; native does not, and keeps none */
+	struct vl_experiment *e, *back;
+	struct vl_err err = {0};
+	char name[] = "exit_reads=9", bad[] = "no_such_param=1";
+	struct vl_override ov;
+
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, good, "tiny.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_override_parse(&ov, name, &err), 0);
+	CU_ASSERT_EQUAL(vl_exp_override(e, &ov, 1, &err), 0);
+	CU_ASSERT_EQUAL(e->s[0].nov, 0);
+	CU_ASSERT_EQUAL_FATAL(e->s[1].nov, 2); /* after the file's exit_reads = 5 */
+	CU_ASSERT_STRING_EQUAL(e->s[1].ovname[1], "exit_reads");
+	CU_ASSERT_DOUBLE_EQUAL(e->s[1].ovvalue[1], 9, 0);
+	/* the stored text parses back to the same runs, and differs from the file */
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&back, e->text, "stored", &err), 0);
+	struct vl_exp_run *runs;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(vl_exp_expand(back, &runs, &n, &err), 0);
+	double last = 0; /* overrides apply in order: the last one counts */
+	for (size_t i = 0; i < runs[n - 1].nov; i++)
+		if (!strcmp(runs[n - 1].ov[i].name, "exit_reads"))
+			last = runs[n - 1].ov[i].value;
+	CU_ASSERT_DOUBLE_EQUAL(last, 9, 0);
+	char why[256] = "";
+	CU_ASSERT_EQUAL(vl_exp_same_runs(back, e, why, sizeof(why)), 1);
+	free(runs);
+	vl_exp_free(back);
+	CU_ASSERT_EQUAL_FATAL(vl_override_parse(&ov, bad, &err), 0);
+	CU_ASSERT_EQUAL(vl_exp_override(e, &ov, 1, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "--param no_such_param: no system of experiment 'tiny' has "
+	                               "this parameter");
+	vl_exp_free(e);
+}
+
+static void test_exp_checks(void)
+{
+	/*
+	 * aa-syscall.vlt: 242 cycles a call natively and under VT-x (no exit),
+	 * 2308 under bt (Adams & Agesen 2006, Fig. 4; the models' defaults).
+	 */
+	static const char text[] =
+		"[experiment]\nname = checks\n"
+		"[workload s]\ntrace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+		"[system bt]\nmodel = bt\n[system v]\nmodel = hwassist\n"
+		"[sweep h]\nsystem = v\nparam = host\nvalues = prescott merom\n"
+		"[check lt]\nsays = bt dearer\nmetric = cycles_per_op\nexpect = s/v < s/bt\n"
+		"[check gt]\nmetric = cycles_per_op\nexpect = s/v > s/bt\n"
+		"[check approx]\nmetric = cycles_per_op\nexpect = s/bt ~ 2300\ntolerance = 0.01\n"
+		"[check point]\nexpect = s/v@host=merom ~ 1\n"
+		"[check absent]\nexpect = s/v@host=nehalem < 2\n";
+	struct vl_experiment *e;
+	struct vl_err err = {0};
+	struct vl_exp_opts o = {.jobs = 1};
+	struct vl_exp_check_result r[5];
+	struct vl_db *db;
+	const char *dbp = t_path("checks.db");
+
+	unlink(dbp);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, text, "checks.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(e->ncheck, 5);
+	CU_ASSERT_DOUBLE_EQUAL(e->check[0].tolerance, 0.05, 0);
+	CU_ASSERT_STRING_EQUAL(e->check[3].metric, "slowdown");
+	CU_ASSERT_EQUAL_FATAL(vl_exp_run(e, dbp, &o, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_db_open(&db, dbp, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_check_run(e, db, r, &err), 0);
+	vl_db_close(db);
+	CU_ASSERT_TRUE(r[0].passed);
+	CU_ASSERT_DOUBLE_EQUAL(r[0].left.value, 242, 1e-9);  /* v at its own point, prescott */
+	CU_ASSERT_DOUBLE_EQUAL(r[0].right.value, 2308, 1e-9);
+	CU_ASSERT_FALSE(r[1].passed);
+	CU_ASSERT_TRUE(r[2].passed);                          /* |2308 - 2300| <= 23 */
+	CU_ASSERT_TRUE(r[3].passed);
+	CU_ASSERT_FALSE(r[4].passed);
+	T_ASSERT_STR_CONTAINS(r[4].why, "no result for s/v@host=nehalem");
+	vl_exp_free(e);
+
+	/* bad checks: one message naming file, line and section */
+	static const struct {
+		const char *check, *msg;
+	} bad[] = {
+		{"[check x]\nexpect = s/v <= s/bt\n", "checks.ini:9: [check x] expect: 's/v <= s/bt': "
+		                                       "expected A OP B, OP one of < > ~"},
+		{"[check x]\nexpect = s/nope < 1\n", "checks.ini:9: [check x] expect: no system 'nope'"},
+		{"[check x]\nexpect = t/v < 1\n", "checks.ini:9: [check x] expect: no workload 't'"},
+		{"[check x]\nexpect = vee < 1\n", "'vee' is neither a number nor WORKLOAD/SYSTEM"},
+		{"[check x]\nmetric = speed\nexpect = 1 < 2\n", "[check x] metric: unknown 'speed'"},
+		{"[check x]\nexpect = 1 < 2\ntolerance = -1\n", "[check x] tolerance: '-1': expected"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char t[1024];
+		snprintf(t, sizeof(t), "[experiment]\nname = checks\n"
+		         "[workload s]\ntrace = traces/samples/aa-syscall.vlt\n"
+		         "[system bt]\nmodel = bt\n[system v]\nmodel = hwassist\n%s", bad[i].check);
+		CU_ASSERT_NOT_EQUAL(vl_exp_parse(&e, t, "checks.ini", &err), 0);
+		T_ASSERT_STR_CONTAINS(err.msg, bad[i].msg);
+	}
+}
+
 void suite_experiments(void)
 {
 	static const struct t_case cases[] = {
@@ -445,6 +545,8 @@ void suite_experiments(void)
 		{"report_without_tools", test_report_without_tools},
 		{"exp_shipped_files_parse", test_exp_shipped_files_parse},
 		{"exp_plugin_system", test_exp_plugin_system},
+		{"exp_param_override", test_exp_param_override},
+		{"exp_checks", test_exp_checks},
 		{NULL, NULL},
 	};
 	t_add_suite("experiments", cases);

@@ -89,6 +89,30 @@ int t_virtlab(char *out, size_t len, const char *args)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int t_virtlab_file(char *out, size_t len, const char *file, const char *args)
+{
+	const char *bin = getenv("VIRTLAB"), *path = t_path(file);
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "%s %s > '%s' 2>&1", bin ? bin : "./virtlab", args, path);
+	int st = system(cmd);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(out, 1, len - 1, f) : 0;
+	out[n] = '\0';
+	if (f)
+		fclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+unsigned t_count(const char *hay, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
 static struct {
 	char what[160];
 } skips[64];

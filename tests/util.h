@@ -31,6 +31,16 @@ long t_parse(const char *text, struct vl_event *buf, size_t max, struct vl_err *
  */
 int t_virtlab(char *out, size_t len, const char *args);
 
+/*
+ * Runs the virtlab binary with standard output and error redirected to
+ * the file at t_path(file) (fully buffered, as `virtlab ... > file`), then
+ * reads the file into out; returns the exit status.
+ */
+int t_virtlab_file(char *out, size_t len, const char *file, const char *args);
+
+/* How many times needle occurs in hay. */
+unsigned t_count(const char *hay, const char *needle);
+
 /* Registration functions of the suites. */
 void suite_event(void);
 void suite_trace_text(void);
@@ -48,6 +58,7 @@ void suite_experiments(void);
 void suite_testbed(void);
 void suite_capacity(void);
 void suite_capture(void);
+void suite_report(void);
 
 /*
  * Adds a suite with its tests: {name, fn[, needs]} ending in {NULL, NULL}.

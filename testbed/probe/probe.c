@@ -458,6 +458,7 @@ static void bench(const struct op *o, int samples, double scale)
 
 	if (batch < 1)
 		batch = 1;
+	fflush(stdout); /* before the forks of the operations */
 #if !defined(__x86_64__)
 	if (o->x86_only) {
 		printf("skip %s not an x86 build\n", o->name);

@@ -1,0 +1,48 @@
+/*
+ * The mechanism palette: one table, family by family, each family a hue
+ * (greys, browns and oranges, reds and pinks, greens, blues, purples).
+ */
+#include "reports/palette.h"
+#include "sim/mech.h"
+
+const struct vl_mechstyle vl_mechstyles[] = {
+	{VL_MECH_DIRECT, "direct", "#a0a0a0"},
+	{VL_MECH_CTXSWITCH, "direct", "#505050"},
+
+	{VL_MECH_INTERP, "translation", "#8c510a"},
+	{VL_MECH_TRANSLATE, "translation", "#bf812d"},
+	{VL_MECH_TRANSLATED, "translation", "#dfc27d"},
+	{VL_MECH_LOOKUP, "translation", "#e08214"},
+	{VL_MECH_CALLOUT, "translation", "#fdb863"},
+	{VL_MECH_SOFTMMU, "translation", "#7f3b08"},
+
+	{VL_MECH_TRAP, "traps/exits", "#d73027"},
+	{VL_MECH_EMULATE, "traps/exits", "#f4a582"},
+	{VL_MECH_VMEXIT, "traps/exits", "#67001f"},
+	{VL_MECH_EXITHANDLER, "traps/exits", "#b2182b"},
+	{VL_MECH_HYPERCALL, "traps/exits", "#de77ae"},
+
+	{VL_MECH_PAGEWALK, "memory", "#b8e186"},
+	{VL_MECH_SHADOWPT, "memory", "#1b7837"},
+	{VL_MECH_NESTEDWALK, "memory", "#5aae61"},
+
+	{VL_MECH_DEVEMU, "I/O", "#2166ac"},
+	{VL_MECH_WORLDSWITCH, "I/O", "#4393c3"},
+	{VL_MECH_EVTCHN, "I/O", "#92c5de"},
+	{VL_MECH_RING, "I/O", "#053061"},
+
+	{VL_MECH_NAMESPACE, "containers", "#762a83"},
+	{VL_MECH_CGROUP, "containers", "#9970ab"},
+	{VL_MECH_COPYUP, "containers", "#c2a5cf"},
+	{VL_MECH_BRIDGE, "containers", "#40004b"},
+};
+
+const size_t vl_nmechstyles = sizeof(vl_mechstyles) / sizeof(vl_mechstyles[0]);
+
+const struct vl_mechstyle *vl_mechstyle(int mech)
+{
+	for (size_t i = 0; i < vl_nmechstyles; i++)
+		if (vl_mechstyles[i].mech == mech)
+			return &vl_mechstyles[i];
+	return NULL;
+}
