@@ -193,7 +193,7 @@ $(PCFILE): FORCE
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}/virtlab' > $@
 
 install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAGE) $(COMPLETION) \
-         $(PCFILE)
+         $(PCFILE) $(VLCAPTURE)
 	@$(if $(Q),echo "  INSTALL $(DESTDIR)$(PREFIX)")
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/virtlab/sim $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -202,6 +202,7 @@ install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAG
 		$(addprefix $(DESTDIR)$(DATADIR)/virtlab/,$(sort $(dir $(EXPFILES))))
 	$(Q)$(INSTALL) -m 755 $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(DESTDIR)$(BINDIR)
 	$(Q)$(INSTALL) -m 644 $(BUILD)/plugins/ideal.so $(DESTDIR)$(PLUGINDIR)
+	$(Q)$(INSTALL) -m 644 $(VLCAPTURE) $(DESTDIR)$(LIBDIR)/virtlab/vlcapture.so
 	$(Q)$(INSTALL) -m 644 $(PLUGIN_HEADERS) $(DESTDIR)$(INCLUDEDIR)/virtlab/sim
 	$(Q)$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc
 	$(Q)$(INSTALL) -m 644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/virtlab.1

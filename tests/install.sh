@@ -15,7 +15,8 @@ P=/opt/virtlab-test
 make --no-print-directory -s install PREFIX=$P DESTDIR="$D/root" "$@" >"$D/make.log" 2>&1 ||
 	fail "make install failed: $(tail -5 "$D/make.log")"
 R=$D/root$P
-for f in bin/virtlab bin/vl-probe lib/virtlab/plugins/ideal.so lib/pkgconfig/virtlab.pc \
+for f in bin/virtlab bin/vl-probe lib/virtlab/plugins/ideal.so lib/virtlab/vlcapture.so \
+         lib/pkgconfig/virtlab.pc \
          include/virtlab/sim/model.h include/virtlab/sim/native.h share/man/man1/virtlab.1 \
          share/bash-completion/completions/virtlab share/virtlab/plugins/example/ideal.c \
          share/virtlab/traces/samples/hello.vlt share/virtlab/experiments/labs/1-virtualizability.ini; do
