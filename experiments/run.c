@@ -306,7 +306,7 @@ out:
 /* --- summary -------------------------------------------------------------- */
 
 struct row {
-	char group[256]; /* workload|system|point */
+	char group[VL_EXP_LABEL]; /* workload|system|point */
 	char metric[80];
 	double value;
 };
@@ -372,7 +372,12 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 			rows = r;
 		}
 		const char *label = (const char *)sqlite3_column_text(q, 0);
-		const char *bar = strrchr(label, '|');
+		const char *bar = label ? strrchr(label, '|') : NULL;
+		int bars = 0;
+		for (const char *c = label; c && *c; c++)
+			bars += *c == '|';
+		if (bars != 3 || !sqlite3_column_text(q, 1))
+			continue; /* not a label this code wrote (a crafted database): no group */
 		struct row *r = &rows[n++];
 		snprintf(r->group, sizeof(r->group), "%.*s", (int)(bar - label), label);
 		snprintf(r->metric, sizeof(r->metric), "%s", (const char *)sqlite3_column_text(q, 1));
@@ -402,7 +407,7 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 			x[k++] = rows[j++].value;
 		double mean, sd, lo, hi;
 		vl_stats(x, k, &mean, &sd, &lo, &hi);
-		char g[256];
+		char g[VL_EXP_LABEL];
 		snprintf(g, sizeof(g), "%s", rows[i].group);
 		char *w = g, *s = strchr(w, '|');
 		*s++ = '\0';
