@@ -134,6 +134,12 @@ struct vl_cap_opts {
 int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl_cap_opts *o,
                struct vl_err *err);
 
+/* Creates the plan tables in db if missing; 0 or a code. */
+int vl_cap_db_init(struct vl_db *db, struct vl_err *err);
+
+/* Deletes the plan's runs from db (bound parameters: the name is data); 0 or a code. */
+int vl_cap_forget(const struct vl_cap_plan *p, struct vl_db *db, struct vl_err *err);
+
 /* The answer: per technique, the largest count meeting the targets. */
 struct vl_cap_answer {
 	char tech[VL_CAP_NAME];
