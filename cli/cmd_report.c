@@ -84,7 +84,7 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct vl_db *db;
-	if (vl_db_open(&db, dbpath, &err))
+	if (vl_db_open_ro(&db, dbpath, &err))
 		return cli_fail(&err);
 	int rc = EXIT_OK;
 	if (name[0] || only) {
