@@ -60,7 +60,8 @@ LIB        := $(BUILD)/libvirtlab.a
 VIRTLAB    := $(BUILD)/virtlab
 TESTBIN    := $(BUILD)/run-tests
 PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
-              $(BUILD)/plugins/not-a-plugin.so
+              $(BUILD)/plugins/not-a-plugin.so $(BUILD)/plugins/ideal-native.so \
+              $(BUILD)/plugins/crashy.so
 BENCHBIN   := $(BUILD)/virtlab-bench
 
 # vl-probe: the testbed's microbenchmarks as a program of its own, static so
@@ -129,6 +130,16 @@ $(BUILD)/plugins/ideal-stale.so: plugins/example/ideal.c sim/model.h sim/native.
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_MODEL_VERSION=0 -I. $(CFLAGS) $(WARN) -shared \
 		-fPIC -o $@ $<
+
+$(BUILD)/plugins/ideal-native.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_NAME='"native"' -I. $(CFLAGS) $(WARN) -shared \
+		-fPIC -o $@ $<
+
+# A model that crashes its process when its parameter `crash` is 1 (tests of --jobs).
+$(BUILD)/plugins/crashy.so: tests/plugin_crashy.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
 
 $(BUILD)/plugins/not-a-plugin.so:
 	@mkdir -p $(dir $@)
