@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -280,25 +282,49 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 	if (jobs == 1) {
 		rc = work(p, c, db_path, todo, ntodo, 0, 1, o, err);
 	} else {
-		pid_t pids[64];
+		pid_t pids[64], parent = getpid();
 		if (jobs > 64)
 			jobs = 64;
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
 			if (pids[k] == 0) {
 				struct vl_err e = {0};
+				/* a worker dies with its parent, even one killed with -9 */
+				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				if (getppid() != parent)
+					_exit(1);
 				int r = work(p, c, db_path, todo, ntodo, k, jobs, o, &e);
 				if (r)
 					fprintf(stderr, "virtlab: %s\n", e.msg);
 				_exit(r ? 1 : 0);
 			}
 		}
-		int failed = 0;
-		for (unsigned k = 0; k < jobs; k++) {
-			int st;
-			while (waitpid(pids[k], &st, 0) < 0 && errno == EINTR)
-				;
-			failed |= !WIFEXITED(st) || WEXITSTATUS(st);
+		/* wait for every worker; a stop request (SIGINT, SIGTERM) goes on to each */
+		int failed = 0, stopped = 0;
+		unsigned alive = jobs;
+		for (unsigned k = 0; k < jobs; k++)
+			if (pids[k] < 0)
+				alive--, failed = 1;
+		while (alive) {
+			if (o->stop && *o->stop && !stopped) {
+				stopped = 1;
+				for (unsigned k = 0; k < jobs; k++)
+					if (pids[k] > 0)
+						kill(pids[k], SIGTERM);
+			}
+			unsigned before = alive;
+			for (unsigned k = 0; k < jobs; k++) {
+				int st;
+				if (pids[k] <= 0 || waitpid(pids[k], &st, WNOHANG) != pids[k])
+					continue;
+				pids[k] = 0;
+				alive--;
+				failed |= !WIFEXITED(st) || WEXITSTATUS(st);
+			}
+			if (alive == before) {
+				struct timespec ts = {0, 50 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
 		}
 		if (failed)
 			rc = (o->stop && *o->stop) ? vl_err_set(err, VL_EINTR, "interrupted")

@@ -447,6 +447,29 @@ int vl_db_record_run(struct vl_db *db, const struct vl_run_info *info,
 
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "cannot begin a transaction");
+	/* an experiment's run is recorded once: a second process running it gets refused */
+	if (info->experiment_id && info->label && !strcmp(info->status, "ok")) {
+		sqlite3_stmt *st;
+		int found = -1;
+		if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM run WHERE experiment_id = ?1 AND label = ?2 "
+		                       "AND status = 'ok'", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, info->experiment_id);
+			sqlite3_bind_text(st, 2, info->label, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+			sqlite3_finalize(st);
+		}
+		if (found) {
+			if (found < 0)
+				db_fail(db, err, "cannot record the run");
+			else
+				vl_err_set(err, VL_EDB, "%s: run %s is recorded already (is another process "
+				           "running this experiment into the same database?)", db->path,
+				           info->label);
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return err->code;
+		}
+	}
 	rc = insert_run(db, info, d, &id);
 	if (rc == SQLITE_OK && d->cfg)
 		rc = insert_params(db, id, d->cfg);
