@@ -26,9 +26,21 @@ int main(void)
 	suite_experiments();
 	suite_testbed();
 	suite_capacity();
+	suite_hostile();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
-	CU_basic_run_tests();
+	/* VL_TEST_SUITE=name runs one suite only (while working on an area) */
+	const char *only = getenv("VL_TEST_SUITE");
+	CU_pSuite suite = only ? CU_get_suite(only) : NULL;
+	if (only && !suite) {
+		fprintf(stderr, "no suite '%s'\n", only);
+		CU_cleanup_registry();
+		return 1;
+	}
+	if (suite)
+		CU_basic_run_suite(suite);
+	else
+		CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	unsigned ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();

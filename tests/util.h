@@ -46,6 +46,7 @@ void suite_models(void);
 void suite_experiments(void);
 void suite_testbed(void);
 void suite_capacity(void);
+void suite_hostile(void);
 
 /* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
 struct t_case {
