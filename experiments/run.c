@@ -409,7 +409,7 @@ static int supervise(const struct vl_experiment *e, const struct vl_model **mode
 			int code = WIFEXITED(st) ? -(int)(signed char)WEXITSTATUS(st) : 0;
 			if (WIFEXITED(st) && (code == 0 || code == VL_EINTR)) {
 				if (code && !rc)
-					rc = VL_EINTR;
+					rc = vl_err_set(err, VL_EINTR, "interrupted");
 				continue;
 			}
 			if (WIFEXITED(st) && msg[0]) {
@@ -454,8 +454,6 @@ static int supervise(const struct vl_experiment *e, const struct vl_model **mode
 	close(fds[1]);
 	if (!rc && stopped)
 		rc = vl_err_set(err, VL_EINTR, "interrupted");
-	if (rc == VL_EINTR && !err->msg[0])
-		vl_err_set(err, VL_EINTR, "interrupted");
 	if (crashed && (!rc || rc == VL_EINTR) && !stopped)
 		rc = vl_err_set(err, VL_EIO, "%s; %u run%s recorded as failed, the others are done "
 		                "('--resume' retries the failed)", crash_msg, crashed, crashed > 1 ? "s" : "");
