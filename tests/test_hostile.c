@@ -327,6 +327,45 @@ static void test_report_crafted_database(void)
 	vl_db_close(db);
 }
 
+/* the knee plot of a plan: technique names went into gnuplot's single quotes as they were */
+static void test_plan_report_quotes_names(void)
+{
+	const char *dir = t_path("plan-report"), *db = t_path("plan-report.db");
+	char text[2048], path[1024];
+	struct vl_cap_plan *p;
+	struct vl_cap_opts o = {.jobs = 1, .quiet = 1};
+	struct vl_cap_answer a[VL_CAP_MAX_TECH];
+	struct vl_err err = {0};
+	struct vl_db *h;
+	size_t na;
+
+	unlink(db);
+	snprintf(text, sizeof(text), "[plan]\ntitle = <script>t</script>\noutput = %s\n%s", dir,
+	         plan_head + strlen("[plan]\n"));
+	CU_ASSERT_EQUAL_FATAL(vl_cap_parse(&p, text, "p.ini", &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_run(p, db, &o, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_db_open(&h, db, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_cap_answer(p, h, a, &na, &err), 0);
+	/* a name the parser would refuse, as a caller of the library could pass it */
+	snprintf(p->techs[0].name, sizeof(p->techs[0].name), "x'; system('touch PWN-knee'); print '");
+	CU_ASSERT_EQUAL(vl_cap_report(p, h, a, na, &err), 0);
+	vl_db_close(h);
+	snprintf(path, sizeof(path), "%s/PWN-knee", dir);
+	CU_ASSERT(!exists(path));
+	snprintf(path, sizeof(path), "%s/knee.gp", dir);
+	char *gp = slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+	T_ASSERT_STR_CONTAINS(gp, "title 'x''; system(''touch PWN-knee''); print '''");
+	free(gp);
+	snprintf(path, sizeof(path), "%s/plan.md", dir);
+	char *md = slurp(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(md);
+	CU_ASSERT_PTR_NULL(strstr(md, "<script"));
+	T_ASSERT_STR_CONTAINS(md, "&lt;script&gt;t&lt;/script&gt;");
+	free(md);
+	vl_cap_free(p);
+}
+
 static const char slurm_plan[] =
 	"[plan]\nname = sl\nreplications = 1\nduration_s = 0.3\nwarmup_s = 0.05\ncount = 1,2\n"
 	"[guest w]\nworkload = exp:1\nrate = 100\n[technique native]\nmodel = native\n";
@@ -893,6 +932,7 @@ void suite_hostile(void)
 		{"plan_fresh_sql_is_bound", test_plan_fresh_sql_is_bound},
 		{"report_titles_are_data", test_report_titles_are_data},
 		{"report_crafted_database", test_report_crafted_database},
+		{"plan_report_quotes_names", test_plan_report_quotes_names},
 		{"slurm_script_quotes_paths", test_slurm_script_quotes_paths},
 		{"ini_long_lines_whole", test_ini_long_lines_whole},
 		{"exp_sweep_limits", test_exp_sweep_limits},
