@@ -289,8 +289,12 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 			pids[k] = fork();
 			if (pids[k] == 0) {
 				struct vl_err e = {0};
-				/* a worker dies with its parent, even one killed with -9 */
-				prctl(PR_SET_PDEATHSIG, SIGTERM);
+				/*
+				 * A worker dies with its parent, even one killed with -9, and
+				 * at once: a host simulation does not look at the stop flag,
+				 * and a run killed midway leaves no rows (one transaction).
+				 */
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				if (getppid() != parent)
 					_exit(1);
 				int r = work(p, c, db_path, todo, ntodo, k, jobs, o, &e);
@@ -299,7 +303,7 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 				_exit(r ? 1 : 0);
 			}
 		}
-		/* wait for every worker; a stop request (SIGINT, SIGTERM) goes on to each */
+		/* wait for every worker; a stop request (SIGINT, SIGTERM) stops each */
 		int failed = 0, stopped = 0;
 		unsigned alive = jobs;
 		for (unsigned k = 0; k < jobs; k++)
@@ -310,7 +314,7 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 				stopped = 1;
 				for (unsigned k = 0; k < jobs; k++)
 					if (pids[k] > 0)
-						kill(pids[k], SIGTERM);
+						kill(pids[k], SIGKILL); /* as above */
 			}
 			unsigned before = alive;
 			for (unsigned k = 0; k < jobs; k++) {
