@@ -801,17 +801,29 @@ static const char long_exp[] =
 	"[experiment]\nname = long\nreplications = 4\n[workload a]\ntrace = gen:syscall:40000000\n"
 	"[system b]\nmodel = bt\n";
 
-/* Starts `virtlab experiment run long.ini --jobs 2` in a process group of its own. */
-static pid_t start_long(const char *db)
+static const char long_plan[] =
+	"[plan]\nname = lp\nreplications = 2\nduration_s = 5000\nwarmup_s = 0.05\ncount = 1..8\n"
+	"[guest w]\nworkload = exp:1\nrate = 500\n[technique native]\nmodel = native\n";
+
+/*
+ * Starts `virtlab experiment run long.ini --jobs 2 --db DB` (plan = 0) or
+ * `virtlab plan lp.ini --jobs 2 --db DB` (plan = 1) in a process group of
+ * its own.
+ */
+static pid_t start_long(const char *db, int plan)
 {
-	const char *f = t_write("long.ini", long_exp), *bin = virtlab_abs();
+	const char *f = plan ? t_write("lp.ini", long_plan) : t_write("long.ini", long_exp);
+	const char *bin = virtlab_abs();
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		setpgid(0, 0);
 		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
 			_exit(127);
-		execl(bin, bin, "experiment", "run", f, "--jobs", "2", "--db", db, (char *)NULL);
+		if (plan)
+			execl(bin, bin, "plan", f, "--jobs", "2", "--db", db, (char *)NULL);
+		else
+			execl(bin, bin, "experiment", "run", f, "--jobs", "2", "--db", db, (char *)NULL);
 		_exit(127);
 	}
 	setpgid(pid, pid);
@@ -862,46 +874,55 @@ static int group_alive(pid_t pgid)
 /* SIGTERM to the parent never reached the --jobs workers: the run went on and exited 0 */
 static void test_sigterm_reaches_workers(void)
 {
-	const char *db = t_path("long-term.db");
-	struct timespec ts = {1, 0};
+	for (int plan = 0; plan < 2; plan++) {
+		const char *db = t_path(plan ? "long-term-plan.db" : "long-term.db");
+		struct timespec ts = {1, 0};
 
-	unlink(db);
-	pid_t pid = start_long(db);
-	CU_ASSERT_FATAL(pid > 0);
-	nanosleep(&ts, NULL);
-	kill(pid, SIGTERM);
-	int st = wait_for(pid, 15);
-	if (st == -1) {
+		unlink(db);
+		pid_t pid = start_long(db, plan);
+		CU_ASSERT_FATAL(pid > 0);
+		nanosleep(&ts, NULL);
+		kill(pid, SIGTERM);
+		int st = wait_for(pid, 15);
+		if (st == -1) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			fprintf(stderr, "\n  %s: the parent did not stop within 15 s of SIGTERM\n",
+			        plan ? "plan" : "experiment");
+			CU_FAIL("the parent did not stop within 15 s of SIGTERM");
+			continue;
+		}
+		CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+		for (double t = 0; t < 5 && group_alive(pid); t += 0.05)
+			nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+		CU_ASSERT_EQUAL(group_alive(pid), 0);
 		kill(-pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		CU_FAIL("the parent did not stop within 15 s of SIGTERM");
-		return;
 	}
-	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);
-	for (double t = 0; t < 5 && group_alive(pid); t += 0.05)
-		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
-	CU_ASSERT_EQUAL(group_alive(pid), 0);
-	kill(-pid, SIGKILL);
 }
 
-/* workers outlived a parent killed with -9 */
+/* plan workers outlived a parent killed with -9 (and experiment workers ran on to their next write) */
 static void test_workers_die_with_parent(void)
 {
-	const char *db = t_path("long-kill.db");
-	struct timespec ts = {1, 0};
-	int st;
+	for (int plan = 0; plan < 2; plan++) {
+		const char *db = t_path(plan ? "long-kill-plan.db" : "long-kill.db");
+		struct timespec ts = {1, 0};
+		int st;
 
-	unlink(db);
-	pid_t pid = start_long(db);
-	CU_ASSERT_FATAL(pid > 0);
-	nanosleep(&ts, NULL);
-	CU_ASSERT(group_alive(pid) >= 3); /* the parent and its two workers */
-	kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	for (double t = 0; t < 5 && group_alive(pid); t += 0.05)
-		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
-	CU_ASSERT_EQUAL(group_alive(pid), 0);
-	kill(-pid, SIGKILL);
+		unlink(db);
+		pid_t pid = start_long(db, plan);
+		CU_ASSERT_FATAL(pid > 0);
+		nanosleep(&ts, NULL);
+		CU_ASSERT(group_alive(pid) >= 3); /* the parent and its two workers */
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		for (double t = 0; t < 3 && group_alive(pid); t += 0.05)
+			nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+		if (group_alive(pid))
+			fprintf(stderr, "\n  %s: workers alive after their parent was killed\n",
+			        plan ? "plan" : "experiment");
+		CU_ASSERT_EQUAL(group_alive(pid), 0);
+		kill(-pid, SIGKILL);
+	}
 }
 
 /* `virtlab plan` in a fresh clone failed: out/ did not exist */
