@@ -52,7 +52,9 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 
 BENCH_SRCS := bench/bench.c
 
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/testbed/kvm/guest.o
+# Assembly of the library (the KVM mini-VMM's guest), also in print-lib-srcs for make fuzz.
+LIB_ASM    := testbed/kvm/guest.S
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
@@ -178,12 +180,14 @@ bench-peers:
 kernel-paths: $(PROBE)
 	$(Q)sh testbed/tcg/kernel-paths.sh $(BUILD)
 
+# Each target for FUZZ_SECONDS; FUZZ_TARGETS picks some (trace experiment plan merge).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 fuzz: deps virtlab
-	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS)
+	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 print-lib-srcs:
-	@echo $(LIB_SRCS)
+	@echo $(LIB_SRCS) $(LIB_ASM)
 
 clean:
 	rm -rf build virtlab
