@@ -111,14 +111,20 @@ static int done_labels(struct vl_db *db, int64_t id, char ***out, size_t *n, str
 		return vl_err_set(err, VL_EDB, "%s", sqlite3_errmsg(vl_db_handle(db)));
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(st, 0);
+		char *copy = label ? strdup(label) : NULL;
+		if (!copy)
+			continue; /* no label (a crafted database) or no memory: not a done run */
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
 			char **p = realloc(*out, cap * sizeof(*p));
-			if (!p)
+			if (!p) {
+				free(copy);
 				break;
+			}
 			*out = p;
 		}
-		(*out)[(*n)++] = strdup((const char *)sqlite3_column_text(st, 0));
+		(*out)[(*n)++] = copy;
 	}
 	sqlite3_finalize(st);
 	return 0;
