@@ -144,8 +144,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		if (strcmp(key, "output") == 0)
 			return copy(p, sec, key, e->output, sizeof(e->output), value);
 		if (strcmp(key, "seed") == 0) {
-			if (!number(p, sec, key, value, &d) || d < 0 || d != floor(d))
-				return fail(p, sec, key, "'%s': expected a whole number >= 0", value);
+			/* below 2^53: a double holds it exactly, and it converts without overflow */
+			if (!number(p, sec, key, value, &d) || d < 0 || d != floor(d) || d >= 0x1p53)
+				return fail(p, sec, key, "'%s': expected a whole number from 0 to 2^53 - 1",
+				            value);
 			e->seed = (uint64_t)d;
 			return 1;
 		}

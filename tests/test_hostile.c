@@ -20,6 +20,7 @@
 #include "experiments/capacity.h"
 #include "experiments/experiment.h"
 #include "experiments/merge.h"
+#include "experiments/runner.h"
 #include "reports/report.h"
 #include "sim/registry.h"
 #include "sim/text.h"
@@ -506,6 +507,26 @@ static void test_exp_sweep_limits(void)
 	               "bad.ini:7: [sweep w] values: 'inf' is not a number");
 }
 
+/* numbers past their type wrapped or saturated: a seed of 1e30, 2^64 + 1 events ran forever */
+static void test_numbers_do_not_wrap(void)
+{
+	struct vl_source src;
+	struct vl_err err = {0};
+	void *h = NULL;
+	char name[256];
+
+	expect_bad_exp("[experiment]\nname = x\nseed = 1e30\n",
+	               "bad.ini:3: [experiment] seed: '1e30': expected a whole number from 0 to 2^53 - 1");
+	static const char *const bad[] = {"gen:syscall:18446744073709551617", "gen:syscall:-1",
+	                                  "gen:syscall: 5", "gen:syscall:+5"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(vl_source_open(bad[i], 1, &src, &h, name, sizeof(name), &err), VL_EINVAL);
+		T_ASSERT_STR_CONTAINS(err.msg, "expected gen:KIND[:EVENTS]");
+	}
+	CU_ASSERT_EQUAL_FATAL(vl_source_open("gen:syscall:10", 1, &src, &h, name, sizeof(name), &err), 0);
+	vl_source_close("gen:syscall:10", h, NULL);
+}
+
 /* a sweep point cut at 127 characters gave two runs one label */
 static void test_exp_labels_unambiguous(void)
 {
@@ -971,6 +992,7 @@ void suite_hostile(void)
 		{"ini_long_lines_whole", test_ini_long_lines_whole},
 		{"exp_sweep_limits", test_exp_sweep_limits},
 		{"exp_labels_unambiguous", test_exp_labels_unambiguous},
+		{"numbers_do_not_wrap", test_numbers_do_not_wrap},
 		{"plan_count_limits", test_plan_count_limits},
 		{"resume_refuses_other_text", test_resume_refuses_other_text},
 		{"record_refuses_duplicate_run", test_record_refuses_duplicate_run},
