@@ -224,10 +224,12 @@ static int do_slurm(int argc, char **argv)
 	struct vl_experiment *e = NULL;
 	/* a plan file has a [plan] section */
 	FILE *in = fopen(arg, "r");
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 	plan = 0;
-	while (in && fgets(line, sizeof(line), in))
+	while (in && getline(&line, &cap, in) > 0) /* whole lines: no tail of a long one counts */
 		plan |= !strncmp(line, "[plan]", 6);
+	free(line);
 	if (in)
 		fclose(in);
 	if (plan) {
@@ -271,7 +273,8 @@ static int do_slurm(int argc, char **argv)
 	     *qname = shq(name), *wrap = NULL, *qwrap = NULL;
 	int rc = EXIT_OK;
 	if (!qout || !qcwd || !qself || !qfile || !qname) {
-		rc = cli_usage_error("experiment", "out of memory");
+		fprintf(stderr, "virtlab: out of memory\n");
+		rc = EXIT_FAIL;
 		goto out_free;
 	}
 	snprintf(path, sizeof(path), "%s/run.sbatch", out);
@@ -296,13 +299,11 @@ static int do_slurm(int argc, char **argv)
 	fclose(f);
 	/* the merge step's command line is itself one word of sbatch --wrap */
 	size_t wlen = strlen(qself) + 2 * strlen(qout) + 64;
-	if (!(wrap = malloc(wlen))) {
-		rc = cli_usage_error("experiment", "out of memory");
-		goto out_free;
-	}
-	snprintf(wrap, wlen, "%s merge %s/merged.db %s/shards/shard-*.db", qself, qout, qout);
-	if (!(qwrap = shq(wrap))) {
-		rc = cli_usage_error("experiment", "out of memory");
+	if ((wrap = malloc(wlen)))
+		snprintf(wrap, wlen, "%s merge %s/merged.db %s/shards/shard-*.db", qself, qout, qout);
+	if (!wrap || !(qwrap = shq(wrap))) {
+		fprintf(stderr, "virtlab: out of memory\n");
+		rc = EXIT_FAIL;
 		goto out_free;
 	}
 	snprintf(path, sizeof(path), "%s/submit.sh", out);
