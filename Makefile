@@ -32,29 +32,29 @@ LIB_SRCS := \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
-	traces/trace.c traces/text.c traces/binary.c traces/gen.c \
+	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c \
 	reports/report.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
+	testbed/capture.c \
 	testbed/kvm/vmm.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
 	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c \
-	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c
+	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c cli/cmd_trace_capture.c \
+	cli/cmd_trace_import.c
 
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_hostile.c
+	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_hostile.c
 
 BENCH_SRCS := bench/bench.c
 
-# Assembly of the library (the KVM mini-VMM's guest), also in print-lib-srcs for make fuzz.
-LIB_ASM    := testbed/kvm/guest.S
-LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(LIB_ASM:%.S=$(BUILD)/%.o)
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/testbed/kvm/guest.o
 CLI_OBJS   := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS  := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 BENCH_OBJS := $(BENCH_SRCS:%.c=$(BUILD)/%.o)
@@ -76,7 +76,7 @@ PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-prob
 
 all: virtlab
 
-virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64)
+virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(VLCAPTURE)
 	$(Q)ln -sf $(VIRTLAB) virtlab
 
 $(BUILD)/%.o: %.c
@@ -101,6 +101,13 @@ $(INSNCOUNT): testbed/tcg/insncount.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PLUGIN  $@")
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
+# The capture plugin behind `virtlab trace capture`, beside the binary.
+VLCAPTURE := $(BUILD)/vlcapture.so
+$(VLCAPTURE): testbed/tcg/vlcapture.c testbed/tcg/qemu-plugin-v1.h traces/capraw.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. -O2 $(WARN) -shared -fPIC -o $@ $< -lpthread
 
 $(BUILD)/vl-probe-aarch64: testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
@@ -155,7 +162,7 @@ deps:
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
-		$(INSNCOUNT)
+		$(INSNCOUNT) $(VLCAPTURE)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.
@@ -187,7 +194,7 @@ fuzz: deps virtlab
 	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 print-lib-srcs:
-	@echo $(LIB_SRCS) $(LIB_ASM)
+	@echo $(LIB_SRCS)
 
 clean:
 	rm -rf build virtlab

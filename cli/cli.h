@@ -28,6 +28,8 @@ struct cmd {
 int cmd_run(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_trace_capture(int argc, char **argv); /* virtlab trace capture */
+int cmd_trace_import(int argc, char **argv); /* virtlab trace import */
 int cmd_runs(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);
 int cmd_report(int argc, char **argv);

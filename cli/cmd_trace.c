@@ -37,6 +37,8 @@ static void help(void)
 	       "       virtlab trace cat TRACE [--head N]\n"
 	       "       virtlab trace gen KIND [--events N] [--seed S] [-o OUT] [--zstd]\n"
 	       "       virtlab trace gen --list\n"
+	       "       virtlab trace capture [-o OUT] [--limit EVENTS] -- CMD [ARGS...]\n"
+	       "       virtlab trace import strace|blkio LOG [-o OUT] [--zstd] [--hz HZ]\n"
 	       "       virtlab trace kinds\n\n"
 	       "convert  text (.vlt) <-> binary (.vlb), by OUT's extension; lossless both\n"
 	       "         ways (comments are not kept). --zstd compresses binary blocks.\n"
@@ -44,6 +46,9 @@ static void help(void)
 	       "cat      print any trace as text\n"
 	       "gen      write a synthetic workload (default: 1000000 events, seed 1, text\n"
 	       "         to standard output); --list shows the kinds and their sources\n"
+	       "capture  record a real program's trace under QEMU (trace capture --help)\n"
+	       "import   a trace from real tool output: strace -f -tt -T logs, fio iologs,\n"
+	       "         blkparse text (trace import --help)\n"
 	       "kinds    every event kind: its text form and meaning\n\n"
 	       "The trace format is specified in docs/trace-format.md.\n");
 }
@@ -352,26 +357,44 @@ static int do_kinds(void)
 	return EXIT_OK;
 }
 
+static int do_kinds_cmd(int argc, char **argv)
+{
+	if (argc != 1)
+		return cli_usage_error("trace", "kinds: unexpected argument '%s'", argv[1]);
+	return do_kinds();
+}
+
+/* Subcommands; those with their own --help get it passed on. */
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	int own_help;
+} subs[] = {
+	{"convert", do_convert, 0},
+	{"stats", do_stats, 0},
+	{"cat", do_cat, 0},
+	{"gen", do_gen, 0},
+	{"capture", cmd_trace_capture, 1}, /* cli/cmd_trace_capture.c */
+	{"import", cmd_trace_import, 1},   /* cli/cmd_trace_import.c */
+	{"kinds", do_kinds_cmd, 0},
+};
+
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		help();
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
-	if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
-		help();
-		return EXIT_OK;
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		if (strcmp(argv[1], subs[i].name))
+			continue;
+		if (!subs[i].own_help && argc >= 3 &&
+		    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			help();
+			return EXIT_OK;
+		}
+		return subs[i].fn(argc - 1, argv + 1);
 	}
-	if (strcmp(argv[1], "convert") == 0)
-		return do_convert(argc - 1, argv + 1);
-	if (strcmp(argv[1], "stats") == 0)
-		return do_stats(argc - 1, argv + 1);
-	if (strcmp(argv[1], "cat") == 0)
-		return do_cat(argc - 1, argv + 1);
-	if (strcmp(argv[1], "gen") == 0)
-		return do_gen(argc - 1, argv + 1);
-	if (strcmp(argv[1], "kinds") == 0 && argc == 2)
-		return do_kinds();
-	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, kinds)",
-	                       argv[1]);
+	return cli_usage_error("trace", "unknown subcommand '%s' (convert, stats, cat, gen, capture, "
+	                       "import, kinds)", argv[1]);
 }

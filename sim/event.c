@@ -13,11 +13,12 @@
 #define IO VL_EVC_IO
 #define INTR VL_EVC_INTR
 #define MMU VL_EVC_MMU
+#define PROC VL_EVC_PROC
 
 const struct vl_evdesc vl_evdesc[VL_EV__COUNT] = {
 	[VL_EV_USER] = {"user", "n", RUN, 0, 0, "user COUNT", "a run of ordinary user-mode instructions"},
 	[VL_EV_KERNEL] = {"kernel", "n", RUN, K, 0, "kernel COUNT", "a run of ordinary kernel-mode instructions"},
-	[VL_EV_BB] = {"bb", "anm", RUN, 0, 0, "bb ID COUNT user|kernel", "a basic block: id, instruction count, mode"},
+	[VL_EV_BB] = {"bb", "anm?lt", RUN, 0, 0, "bb ID COUNT user|kernel [LOADS STORES]", "a basic block: id, instruction count, mode; loads and stores per execution"},
 	[VL_EV_CALLRET] = {"callret", "n?m", 0, K, 1, "callret COUNT [user|kernel]", "call/ret pairs"},
 	[VL_EV_INDIRECT] = {"indirect", "n?m", 0, K, 1, "indirect COUNT [user|kernel]", "indirect jumps or calls"},
 	[VL_EV_SYSCALL] = {"syscall", "?a", INTR, 0, 0, "syscall [NUMBER]", "system call entry from user mode"},
@@ -61,6 +62,9 @@ const struct vl_evdesc vl_evdesc[VL_EV__COUNT] = {
 	[VL_EV_TIMER] = {"timer", "", INTR, K, 0, "timer", "timer interrupt"},
 	[VL_EV_PHASE] = {"phase", "a", 0, 0, 0, "phase ID", "phase marker (costs nothing)"},
 	[VL_EV_VSWITCH] = {"vswitch", "", 0, K, 0, "vswitch", "the physical CPU switches to this guest"},
+	[VL_EV_FORK] = {"fork", "a?n", PROC, K, 0, "fork CHILD [PAGES]", "a process is created: its address-space id, pages copied"},
+	[VL_EV_EXEC] = {"exec", "?n", PROC, K, 0, "exec [PAGES]", "a new program image replaces the process's: pages torn down"},
+	[VL_EV_EXIT] = {"exit", "?n", PROC, K, 0, "exit [PAGES]", "the process ends: pages torn down"},
 };
 
 int vl_ev_lookup(const char *name, unsigned len)

@@ -57,6 +57,9 @@ enum vl_ev {
 	VL_EV_TIMER,     /* timer interrupt */
 	VL_EV_PHASE,     /* phase marker a: no cost, splits the time series */
 	VL_EV_VSWITCH,   /* the pCPU switches to this vCPU from another guest */
+	VL_EV_FORK,      /* process creation: child address space a, n pages copied */
+	VL_EV_EXEC,      /* a new program image replaces the process's; n pages torn down */
+	VL_EV_EXIT,      /* the process ends; n pages torn down */
 	VL_EV__COUNT
 };
 
@@ -78,6 +81,7 @@ enum vl_evclass {
 	VL_EVC_IO = 1 << 3,         /* touches a device */
 	VL_EVC_INTR = 1 << 4,       /* interrupt or exception delivery */
 	VL_EVC_MMU = 1 << 5,        /* page tables, TLB, address spaces */
+	VL_EVC_PROC = 1 << 6,       /* process events: fork, exec, exit */
 };
 
 /* One event: 24 bytes, plain data. */
@@ -86,7 +90,7 @@ struct vl_event {
 	uint16_t flags; /* enum vl_evf */
 	uint32_t n;     /* count: instructions, pairs, bytes, misses */
 	uint64_t a;     /* address, port, vector, id, value */
-	uint64_t b;     /* second operand (wrmsr value) */
+	uint64_t b;     /* second operand (wrmsr value); bb: loads | stores << 32 */
 };
 
 /*
@@ -95,6 +99,7 @@ struct vl_event {
  *   n  count (u32)        a  first operand (u64)   b  second operand (u64)
  *   m  user|kernel        w  r|w                   d  rx|tx
  *   s  sync|async         p  present before 0|1    q  present after 0|1
+ *   l  loads (u32, the low half of b)   t  stores (u32, the high half of b)
  */
 struct vl_evdesc {
 	const char *name;
@@ -124,6 +129,17 @@ static inline const char *vl_ev_name(unsigned type)
 static inline uint64_t vl_ev_insns(const struct vl_event *ev)
 {
 	return ev->type <= VL_EV_BB ? ev->n : 0;
+}
+
+/* A block's memory accesses per execution (0 when the trace does not say). */
+static inline uint32_t vl_bb_loads(const struct vl_event *ev)
+{
+	return (uint32_t)ev->b;
+}
+
+static inline uint32_t vl_bb_stores(const struct vl_event *ev)
+{
+	return (uint32_t)(ev->b >> 32);
 }
 
 #endif

@@ -22,11 +22,13 @@ int main(void)
 	suite_params();
 	suite_recorder();
 	suite_gen();
+	suite_import();
 	suite_models();
 	suite_experiments();
 	suite_testbed();
 	suite_capacity();
 	suite_hostile();
+	suite_capture();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	/* VL_TEST_SUITE=name runs one suite only (while working on an area) */
@@ -41,6 +43,7 @@ int main(void)
 		CU_basic_run_suite(suite);
 	else
 		CU_basic_run_tests();
+	t_print_skips();
 	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	unsigned ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();

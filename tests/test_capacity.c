@@ -392,6 +392,12 @@ static void test_kill_and_rerun(void)
 	CU_ASSERT_EQUAL(count_rows(db, "SELECT count(*) FROM capacity_metric"), 80 * 14);
 }
 
+static const char *needs_parallel(void)
+{
+	return system("command -v parallel >/dev/null 2>&1") ? "GNU parallel is not installed "
+	       "(Debian package parallel)" : NULL;
+}
+
 /* GNU parallel drives the shards; merged, they equal the one-process run. */
 static void test_gnu_parallel(void)
 {
@@ -400,10 +406,6 @@ static void test_gnu_parallel(void)
 	const char *bin = getenv("VIRTLAB");
 	const char *dir = t_path("par");
 
-	if (system("command -v parallel >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "\n  (GNU parallel case skipped: parallel not installed) ");
-		return;
-	}
 	snprintf(cmd, sizeof(cmd),
 	         "set -e; mkdir -p '%s'; V='%s'; "
 	         "\"$V\" plan '%s' --db '%s/full.db' >/dev/null 2>&1; "
@@ -502,7 +504,7 @@ void suite_capacity(void)
 		{"plan_parse_errors", test_plan_parse_errors},
 		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
 		{"kill_and_rerun", test_kill_and_rerun},
-		{"gnu_parallel", test_gnu_parallel},
+		{"gnu_parallel", test_gnu_parallel, needs_parallel},
 		{"slurm", test_slurm},
 		{NULL, NULL},
 	};

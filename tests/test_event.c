@@ -21,7 +21,7 @@ static void test_event_table_complete(void)
 		CU_ASSERT(strncmp(d->usage, d->name, strlen(d->name)) == 0);
 		CU_ASSERT_EQUAL(vl_ev_lookup(d->name, (unsigned)strlen(d->name)), i);
 		for (const char *f = d->fields; *f; f++)
-			CU_ASSERT_PTR_NOT_NULL(strchr("nabmwdspq?", *f));
+			CU_ASSERT_PTR_NOT_NULL(strchr("nabmwdspqlt?", *f));
 		uint16_t ff[2];
 		CU_ASSERT(vl_ev_flag_fields((unsigned)i, ff) <= 2);
 	}

@@ -17,13 +17,12 @@
 #include "testbed/testbed.h"
 #include "tests/util.h"
 
-static int kvm_usable(void)
+/* The KVM cases need a usable /dev/kvm (hardware or software hypervisor). */
+static const char *needs_kvm(void)
 {
-	struct vl_kvm_host h;
+	static struct vl_kvm_host h;
 	vl_kvm_detect(&h, "/dev/kvm");
-	if (h.kind == VL_KVM_NONE)
-		fprintf(stderr, "\n  (KVM cases skipped: %s) ", h.reason);
-	return h.kind != VL_KVM_NONE;
+	return h.kind == VL_KVM_NONE ? h.reason : NULL;
 }
 
 static double now_s(void)
@@ -41,8 +40,6 @@ static void test_kvm_kernel_exits(void)
 	struct vl_kvm_result r;
 	enum { N = 100 };
 
-	if (!kvm_usable())
-		return;
 	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
 
 	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_ALU, 0, N, 5, &r, &err), 0);
@@ -87,8 +84,6 @@ static void test_kvm_user_mode(void)
 	struct vl_kvm_result r;
 	enum { N = 64 };
 
-	if (!kvm_usable())
-		return;
 	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
 	CU_ASSERT_EQUAL(vl_vmm_run(vm, VL_GB_ALU, 1, N, 5, &r, &err), 0);
 	CU_ASSERT_EQUAL(r.c.user_exits, 0);
@@ -118,8 +113,6 @@ static void test_kvm_watchdog(void)
 	struct vl_err err = {0};
 	struct vl_kvm_result r;
 
-	if (!kvm_usable())
-		return;
 	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
 	double t0 = now_s();
 	int rc = vl_vmm_run(vm, VL_GB_ALU, 0, 1ull << 40, 0.3, &r, &err);
@@ -144,8 +137,6 @@ static void test_kvm_measure_doubles(void)
 	struct vl_err err = {0};
 	struct vl_kvm_result r;
 
-	if (!kvm_usable())
-		return;
 	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
 	CU_ASSERT_EQUAL(vl_vmm_measure(vm, VL_GB_ALU, 1, 1u << 20, 4, 1u << 24, 5, &r, &err), 0);
 	CU_ASSERT(r.tsc >= (1u << 20));
@@ -412,15 +403,11 @@ static void test_validate_cli(void)
  */
 static void test_insncount_plugin(void)
 {
-	char probe[4096], so[4096], arg[4200], why[256], *out = NULL;
+	char probe[4096], so[4096], arg[4200], *out = NULL;
 	const char *marks = t_path("insncount.out");
 	struct vl_err err = {0};
 	struct vl_tb_opts o = {0};
 
-	if (!vl_tb_have_qemu("qemu-x86_64", why, sizeof(why))) {
-		fprintf(stderr, "\n  (plugin case skipped: %s) ", why);
-		return;
-	}
 	vl_tb_probe_path(&o, "vl-probe", probe, sizeof(probe));
 	vl_tb_probe_path(&o, "insncount.so", so, sizeof(so));
 	snprintf(arg, sizeof(arg), "%s,out=%s", so, marks);
@@ -449,10 +436,10 @@ static void test_insncount_plugin(void)
 void suite_testbed(void)
 {
 	static const struct t_case cases[] = {
-		{"kvm_kernel_exits", test_kvm_kernel_exits},
-		{"kvm_user_mode", test_kvm_user_mode},
-		{"kvm_watchdog", test_kvm_watchdog},
-		{"kvm_measure_doubles", test_kvm_measure_doubles},
+		{"kvm_kernel_exits", test_kvm_kernel_exits, needs_kvm},
+		{"kvm_user_mode", test_kvm_user_mode, needs_kvm},
+		{"kvm_watchdog", test_kvm_watchdog, needs_kvm},
+		{"kvm_measure_doubles", test_kvm_measure_doubles, needs_kvm},
 		{"kvm_absent", test_kvm_absent},
 		{"skip_paths", test_skip_paths},
 		{"backends_parse", test_backends_parse},
@@ -460,7 +447,7 @@ void suite_testbed(void)
 		{"profile_roundtrip", test_profile_roundtrip},
 		{"profile_errors", test_profile_errors},
 		{"validate_cli", test_validate_cli},
-		{"insncount_plugin", test_insncount_plugin},
+		{"insncount_plugin", test_insncount_plugin, t_needs_qemu_user},
 		{NULL, NULL},
 	};
 	t_add_suite("testbed", cases);

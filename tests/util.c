@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testbed/testbed.h"
 #include "tests/util.h"
 #include "traces/trace.h"
 
@@ -88,10 +89,39 @@ int t_virtlab(char *out, size_t len, const char *args)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+static struct {
+	char what[160];
+} skips[64];
+static unsigned nskips;
+
 void t_add_suite(const char *name, const struct t_case *cases)
 {
 	CU_pSuite s = CU_add_suite(name, NULL, NULL);
 
-	for (; cases->name; cases++)
-		CU_add_test(s, cases->name, cases->fn);
+	CU_set_fail_on_inactive(CU_FALSE);
+	for (; cases->name; cases++) {
+		CU_pTest t = CU_add_test(s, cases->name, cases->fn);
+		const char *why = cases->needs ? cases->needs() : NULL;
+		if (!why)
+			continue;
+		CU_set_test_active(t, CU_FALSE);
+		if (nskips < sizeof(skips) / sizeof(skips[0]))
+			snprintf(skips[nskips++].what, sizeof(skips[0].what), "%s/%s: %s", name,
+			         cases->name, why);
+	}
+}
+
+void t_print_skips(void)
+{
+	if (nskips)
+		printf("\nSkipped (inactive), for want of what they measure:\n");
+	for (unsigned i = 0; i < nskips; i++)
+		printf("  %s\n", skips[i].what);
+}
+
+const char *t_needs_qemu_user(void)
+{
+	static char why[256];
+
+	return vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)) ? NULL : why;
 }

@@ -41,19 +41,34 @@ void suite_native(void);
 void suite_params(void);
 void suite_recorder(void);
 void suite_gen(void);
+void suite_import(void);
 void suite_cli(void);
 void suite_models(void);
 void suite_experiments(void);
 void suite_testbed(void);
 void suite_capacity(void);
 void suite_hostile(void);
+void suite_capture(void);
 
-/* Adds a suite with its tests: {name, fn} pairs ending in {NULL, NULL}. */
+/*
+ * Adds a suite with its tests: {name, fn[, needs]} ending in {NULL, NULL}.
+ * needs, when given, says why the test cannot run here (a missing facility:
+ * /dev/kvm, qemu, ...) or returns NULL; such a test is registered inactive,
+ * so CUnit's summary counts it as inactive, never as passed, and its reason
+ * is listed by t_print_skips().
+ */
 struct t_case {
 	const char *name;
 	void (*fn)(void);
+	const char *(*needs)(void);
 };
 void t_add_suite(const char *name, const struct t_case *cases);
+
+/* Lists every inactive test with its reason (after the run). */
+void t_print_skips(void);
+
+/* needs functions shared by suites: NULL when present, else the reason. */
+const char *t_needs_qemu_user(void);
 
 #define T_ASSERT_STR_CONTAINS(hay, needle)                                         \
 	do {                                                                       \

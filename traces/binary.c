@@ -60,7 +60,10 @@ static int numeric_fields(unsigned type, uint8_t out[3])
 /* --- reading ------------------------------------------------------------ */
 
 /* Number fields of a kind in encoding order: every kind has one of these. */
-enum layout { L_BAD, L_NONE, L_N, L_A, L_AN, L_AB, L_NA };
+enum layout { L_BAD, L_NONE, L_N, L_A, L_AN, L_AB, L_NA, L_ANLS };
+
+/* A bb whose first byte has bit 7 set carries its loads and stores (version 2). */
+#define BB_MEM 0x80u
 
 /* What the first byte of an encoded event says. */
 struct dec {
@@ -112,6 +115,11 @@ static void build_table(struct dec *tab)
 			d->type_flags = t | (uint32_t)flags << 16;
 			d->layout = (uint8_t)layout_of(t);
 		}
+	}
+	for (unsigned hi = 0; hi < 2; hi++) {
+		struct dec *d = &tab[VL_EV_BB | hi << 6 | BB_MEM];
+		d->type_flags = VL_EV_BB | (uint32_t)(hi ? VL_EVF_KERNEL : 0) << 16;
+		d->layout = L_ANLS;
 	}
 }
 
@@ -280,10 +288,16 @@ static long bin_read(struct vl_trace *t, struct vl_event *buf, size_t max, struc
 			const struct dec *d = &tab[*p++];
 			uint64_t n = 0, a = 0, x = 0;
 			unsigned layout = d->layout;
-			/* the commonest layouts first: blocks (a, n), runs (n) */
-			if (__builtin_expect(layout == L_AN, 1)) {
+			/* the commonest layouts first: blocks (a, n [, loads, stores]), runs (n) */
+			if (__builtin_expect(layout == L_AN || layout == L_ANLS, 1)) {
 				VARINT(p, a);
 				VARINT1(p, n);
+				if (layout == L_ANLS) {
+					uint64_t ld, st;
+					VARINT1(p, ld);
+					VARINT1(p, st);
+					x = ld | st << 32;
+				}
 			} else if (layout == L_N) {
 				VARINT1(p, n);
 			} else {
@@ -360,10 +374,10 @@ int vl_binary_open(struct vl_trace *t, struct vl_err *err)
 		goto out_fail;
 	unsigned version = h[8] | h[9] << 8, flags = h[10] | h[11] << 8;
 	uint32_t mlen = get32(h + 12);
-	if (version != VL_VLB_VERSION) {
+	if (version < 1 || version > VL_VLB_VERSION) {
 		vl_err_set(err, VL_EVERSION,
 		           "%s: byte 8: binary trace version %u is not supported (this build reads "
-		           "version %d)", t->name, version, VL_VLB_VERSION);
+		           "versions 1 to %d)", t->name, version, VL_VLB_VERSION);
 		goto out_fail;
 	}
 	if (flags & ~F_ZSTD) {
@@ -493,11 +507,16 @@ static int bin_put(struct vl_writer *w, const struct vl_event *ev, size_t n, str
 		unsigned char *p = b->raw + b->len;
 		unsigned hi = (nflag > 0 && (e->flags & ff[0]) ? 1u : 0u) |
 		              (nflag > 1 && (e->flags & ff[1]) ? 2u : 0u);
-		*p++ = (unsigned char)(e->type | hi << 6);
+		int mem = e->type == VL_EV_BB && e->b;
+		*p++ = (unsigned char)(e->type | hi << 6 | (mem ? BB_MEM : 0));
 		uint8_t f[3];
 		int nf = numeric_fields(e->type, f);
 		for (int j = 0; j < nf; j++)
 			p = put_varint(p, f[j] == 0 ? e->n : f[j] == 1 ? e->a : e->b);
+		if (mem) {
+			p = put_varint(p, vl_bb_loads(e));
+			p = put_varint(p, vl_bb_stores(e));
+		}
 		b->len = (size_t)(p - b->raw);
 		b->nev++;
 	}

@@ -15,23 +15,7 @@
 
 #include "sim/rng.h"
 #include "traces/gen.h"
-
-/*
- * Kernel path lengths: instructions of Linux 6.1 (Debian's 6.1.0 cloud
- * kernel) per operation, counted under QEMU 7.2's TCG by the insncount
- * plugin between markers vl-probe executes around N operations
- * (testbed/tcg/kernel-paths.sh; two runs agree within 0.3%). Under TCG a
- * REP-prefixed string instruction counts once per iteration; with -cpu
- * qemu64 the kernel clears and copies pages with ordinary loops.
- */
-#define KP_NULL_SYSCALL 323    /* getppid() */
-#define KP_NULL_IO 617         /* 1-byte read of /dev/zero or write to /dev/null: 1235 / 2 */
-#define KP_IO_4K 4845          /* 4 KiB write or read on tmpfs: 9689 / 2 */
-#define KP_MMAP 9278           /* mmap or munmap of 64 untouched pages: 18555 / 2 */
-#define KP_FAULT 4253          /* first touch of an anonymous page, freeing included: 4543 - 18555 / 64 */
-#define KP_FORKWAIT 158469     /* fork, _exit, waitpid of a small static process, its faults included */
-#define KP_EXEC 483951         /* execve of a static program and its exit: 642420 - 158469 */
-#define KP_TCP_EXCHANGE 244807 /* loopback TCP: connect, 100-byte request, 10,975-byte reply, close */
+#include "traces/kpaths.h"
 
 const struct vl_genkind vl_gen_kinds[] = {
 	{"cpu", "CPU-bound, SPECint-like: user basic blocks, calls, TLB misses, 1000 Hz timer",
@@ -246,8 +230,7 @@ static void gen_forkwait(struct vl_gen *g)
 {
 	const unsigned anon = 15, parent_cow = 2, child_faults = 6;
 	const uint64_t base = 0x4c0000, parent = 1, child = 2 + (g->asid++ % 30000);
-	const uint64_t rest = KP_FORKWAIT - (parent_cow + child_faults) * KP_FAULT - KP_NULL_SYSCALL;
-	const uint64_t k_fork = rest * 15 / 28, k_exit = rest * 10 / 28, k_wait = rest - k_fork - k_exit;
+	const uint64_t k_fork = KP_FORK, k_exit = KP_EXIT, k_wait = KP_WAIT;
 
 	run_code(g, &g->user, 50);
 	emit(g, VL_EV_SYSCALL, 0, 0, 56, 0); /* clone */

@@ -206,14 +206,17 @@ static int parse_event(struct vl_trace *t, char **tok, unsigned *len, int ntok,
 		case 'n':
 		case 'a':
 		case 'b':
-			rc = parse_u64(tok[ti], len[ti], *f == 'n' ? UINT32_MAX : UINT64_MAX, &v);
+		case 'l':
+		case 't': {
+			uint64_t max = *f == 'a' || *f == 'b' ? UINT64_MAX : UINT32_MAX;
+			rc = parse_u64(tok[ti], len[ti], max, &v);
 			if (rc) {
 				field_word((unsigned)type, fi, word, sizeof(word));
 				if (rc == -2)
 					return vl_err_set(err, VL_EINVAL,
 					                  "%s:%lu: '%s': %s '%.*s' is out of range (at most %llu)",
 					                  t->name, x->lineno, d->name, word, (int)len[ti], tok[ti],
-					                  (unsigned long long)(*f == 'n' ? UINT32_MAX : UINT64_MAX));
+					                  (unsigned long long)max);
 				return vl_err_set(err, VL_EINVAL, "%s:%lu: '%s': %s '%.*s' is not a number",
 				                  t->name, x->lineno, d->name, word, (int)len[ti], tok[ti]);
 			}
@@ -221,9 +224,14 @@ static int parse_event(struct vl_trace *t, char **tok, unsigned *len, int ntok,
 				ev->n = (uint32_t)v;
 			else if (*f == 'a')
 				ev->a = v;
-			else
+			else if (*f == 'b')
 				ev->b = v;
+			else if (*f == 'l')
+				ev->b = (ev->b & ~(uint64_t)UINT32_MAX) | v;
+			else
+				ev->b = (ev->b & UINT32_MAX) | v << 32;
 			break;
+		}
 		default:
 			if (parse_choice(*f, tok[ti], len[ti], &ev->flags)) {
 				field_word((unsigned)type, fi, word, sizeof(word));
@@ -416,11 +424,11 @@ out_fail:
 int vl_event_format(const struct vl_event *ev, char *buf, size_t len)
 {
 	const struct vl_evdesc *d = &vl_evdesc[ev->type];
-	char tok[4][32];
+	char tok[6][32];
 	int ntok = 0, nreq = 0, optional = 0;
 
 	/* Render every field, then drop trailing optional ones at their default. */
-	int is_default[4] = {0};
+	int is_default[6] = {0};
 	for (const char *f = d->fields; *f; f++) {
 		if (*f == '?') {
 			optional = 1;
@@ -442,6 +450,12 @@ int vl_event_format(const struct vl_event *ev, char *buf, size_t len)
 			break;
 		case 'b':
 			snprintf(o, 32, "%llu", (unsigned long long)ev->b);
+			def = ev->b == 0;
+			break;
+		case 'l':
+		case 't':
+			/* loads and stores are written both or neither */
+			snprintf(o, 32, "%u", *f == 'l' ? vl_bb_loads(ev) : vl_bb_stores(ev));
 			def = ev->b == 0;
 			break;
 		default: {

@@ -14,7 +14,7 @@
 #include "sim/sim.h"
 
 #define VL_VLT_VERSION 1
-#define VL_VLB_VERSION 1
+#define VL_VLB_VERSION 2 /* 2: bb may carry loads and stores; reads 1 too */
 #define VL_META_MAX 32
 
 enum vl_tfmt {

@@ -1,0 +1,93 @@
+/*
+ * virtlab trace capture: record a real program's trace under QEMU's
+ * user-mode TCG (testbed/capture.c does the work).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "testbed/capture.h"
+
+static void help(void)
+{
+	printf("usage: virtlab trace capture [-o FILE] [--limit EVENTS] [--zstd] [--plugin SO]\n"
+	       "                             -- CMD [ARGS...]\n\n"
+	       "Runs CMD under qemu-x86_64 (user-mode TCG) with virtlab's capture plugin and\n"
+	       "writes what it really did as a trace: every basic block executed (its\n"
+	       "instructions, loads and stores), returns and indirect branches, page faults\n"
+	       "(first touches and copy-on-write), every system call with the kernel path\n"
+	       "measured for it, and fork, execve and exit, children followed through exec.\n\n"
+	       "  -o FILE          the trace (default: capture.vlb); .vlb is binary, else text\n"
+	       "  --limit EVENTS   stop after EVENTS events (the program is stopped too)\n"
+	       "  --zstd           compress a binary trace's blocks\n"
+	       "  --plugin SO      the capture plugin (default: vlcapture.so beside virtlab)\n\n"
+	       "The trace is written under FILE.tmp and renamed when complete; Ctrl-C stops\n"
+	       "the program and leaves no file. The program's exit status is reported, not\n"
+	       "returned. Needs qemu-x86_64 (Debian package qemu-user). docs/trace-format.md\n"
+	       "says which events are exact and which are estimated.\n");
+}
+
+static void progress(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "\r%-78.78s", line);
+}
+
+int cmd_trace_capture(int argc, char **argv)
+{
+	struct vl_capture_opts o = {.out = "capture.vlb"};
+	struct vl_capture_stats st;
+	struct vl_err err = {0};
+	int i;
+	char a[32], b[32], c[32];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			help();
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			o.out = argv[++i];
+		} else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+			if (cli_parse_u64(argv[++i], &o.limit) || !o.limit)
+				return cli_usage_error("trace", "capture: --limit '%s' is not a positive "
+				                       "number", argv[i]);
+		} else if (!strcmp(argv[i], "--zstd")) {
+			o.zstd = 1;
+		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
+			o.plugin = argv[++i];
+		} else if (argv[i][0] == '-') {
+			return cli_usage_error("trace", "capture: unknown option '%s'", argv[i]);
+		} else {
+			break; /* the command, without "--" */
+		}
+	}
+	if (i >= argc)
+		return cli_usage_error("trace", "capture needs a command: virtlab trace capture "
+		                       "[-o FILE] -- CMD [ARGS...]");
+	if (o.zstd && vl_tfmt_from_path(o.out) != VL_TFMT_BINARY)
+		return cli_usage_error("trace", "--zstd needs a binary FILE (.vlb)");
+	if (cli_ensure_parent(o.out, &err))
+		return cli_fail(&err);
+	o.argv = (const char *const *)argv + i;
+	if (isatty(STDERR_FILENO))
+		o.progress = progress;
+	int rc = vl_capture_run(&o, &st, &err);
+	if (o.progress)
+		fprintf(stderr, "\r%78s\r", "");
+	if (rc)
+		return cli_fail(&err);
+	fprintf(stderr, "captured %s: %s events, %llu process%s (%llu fork%s, %llu exec%s), %s user "
+	        "instructions, %s page faults, %llu system calls%s; exit status %d\n", o.out,
+	        cli_num(st.events, a, sizeof(a)), (unsigned long long)st.processes,
+	        st.processes == 1 ? "" : "es", (unsigned long long)st.forks,
+	        st.forks == 1 ? "" : "s", (unsigned long long)st.execs, st.execs == 1 ? "" : "s",
+	        cli_num(st.insns, b, sizeof(b)), cli_num(st.faults, c, sizeof(c)),
+	        (unsigned long long)st.syscalls, st.limited ? " (stopped at --limit)" : "",
+	        st.exit_status);
+	return EXIT_OK;
+}

@@ -1,0 +1,46 @@
+/*
+ * The raw capture stream: what the capture plugin (testbed/tcg/vlcapture.c)
+ * writes while a program runs under QEMU's user-mode TCG, one file per
+ * process (DIR/PID.raw), and what traces/capture.c turns into a trace.
+ * Records are a tag byte and unsigned LEB128 varints; signed values are
+ * zigzag-encoded. This is an internal interchange format between the plugin
+ * and virtlab of one build: it is never shipped and carries no version.
+ */
+#ifndef VL_CAPRAW_H
+#define VL_CAPRAW_H
+
+enum vl_capraw_tag {
+	VL_CR_START = 1, /* pid, ppid, tb_base: an image starts (fork child or exec) */
+	VL_CR_TBDEF,     /* tb, vaddr, insns, term: a translation block is defined */
+	VL_CR_TBMEM,     /* tb, loads, stores: its memory accesses per execution */
+	VL_CR_TB,        /* tb: the block executes */
+	VL_CR_FAULT,     /* page, flags: a first touch or copy-on-write */
+	VL_CR_SYS,       /* nr, a1..a6: system call entry */
+	VL_CR_SYSRET,    /* nr, ret (zigzag) */
+	VL_CR_FORK,      /* tb_next, pages copied, pages write-protected */
+	VL_CR_EXEC,      /* len, path bytes: execve of path follows */
+	VL_CR_RSS,       /* pages resident (before exit or exec teardown) */
+	VL_CR_UNMAP,     /* pages dropped by munmap/madvise/brk */
+	VL_CR_END,       /* the image ended normally (atexit) */
+	VL_CR__COUNT
+};
+
+/* How a translation block ends: VL_CR_TBDEF's term. */
+enum vl_capraw_term {
+	VL_CT_OTHER,    /* fall through, direct jump or branch */
+	VL_CT_CALL,     /* direct call */
+	VL_CT_RET,      /* return */
+	VL_CT_ICALL,    /* indirect call */
+	VL_CT_IJMP,     /* indirect jump */
+	VL_CT_SYSCALL,  /* syscall instruction */
+};
+
+/* VL_CR_FAULT's flags. */
+enum vl_capraw_fault {
+	VL_CF_WRITE = 1 << 0, /* the access was a store */
+	VL_CF_COW = 1 << 1,   /* a store to a present page shared since fork */
+};
+
+#define VL_CAPRAW_PAGE_SHIFT 12
+
+#endif
