@@ -70,9 +70,10 @@ BENCHBIN   := $(BUILD)/virtlab-bench
 # that QEMU runs it without a sysroot; an aarch64 build where a cross
 # compiler is installed (Debian's gcc-aarch64-linux-gnu).
 PROBE         := $(BUILD)/vl-probe
+VLCAPTURE     := $(BUILD)/vlcapture.so
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
-.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths print-lib-srcs clean
+.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths traces print-lib-srcs clean
 
 all: virtlab
 
@@ -103,11 +104,15 @@ $(INSNCOUNT): testbed/tcg/insncount.c
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 # The capture plugin behind `virtlab trace capture`, beside the binary.
-VLCAPTURE := $(BUILD)/vlcapture.so
 $(VLCAPTURE): testbed/tcg/vlcapture.c testbed/tcg/qemu-plugin-v1.h traces/capraw.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PLUGIN  $@")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. -O2 $(WARN) -shared -fPIC -o $@ $< -lpthread
+
+# The same, dynamically linked: a process of lmbench's size for fork.vlb.
+$(BUILD)/vl-probe-dyn: testbed/probe/probe.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD)/vl-probe-aarch64: testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
@@ -187,7 +192,12 @@ bench-peers:
 kernel-paths: $(PROBE)
 	$(Q)sh testbed/tcg/kernel-paths.sh $(BUILD)
 
-# Each target for FUZZ_SECONDS; FUZZ_TARGETS picks some (trace experiment plan merge).
+# The captured corpus (traces/captured/): real programs under QEMU with the
+# capture plugin, a few minutes; SCALE=N for longer runs.
+traces: deps virtlab $(BUILD)/vl-probe-dyn
+	$(Q)sh scripts/capture-corpus.sh $(BUILD) traces/captured
+
+# Each target for FUZZ_SECONDS; FUZZ_TARGETS picks some (fuzz/run.sh lists them).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 fuzz: deps virtlab

@@ -32,7 +32,7 @@ static void show_progress(uint64_t done, int final)
 
 static void help(void)
 {
-	printf("usage: virtlab trace convert IN OUT [--zstd]\n"
+	printf("usage: virtlab trace convert IN OUT [--zstd|--zstd-max]\n"
 	       "       virtlab trace stats TRACE\n"
 	       "       virtlab trace cat TRACE [--head N]\n"
 	       "       virtlab trace gen KIND [--events N] [--seed S] [-o OUT] [--zstd]\n"
@@ -41,7 +41,8 @@ static void help(void)
 	       "       virtlab trace import strace|blkio LOG [-o OUT] [--zstd] [--hz HZ]\n"
 	       "       virtlab trace kinds\n\n"
 	       "convert  text (.vlt) <-> binary (.vlb), by OUT's extension; lossless both\n"
-	       "         ways (comments are not kept). --zstd compresses binary blocks.\n"
+	       "         ways (comments are not kept). --zstd compresses binary blocks;\n"
+	       "         --zstd-max compresses harder (slow: for files to ship).\n"
 	       "stats    events per kind, instructions, code footprint, pages, I/O bytes\n"
 	       "cat      print any trace as text\n"
 	       "gen      write a synthetic workload (default: 1000000 events, seed 1, text\n"
@@ -84,6 +85,8 @@ static int do_convert(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--zstd") == 0)
 			flags |= VL_W_ZSTD;
+		else if (strcmp(argv[i], "--zstd-max") == 0)
+			flags |= VL_W_ZSTD | VL_W_ZSTD_MAX;
 		else if (argv[i][0] == '-' && argv[i][1])
 			return cli_usage_error("trace", "convert: unknown option '%s'", argv[i]);
 		else if (!in)

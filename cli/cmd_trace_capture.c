@@ -12,7 +12,7 @@
 
 static void help(void)
 {
-	printf("usage: virtlab trace capture [-o FILE] [--limit EVENTS] [--zstd] [--plugin SO]\n"
+	printf("usage: virtlab trace capture [-o FILE] [--limit EVENTS] [--zstd|--zstd-max] [--plugin SO]\n"
 	       "                             -- CMD [ARGS...]\n\n"
 	       "Runs CMD under qemu-x86_64 (user-mode TCG) with virtlab's capture plugin and\n"
 	       "writes what it really did as a trace: every basic block executed (its\n"
@@ -21,7 +21,7 @@ static void help(void)
 	       "measured for it, and fork, execve and exit, children followed through exec.\n\n"
 	       "  -o FILE          the trace (default: capture.vlb); .vlb is binary, else text\n"
 	       "  --limit EVENTS   stop after EVENTS events (the program is stopped too)\n"
-	       "  --zstd           compress a binary trace's blocks\n"
+	       "  --zstd           compress a binary trace's blocks (--zstd-max: harder, slower)\n"
 	       "  --plugin SO      the capture plugin (default: vlcapture.so beside virtlab)\n\n"
 	       "The trace is written under FILE.tmp and renamed when complete; Ctrl-C stops\n"
 	       "the program and leaves no file. The program's exit status is reported, not\n"
@@ -58,6 +58,8 @@ int cmd_trace_capture(int argc, char **argv)
 				                       "number", argv[i]);
 		} else if (!strcmp(argv[i], "--zstd")) {
 			o.zstd = 1;
+		} else if (!strcmp(argv[i], "--zstd-max")) {
+			o.zstd = 2;
 		} else if (!strcmp(argv[i], "--plugin") && i + 1 < argc) {
 			o.plugin = argv[++i];
 		} else if (argv[i][0] == '-') {

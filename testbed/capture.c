@@ -333,7 +333,7 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 		rc = vl_err_set(err, VL_EIO, "capture: '%s' left no records", o->argv[0]);
 		goto out;
 	}
-	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD : 0,
+	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0,
 	                         &meta, err)))
 		goto out;
 	{

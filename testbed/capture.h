@@ -14,7 +14,7 @@ struct vl_capture_opts {
 	const char *out;          /* the trace to write; its extension picks the format */
 	const char *const *argv;  /* the command, NULL-terminated (borrowed) */
 	uint64_t limit;           /* stop after this many events; 0: no limit */
-	int zstd;                 /* compress binary blocks */
+	int zstd;                 /* compress binary blocks: 1 fast, 2 hard (zstd's 19) */
 	const char *plugin;       /* vlcapture.so; NULL: beside the binary or ../lib/virtlab */
 	void (*progress)(void *ctx, const char *line); /* status lines (may be NULL) */
 	void *ctx;

@@ -121,6 +121,8 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		kv(f, "user_mode", 1, "qemu-user: the host kernel serves the guest's system calls");
 		kv(f, "dbt_factor", qalu / alu, "qemu-x86_64 alu / native alu");
 		kv(f, "softmmu", 0, "qemu-user maps guest memory directly: no soft MMU");
+		kv(f, "exec_native", 1, "qemu-user hands execve to the host kernel: programs it "
+		   "execs run natively");
 		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");
 		if (cyc(c, "qemu-x86_64", "forkwait") > 0)
 			kv(f, "fork_xlat",

@@ -332,6 +332,46 @@ static void test_models_emulation_golden(void)
 	vl_run_result_release(&res);
 }
 
+/*
+ * A captured block carries its loads and stores: qemu-tcg's soft MMU pays
+ * for those, not for mem_refs x instructions. The first visit of block 3
+ * (10 instructions, 3 loads, 2 stores) translates, 10 x 1000 = 10000, and
+ * runs 10 native cycles x 4 = 40 with (3 + 2) x 10 = 50 in the soft MMU:
+ * 10090. The process then execs; under exec_native (qemu-user) the new
+ * image runs natively: block 4 costs its 10 native cycles. Without it,
+ * block 4 is emulated like block 3: 10090. A fork child inherits its
+ * parent's mode; an address-space switch back brings the parent's.
+ */
+static void test_models_emulation_processes(void)
+{
+	const char *t = t_write("emproc.vlt", "vlt 1\nbb 3 10 user 3 2\nexec\nbb 4 10 user 3 2\n");
+	struct vl_override native = {"exec_native", 1};
+	struct vl_run_result res;
+
+	run_model(t, "emulation", "qemu-tcg", NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 10090 + 10090);
+	vl_run_result_release(&res);
+	run_model(t, "emulation", "qemu-tcg", &native, 1, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 10090 + 10);
+	vl_run_result_release(&res);
+
+	/*
+	 * Parent 1 forks child 7, which execs and runs block 4 natively (10);
+	 * back in parent 1, block 3 is emulated again: a cache hit, 40 + 50.
+	 * The fork and exit events cost nothing themselves; the two cr3 writes
+	 * are charged alike in both runs below, so the difference between
+	 * exec_native on and off is block 4's: 10090 - 10 = 10080.
+	 */
+	const char *f = t_write("emfork.vlt", "vlt 1\nbb 3 10 user 3 2\nfork 7\ncr3 7\nexec\n"
+	                                       "bb 4 10 user 3 2\nexit\ncr3 1\nbb 3 10 user 3 2\n");
+	struct vl_run_result off;
+	run_model(f, "emulation", "qemu-tcg", NULL, 0, &off);
+	run_model(f, "emulation", "qemu-tcg", &native, 1, &res);
+	CU_ASSERT_EQUAL(off.bd.cycles - res.bd.cycles, 10080);
+	vl_run_result_release(&off);
+	vl_run_result_release(&res);
+}
+
 void suite_models(void)
 {
 	static const struct t_case cases[] = {
@@ -348,6 +388,7 @@ void suite_models(void)
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_container_golden", test_models_container_golden},
 		{"models_emulation_golden", test_models_emulation_golden},
+		{"models_emulation_processes", test_models_emulation_processes},
 		{NULL, NULL},
 	};
 	t_add_suite("models", cases);

@@ -22,6 +22,7 @@ enum vl_capraw_tag {
 	VL_CR_RSS,       /* pages resident (before exit or exec teardown) */
 	VL_CR_UNMAP,     /* pages dropped by munmap/madvise/brk */
 	VL_CR_END,       /* the image ended normally (atexit) */
+	VL_CR_MARK,      /* the guest executed the marker xchg %bx,%bx (66 87 db) */
 	VL_CR__COUNT
 };
 

@@ -25,8 +25,27 @@
 #define MAX_DEPTH 256             /* nested live processes */
 
 
-enum { NR_CLONE = 56, NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61,
-       NR_WAITID = 247 };
+enum { NR_READ = 0, NR_WRITE = 1, NR_OPEN = 2, NR_CLOSE = 3, NR_PREAD = 17, NR_PWRITE = 18,
+       NR_READV = 19, NR_WRITEV = 20, NR_DUP2 = 33, NR_GETTIMEOFDAY = 96, NR_CLONE = 56,
+       NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61, NR_TIME = 201,
+       NR_CLOCK_GETTIME = 228, NR_WAITID = 247, NR_OPENAT = 257, NR_DUP3 = 292,
+       NR_PREADV = 295, NR_PWRITEV = 296, NR_GETCPU = 309 };
+
+#define G_O_DIRECT 040000 /* the guest's (x86-64 Linux) flag */
+#define MAX_FD 1024       /* descriptors whose O_DIRECT is followed */
+
+/*
+ * A call Linux serves from the vDSO without entering the kernel, which
+ * QEMU 7.2's user mode has no vDSO for: its libc falls back to the system
+ * call. Charged as the vDSO would run: a read of the time-stamp counter and
+ * VDSO_INSNS user instructions (an estimate of the vDSO's clock path).
+ */
+#define VDSO_INSNS 40
+
+static int is_vdso(uint64_t nr)
+{
+	return nr == NR_CLOCK_GETTIME || nr == NR_GETTIMEOFDAY || nr == NR_TIME || nr == NR_GETCPU;
+}
 
 struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
@@ -51,14 +70,20 @@ struct rd {
 	uint64_t off; /* file offset of buf[0] */
 };
 
+struct child {
+	long pid;
+	uint8_t direct[MAX_FD / 8]; /* its descriptors as the fork left them */
+};
+
 struct proc {
 	long pid, parent;
 	struct rd rd;
 	struct tbtab *tab;
-	long *children; /* forked, not yet spliced */
+	struct child *children; /* forked, not yet spliced */
 	size_t nchild, capchild;
 	uint64_t rec_off; /* file offset of the record being read */
-	uint64_t sys_nr, sys_a1;
+	uint64_t sys_nr, sys_a[6];
+	uint8_t direct[MAX_FD / 8]; /* descriptors opened O_DIRECT: reads and writes reach the disk */
 	uint64_t fork_copied, fork_wp, rss;
 	int forking, exec_pending;
 };
@@ -75,6 +100,7 @@ struct conv {
 	void *ctx;
 	struct vl_err *err;
 	int depth, full;
+	uint64_t phases;
 	/* a block waiting for its memory counts, and the branches since the last flush */
 	struct vl_event bb;
 	int have_bb;
@@ -251,19 +277,22 @@ uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret)
 
 /* --- the processes -------------------------------------------------------- */
 
-static int run_proc(struct conv *c, long pid, struct tbtab *inherit, uint64_t base, long parent);
+static int run_proc(struct conv *c, long pid, struct tbtab *inherit, const uint8_t *direct,
+                    long parent);
 
 static int add_child(struct conv *c, struct proc *p, long pid)
 {
 	if (p->nchild == p->capchild) {
 		size_t cap = p->capchild ? 2 * p->capchild : 16;
-		long *n = realloc(p->children, cap * sizeof(*n));
+		struct child *n = realloc(p->children, cap * sizeof(*n));
 		if (!n)
 			return vl_err_set(c->err, VL_ENOMEM, "out of memory");
 		p->children = n;
 		p->capchild = cap;
 	}
-	p->children[p->nchild++] = pid;
+	p->children[p->nchild].pid = pid;
+	memcpy(p->children[p->nchild].direct, p->direct, sizeof(p->direct));
+	p->nchild++;
 	return 0;
 }
 
@@ -271,13 +300,14 @@ static int add_child(struct conv *c, struct proc *p, long pid)
 static int splice(struct conv *c, struct proc *p, long pid)
 {
 	for (size_t i = 0; i < p->nchild; i++) {
-		if (p->children[i] != pid)
+		if (p->children[i].pid != pid)
 			continue;
-		memmove(&p->children[i], &p->children[i + 1], (p->nchild - i - 1) * sizeof(long));
+		struct child ch = p->children[i];
+		memmove(&p->children[i], &p->children[i + 1], (p->nchild - i - 1) * sizeof(ch));
 		p->nchild--;
 		if (flush_user(c))
 			return c->err->code;
-		return run_proc(c, pid, p->tab, 0, p->pid);
+		return run_proc(c, pid, p->tab, ch.direct, p->pid);
 	}
 	return 0;
 }
@@ -285,9 +315,65 @@ static int splice(struct conv *c, struct proc *p, long pid)
 static int splice_all(struct conv *c, struct proc *p)
 {
 	while (p->nchild && !c->full)
-		if (splice(c, p, p->children[0]))
+		if (splice(c, p, p->children[0].pid))
 			return c->err->code;
 	return 0;
+}
+
+static int fd_direct(const struct proc *p, uint64_t fd)
+{
+	return fd < MAX_FD && (p->direct[fd / 8] >> (fd % 8) & 1);
+}
+
+static void fd_set_direct(struct proc *p, uint64_t fd, int on)
+{
+	if (fd >= MAX_FD)
+		return;
+	if (on)
+		p->direct[fd / 8] |= (uint8_t)(1u << (fd % 8));
+	else
+		p->direct[fd / 8] &= (uint8_t)~(1u << (fd % 8));
+}
+
+/*
+ * Descriptors opened O_DIRECT bypass the page cache: a read or write on
+ * one is a device request, as fio's direct=1 makes them. Buffered I/O is
+ * served from the page cache, and its writeback is invisible to a
+ * user-mode capture: no disk events for it.
+ */
+static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
+{
+	const uint64_t *a = p->sys_a;
+
+	switch (nr) {
+	case NR_OPEN:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, !!(a[1] & G_O_DIRECT));
+		return 0;
+	case NR_OPENAT:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, !!(a[2] & G_O_DIRECT));
+		return 0;
+	case NR_CLOSE:
+		fd_set_direct(p, a[0], 0);
+		return 0;
+	case NR_DUP2:
+	case NR_DUP3:
+		if (ret >= 0)
+			fd_set_direct(p, (uint64_t)ret, fd_direct(p, a[0]));
+		return 0;
+	case NR_READ: case NR_PREAD: case NR_READV: case NR_PREADV:
+	case NR_WRITE: case NR_PWRITE: case NR_WRITEV: case NR_PWRITEV: {
+		if (ret <= 0 || !fd_direct(p, a[0]))
+			return 0;
+		int w = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV;
+		c->st->disk++;
+		return emit(c, VL_EV_DISK, (uint16_t)(w ? VL_EVF_WRITE : 0),
+		            (uint32_t)(ret > UINT32_MAX ? UINT32_MAX : ret), 0, 0);
+	}
+	default:
+		return 0;
+	}
 }
 
 /* exit or exec: the image's resident pages go. */
@@ -371,6 +457,12 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 {
 	if (is_fork(nr) && ret == 0)
 		return 0; /* the child's side: its parent was charged the fork */
+	if (is_vdso(nr)) {
+		c->st->vdso++;
+		if (emit(c, VL_EV_RDTSC, 0, 0, 0, 0))
+			return c->err->code;
+		return emit(c, VL_EV_USER, 0, VDSO_INSNS, 0, 0);
+	}
 	if (flush_user(c))
 		return c->err->code;
 	if (nr == NR_EXECVE) /* failed: the old image goes on */
@@ -390,7 +482,7 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 	}
 	if ((nr == NR_WAIT4 || nr == NR_WAITID) && ret > 0 && splice(c, p, (long)ret))
 		return c->err->code;
-	if (kernel_run(c, vl_capture_kernel_path(nr, ret)))
+	if (kernel_run(c, vl_capture_kernel_path(nr, ret)) || follow_fds(c, p, nr, ret))
 		return c->err->code;
 	return emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 }
@@ -429,11 +521,13 @@ static int record(struct conv *c, struct proc *p, int tag)
 	case VL_CR_SYS:
 		if (get_vars(&p->rd, v, 7))
 			break;
-		c->st->syscalls++;
 		p->sys_nr = v[0];
-		p->sys_a1 = v[1];
+		memcpy(p->sys_a, v + 1, sizeof(p->sys_a));
 		if (flush_user(c))
 			return c->err->code;
+		if (is_vdso(v[0]))
+			return 0; /* no kernel entry natively: see on_sysret */
+		c->st->syscalls++;
 		return emit(c, VL_EV_SYSCALL, 0, 0, v[0], 0);
 	case VL_CR_SYSRET:
 		if (get_vars(&p->rd, v, 2))
@@ -464,10 +558,10 @@ static int record(struct conv *c, struct proc *p, int tag)
 	case VL_CR_UNMAP:
 		if (get_var(&p->rd, v))
 			break;
-		if (flush_user(c) || ptewrites(c, v[0], p->sys_a1 & ~4095ull, 1, 0))
+		if (flush_user(c) || ptewrites(c, v[0], p->sys_a[0] & ~4095ull, 1, 0))
 			return c->err->code;
 		for (uint64_t i = 0; i < v[0] && !c->full; i++)
-			if (emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (p->sys_a1 & ~4095ull) + i * 4096, 0))
+			if (emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (p->sys_a[0] & ~4095ull) + i * 4096, 0))
 				return c->err->code;
 		return 0;
 	case VL_CR_START:
@@ -487,13 +581,19 @@ static int record(struct conv *c, struct proc *p, int tag)
 		return 0;
 	case VL_CR_END:
 		return 0;
+	case VL_CR_MARK:
+		/* a phase boundary: what lies between two is the measured operations */
+		if (flush_user(c))
+			return c->err->code;
+		return emit(c, VL_EV_PHASE, 0, 0, ++c->phases, 0);
 	default:
 		return bad(c, p, "unknown record");
 	}
 	return bad(c, p, "truncated record");
 }
 
-static int run_proc(struct conv *c, long pid, struct tbtab *inherit, uint64_t base, long parent)
+static int run_proc(struct conv *c, long pid, struct tbtab *inherit, const uint8_t *direct,
+                    long parent)
 {
 	struct proc *p = calloc(1, sizeof(*p));
 	uint64_t v[3];
@@ -519,8 +619,9 @@ static int run_proc(struct conv *c, long pid, struct tbtab *inherit, uint64_t ba
 		rc = bad(c, p, "the file does not start with a process start");
 		goto out;
 	}
-	base = inherit ? v[2] : base;
-	if (!(p->tab = tab_new(inherit, base))) {
+	if (direct)
+		memcpy(p->direct, direct, sizeof(p->direct));
+	if (!(p->tab = tab_new(inherit, inherit ? v[2] : 0))) {
 		rc = vl_err_set(c->err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -573,7 +674,7 @@ int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint
 	c->progress = progress;
 	c->ctx = ctx;
 	c->err = err;
-	rc = run_proc(c, root_pid, NULL, 0, 0);
+	rc = run_proc(c, root_pid, NULL, NULL, 0);
 	if (!rc)
 		rc = put_out(c);
 	free(c);

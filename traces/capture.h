@@ -21,7 +21,9 @@ struct vl_capture_stats {
 	uint64_t insns;      /* user instructions */
 	uint64_t loads, stores;
 	uint64_t faults;     /* page faults (first touches and copy-on-write) */
-	uint64_t syscalls;
+	uint64_t syscalls;   /* kernel entries (vDSO calls are not) */
+	uint64_t vdso;       /* clock reads Linux serves from the vDSO */
+	uint64_t disk;       /* device requests: I/O on O_DIRECT descriptors */
 	uint64_t kernel_insns; /* inserted from the kernel path table */
 	uint64_t raw_bytes;  /* raw records read */
 	int limited;         /* stopped at the event limit */

@@ -66,7 +66,8 @@ struct vl_source vl_trace_source(struct vl_trace *t);
 /* --- writing ------------------------------------------------------------ */
 
 enum vl_wflag {
-	VL_W_ZSTD = 1 << 0, /* binary: compress each block with zstd */
+	VL_W_ZSTD = 1 << 0,     /* binary: compress each block with zstd (level 3) */
+	VL_W_ZSTD_MAX = 1 << 1, /* with VL_W_ZSTD: zstd's level 19, for shipped files */
 };
 
 struct vl_writer;

@@ -5,6 +5,8 @@
  * software MMU; a cross-ISA factor scales execution; every device is
  * emulated; privileged operations and exceptions are helper calls.
  */
+#include <stdlib.h>
+
 #include "models/emulation/emulation.h"
 #include "sim/native.h"
 #include "sim/tcache.h"
@@ -28,6 +30,7 @@ enum {
 	P_USER_MODE,    /* user-mode emulation (qemu-user): the host kernel serves the guest */
 	P_SYSCALL_XLAT, /* user-mode emulation: handing one system call to the host */
 	P_FORK_XLAT,    /* user-mode emulation: extra cost of fork/clone/vfork */
+	P_EXEC_NATIVE,  /* user-mode emulation: a host-ISA image exec'd runs natively */
 	P__COUNT
 };
 
@@ -83,6 +86,11 @@ static const struct vl_param_def params[P__COUNT] = {
 		"0 unless calibrated: virtlab calibrate measures fork+exit+wait under qemu-x86_64 "
 		"against native", "user-mode emulation: extra cost of fork, clone or vfork (the "
 		"emulator's own larger process)"},
+	[P_EXEC_NATIVE] = {"exec_native", "flag", 0, 0, 1,
+		"QEMU 7.2 linux-user: execve is passed to the host kernel, which loads a program of "
+		"the host's ISA itself (no binfmt_misc entry for the host's own ISA)",
+		"1: a program exec'd by an emulated process runs natively when guest and host ISA "
+		"agree (cross_isa = 1), as under qemu-user; 0: every process emulated"},
 };
 
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};
@@ -106,8 +114,18 @@ static const struct vl_profile profiles[] = {
 	 "one a PowerPC G4/G5"},
 };
 
+/* Processes that run natively, by address-space id (exec_native). */
+struct procs {
+	uint64_t *native; /* ids of the live native processes */
+	size_t n, cap;
+};
+
 struct emulation {
 	struct vl_nativecost nc;
+	struct procs procs;
+	uint64_t asid;     /* the running address space */
+	int native_now;    /* it runs natively */
+	int exec_native;
 	struct vl_tcache tc;
 	uint64_t h[P__COUNT];
 	int dbt, chaining;
@@ -134,13 +152,72 @@ static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
 	s->cross = v[P_CROSS_ISA];
 	s->tc_bytes = v[P_TC_BYTES];
 	s->user_mode = v[P_USER_MODE] >= 0.5;
+	s->exec_native = v[P_EXEC_NATIVE] >= 0.5 && v[P_CROSS_ISA] == 1;
 	return vl_tcache_init(&s->tc, (uint64_t)(v[P_TC_KB] * 1024),
 	                      v[P_TC_POLICY] >= 0.5 ? VL_TC_FIFO : VL_TC_FLUSH, err);
 }
 
 static void em_release(void *state)
 {
-	vl_tcache_release(&((struct emulation *)state)->tc);
+	struct emulation *s = state;
+
+	vl_tcache_release(&s->tc);
+	free(s->procs.native);
+}
+
+static int is_native(const struct procs *p, uint64_t asid)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->native[i] == asid)
+			return 1;
+	return 0;
+}
+
+static void set_native(struct procs *p, uint64_t asid, int on)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->native[i] == asid) {
+			if (!on)
+				p->native[i] = p->native[--p->n];
+			return;
+		}
+	if (!on)
+		return;
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		uint64_t *n = realloc(p->native, cap * sizeof(*n));
+		VL_ASSERT(n); /* live processes: a few hundred bytes */
+		p->native = n;
+		p->cap = cap;
+	}
+	p->native[p->n++] = asid;
+}
+
+/*
+ * Process events decide which process is emulated: the first is; a fork
+ * child runs as its parent; an exec makes the process native under
+ * exec_native; an address-space switch brings the new process's mode.
+ */
+static void track_process(struct emulation *s, const struct vl_event *ev)
+{
+	switch (ev->type) {
+	case VL_EV_CR3:
+		s->asid = ev->a;
+		s->native_now = is_native(&s->procs, ev->a);
+		break;
+	case VL_EV_FORK:
+		set_native(&s->procs, ev->a, s->native_now);
+		break;
+	case VL_EV_EXEC:
+		if (s->exec_native) {
+			s->native_now = 1;
+			set_native(&s->procs, s->asid, 1);
+		}
+		break;
+	case VL_EV_EXIT:
+		set_native(&s->procs, s->asid, 0);
+		break;
+	}
 }
 
 /* Whole cycles of x, carrying the fraction so that sums stay exact. */
@@ -167,6 +244,23 @@ static void execute(struct emulation *s, uint64_t n, uint64_t native_cycles,
 		vl_charge(out, VL_MECH_SOFTMMU, mmu);
 }
 
+/* A block whose loads and stores the trace counted: those go through the soft MMU. */
+static void execute_block(struct emulation *s, const struct vl_event *ev, struct vl_charge *out)
+{
+	uint64_t accesses = (uint64_t)vl_bb_loads(ev) + vl_bb_stores(ev);
+
+	if (!ev->b || !s->dbt) {
+		execute(s, ev->n, vl_nativecost_event(&s->nc, ev), out);
+		return;
+	}
+	s->insns += ev->n;
+	vl_charge(out, VL_MECH_TRANSLATED,
+	          whole(s, vl_nativecost_event(&s->nc, ev) * s->dbt_factor * s->cross));
+	uint64_t mmu = whole(s, accesses * s->softmmu);
+	if (mmu)
+		vl_charge(out, VL_MECH_SOFTMMU, mmu);
+}
+
 /* What the kernel does on the guest's behalf, rather than guest user code. */
 static int is_kernel_work(const struct vl_event *ev)
 {
@@ -189,6 +283,13 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct emulation *s = state;
 	const uint64_t *h = s->h;
 
+	if (vl_evdesc[ev->type].cls & VL_EVC_PROC || ev->type == VL_EV_CR3)
+		track_process(s, ev);
+	if (s->native_now) {
+		/* a process the host runs itself: no emulation at all */
+		vl_native_charge(&s->nc, ev, out);
+		return;
+	}
 	if (s->user_mode && is_kernel_work(ev)) {
 		/* qemu-user: the host kernel does the guest's kernel work natively */
 		vl_native_charge(&s->nc, ev, out);
@@ -212,7 +313,7 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 			if (!s->chaining)
 				vl_charge(out, VL_MECH_LOOKUP, h[P_LOOKUP]);
 		}
-		execute(s, ev->n, vl_nativecost_event(&s->nc, ev), out);
+		execute_block(s, ev, out);
 		break;
 	case VL_EV_USER:
 	case VL_EV_KERNEL:
@@ -245,6 +346,9 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_DISK:
 	case VL_EV_NET:
 	case VL_EV_PHASE:
+	case VL_EV_FORK:
+	case VL_EV_EXEC:
+	case VL_EV_EXIT:
 		break;
 	case VL_EV_VSWITCH: /* the host switches between emulator processes */
 		vl_charge(out, VL_MECH_CTXSWITCH, vl_nativecost_event(&s->nc, ev));

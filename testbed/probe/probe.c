@@ -192,6 +192,98 @@ static void op_exec(long n)
 	}
 }
 
+/* lmbench's lat_proc shell: fork, exec /bin/sh -c of a small program, wait */
+static void op_sh(long n)
+{
+	char self[4096], cmd[4200];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (len <= 0)
+		die("readlink /proc/self/exe");
+	self[len] = 0;
+	snprintf(cmd, sizeof(cmd), "'%s' nop", self);
+	for (long i = 0; i < n; i++) {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+			_exit(127);
+		}
+		int st;
+		if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("sh -c");
+	}
+}
+
+/* A file of `bytes` in $TMPDIR (or /tmp), open read-write and unlinked. */
+static int scratch_file(size_t bytes)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/vl-probe-XXXXXX", dir && *dir ? dir : "/tmp");
+	if ((fd = mkstemp(path)) < 0)
+		die("mkstemp");
+	unlink(path);
+	if (ftruncate(fd, (off_t)bytes))
+		die("ftruncate");
+	/* written, so the pages are in the page cache as lmbench's file is */
+	char buf[4096];
+	memset(buf, 1, sizeof(buf));
+	for (size_t off = 0; off < bytes; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), (off_t)off) != (ssize_t)sizeof(buf))
+			die("pwrite");
+	return fd;
+}
+
+/*
+ * lmbench's lat_pagefault: n page faults on a mapped file whose pages are
+ * in the page cache, touched in a scrambled order after msync(MS_INVALIDATE),
+ * 256 pages (1 MiB) per mapping.
+ */
+static void op_pagefault(long n)
+{
+	long page = sysconf(_SC_PAGESIZE), pages = 256;
+	int fd = scratch_file((size_t)(pages * page));
+	volatile int sum = 0;
+
+	while (n > 0) {
+		long k = n < pages ? n : pages;
+		char *p = mmap(NULL, (size_t)(pages * page), PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		if (msync(p, (size_t)(pages * page), MS_INVALIDATE))
+			die("msync");
+		for (long i = 0; i < k; i++)
+			sum += p[((i * 97) % pages) * page]; /* 97 is prime to 256: a permutation */
+		munmap(p, (size_t)(pages * page));
+		n -= k;
+	}
+	close(fd);
+}
+
+/*
+ * lmbench's lat_mmap 8m: map 8 MiB of a file shared, write a byte every
+ * 16 KiB over its first tenth, unmap; n times.
+ */
+static void op_mmap(long n)
+{
+	const size_t size = 8u << 20, psize = 16u << 10;
+	int fd = scratch_file(size);
+
+	for (long i = 0; i < n; i++) {
+		char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (char *q = p; q < p + size / 10; q += psize)
+			*q = (char)size;
+		munmap(p, size);
+	}
+	close(fd);
+}
+
 /*
  * n HTTP-sized exchanges over loopback TCP: connect, send a 100-byte
  * request, receive a 10,975-byte response (the mean Apache response the
@@ -325,6 +417,9 @@ static const struct op ops[] = {
 	{"forkwait", op_forkwait, 100, 0, "fork, _exit in the child, waitpid"},
 	{"ctxsw", op_ctxsw, 1000, 0, "pipe round trip between two processes (2 switches)"},
 	{"exec", op_exec, 50, 0, "fork, exec a static program that exits, waitpid"},
+	{"sh", op_sh, 20, 0, "fork, exec /bin/sh -c of a static program, waitpid (lat_proc shell)"},
+	{"pagefault", op_pagefault, 1024, 0, "fault on a cached page of a mapped file (lat_pagefault)"},
+	{"mmap", op_mmap, 50, 0, "mmap 8 MiB of a file, write every 16 KiB of a tenth, munmap (lat_mmap)"},
 	{"tcp", op_tcp, 100, 0, "loopback TCP: connect, 100-byte request, 10,975-byte response"},
 	{"rdtsc", op_rdtsc, 100000, 1, "RDTSC"},
 	{"cpuid", op_cpuid, 20000, 1, "CPUID leaf 0"},
@@ -369,7 +464,7 @@ static void bench(const struct op *o, int samples, double scale)
 		return;
 	}
 #endif
-	if (o->fn == op_exec && !can_exec_self()) {
+	if ((o->fn == op_exec || o->fn == op_sh) && !can_exec_self()) {
 		printf("skip %s this program cannot exec itself here\n", o->name);
 		return;
 	}

@@ -439,6 +439,24 @@ static unsigned terminator(const unsigned char *b, size_t n)
 	}
 }
 
+/* vl-probe's marker around its operations: a phase boundary in the trace. */
+static void on_mark(unsigned int vcpu, void *udata)
+{
+	(void)vcpu, (void)udata;
+	if (g.stopped)
+		return;
+	lock();
+	rec(VL_CR_MARK);
+	unlock();
+}
+
+static int is_mark(struct qemu_plugin_insn *insn)
+{
+	const unsigned char *b = qemu_plugin_insn_data(insn);
+
+	return qemu_plugin_insn_size(insn) == 3 && b[0] == 0x66 && b[1] == 0x87 && b[2] == 0xdb;
+}
+
 static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 {
 	size_t n = qemu_plugin_tb_n_insns(qtb);
@@ -458,9 +476,13 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	put_byte(terminator(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last)));
 	unlock();
 	qemu_plugin_register_vcpu_tb_exec_cb(qtb, on_tb, QEMU_PLUGIN_CB_NO_REGS, t);
-	for (size_t i = 0; i < n; i++)
-		qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(qtb, i), on_mem,
-		                                 QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(qtb, i);
+		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
+		                                 QEMU_PLUGIN_MEM_RW, NULL);
+		if (is_mark(insn))
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS, NULL);
+	}
 }
 
 /* Before a fork: every written page becomes copy-on-write in both processes. */
@@ -515,7 +537,19 @@ static void follow_exec(const char *path, char *const *argv, char *const *envp)
 
 	if (!strcmp(path, "/proc/self/exe") && g.exe[0])
 		path = g.exe; /* QEMU's own would be this process's */
+	if (access(path, X_OK))
+		return; /* the guest's execve fails as it would (execvp tries each PATH entry) */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	{
+		unsigned char magic[4];
+		ssize_t m = pread(fd, magic, 4, 0);
+		if (m < 2 || !((m == 4 && !memcmp(magic, "\177ELF", 4)) || !memcmp(magic, "#!", 2))) {
+			close(fd);
+			return; /* not a program QEMU can load: the kernel says ENOEXEC */
+		}
+	}
 	rec(VL_CR_RSS);
 	put_var(resident());
 	rec(VL_CR_EXEC);
@@ -530,7 +564,7 @@ static void follow_exec(const char *path, char *const *argv, char *const *envp)
 	nargv[k++] = g.spec;
 	nargv[k++] = "-0";
 	nargv[k++] = argv && argv[0] ? argv[0] : (char *)path;
-	if (fd >= 0) {
+	{
 		ssize_t n = read(fd, interp, sizeof(interp) - 1);
 		close(fd);
 		if (n > 2 && interp[0] == '#' && interp[1] == '!') {

@@ -1,0 +1,53 @@
+#!/bin/sh
+# make traces: regenerate the captured corpus (traces/captured/) by running
+# real programs under `virtlab trace capture`. Each file carries its
+# provenance (command, date, QEMU and host kernel) in its metadata.
+#   scripts/capture-corpus.sh BUILD_DIR [OUT_DIR]
+# SCALE=N multiplies every iteration count (the shipped corpus is SCALE=1;
+# Adams & Agesen's forkwait ran 40,000 children: SCALE=40 for forkwait).
+set -eu
+build=${1:?usage: capture-corpus.sh BUILD_DIR [OUT_DIR]}
+out=${2:-traces/captured}
+scale=${SCALE:-1}
+virtlab=$build/virtlab
+probe=$(cd "$build" && pwd)/vl-probe
+probe_dyn=$(cd "$build" && pwd)/vl-probe-dyn
+
+command -v qemu-x86_64 >/dev/null 2>&1 || {
+	echo "capture-corpus: qemu-x86_64 not found (Debian package qemu-user)" >&2
+	exit 1
+}
+mkdir -p "$out"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+cap() { # NAME CMD...: capture into OUT/NAME.vlb, markers from vl-probe on
+	name=$1
+	shift
+	echo "  CAPTURE $out/$name.vlb"
+	VL_PROBE_MARK=1 TMPDIR=$work "$virtlab" trace capture --zstd-max -o "$out/$name.vlb" -- "$@" \
+		>/dev/null
+}
+
+# lmbench's operations (src/lat_syscall.c, lat_proc.c, lat_ctx.c,
+# lat_pagefault.c, lat_mmap.c), as vl-probe implements them
+cap null "$probe" work syscall $((10000 * scale))
+cap fork "$probe_dyn" work forkwait $((1000 * scale))
+cap exec "$probe" work exec $((200 * scale))
+cap sh "$probe" work sh $((100 * scale))
+cap ctx "$probe" work ctxsw $((2000 * scale))
+cap pagefault "$probe" work pagefault $((4096 * scale))
+cap mmap "$probe" work mmap $((100 * scale))
+# Adams & Agesen 2006's forkwait: a small static parent forking children
+# that exit at once (they forked 40,000; SCALE=40 gives as many)
+cap forkwait "$probe" work forkwait $((1000 * scale))
+# real programs: gzip of a deterministic text (a generated trace), a
+# compile, fio's 4 KiB random reads (O_DIRECT, queue depth 1), and a
+# loopback request/response loop of HTTP sizes
+"$virtlab" trace gen cpu --events $((20000 * scale)) --seed 1 -o "$work/gzin.txt"
+cap gzip gzip -6 -c "$work/gzin.txt"
+cp sim/err.c "$work/unit.c"
+cap compile gcc -O2 -c -I. -o "$work/unit.o" "$work/unit.c"
+cap fio-randread fio --name=randread --rw=randread --bs=4k --size=4m --ioengine=psync \
+	--direct=1 --iodepth=1 --filename="$work/fio.dat" --output=/dev/null
+cap http "$probe" work tcp $((200 * scale))
