@@ -28,7 +28,7 @@ endif
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
 	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
-	sim/recorder.c sim/thishost.c sim/proc.c \
+	sim/recorder.c sim/thishost.c sim/proc.c sim/text.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
@@ -50,7 +50,8 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c
+	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c \
+	tests/test_hostile.c
 
 BENCH_SRCS := bench/bench.c
 
@@ -62,7 +63,8 @@ LIB        := $(BUILD)/libvirtlab.a
 VIRTLAB    := $(BUILD)/virtlab
 TESTBIN    := $(BUILD)/run-tests
 PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
-              $(BUILD)/plugins/not-a-plugin.so
+              $(BUILD)/plugins/not-a-plugin.so $(BUILD)/plugins/ideal-native.so \
+              $(BUILD)/plugins/crashy.so
 BENCHBIN   := $(BUILD)/virtlab-bench
 
 # vl-probe: the testbed's microbenchmarks as a program of its own, static so
@@ -144,6 +146,16 @@ $(BUILD)/plugins/ideal-stale.so: plugins/example/ideal.c sim/model.h sim/native.
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_MODEL_VERSION=0 -I. $(CFLAGS) $(WARN) -shared \
 		-fPIC -o $@ $<
+
+$(BUILD)/plugins/ideal-native.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_NAME='"native"' -I. $(CFLAGS) $(WARN) -shared \
+		-fPIC -o $@ $<
+
+# A model that crashes its process when its parameter `crash` is 1 (tests of --jobs).
+$(BUILD)/plugins/crashy.so: tests/plugin_crashy.c sim/model.h sim/native.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
 
 $(BUILD)/plugins/not-a-plugin.so:
 	@mkdir -p $(dir $@)
@@ -262,9 +274,11 @@ kernel-paths: $(PROBE)
 traces: deps virtlab $(BUILD)/vl-probe-dyn
 	$(Q)sh scripts/capture-corpus.sh $(BUILD) traces/captured
 
+# Each target for FUZZ_SECONDS; FUZZ_TARGETS picks some (fuzz/run.sh lists them).
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 fuzz: deps virtlab
-	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS)
+	$(Q)sh fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 print-lib-srcs:
 	@echo $(LIB_SRCS)

@@ -57,7 +57,7 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* Formats n with thousands separators into buf. */
 const char *cli_num(uint64_t n, char *buf, size_t len);
 
-/* Creates the parent directory of path if missing (one level). */
+/* Creates the parent directories of path that are missing (as mkdir -p). */
 int cli_ensure_parent(const char *path, struct vl_err *err);
 
 #define VL_DEFAULT_DB "out/results.db"

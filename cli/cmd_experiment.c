@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "experiments/capacity.h"
 #include "experiments/experiment.h"
+#include "sim/text.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -248,7 +249,7 @@ static int do_check(int argc, char **argv)
 	int rc = !r ? vl_err_set(&err, VL_ENOMEM, "out of memory")
 	       : access(db, R_OK) ? vl_err_set(&err, VL_EINVAL, "%s: no results database (run "
 	                                       "'virtlab experiment run %s' first)", db, argv[optind])
-	       : vl_db_open(&h, db, &err);
+	       : vl_db_open_ro(&h, db, &err);
 	if (!rc) {
 		rc = vl_exp_check_run(e, h, r, &err);
 		vl_db_close(h);
@@ -280,6 +281,15 @@ static int do_check(int argc, char **argv)
 	free(r);
 	vl_exp_free(e);
 	return failed ? EXIT_FAIL : EXIT_OK;
+}
+
+/* s as one single-quoted shell word (malloc'd; NULL out of memory). */
+static char *shq(const char *s)
+{
+	size_t len = 4 * strlen(s) + 3;
+	char *q = malloc(len);
+
+	return q ? (char *)vl_quote(VL_Q_SH, s, q, len) : NULL;
 }
 
 /* Writes DIR/run.sbatch (a job array of shards) and DIR/submit.sh (it, then a merge). */
@@ -318,10 +328,12 @@ static int do_slurm(int argc, char **argv)
 	struct vl_experiment *e = NULL;
 	/* a plan file has a [plan] section */
 	FILE *in = fopen(arg, "r");
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
 	plan = 0;
-	while (in && fgets(line, sizeof(line), in))
+	while (in && getline(&line, &cap, in) > 0) /* whole lines: no tail of a long one counts */
 		plan |= !strncmp(line, "[plan]", 6);
+	free(line);
 	if (in)
 		fclose(in);
 	if (plan) {
@@ -341,6 +353,16 @@ static int do_slurm(int argc, char **argv)
 	self[n > 0 ? n : 0] = '\0';
 	if (!getcwd(cwd, sizeof(cwd)) || !realpath(arg, file))
 		return cli_usage_error("experiment", "%s: cannot resolve its path", arg);
+	/* every path is a quoted word below; #SBATCH lines are not shell and cannot quote */
+	const char *paths[] = {out, cwd, self, file};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		for (const char *q = paths[i]; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				return cli_usage_error("experiment", "'%s': a path with a control character "
+				                       "cannot go into a Slurm script", paths[i]);
+	if (strpbrk(out, " \t\"'\\%"))
+		return cli_usage_error("experiment", "'%s': the output directory goes into an #SBATCH "
+		                       "line, which takes no spaces, quotes, backslashes or %%", out);
 	snprintf(path, sizeof(path), "%s/shards", out);
 	for (char *q = path + 1; *q; q++)
 		if (*q == '/') {
@@ -350,10 +372,21 @@ static int do_slurm(int argc, char **argv)
 		}
 	if (mkdir(path, 0777) && access(path, W_OK))
 		return cli_usage_error("experiment", "%s: cannot create", path);
+	/* shell-quoted words: a path is data, whatever it holds ($(...), quotes, spaces) */
+	char *qout = shq(out), *qcwd = shq(cwd), *qself = shq(self), *qfile = shq(file),
+	     *qname = shq(name), *wrap = NULL, *qwrap = NULL;
+	int rc = EXIT_OK;
+	if (!qout || !qcwd || !qself || !qfile || !qname) {
+		fprintf(stderr, "virtlab: out of memory\n");
+		rc = EXIT_FAIL;
+		goto out_free;
+	}
 	snprintf(path, sizeof(path), "%s/run.sbatch", out);
 	FILE *f = fopen(path, "w");
-	if (!f)
-		return cli_usage_error("experiment", "%s: cannot write", path);
+	if (!f) {
+		rc = cli_usage_error("experiment", "%s: cannot write", path);
+		goto out_free;
+	}
 	fprintf(f, "#!/bin/sh\n"
 	           "# virtlab: %s %s in %llu shards, one task each (written by `virtlab experiment slurm`)\n"
 	           "#SBATCH --job-name=virtlab-%s\n"
@@ -362,29 +395,48 @@ static int do_slurm(int argc, char **argv)
 	           "#SBATCH --cpus-per-task=1\n"
 	           "#SBATCH --output=%s/shard-%%a.log\n"
 	           "set -eu\n"
-	           "cd '%s'\n"
-	           "'%s' %s '%s' --shard \"$SLURM_ARRAY_TASK_ID/%llu\" %s --db \"%s/shards/shard-$SLURM_ARRAY_TASK_ID.db\"\n",
+	           "cd %s\n"
+	           "%s %s %s --shard \"$SLURM_ARRAY_TASK_ID/%llu\" %s --db %s/shards/shard-\"$SLURM_ARRAY_TASK_ID\".db\n",
 	        plan ? "plan" : "experiment", name, (unsigned long long)shards, name,
-	        (unsigned long long)shards - 1, out, cwd, self, plan ? "plan" : "experiment run", file,
-	        (unsigned long long)shards, plan ? "" : "--resume", out);
+	        (unsigned long long)shards - 1, out, qcwd, qself, plan ? "plan" : "experiment run", qfile,
+	        (unsigned long long)shards, plan ? "" : "--resume", qout);
 	fclose(f);
+	/* the merge step's command line is itself one word of sbatch --wrap */
+	size_t wlen = strlen(qself) + 2 * strlen(qout) + 64;
+	if ((wrap = malloc(wlen)))
+		snprintf(wrap, wlen, "%s merge %s/merged.db %s/shards/shard-*.db", qself, qout, qout);
+	if (!wrap || !(qwrap = shq(wrap))) {
+		fprintf(stderr, "virtlab: out of memory\n");
+		rc = EXIT_FAIL;
+		goto out_free;
+	}
 	snprintf(path, sizeof(path), "%s/submit.sh", out);
 	f = fopen(path, "w");
-	if (!f)
-		return cli_usage_error("experiment", "%s: cannot write", path);
+	if (!f) {
+		rc = cli_usage_error("experiment", "%s: cannot write", path);
+		goto out_free;
+	}
 	fprintf(f, "#!/bin/sh\n"
 	           "# Submits the shards as a job array, then a merge that runs after all of them.\n"
 	           "set -eu\n"
-	           "cd '%s'\n"
-	           "job=$(sbatch --parsable '%s/run.sbatch')\n"
-	           "sbatch --parsable --dependency=afterok:$job --job-name=virtlab-%s-merge "
-	           "--output='%s/merge.log' --wrap \"'%s' merge '%s/merged.db' %s/shards/shard-*.db\"\n",
-	        cwd, out, name, out, self, out, out);
+	           "cd %s\n"
+	           "job=$(sbatch --parsable %s/run.sbatch)\n"
+	           "sbatch --parsable --dependency=afterok:\"$job\" --job-name=virtlab-%s-merge "
+	           "--output=%s/merge.log --wrap %s\n",
+	        qcwd, qout, qname, qout, qwrap);
 	fclose(f);
 	chmod(path, 0755);
 	printf("wrote %s/run.sbatch (%llu array tasks) and %s/submit.sh; the merged results go to "
 	       "%s/merged.db\n", out, (unsigned long long)shards, out, out);
-	return EXIT_OK;
+out_free:
+	free(qout);
+	free(qcwd);
+	free(qself);
+	free(qfile);
+	free(qname);
+	free(wrap);
+	free(qwrap);
+	return rc;
 }
 
 int cmd_experiment(int argc, char **argv)

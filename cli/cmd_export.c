@@ -336,7 +336,7 @@ int cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct vl_db *db;
-	if (vl_db_open(&db, path, &err))
+	if (vl_db_open_ro(&db, path, &err))
 		return cli_fail(&err);
 	sqlite3 *h = vl_db_handle(db);
 	if (wide) {

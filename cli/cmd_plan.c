@@ -9,7 +9,6 @@
 #include "cli/cli.h"
 #include "experiments/capacity.h"
 #include "sim/recorder.h"
-#include <sqlite3.h>
 
 static volatile int stop_flag;
 
@@ -97,15 +96,10 @@ int cmd_plan(int argc, char **argv)
 		vl_cap_free(p);
 		return cli_fail(&err);
 	}
-	if (fresh) {
-		char sql[512];
-		snprintf(sql, sizeof(sql),
-		         "DELETE FROM capacity_metric WHERE run_id IN (SELECT r.id FROM capacity_run r "
-		         "JOIN capacity_plan p ON r.plan_id = p.id WHERE p.name = '%s');"
-		         "DELETE FROM capacity_run WHERE plan_id IN (SELECT id FROM capacity_plan WHERE "
-		         "name = '%s'); DELETE FROM capacity_plan WHERE name = '%s';", p->name, p->name,
-		         p->name);
-		sqlite3_exec(vl_db_handle(db), sql, NULL, NULL, NULL); /* absent tables: nothing to forget */
+	if (fresh && vl_cap_forget(p, db, &err)) {
+		vl_db_close(db);
+		vl_cap_free(p);
+		return cli_fail(&err);
 	}
 	vl_db_close(db);
 	signal(SIGINT, on_signal);

@@ -91,7 +91,7 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct vl_db *db;
-	if (vl_db_open(&db, dbpath, &err)) {
+	if (vl_db_open_ro(&db, dbpath, &err)) {
 		vl_exp_free(e);
 		return cli_fail(&err);
 	}

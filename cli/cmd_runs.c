@@ -51,7 +51,7 @@ int cmd_runs(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct vl_db *db;
-	if (vl_db_open(&db, path, &err))
+	if (vl_db_open_ro(&db, path, &err))
 		return cli_fail(&err);
 	sqlite3_stmt *st;
 	const char *sql =

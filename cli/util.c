@@ -72,12 +72,24 @@ const char *cli_num(uint64_t n, char *buf, size_t len)
 
 int cli_ensure_parent(const char *path, struct vl_err *err)
 {
-	char dir[1024];
+	char dir[4096];
 	const char *slash = strrchr(path, '/');
 
 	if (!slash || slash == path)
 		return 0;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return vl_err_set(err, VL_EINVAL, "%s: path too long", path);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	/* every missing level, as mkdir -p: out/NAME/ in a fresh clone has neither */
+	for (char *c = dir + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = '\0';
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+			return vl_err_set(err, VL_EIO, "%s: cannot create directory: %s", dir,
+			                  strerror(errno));
+		*c = '/';
+	}
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST)
 		return vl_err_set(err, VL_EIO, "%s: cannot create directory: %s", dir, strerror(errno));
 	return 0;

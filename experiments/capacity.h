@@ -26,7 +26,9 @@
 #define VL_CAP_MAX_KINDS 8
 #define VL_CAP_MAX_TECH 8
 #define VL_CAP_MAX_COUNTS 64
-#define VL_CAP_NAME 64
+#define VL_CAP_NAME 64       /* names: sim/text.h's VL_NAME_MAX and character set */
+#define VL_CAP_MAX_COUNT 100000  /* a swept count, in units of the mix */
+#define VL_CAP_MAX_GUESTS 100000 /* guests in one host simulation (count x guests per unit) */
 
 struct vl_cap_kind {
 	char name[VL_CAP_NAME];
@@ -67,6 +69,7 @@ struct vl_cap_plan {
 	double duration_s, warmup_s;
 	unsigned counts[VL_CAP_MAX_COUNTS];
 	size_t ncounts;
+	int count_line;       /* of the count key, for messages */
 	/* host */
 	unsigned pcpus;
 	double clock_hz, memory_mb, disk_mbs, disk_latency_us, net_mbs, net_latency_us;
@@ -130,6 +133,12 @@ struct vl_cap_opts {
 /* Runs the sweep, skipping runs already in db (resume), recording each. */
 int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl_cap_opts *o,
                struct vl_err *err);
+
+/* Creates the plan tables in db if missing; 0 or a code. */
+int vl_cap_db_init(struct vl_db *db, struct vl_err *err);
+
+/* Deletes the plan's runs from db (bound parameters: the name is data); 0 or a code. */
+int vl_cap_forget(const struct vl_cap_plan *p, struct vl_db *db, struct vl_err *err);
 
 /* The answer: per technique, the largest count meeting the targets. */
 struct vl_cap_answer {

@@ -3,7 +3,6 @@
  * file, the line and the key.
  */
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "experiments/capacity.h"
 #include "experiments/ini_text.h"
 #include "sim/registry.h"
+#include "sim/text.h"
 
 struct parse {
 	struct vl_ini_text in; /* first: the reader's stream is the parse */
@@ -59,7 +59,8 @@ static int num(struct parse *ps, const char *sec, const char *key, const char *v
 	return 1;
 }
 
-static int named(const char *sec, const char *kind, char *name, size_t len)
+/* Splits "kind name" section headers; *name points into sec. */
+static int named(const char *sec, const char *kind, const char **name)
 {
 	size_t k = strlen(kind);
 	if (strncmp(sec, kind, k) || sec[k] != ' ')
@@ -67,8 +68,19 @@ static int named(const char *sec, const char *kind, char *name, size_t len)
 	const char *n = sec + k;
 	while (*n == ' ')
 		n++;
-	snprintf(name, len, "%s", n);
-	return *name != '\0';
+	*name = n;
+	return *n != '\0';
+}
+
+/* A name of the plan, a guest kind or a technique: whole, in the characters of names. */
+static int name(struct parse *ps, const char *sec, const char *key, const char *v, char *dst)
+{
+	if (!vl_name_ok(v))
+		return fail(ps, sec, key, "'%s': a name is 1 to %d of %s, starting with a letter or "
+		            "digit", v, VL_NAME_MAX, VL_NAME_CHARS);
+	if (dst)
+		snprintf(dst, VL_CAP_NAME, "%s", v);
+	return 1;
 }
 
 /* "1,2,4" or "1..16" or "2..32 step 2" */
@@ -80,8 +92,9 @@ static int counts(struct parse *ps, const char *sec, const char *key, const char
 
 	p->ncounts = 0;
 	if (sscanf(v, "%u..%u step %u%15s", &a, &b, &step, extra) >= 2 && strstr(v, "..")) {
-		if (!a || b < a || !step)
-			return fail(ps, sec, key, "'%s': want FIRST..LAST [step N] with 1 <= FIRST <= LAST", v);
+		if (!a || b < a || !step || b > VL_CAP_MAX_COUNT)
+			return fail(ps, sec, key, "'%s': want FIRST..LAST [step N] with 1 <= FIRST <= LAST "
+			            "<= %d", v, VL_CAP_MAX_COUNT);
 		for (unsigned c = a; c <= b; c += step) {
 			if (p->ncounts == VL_CAP_MAX_COUNTS)
 				return fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);
@@ -89,38 +102,47 @@ static int counts(struct parse *ps, const char *sec, const char *key, const char
 		}
 		return 1;
 	}
-	char buf[512], *save, *tok;
-	snprintf(buf, sizeof(buf), "%s", v);
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+	char *buf = strdup(v), *save, *tok;
+	int ok = 1;
+	if (!buf)
+		return fail(ps, sec, key, "out of memory");
+	for (tok = strtok_r(buf, ", ", &save); tok && ok; tok = strtok_r(NULL, ", ", &save)) {
 		char *end;
 		unsigned long c = strtoul(tok, &end, 10);
-		if (*end || !c || c > 100000)
-			return fail(ps, sec, key, "'%s' is not a guest count", tok);
-		if (p->ncounts == VL_CAP_MAX_COUNTS)
-			return fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);
-		if (p->ncounts && c <= p->counts[p->ncounts - 1])
-			return fail(ps, sec, key, "counts must increase");
-		p->counts[p->ncounts++] = (unsigned)c;
+		if (*end || !c || c > VL_CAP_MAX_COUNT || *tok == '-')
+			ok = fail(ps, sec, key, "'%s' is not a guest count (1 to %d)", tok, VL_CAP_MAX_COUNT);
+		else if (p->ncounts == VL_CAP_MAX_COUNTS)
+			ok = fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);
+		else if (p->ncounts && c <= p->counts[p->ncounts - 1])
+			ok = fail(ps, sec, key, "counts must increase");
+		else
+			p->counts[p->ncounts++] = (unsigned)c;
 	}
-	return p->ncounts ? 1 : fail(ps, sec, key, "no count");
+	free(buf);
+	return !ok ? 0 : p->ncounts ? 1 : fail(ps, sec, key, "no count");
 }
 
 static int handler(void *user, const char *sec, const char *key, const char *v)
 {
 	struct parse *ps = user;
 	struct vl_cap_plan *p = ps->p;
-	char name[VL_CAP_NAME];
+	const char *nm;
 	double d;
 
 	if (ps->failed)
 		return 0;
 	if (!strcmp(sec, "plan")) {
 		if (!strcmp(key, "name"))
-			snprintf(p->name, sizeof(p->name), "%s", v);
-		else if (!strcmp(key, "title"))
+			return name(ps, sec, key, v, p->name);
+		else if (!strcmp(key, "title")) {
+			if (strlen(v) >= sizeof(p->title))
+				return fail(ps, sec, key, "longer than %zu characters", sizeof(p->title) - 1);
 			snprintf(p->title, sizeof(p->title), "%s", v);
-		else if (!strcmp(key, "output"))
+		} else if (!strcmp(key, "output")) {
+			if (strlen(v) >= sizeof(p->output))
+				return fail(ps, sec, key, "longer than %zu characters", sizeof(p->output) - 1);
 			snprintf(p->output, sizeof(p->output), "%s", v);
+		}
 		else if (!strcmp(key, "seed"))
 			return num(ps, sec, key, v, 0, 1e18, &d) && (p->seed = (uint64_t)d, 1);
 		else if (!strcmp(key, "replications"))
@@ -130,7 +152,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		else if (!strcmp(key, "warmup_s"))
 			return num(ps, sec, key, v, 0, 1e5, &p->warmup_s);
 		else if (!strcmp(key, "count"))
-			return counts(ps, sec, key, v);
+			return (p->count_line = ps->in.line), counts(ps, sec, key, v);
 		else if (!strcmp(key, "max_slowdown"))
 			return num(ps, sec, key, v, 1, 1e6, &p->max_slowdown);
 		else if (!strcmp(key, "max_p99_ms"))
@@ -181,22 +203,24 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		            "disk_latency_us, net_mbs, net_latency_us, profile, page_sharing, "
 		            "memory_policy, guest_kernel_mb, tslice_ms, period_ms)");
 	}
-	if (named(sec, "guest", name, sizeof(name))) {
+	if (named(sec, "guest", &nm)) {
 		struct vl_cap_kind *k = NULL;
+		if (!vl_name_ok(nm))
+			return name(ps, sec, key, nm, NULL);
 		for (size_t i = 0; i < p->nkinds; i++)
-			if (!strcmp(p->kinds[i].name, name))
+			if (!strcmp(p->kinds[i].name, nm))
 				k = &p->kinds[i];
 		if (!k) {
 			if (p->nkinds == VL_CAP_MAX_KINDS)
 				return fail(ps, sec, key, "more than %d guest kinds", VL_CAP_MAX_KINDS);
 			k = &p->kinds[p->nkinds++];
 			memset(k, 0, sizeof(*k));
-			snprintf(k->name, sizeof(k->name), "%s", name);
+			snprintf(k->name, sizeof(k->name), "%s", nm);
 			k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
 			k->line = ps->in.section_line;
 		}
 		if (!strcmp(key, "workload")) {
-			if (strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4))
+			if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4)) || strlen(v) >= sizeof(k->workload))
 				return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations) or "
 				            "exp:MEAN_MS", v);
 			snprintf(k->workload, sizeof(k->workload), "%s", v);
@@ -223,17 +247,19 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		return fail(ps, sec, key, "unknown key (workload, vcpus, memory_mb, weight, cap, rate, "
 		            "share, start_s, stagger_s, lifetime_s)");
 	}
-	if (named(sec, "technique", name, sizeof(name))) {
+	if (named(sec, "technique", &nm)) {
 		struct vl_cap_tech *t = NULL;
+		if (!vl_name_ok(nm))
+			return name(ps, sec, key, nm, NULL);
 		for (size_t i = 0; i < p->ntechs; i++)
-			if (!strcmp(p->techs[i].name, name))
+			if (!strcmp(p->techs[i].name, nm))
 				t = &p->techs[i];
 		if (!t) {
 			if (p->ntechs == VL_CAP_MAX_TECH)
 				return fail(ps, sec, key, "more than %d techniques", VL_CAP_MAX_TECH);
 			t = &p->techs[p->ntechs++];
 			memset(t, 0, sizeof(*t));
-			snprintf(t->name, sizeof(t->name), "%s", name);
+			snprintf(t->name, sizeof(t->name), "%s", nm);
 			t->monitor_mb = -1, t->pt_fraction = -1, t->shared_kernel = -1;
 			t->line = ps->in.section_line;
 		}
@@ -243,10 +269,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			snprintf(t->model, sizeof(t->model), "%s", v);
 			return 1;
 		}
-		if (!strcmp(key, "profile")) {
-			snprintf(t->profile, sizeof(t->profile), "%s", v);
-			return 1;
-		}
+		if (!strcmp(key, "profile"))
+			return name(ps, sec, key, v, t->profile);
 		if (!strcmp(key, "monitor_mb"))
 			return num(ps, sec, key, v, 0, 1e6, &t->monitor_mb);
 		if (!strcmp(key, "pt_fraction"))
@@ -256,6 +280,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		if (!strncmp(key, "param.", 6)) {
 			if (t->nov == 16)
 				return fail(ps, sec, key, "more than 16 parameters");
+			if (!vl_name_ok(key + 6))
+				return fail(ps, sec, key, "'%s': not a parameter name", key + 6);
 			snprintf(t->ovname[t->nov], sizeof(t->ovname[0]), "%s", key + 6);
 			if (!num(ps, sec, key, v, -1e18, 1e18, &t->ovvalue[t->nov]))
 				return 0;
@@ -311,6 +337,15 @@ static void tech_defaults(struct vl_cap_tech *t)
 		t->shared_kernel = sk;
 }
 
+static uint64_t guests_per_unit(const struct vl_cap_plan *p)
+{
+	uint64_t n = 0;
+
+	for (size_t k = 0; k < p->nkinds; k++)
+		n += p->kinds[k].share;
+	return n;
+}
+
 int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, struct vl_err *err)
 {
 	struct vl_cap_plan *p = calloc(1, sizeof(*p));
@@ -328,7 +363,11 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 	snprintf(p->host_profile, sizeof(p->host_profile), "modern");
 	p->guest_kernel_mb = 128, p->tslice_ms = 10, p->period_ms = 30;
 	p->max_slowdown = 1.2, p->max_p99_ms = 0;
-	int rc = ini_parse_stream(vl_ini_text_reader, &ps, handler, &ps);
+	int rc = vl_ini_parse(&ps.in, handler, &ps);
+	if (!ps.failed && rc < 0) {
+		vl_err_set(err, VL_ENOMEM, "out of memory");
+		ps.failed = 1;
+	}
 	if (!ps.failed && rc > 0) {
 		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
 		           name, rc);
@@ -343,6 +382,12 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 			vl_err_set(err, VL_EINVAL, "%s: no [technique NAME] section", name), ps.failed = 1;
 		else if (!p->ncounts)
 			vl_err_set(err, VL_EINVAL, "%s: [plan] count is missing", name), ps.failed = 1;
+		else if (p->counts[p->ncounts - 1] * guests_per_unit(p) > VL_CAP_MAX_GUESTS)
+			vl_err_set(err, VL_EINVAL, "%s:%d: [plan] count: %u units of the mix are %llu guests; "
+			           "a host simulation takes at most %d", name, p->count_line,
+			           p->counts[p->ncounts - 1],
+			           (unsigned long long)p->counts[p->ncounts - 1] * guests_per_unit(p),
+			           VL_CAP_MAX_GUESTS), ps.failed = 1;
 		else if (p->warmup_s >= p->duration_s)
 			vl_err_set(err, VL_EINVAL, "%s: [plan] warmup_s must be below duration_s", name),
 				ps.failed = 1;

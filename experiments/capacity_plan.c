@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,6 +21,7 @@
 #include "experiments/experiment.h"
 #include "reports/doc.h"
 #include "reports/report.h"
+#include "sim/text.h"
 #include "sim/version.h"
 
 static const char schema[] =
@@ -57,6 +60,13 @@ static int db_fail(sqlite3 *h, struct vl_err *err, const char *what)
 	vl_err_set(err, VL_EDB, "results database: %s: %s", what, sqlite3_errmsg(h));
 	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
 	return err->code;
+}
+
+int vl_cap_db_init(struct vl_db *db, struct vl_err *err)
+{
+	sqlite3 *h = vl_db_handle(db);
+
+	return sqlite3_exec(h, schema, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(h, err, "schema");
 }
 
 static int plan_id(sqlite3 *h, const struct vl_cap_plan *p, int64_t *id, struct vl_err *err)
@@ -273,7 +283,7 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 	if (jobs == 1) {
 		rc = work(p, c, db_path, todo, ntodo, 0, 1, o, err);
 	} else {
-		pid_t pids[64];
+		pid_t pids[64], parent = getpid();
 		if (jobs > 64)
 			jobs = 64;
 		fflush(NULL); /* a worker must not inherit unwritten output */
@@ -281,18 +291,46 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 			pids[k] = fork();
 			if (pids[k] == 0) {
 				struct vl_err e = {0};
+				/*
+				 * A worker dies with its parent, even one killed with -9, and
+				 * at once: a host simulation does not look at the stop flag,
+				 * and a run killed midway leaves no rows (one transaction).
+				 */
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+				if (getppid() != parent)
+					_exit(1);
 				int r = work(p, c, db_path, todo, ntodo, k, jobs, o, &e);
 				if (r)
 					fprintf(stderr, "virtlab: %s\n", e.msg);
 				_exit(r ? 1 : 0);
 			}
 		}
-		int failed = 0;
-		for (unsigned k = 0; k < jobs; k++) {
-			int st;
-			while (waitpid(pids[k], &st, 0) < 0 && errno == EINTR)
-				;
-			failed |= !WIFEXITED(st) || WEXITSTATUS(st);
+		/* wait for every worker; a stop request (SIGINT, SIGTERM) stops each */
+		int failed = 0, stopped = 0;
+		unsigned alive = jobs;
+		for (unsigned k = 0; k < jobs; k++)
+			if (pids[k] < 0)
+				alive--, failed = 1;
+		while (alive) {
+			if (o->stop && *o->stop && !stopped) {
+				stopped = 1;
+				for (unsigned k = 0; k < jobs; k++)
+					if (pids[k] > 0)
+						kill(pids[k], SIGKILL); /* as above */
+			}
+			unsigned before = alive;
+			for (unsigned k = 0; k < jobs; k++) {
+				int st;
+				if (pids[k] <= 0 || waitpid(pids[k], &st, WNOHANG) != pids[k])
+					continue;
+				pids[k] = 0;
+				alive--;
+				failed |= !WIFEXITED(st) || WEXITSTATUS(st);
+			}
+			if (alive == before) {
+				struct timespec ts = {0, 50 * 1000 * 1000};
+				nanosleep(&ts, NULL);
+			}
 		}
 		if (failed)
 			rc = (o->stop && *o->stop) ? vl_err_set(err, VL_EINTR, "interrupted")
@@ -301,6 +339,41 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 	vl_cap_ctx_free(c);
 	free(todo);
 	return rc;
+}
+
+int vl_cap_forget(const struct vl_cap_plan *p, struct vl_db *db, struct vl_err *err)
+{
+	static const char *const sql[] = {
+		"DELETE FROM capacity_metric WHERE run_id IN (SELECT r.id FROM capacity_run r "
+		"JOIN capacity_plan p ON r.plan_id = p.id WHERE p.name = ?1)",
+		"DELETE FROM capacity_run WHERE plan_id IN (SELECT id FROM capacity_plan WHERE name = ?1)",
+		"DELETE FROM capacity_plan WHERE name = ?1",
+	};
+	sqlite3 *h = vl_db_handle(db);
+	sqlite3_stmt *st;
+
+	/* a database without the plan tables has nothing to forget */
+	if (sqlite3_prepare_v2(h, "SELECT 1 FROM sqlite_master WHERE name = 'capacity_run'", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_fail(h, err, "forget");
+	int have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!have)
+		return 0;
+	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(h, err, "forget");
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (sqlite3_prepare_v2(h, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return db_fail(h, err, "forget");
+		sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return db_fail(h, err, "forget");
+	}
+	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(h, err, "forget");
+	return 0;
 }
 
 /* ---- the answer ---- */
@@ -555,22 +628,25 @@ int vl_cap_report(const struct vl_cap_plan *p, struct vl_db *db, const struct vl
 	snprintf(path, sizeof(path), "%s/knee.gp", p->output);
 	if (!(f = fopen(path, "w")))
 		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
+	/* names are checked when the plan is parsed, and quoted here all the same */
+	char q[1600], mt[VL_CAP_NAME + 32];
+	snprintf(mt, sizeof(mt), "%s: where each technique bends", p->name);
 	fprintf(f, "set datafile separator '\\t'\nset termoption noenhanced\nset key top left\n"
-	           "set grid\nset multiplot layout 1,2 title '%s: where each technique bends'\n"
+	           "set grid\nset multiplot layout 1,2 title %s\n"
 	           "set xlabel 'guests (units of the mix)'\nset ylabel 'slowdown (worst kind)'\n"
-	           "set logscale y\n", p->name);
+	           "set logscale y\n", vl_quote(VL_Q_GNUPLOT, mt, q, sizeof(q)));
 	fprintf(f, "plot %.4g title 'target' lc rgb '#999999' dt 2", p->max_slowdown);
 	for (size_t t = 0; t < p->ntechs; t++)
-		fprintf(f, ", 'curves.tsv' index %zu using 2:3:4 with yerrorlines title '%s'", t,
-		        p->techs[t].name);
+		fprintf(f, ", 'curves.tsv' index %zu using 2:3:4 with yerrorlines title %s", t,
+		        vl_quote(VL_Q_GNUPLOT, p->techs[t].name, q, sizeof(q)));
 	fprintf(f, "\nset ylabel 'p99 latency (ms)'\n");
 	if (p->max_p99_ms > 0)
 		fprintf(f, "plot %.4g title 'target' lc rgb '#999999' dt 2", p->max_p99_ms);
 	else
 		fprintf(f, "plot 1/0 notitle");
 	for (size_t t = 0; t < p->ntechs; t++)
-		fprintf(f, ", 'curves.tsv' index %zu using 2:5:6 with yerrorlines title '%s'", t,
-		        p->techs[t].name);
+		fprintf(f, ", 'curves.tsv' index %zu using 2:5:6 with yerrorlines title %s", t,
+		        vl_quote(VL_Q_GNUPLOT, p->techs[t].name, q, sizeof(q)));
 	fprintf(f, "\nunset multiplot\n");
 	fclose(f);
 	if (vl_report_have_tool("gnuplot")) {

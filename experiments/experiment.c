@@ -11,8 +11,6 @@
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
-#include <ini.h>
-
 #include "experiments/experiment.h"
 #include "experiments/ini_text.h"
 #include "sim/registry.h"
@@ -68,8 +66,8 @@ static int number(struct parse *p, const char *sec, const char *key, const char 
 	return 1;
 }
 
-/* Splits "kind name" section headers. */
-static int kind_of(const char *section, const char *kind, char *name, size_t len)
+/* Splits "kind name" section headers; *name points into section. */
+static int kind_of(const char *section, const char *kind, const char **name)
 {
 	size_t k = strlen(kind);
 
@@ -78,7 +76,32 @@ static int kind_of(const char *section, const char *kind, char *name, size_t len
 	const char *n = section + k;
 	while (*n == ' ')
 		n++;
-	snprintf(name, len, "%s", n);
+	*name = n;
+	return 1;
+}
+
+/* Checks a section's name (whole: a long name is refused, never cut). */
+static int name_of(struct parse *p, const char *sec, const char *key, const char *kind,
+                   const char *name)
+{
+	if (!*name)
+		return fail(p, sec, key, "a %s needs a name: [%s NAME]", kind, kind);
+	if (!vl_name_ok(name))
+		return fail(p, sec, key, "'%s': a name is 1 to %d of %s, starting with a letter or "
+		            "digit", name, VL_NAME_MAX, VL_NAME_CHARS);
+	return 1;
+}
+
+/* A sweep value: a number or a host profile's name, in the characters of names. */
+static int value_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > VL_NAME_MAX)
+		return 0;
+	for (; *v; v++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *v))
+			return 0;
 	return 1;
 }
 
@@ -97,11 +120,19 @@ static int kind_of(const char *section, const char *kind, char *name, size_t len
 		}                                                                   \
 	} while (0)
 
+static int has_value(const struct vl_exp_sweep *w, const char *v)
+{
+	for (size_t i = 0; i < w->nvalues; i++)
+		if (!strcmp(w->values[i], v))
+			return 1;
+	return 0;
+}
+
 static int handler(void *user, const char *sec, const char *key, const char *value)
 {
 	struct parse *p = user;
 	struct vl_experiment *e = p->e;
-	char name[VL_NAME];
+	const char *name;
 	double d;
 
 	if (p->failed)
@@ -114,8 +145,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		if (strcmp(key, "output") == 0)
 			return copy(p, sec, key, e->output, sizeof(e->output), value);
 		if (strcmp(key, "seed") == 0) {
-			if (!number(p, sec, key, value, &d) || d < 0 || d != floor(d))
-				return fail(p, sec, key, "'%s': expected a whole number >= 0", value);
+			/* below 2^53: a double holds it exactly, and it converts without overflow */
+			if (!number(p, sec, key, value, &d) || d < 0 || d != floor(d) || d >= 0x1p53)
+				return fail(p, sec, key, "'%s': expected a whole number from 0 to 2^53 - 1",
+				            value);
 			e->seed = (uint64_t)d;
 			return 1;
 		}
@@ -127,10 +160,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: name, title, output, seed, replications)");
 	}
-	if (kind_of(sec, "workload", name, sizeof(name))) {
+	if (kind_of(sec, "workload", &name)) {
 		struct vl_exp_workload *w;
-		if (!*name)
-			return fail(p, sec, key, "a workload needs a name: [workload NAME]");
+		if (!name_of(p, sec, key, "workload", name))
+			return 0;
 		FIND_OR_ADD(e->w, e->nw, name, w);
 		if (!w)
 			return fail(p, sec, key, "more than %d workloads", VL_EXP_MAX);
@@ -143,10 +176,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: trace, per)");
 	}
-	if (kind_of(sec, "system", name, sizeof(name))) {
+	if (kind_of(sec, "system", &name)) {
 		struct vl_exp_system *s;
-		if (!*name)
-			return fail(p, sec, key, "a system needs a name: [system NAME]");
+		if (!name_of(p, sec, key, "system", name))
+			return 0;
 		FIND_OR_ADD(e->s, e->ns, name, s);
 		if (!s)
 			return fail(p, sec, key, "more than %d systems", VL_EXP_MAX);
@@ -161,6 +194,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		if (strncmp(key, "param.", 6) == 0) {
 			if (s->nov == VL_EXP_MAX_OV)
 				return fail(p, sec, key, "more than %d parameters", VL_EXP_MAX_OV);
+			if (!vl_name_ok(key + 6))
+				return fail(p, sec, key, "'%s': not a parameter name", key + 6);
 			if (!copy(p, sec, key, s->ovname[s->nov], VL_NAME, key + 6) ||
 			    !number(p, sec, key, value, &s->ovvalue[s->nov]))
 				return 0;
@@ -169,34 +204,45 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: model, profile, host, plugin, param.NAME)");
 	}
-	if (kind_of(sec, "sweep", name, sizeof(name))) {
+	if (kind_of(sec, "sweep", &name)) {
 		struct vl_exp_sweep *w;
-		if (!*name)
-			return fail(p, sec, key, "a sweep needs a name: [sweep NAME]");
+		if (!name_of(p, sec, key, "sweep", name))
+			return 0;
 		FIND_OR_ADD(e->sw, e->nsw, name, w);
 		if (!w)
 			return fail(p, sec, key, "more than %d sweeps", VL_EXP_MAX);
 		if (strcmp(key, "system") == 0)
 			return copy(p, sec, key, w->system, sizeof(w->system), value);
-		if (strcmp(key, "param") == 0)
+		if (strcmp(key, "param") == 0) {
+			if (!vl_name_ok(value))
+				return fail(p, sec, key, "'%s': not a parameter name", value);
 			return copy(p, sec, key, w->param, sizeof(w->param), value);
+		}
 		if (strcmp(key, "values") == 0) {
-			char buf[4096], *save, *tok;
-			snprintf(buf, sizeof(buf), "%s", value);
-			for (tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+			char *buf = strdup(value), *save, *tok;
+			int ok = 1;
+			if (!buf)
+				return fail(p, sec, key, "out of memory");
+			for (tok = strtok_r(buf, " ,\t", &save); tok && ok; tok = strtok_r(NULL, " ,\t", &save)) {
 				if (w->nvalues == VL_EXP_MAX_VALUES)
-					return fail(p, sec, key, "more than %d values", VL_EXP_MAX_VALUES);
-				if (!copy(p, sec, key, w->values[w->nvalues++], VL_NAME, tok))
-					return 0;
+					ok = fail(p, sec, key, "more than %d values", VL_EXP_MAX_VALUES);
+				else if (!value_ok(tok))
+					ok = fail(p, sec, key, "'%s': a value is a number or a name (1 to %d of %s)",
+					          tok, VL_NAME_MAX, VL_NAME_CHARS);
+				else if (has_value(w, tok))
+					ok = fail(p, sec, key, "'%s' twice: one value is one run", tok);
+				else
+					ok = copy(p, sec, key, w->values[w->nvalues++], VL_NAME, tok);
 			}
-			return 1;
+			free(buf);
+			return ok;
 		}
 		return fail(p, sec, key, "unknown key (valid: system, param, values)");
 	}
-	if (kind_of(sec, "reference", name, sizeof(name))) {
+	if (kind_of(sec, "reference", &name)) {
 		struct vl_exp_ref *r;
-		if (!*name)
-			return fail(p, sec, key, "a reference needs a name: [reference NAME]");
+		if (!name_of(p, sec, key, "reference", name))
+			return 0;
 		FIND_OR_ADD(e->ref, e->nref, name, r);
 		if (!r)
 			return fail(p, sec, key, "more than %d references", VL_EXP_MAX);
@@ -217,10 +263,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		return fail(p, sec, key,
 		            "unknown key (valid: workload, system, point, metric, value, unit, source)");
 	}
-	if (kind_of(sec, "plot", name, sizeof(name))) {
+	if (kind_of(sec, "plot", &name)) {
 		struct vl_exp_plot *pl;
-		if (!*name)
-			return fail(p, sec, key, "a plot needs a name: [plot NAME]");
+		if (!name_of(p, sec, key, "plot", name))
+			return 0;
 		FIND_OR_ADD(e->plot, e->nplot, name, pl);
 		if (!pl)
 			return fail(p, sec, key, "more than %d plots", VL_EXP_MAX);
@@ -245,10 +291,10 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 		}
 		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads, log)");
 	}
-	if (kind_of(sec, "check", name, sizeof(name))) {
+	if (kind_of(sec, "check", &name)) {
 		struct vl_exp_check *c;
-		if (!*name)
-			return fail(p, sec, key, "a check needs a name: [check NAME]");
+		if (!name_of(p, sec, key, "check", name))
+			return 0;
 		FIND_OR_ADD(e->check, e->ncheck, name, c);
 		if (!c)
 			return fail(p, sec, key, "more than %d checks", VL_EXP_MAX);
@@ -318,11 +364,48 @@ static int check(struct vl_experiment *e, const char *name, struct vl_err *err)
 		if (strcmp(w->param, "host") != 0)
 			for (size_t k = 0; k < w->nvalues; k++) {
 				char *end;
-				strtod(w->values[k], &end);
-				if (end == w->values[k] || *end)
+				double v = strtod(w->values[k], &end);
+				if (end == w->values[k] || *end || !isfinite(v))
 					return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s] values: '%s' is not a "
 					                  "number", name, w->line, w->name, w->values[k]);
 			}
+	}
+	if (!e->replications)
+		e->replications = 1;
+	/* bounds of the expansion: the overrides and point of a run, and the number of runs */
+	uint64_t runs = 0;
+	for (size_t i = 0; i < e->ns; i++) {
+		const struct vl_exp_sweep *last = NULL;
+		size_t nsw = 0, point = 0;
+		uint64_t points = 1;
+		for (size_t j = 0; j < e->nsw; j++) {
+			const struct vl_exp_sweep *w = &e->sw[j];
+			if (w->system[0] && strcmp(w->system, e->s[i].name))
+				continue;
+			size_t longest = 0;
+			for (size_t k = 0; k < w->nvalues; k++)
+				if (strlen(w->values[k]) > longest)
+					longest = strlen(w->values[k]);
+			point += strlen(w->param) + longest + 2;
+			points *= w->nvalues;
+			last = w;
+			if (++nsw > VL_EXP_MAX_SYS_SWEEPS)
+				return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s]: more than %d sweeps apply "
+				                  "to system '%s'", name, w->line, w->name, VL_EXP_MAX_SYS_SWEEPS,
+				                  e->s[i].name);
+			if (point >= VL_EXP_POINT)
+				return vl_err_set(err, VL_EINVAL, "%s:%d: [sweep %s]: the sweep points of system "
+				                  "'%s' would be longer than %d characters", name, w->line,
+				                  w->name, e->s[i].name, VL_EXP_POINT - 1);
+			if (points > VL_EXP_MAX_RUNS)
+				break;
+		}
+		runs += points * e->replications * e->nw;
+		if (points > VL_EXP_MAX_RUNS || runs > VL_EXP_MAX_RUNS)
+			return vl_err_set(err, VL_EINVAL, "%s:%d: [%s %s]: the experiment expands to more "
+			                  "than %d runs (workloads x systems x sweep points x replications)",
+			                  name, last ? last->line : e->s[i].line, last ? "sweep" : "system",
+			                  last ? last->name : e->s[i].name, VL_EXP_MAX_RUNS);
 	}
 	for (size_t i = 0; i < e->nref; i++) {
 		struct vl_exp_ref *r = &e->ref[i];
@@ -378,8 +461,6 @@ static int check(struct vl_experiment *e, const char *name, struct vl_err *err)
 			return vl_err_set(err, VL_EINVAL, "%s:%s", name, msg); /* msg: "LINE: ..." */
 		}
 	}
-	if (!e->replications)
-		e->replications = 1;
 	if (!e->output[0])
 		snprintf(e->output, sizeof(e->output), "out/%s", e->name);
 	return 0;
@@ -397,11 +478,13 @@ int vl_exp_parse(struct vl_experiment **out, const char *text, const char *name,
 	}
 	e->seed = 1;
 	snprintf(e->file, sizeof(e->file), "%s", name);
-	int rc = ini_parse_stream(vl_ini_text_reader, &p, handler, &p);
+	int rc = vl_ini_parse(&p.in, handler, &p);
+	if (rc < 0 && !p.failed)
+		vl_err_set(err, VL_ENOMEM, "out of memory");
 	if (!p.failed && rc > 0)
 		vl_err_set(err, VL_EINVAL, "%s:%d: malformed line (expected [section] or key = value)",
 		           name, rc);
-	if (p.failed || rc > 0 || check(e, name, err)) {
+	if (p.failed || rc || check(e, name, err)) {
 		vl_exp_free(e);
 		return err->code ? err->code : VL_EINVAL;
 	}

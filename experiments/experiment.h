@@ -17,10 +17,17 @@
 #include "sim/param.h"
 #include "sim/recorder.h"
 
-#define VL_EXP_MAX 64      /* workloads, systems, sweeps, references, plots */
-#define VL_EXP_MAX_OV 32   /* overrides per system */
-#define VL_EXP_MAX_VALUES 64
-#define VL_NAME 64
+#include "sim/text.h"
+
+/* Limits of an experiment file (docs/experiments.md); beyond them, file:line: errors. */
+#define VL_EXP_MAX 64            /* workloads, systems, sweeps, references, plots */
+#define VL_EXP_MAX_OV 32         /* param.NAME overrides per system */
+#define VL_EXP_MAX_VALUES 64     /* values per sweep */
+#define VL_EXP_MAX_SYS_SWEEPS 8  /* sweeps that apply to one system */
+#define VL_EXP_MAX_RUNS 100000   /* runs an experiment expands to */
+#define VL_NAME (VL_NAME_MAX + 1)
+#define VL_EXP_POINT 512         /* "param=value,..." of a run, with its NUL */
+#define VL_EXP_LABEL (2 * VL_NAME + VL_EXP_POINT + 16) /* workload|system|point|rep */
 
 struct vl_exp_workload {
 	char name[VL_NAME];
@@ -54,7 +61,7 @@ struct vl_exp_ref {
 	char name[VL_NAME];
 	char workload[VL_NAME];
 	char system[VL_NAME];
-	char point[128];        /* "" = the run without sweeps, or "param=value" */
+	char point[VL_EXP_POINT]; /* "" = the run without sweeps, or "param=value" */
 	char metric[VL_NAME];
 	double value;
 	char unit[VL_NAME];
@@ -179,10 +186,10 @@ void vl_exp_free(struct vl_experiment *e);
 struct vl_exp_run {
 	size_t w, s;
 	unsigned rep;
-	char point[128];                 /* "param=value,..." or "" */
-	char label[256];                 /* workload|system|point|rep */
+	char point[VL_EXP_POINT];        /* "param=value,..." or "" */
+	char label[VL_EXP_LABEL];        /* workload|system|point|rep: names hold no '|' */
 	char host[VL_NAME];              /* "" or a swept host profile */
-	struct vl_override ov[VL_EXP_MAX_OV + 8];
+	struct vl_override ov[VL_EXP_MAX_OV + VL_EXP_MAX_SYS_SWEEPS];
 	size_t nov;
 };
 

@@ -1,7 +1,9 @@
 /*
- * Reading INI text through libinih's ini_parse_stream while counting lines,
- * so that parsers can name file:line in their messages (libinih's handler
- * is not told the line).
+ * The INI reader of experiment and plan files: libinih's syntax (comments
+ * with ; or #, inline ; comments after a space, key = value or key: value,
+ * indented continuation lines), but with lines and section names of any
+ * length read whole, and the line of each call known to the handler so that
+ * parsers can name file:line in their messages.
  */
 #ifndef VL_INI_TEXT_H
 #define VL_INI_TEXT_H
@@ -12,7 +14,14 @@ struct vl_ini_text {
 	int section_line; /* of the last [section] header */
 };
 
-/* An fgets over the text: the reader argument of ini_parse_stream. */
-char *vl_ini_text_reader(char *str, int num, void *stream);
+/* Called for each key = value; returns non-zero to go on, 0 on error. */
+typedef int (*vl_ini_handler)(void *user, const char *section, const char *key,
+                              const char *value);
+
+/*
+ * Parses the text at t->pos, calling h for each value. Returns 0, the line
+ * of the first malformed line or refused value, or -1 out of memory.
+ */
+int vl_ini_parse(struct vl_ini_text *t, vl_ini_handler h, void *user);
 
 #endif

@@ -75,6 +75,10 @@ static int parent(sqlite3 *h, const char *table, int64_t src_id, int64_t *dst_id
 		sqlite3_finalize(st);
 		return fail(h, err, table);
 	}
+	if (!sqlite3_column_text(st, 0)) {
+		sqlite3_finalize(st);
+		return vl_err_set(err, VL_EINVAL, "merge: %s: a %s without a name", in, table);
+	}
 	snprintf(name, nlen, "%s", (const char *)sqlite3_column_text(st, 0));
 	char *config = strdup(sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
 	sqlite3_finalize(st);
@@ -150,7 +154,17 @@ static int copy_runs(sqlite3 *h, int plans, const char *in, struct vl_merge_stat
 	int rc = 0;
 	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
 		int64_t rid = sqlite3_column_int64(st, 0), sp = sqlite3_column_int64(st, 1);
-		char ident[256];
+		char ident[VL_EXP_LABEL];
+		if (!sqlite3_column_text(st, 2)) {
+			rc = vl_err_set(err, VL_EINVAL, "merge: %s: %s row %lld has no identity (label)", in,
+			                rtable, (long long)rid);
+			break;
+		}
+		if ((size_t)sqlite3_column_bytes(st, 2) >= sizeof(ident)) {
+			rc = vl_err_set(err, VL_EINVAL, "merge: %s: %s row %lld: its identity is longer than "
+			                "any run's", in, rtable, (long long)rid);
+			break;
+		}
 		snprintf(ident, sizeof(ident), "%s", (const char *)sqlite3_column_text(st, 2));
 		if (sp != last_src) {
 			if ((rc = parent(h, ptable, sp, &dst_parent, pname, sizeof(pname), in, err)))
@@ -203,8 +217,9 @@ static int gaps(struct vl_db *db, struct vl_merge_stats *ms, struct vl_err *err)
 			struct vl_cap_plan *p;
 			struct vl_err e = {0};
 			int64_t id = sqlite3_column_int64(st, 0);
-			if (vl_cap_parse(&p, (const char *)sqlite3_column_text(st, 2),
-			                 (const char *)sqlite3_column_text(st, 1), &e))
+			const char *config = (const char *)sqlite3_column_text(st, 2);
+			const char *pname = (const char *)sqlite3_column_text(st, 1);
+			if (!config || !pname || vl_cap_parse(&p, config, pname, &e))
 				continue;
 			for (size_t t = 0; t < p->ntechs; t++)
 				for (size_t c = 0; c < p->ncounts; c++)
@@ -237,7 +252,8 @@ static int gaps(struct vl_db *db, struct vl_merge_stats *ms, struct vl_err *err)
 			struct vl_err e2 = {0};
 			int64_t id = sqlite3_column_int64(st, 0);
 			const char *config = (const char *)sqlite3_column_text(st, 2);
-			if (!config || vl_exp_parse(&e, config, (const char *)sqlite3_column_text(st, 1), &e2))
+			const char *ename = (const char *)sqlite3_column_text(st, 1);
+			if (!config || !ename || vl_exp_parse(&e, config, ename, &e2))
 				continue;
 			if (vl_exp_expand(e, &runs, &n, &e2)) {
 				vl_exp_free(e);
@@ -280,7 +296,13 @@ int vl_merge(const char *out, const char *const *in, size_t nin, struct vl_merge
 		return rc;
 	sqlite3 *h = vl_db_handle(db);
 	for (size_t i = 0; i < nin && !rc; i++) {
-		char sql[4200];
+		/* an input is a results database of this version, or nothing is merged from it */
+		struct vl_db *in_db;
+		if ((rc = vl_db_open_ro(&in_db, in[i], err))) {
+			vl_err_prefix(err, "merge");
+			break;
+		}
+		vl_db_close(in_db);
 		sqlite3_str *s = sqlite3_str_new(h);
 		sqlite3_str_appendf(s, "ATTACH DATABASE %Q AS src", in[i]);
 		char *att = sqlite3_str_finish(s);
@@ -290,17 +312,10 @@ int vl_merge(const char *out, const char *const *in, size_t nin, struct vl_merge
 			break;
 		}
 		sqlite3_free(att);
-		if (has_table(h, "src", "capacity_run") && !has_table(h, "main", "capacity_run")) {
-			/* the plan tables, as the source has them, so that runs can be copied in */
-			sqlite3_stmt *st;
-			if (sqlite3_prepare_v2(h, "SELECT sql FROM src.sqlite_master WHERE type = 'table' AND "
-			                       "name LIKE 'capacity_%'", -1, &st, NULL) == SQLITE_OK) {
-				while (sqlite3_step(st) == SQLITE_ROW) {
-					snprintf(sql, sizeof(sql), "%s", (const char *)sqlite3_column_text(st, 0));
-					sqlite3_exec(h, sql, NULL, NULL, NULL);
-				}
-				sqlite3_finalize(st);
-			}
+		/* the plan tables as this build defines them (never SQL the input carries) */
+		if (has_table(h, "src", "capacity_run") && (rc = vl_cap_db_init(db, err))) {
+			sqlite3_exec(h, "DETACH DATABASE src", NULL, NULL, NULL);
+			break;
 		}
 		if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 			rc = fail(h, err, "begin");

@@ -6,10 +6,16 @@
  * depend only on its spec, so any number of workers gives the same rows.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,14 +111,20 @@ static int done_labels(struct vl_db *db, int64_t id, char ***out, size_t *n, str
 		return vl_err_set(err, VL_EDB, "%s", sqlite3_errmsg(vl_db_handle(db)));
 	sqlite3_bind_int64(st, 1, id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *label = (const char *)sqlite3_column_text(st, 0);
+		char *copy = label ? strdup(label) : NULL;
+		if (!copy)
+			continue; /* no label (a crafted database) or no memory: not a done run */
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
 			char **p = realloc(*out, cap * sizeof(*p));
-			if (!p)
+			if (!p) {
+				free(copy);
 				break;
+			}
 			*out = p;
 		}
-		(*out)[(*n)++] = strdup((const char *)sqlite3_column_text(st, 0));
+		(*out)[(*n)++] = copy;
 	}
 	sqlite3_finalize(st);
 	return 0;
@@ -144,32 +156,313 @@ static int open_db(const char *path, struct vl_db **db, struct vl_err *err)
 	return vl_db_open(db, path, err);
 }
 
-/* A worker: runs todo[i] for i = k, k + jobs, ...; reports each on fd. */
+/*
+ * Resuming keeps runs by their labels, which name the sweep point but not
+ * the file's other settings: resume only runs of the same text.
+ */
+static int same_text(const struct vl_experiment *e, struct vl_db *db, const char *db_path,
+                     struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(vl_db_handle(db), "SELECT config FROM experiment WHERE name = ?1", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return vl_err_set(err, VL_EDB, "%s: %s", db_path, sqlite3_errmsg(vl_db_handle(db)));
+	sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), e->text))
+		rc = vl_err_set(err, VL_EINVAL, "%s: experiment '%s' in %s was run from another version "
+		                "of the file: run it without --resume to redo every run, or give another "
+		                "--db", e->file, e->name, db_path);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Without --resume, the runs about to be done are forgotten first: all the
+ * experiment's runs, or, for a shard, only its own (the other shards' stay).
+ */
+static int forget(struct vl_db *db, int64_t exp_id, const struct vl_exp_run *runs, size_t n,
+                  const struct vl_exp_opts *o, struct vl_err *err)
+{
+	sqlite3 *h = vl_db_handle(db);
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return vl_err_set(err, VL_EDB, "forgetting earlier runs: %s", sqlite3_errmsg(h));
+	if (o->nshards <= 1) {
+		rc = sqlite3_prepare_v2(h, "DELETE FROM run WHERE experiment_id = ?1", -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, exp_id);
+			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		}
+	} else {
+		rc = sqlite3_prepare_v2(h, "DELETE FROM run WHERE experiment_id = ?1 AND label = ?2", -1,
+		                        &st, NULL);
+		for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+			if (i % o->nshards != o->shard)
+				continue;
+			sqlite3_bind_int64(st, 1, exp_id);
+			sqlite3_bind_text(st, 2, runs[i].label, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+			sqlite3_reset(st);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK) {
+		vl_err_set(err, VL_EDB, "forgetting earlier runs: %s", sqlite3_errmsg(h));
+		sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+		return err->code;
+	}
+	if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return vl_err_set(err, VL_EDB, "forgetting earlier runs: %s", sqlite3_errmsg(h));
+	return 0;
+}
+
+/*
+ * A worker: runs todo[i] for i = first, first + jobs, ...; tells the parent
+ * on fd, one line each (shorter than PIPE_BUF, so lines of workers never
+ * mix): "S k i" before todo[i], "+ k" after it, "E k message" on failure.
+ */
 static int worker(const struct vl_experiment *e, const struct vl_model **models,
-                  const struct vl_exp_run *runs, size_t *todo,
-                  size_t ntodo, unsigned k, unsigned jobs, int64_t exp_id, const char *db_path,
+                  const struct vl_exp_run *runs, const size_t *todo, size_t ntodo, unsigned k,
+                  size_t first, unsigned jobs, int64_t exp_id, const char *db_path,
                   volatile sig_atomic_t *stop, int fd)
 {
 	struct vl_db *db;
 	struct vl_err err = {0};
-	int rc = 0;
+	char line[sizeof(err.msg) + 32];
+	int rc = 0, len;
 
 	if (open_db(db_path, &db, &err)) {
 		rc = err.code;
 	} else {
-		for (size_t i = k; i < ntodo && !rc; i += jobs) {
+		for (size_t i = first; i < ntodo && !rc; i += jobs) {
+			len = snprintf(line, sizeof(line), "S %u %zu\n", k, i);
+			if (write(fd, line, (size_t)len) != len) {
+				rc = VL_EIO;
+				break;
+			}
 			rc = run_one(e, models[runs[todo[i]].s], &runs[todo[i]], exp_id, db, stop, &err);
-			if (!rc && write(fd, "+", 1) != 1)
+			len = snprintf(line, sizeof(line), "+ %u\n", k);
+			if (!rc && write(fd, line, (size_t)len) != len)
 				rc = VL_EIO;
 		}
 		vl_db_close(db);
 	}
 	if (rc && rc != VL_EINTR) {
-		char line[sizeof(err.msg) + 4];
-		int len = snprintf(line, sizeof(line), "E%s\n", err.msg);
+		len = snprintf(line, sizeof(line), "E %u %s\n", k, err.msg); /* < PIPE_BUF */
+		if (len >= (int)sizeof(line))
+			len = (int)sizeof(line) - 1, line[len - 1] = '\n';
 		if (write(fd, line, (size_t)len) < 0)
 			rc = VL_EIO;
 	}
+	return rc;
+}
+
+/* Starts worker k on todo[first], todo[first + jobs], ...; returns its pid or -1. */
+static pid_t spawn(const struct vl_experiment *e, const struct vl_model **models,
+                   const struct vl_exp_run *runs, const size_t *todo, size_t ntodo, unsigned k,
+                   size_t first, unsigned jobs, int64_t exp_id, const char *db_path,
+                   const struct vl_exp_opts *o, int fds[2])
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid != 0)
+		return pid;
+	/* a worker dies with its parent, even one killed with -9 */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(-VL_EINTR);
+	close(fds[0]);
+	_exit(-worker(e, models, runs, todo, ntodo, k, first, jobs, exp_id, db_path, o->stop,
+	              fds[1]));
+}
+
+/* Records a run that crashed its worker as failed, with how it ended. */
+static int record_crash(const struct vl_experiment *e, const struct vl_model *m,
+                        const struct vl_exp_run *r, int64_t exp_id, const char *db_path,
+                        const char *why, struct vl_err *err)
+{
+	const struct vl_exp_system *s = &e->s[r->s];
+	struct vl_config c;
+	struct vl_db *db;
+	int64_t id;
+	int rc;
+
+	if ((rc = vl_config_resolve(&c, m, s->profile[0] ? s->profile : NULL,
+	                            r->host[0] ? r->host : NULL, r->ov, r->nov, err)))
+		return rc;
+	struct vl_run_info info = {
+		.experiment_id = exp_id,
+		.label = r->label,
+		.trace = e->w[r->w].trace,
+		.seed = e->seed,
+		.replication = r->rep,
+		.status = "failed",
+		.error = why,
+		.started = time(NULL),
+	};
+	struct vl_run_data data = {.cfg = &c};
+	if (!(rc = open_db(db_path, &db, err))) {
+		rc = vl_db_record_run(db, &info, &data, &id, err);
+		vl_db_close(db);
+	}
+	vl_config_release(&c);
+	return rc;
+}
+
+/* What the parent reads from its workers. */
+struct lines {
+	char buf[8192];
+	size_t have;
+	size_t *current;       /* per worker: the todo index it is on, or SIZE_MAX */
+	unsigned jobs;
+	size_t ntodo, finished, skipped;
+	const struct vl_exp_opts *o;
+	char *msg;             /* the first worker's error */
+	size_t msglen;
+};
+
+/* Reads what the workers wrote (non-blocking) and acts on each whole line. */
+static void drain(int fd, struct lines *l)
+{
+	ssize_t got;
+
+	while ((got = read(fd, l->buf + l->have, sizeof(l->buf) - l->have - 1)) > 0 ||
+	       (got < 0 && errno == EINTR)) {
+		if (got < 0)
+			continue;
+		l->have += (size_t)got;
+		char *start = l->buf, *nl;
+		while ((nl = memchr(start, '\n', l->have - (size_t)(start - l->buf)))) {
+			unsigned k;
+			size_t i;
+			int off = 0;
+			*nl = '\0';
+			if (sscanf(start, "S %u %zu", &k, &i) == 2 && k < l->jobs && i < l->ntodo) {
+				l->current[k] = i;
+			} else if (sscanf(start, "+ %u", &k) == 1 && k < l->jobs) {
+				l->current[k] = SIZE_MAX;
+				l->finished++;
+				if (l->o->progress)
+					l->o->progress(l->o->progress_ctx, l->finished, l->ntodo, l->skipped);
+			} else if (sscanf(start, "E %u %n", &k, &off) == 1 && off > 0 && !l->msg[0]) {
+				snprintf(l->msg, l->msglen, "%s", start + off);
+			}
+			start = nl + 1;
+		}
+		l->have -= (size_t)(start - l->buf);
+		memmove(l->buf, start, l->have);
+		if (l->have == sizeof(l->buf) - 1)
+			l->have = 0; /* not a line of ours: drop it */
+	}
+}
+
+/*
+ * The parent of jobs workers: forwards a stop request (SIGINT, SIGTERM) to
+ * every worker, reports progress, and when a worker dies in the middle of a
+ * run records that run as failed, names it, and starts a worker for the rest
+ * of the dead one's share. Returns 0, VL_EINTR, or the first failure.
+ */
+static int supervise(const struct vl_experiment *e, const struct vl_model **models,
+                     const struct vl_exp_run *runs, const size_t *todo, size_t ntodo,
+                     unsigned jobs, int64_t exp_id, const char *db_path,
+                     const struct vl_exp_opts *o, size_t skipped, struct vl_err *err)
+{
+	pid_t pids[256];
+	size_t current[256];   /* the todo index each worker is on, or SIZE_MAX */
+	int fds[2], rc = 0, stopped = 0;
+	unsigned alive = 0, crashed = 0;
+	char crash_msg[sizeof(err->msg)] = "", msg[sizeof(err->msg)] = "";
+
+	if (pipe(fds) != 0)
+		return vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
+	for (unsigned k = 0; k < jobs; k++) {
+		current[k] = SIZE_MAX;
+		pids[k] = spawn(e, models, runs, todo, ntodo, k, k, jobs, exp_id, db_path, o, fds);
+		if (pids[k] < 0) {
+			rc = vl_err_set(err, VL_EIO, "fork: %s", strerror(errno));
+			jobs = k;
+			stopped = 1;
+			break;
+		}
+		alive++;
+	}
+	struct lines l = {.current = current, .jobs = jobs, .ntodo = ntodo, .o = o,
+	                  .skipped = skipped, .msg = msg, .msglen = sizeof(msg)};
+	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	while (alive) {
+		if (o->stop && *o->stop && !stopped) {
+			stopped = 1;
+			for (unsigned k = 0; k < jobs; k++)
+				if (pids[k] > 0)
+					kill(pids[k], SIGTERM);
+		}
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		poll(&pfd, 1, 200);
+		drain(fds[0], &l);
+		/* workers that ended */
+		for (unsigned k = 0; k < jobs; k++) {
+			int st;
+			if (pids[k] <= 0 || waitpid(pids[k], &st, WNOHANG) != pids[k])
+				continue;
+			drain(fds[0], &l); /* what it wrote before it ended */
+			pids[k] = 0;
+			alive--;
+			int code = WIFEXITED(st) ? -(int)(signed char)WEXITSTATUS(st) : 0;
+			if (WIFEXITED(st) && (code == 0 || code == VL_EINTR)) {
+				if (code && !rc)
+					rc = vl_err_set(err, VL_EINTR, "interrupted");
+				continue;
+			}
+			if (WIFEXITED(st) && msg[0]) {
+				if (!rc || rc == VL_EINTR)
+					rc = vl_err_set(err, code, "%s", msg);
+				continue;
+			}
+			if (stopped && WIFSIGNALED(st) && (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGINT))
+				continue;
+			/* a crash: which run, how; the run is listed as failed and the rest goes on */
+			char why[256];
+			if (WIFSIGNALED(st))
+				snprintf(why, sizeof(why), "the worker crashed: signal %d (%s)", WTERMSIG(st),
+				         strsignal(WTERMSIG(st)));
+			else
+				snprintf(why, sizeof(why), "the worker died with exit status %d",
+				         WEXITSTATUS(st));
+			size_t i = current[k];
+			if (i == SIZE_MAX) {
+				if (!rc || rc == VL_EINTR)
+					rc = vl_err_set(err, VL_EIO, "%s between runs", why);
+				continue;
+			}
+			const struct vl_exp_run *r = &runs[todo[i]];
+			struct vl_err rerr = {0};
+			if (record_crash(e, models[r->s], r, exp_id, db_path, why, &rerr) && !rc)
+				rc = vl_err_set(err, rerr.code, "%s", rerr.msg);
+			if (!crashed++)
+				snprintf(crash_msg, sizeof(crash_msg), "run %s: %s", r->label, why);
+			current[k] = SIZE_MAX;
+			if (!stopped && i + jobs < ntodo) {
+				pids[k] = spawn(e, models, runs, todo, ntodo, k, i + jobs, jobs, exp_id, db_path,
+				                o, fds);
+				if (pids[k] > 0)
+					alive++;
+				else if (!rc)
+					rc = vl_err_set(err, VL_EIO, "fork: %s", strerror(errno));
+			}
+		}
+	}
+	close(fds[0]);
+	close(fds[1]);
+	if (!rc && stopped)
+		rc = vl_err_set(err, VL_EINTR, "interrupted");
+	if (crashed && (!rc || rc == VL_EINTR) && !stopped)
+		rc = vl_err_set(err, VL_EIO, "%s; %u run%s recorded as failed, the others are done "
+		                "('--resume' retries the failed)", crash_msg, crashed, crashed > 1 ? "s" : "");
 	return rc;
 }
 
@@ -188,16 +481,12 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 	if ((rc = vl_exp_expand(e, &runs, &n, err)) || (rc = find_models(e, models, err)) ||
 	    (rc = precheck(e, models, runs, n, err)))
 		goto out;
-	if ((rc = open_db(db_path, &db, err)) ||
+	if ((rc = open_db(db_path, &db, err)) || (o->resume && (rc = same_text(e, db, db_path, err))) ||
 	    (rc = vl_db_experiment(db, e->name, e->file, e->text, &exp_id, err)))
 		goto out;
 	if (!o->resume) {
-		char sql[128];
-		snprintf(sql, sizeof(sql), "DELETE FROM run WHERE experiment_id = %lld", (long long)exp_id);
-		if (sqlite3_exec(vl_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK) {
-			rc = vl_err_set(err, VL_EDB, "%s: %s", db_path, sqlite3_errmsg(vl_db_handle(db)));
+		if ((rc = forget(db, exp_id, runs, n, o, err)))
 			goto out;
-		}
 	} else if ((rc = done_labels(db, exp_id, &done, &ndone, err))) {
 		goto out;
 	}
@@ -229,68 +518,17 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 				o->progress(o->progress_ctx, i + 1, ntodo, skipped);
 		}
 	} else {
-		int fds[2];
-		pid_t pids[256];
 		if (jobs > 256)
 			jobs = 256;
 		vl_db_close(db); /* no connection may cross a fork */
 		db = NULL;
-		if (pipe(fds) != 0) {
-			rc = vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
-			goto out;
-		}
-		fflush(NULL); /* a worker must not inherit unwritten output */
-		for (unsigned k = 0; k < jobs; k++) {
-			pids[k] = fork();
-			if (pids[k] == 0) {
-				close(fds[0]);
-				_exit(-worker(e, models, runs, todo, ntodo, k, jobs, exp_id, db_path, o->stop,
-				              fds[1]));
-			}
-		}
-		close(fds[1]);
-		char buf[4096], msg[sizeof(err->msg)] = "";
-		size_t finished = 0, mlen = 0;
-		ssize_t got;
-		int in_msg = 0;
-		while ((got = read(fds[0], buf, sizeof(buf))) != 0) {
-			if (got < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			for (ssize_t i = 0; i < got; i++) {
-				if (in_msg) {
-					if (buf[i] == '\n')
-						in_msg = 0;
-					else if (mlen + 1 < sizeof(msg))
-						msg[mlen++] = buf[i];
-				} else if (buf[i] == '+') {
-					finished++;
-					if (o->progress)
-						o->progress(o->progress_ctx, finished, ntodo, skipped);
-				} else if (buf[i] == 'E' && !msg[0]) {
-					in_msg = 1;
-				}
-			}
-		}
-		close(fds[0]);
-		int worst = 0;
-		for (unsigned k = 0; k < jobs; k++) {
-			int st;
-			while (waitpid(pids[k], &st, 0) < 0 && errno == EINTR)
-				;
-			int code = WIFEXITED(st) ? -(int)(signed char)WEXITSTATUS(st) : VL_EINTR;
-			if (code && !worst)
-				worst = code;
-		}
-		if (worst) {
-			msg[mlen] = '\0';
-			rc = worst == VL_EINTR ? vl_err_set(err, VL_EINTR, "interrupted")
-			                       : vl_err_set(err, worst, "%s", msg[0] ? msg : "a worker failed");
-		}
-		if (!rc && (rc = open_db(db_path, &db, err)))
-			goto out;
+		rc = supervise(e, models, runs, todo, ntodo, jobs, exp_id, db_path, o, skipped, err);
+		/* what finished is summarized, also when a run crashed */
+		struct vl_err serr = {0};
+		if ((!rc || rc == VL_EIO) && !open_db(db_path, &db, &serr) &&
+		    vl_exp_summarize(e, db, &serr) && !rc)
+			rc = vl_err_set(err, serr.code, "%s", serr.msg);
+		goto out;
 	}
 	if (!rc)
 		rc = vl_exp_summarize(e, db, err);
@@ -307,7 +545,7 @@ out:
 /* --- summary -------------------------------------------------------------- */
 
 struct row {
-	char group[256]; /* workload|system|point */
+	char group[VL_EXP_LABEL]; /* workload|system|point */
 	char metric[80];
 	double value;
 };
@@ -354,10 +592,12 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 		" ORDER BY 1, 2";
 	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return vl_err_set(err, VL_EDB, "summary: %s", sqlite3_errmsg(h));
-	char del[128];
-	snprintf(del, sizeof(del), "DELETE FROM summary WHERE experiment_id = %lld", (long long)id);
-	if (sqlite3_exec(h, del, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK ||
+	sqlite3_stmt *del = NULL;
+	int deleted = sqlite3_prepare_v2(h, "DELETE FROM summary WHERE experiment_id = ?1", -1, &del,
+	                                 NULL) == SQLITE_OK &&
+	              sqlite3_bind_int64(del, 1, id) == SQLITE_OK && sqlite3_step(del) == SQLITE_DONE;
+	sqlite3_finalize(del);
+	if (!deleted || sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(h, "INSERT INTO summary VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	                       -1, &ins, NULL) != SQLITE_OK) {
 		rc = vl_err_set(err, VL_EDB, "summary: %s", sqlite3_errmsg(h));
@@ -377,7 +617,12 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 			rows = r;
 		}
 		const char *label = (const char *)sqlite3_column_text(q, 0);
-		const char *bar = strrchr(label, '|');
+		const char *bar = label ? strrchr(label, '|') : NULL;
+		int bars = 0;
+		for (const char *c = label; c && *c; c++)
+			bars += *c == '|';
+		if (bars != 3 || !sqlite3_column_text(q, 1))
+			continue; /* not a label this code wrote (a crafted database): no group */
 		struct row *r = &rows[n++];
 		snprintf(r->group, sizeof(r->group), "%.*s", (int)(bar - label), label);
 		snprintf(r->metric, sizeof(r->metric), "%s", (const char *)sqlite3_column_text(q, 1));
@@ -407,7 +652,7 @@ int vl_exp_summarize(const struct vl_experiment *e, struct vl_db *db, struct vl_
 			x[k++] = rows[j++].value;
 		double mean, sd, lo, hi;
 		vl_stats(x, k, &mean, &sd, &lo, &hi);
-		char g[256];
+		char g[VL_EXP_LABEL];
 		snprintf(g, sizeof(g), "%s", rows[i].group);
 		char *w = g, *s = strchr(w, '|');
 		*s++ = '\0';

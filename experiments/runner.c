@@ -1,6 +1,7 @@
 /*
  * The run pipeline shared by `virtlab run` and experiments.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,9 +44,12 @@ int vl_source_open(const char *trace, uint64_t seed, struct vl_source *src, void
 	snprintf(kind, sizeof(kind), "%.*s", colon ? (int)(colon - k) : (int)strlen(k), k);
 	if (colon) {
 		char *end;
+		errno = 0;
 		events = strtoull(colon + 1, &end, 10);
 		iters = *end == 'i';
-		if (end == colon + 1 || *(end + iters) || colon[1] == '-')
+		/* digits only: strtoull takes "-1" as 2^64 - 1, and saturates past 2^64 */
+		if (end == colon + 1 || *(end + iters) || colon[1] < '0' || colon[1] > '9' ||
+		    errno == ERANGE)
 			return vl_err_set(err, VL_EINVAL, "'%s': expected gen:KIND[:EVENTS] or "
 			                  "gen:KIND:ITERATIONSi", trace);
 	}

@@ -11,19 +11,17 @@
 #include <time.h>
 
 #include "reports/doc.h"
+#include "sim/text.h"
 
-/* s for HTML text and attributes. */
+/* s for HTML text and attributes (sim/text.h's escapes). */
 static void put_html(FILE *f, const char *s)
 {
 	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
+		const char *q = vl_quote_char(VL_Q_HTML, *s);
+		if (q)
+			fputs(q, f);
+		else
+			fputc(*s, f);
 	}
 }
 

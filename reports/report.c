@@ -17,6 +17,7 @@
 #include "sim/mech.h"
 #include "sim/proc.h"
 #include "sim/registry.h"
+#include "sim/text.h"
 
 struct ctx {
 	struct vl_db *db;
@@ -33,23 +34,22 @@ struct ctx {
 	struct vl_err *err;
 };
 
-/* s escaped for HTML into buf. */
+/*
+ * Everything from the file or the database is text, never markup or code:
+ * esc() for HTML (and the Markdown, which renders HTML), gq() for a quoted
+ * gnuplot string, dq() for a quoted Graphviz ID. Buffers of Q_LEN hold any
+ * name or title quoted.
+ */
+#define Q_LEN 1600
+
 static const char *esc(const char *s, char *buf, size_t n)
 {
-	size_t o = 0;
+	return vl_quote(VL_Q_HTML, s ? s : "", buf, n);
+}
 
-	for (; *s && o + 7 < n; s++) {
-		const char *r = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;"
-		              : *s == '"' ? "&quot;" : NULL;
-		if (r) {
-			memcpy(buf + o, r, strlen(r));
-			o += strlen(r);
-		} else {
-			buf[o++] = *s;
-		}
-	}
-	buf[o] = '\0';
-	return buf;
+static const char *gq(const char *s, char *buf, size_t n)
+{
+	return vl_quote(VL_Q_GNUPLOT, s ? s : "", buf, n);
 }
 
 int vl_report_have_tool(const char *name)
@@ -190,13 +190,16 @@ static const char *series_name(const struct ctx *c, size_t s, char *buf, size_t 
 
 static void gp_header(FILE *f, const char *name, const char *title, int svg)
 {
+	char out[Q_LEN], t[Q_LEN], file[VL_NAME + 8];
+
 	if (svg)
 		fprintf(f, "set terminal svg size 1000,560 dynamic font 'sans,11'\n");
 	else
 		fprintf(f, "set terminal pngcairo size 1000,560 font 'sans,10'\n");
-	fprintf(f, "set output '%s.%s'\nset title \"%s\"\nset datafile missing '?'\n"
-	           "set grid ytics\nset key outside right top\n", name, svg ? "svg" : "png", title);
-	fprintf(f, "set termoption noenhanced\n"); /* names like walk_ref as written */
+	snprintf(file, sizeof(file), "%s.%s", name, svg ? "svg" : "png");
+	fprintf(f, "set termoption noenhanced\nset output %s\nset title %s\n"
+	           "set datafile missing '?'\nset grid ytics\nset key outside right top\n",
+	        gq(file, out, sizeof(out)), gq(title, t, sizeof(t)));
 }
 
 /* Opens name.png.gp or name.svg.gp and writes the terminal and title. */
@@ -296,20 +299,23 @@ static int plot_bars(struct ctx *c, const struct vl_exp_plot *pl)
 		        pl->log ? "set logscale y\nset yrange [0.5:*]\n" : "set yrange [0:*]\n");
 		fprintf(g, "plot ");
 		int first = 1;
+		char dat[Q_LEN], t[Q_LEN];
+		gq(fn, dat, sizeof(dat));
 		for (size_t s = 0; s < e->ns; s++) {
 			int col = 2 + 4 * (int)s;
-			char name[256];
+			char name[256], pubname[300];
 			series_name(c, s, name, sizeof(name));
 			if (have[s]) {
-				fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s'",
-				        first ? "" : ", \\\n     ", pl->name, col, col + 1, col + 2,
-				        first ? ":xtic(1)" : "", name);
+				fprintf(g, "%s%s using %d:%d:%d%s title %s", first ? "" : ", \\\n     ",
+				        dat, col, col + 1, col + 2, first ? ":xtic(1)" : "",
+				        gq(name, t, sizeof(t)));
 				first = 0;
 			}
 			if (refs[s]) {
-				fprintf(g, "%s'data/%s.dat' using %d:%d:%d%s title '%s (published)' "
-				           "fs pattern 4", first ? "" : ", \\\n     ", pl->name, col + 3,
-				        col + 3, col + 3, first ? ":xtic(1)" : "", name);
+				snprintf(pubname, sizeof(pubname), "%s (published)", name);
+				fprintf(g, "%s%s using %d:%d:%d%s title %s fs pattern 4",
+				        first ? "" : ", \\\n     ", dat, col + 3, col + 3, col + 3,
+				        first ? ":xtic(1)" : "", gq(pubname, t, sizeof(t)));
 				first = 0;
 			}
 		}
@@ -387,6 +393,7 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
+		char dat[Q_LEN];
 		fprintf(g, "set style data histogram\nset style histogram rowstacked\n"
 		           "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
 		           "set xtics rotate by -45 font ',8'\nset xlabel 'workload / system'\n"
@@ -396,8 +403,9 @@ static int plot_breakdown(struct ctx *c, const struct vl_exp_plot *pl)
 			int m = vl_mechstyles[k].mech;
 			if (!used[m])
 				continue;
-			fprintf(g, "%s'data/%s.dat' using %d%s title '%s' lc rgb '%s'",
-			        col == 2 ? "" : ", \\\n     ", pl->name, col, col == 2 ? ":xtic(1)" : "",
+			fprintf(g, "%s%s using %d%s title '%s' lc rgb '%s'",
+			        col == 2 ? "" : ", \\\n     ", gq(fn, dat, sizeof(dat)), col,
+			        col == 2 ? ":xtic(1)" : "",
 			        vl_mechdesc[m].name, vl_mechstyles[k].colour);
 			col++;
 		}
@@ -530,28 +538,30 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 		FILE *g = gp_open(c, pl, svg);
 		if (!g)
 			return c->err->code;
-		char xl[200];
-		fprintf(g, "set xlabel '%s'\nset ylabel '%s'\n%s%s", sweep_label(e, sw, xl, sizeof(xl)),
+		char xl[200], qxl[Q_LEN], dat[Q_LEN], t[Q_LEN];
+		gq(fn, dat, sizeof(dat));
+		fprintf(g, "set xlabel %s\nset ylabel '%s'\n%s%s",
+		        gq(sweep_label(e, sw, xl, sizeof(xl)), qxl, sizeof(qxl)),
 		        metric_label(pl->metric), pl->log ? "set logscale y\n" : "",
 		        logx ? "set logscale x 2\n" : "");
 		if (host) {
 			fprintf(g, "set xrange [-0.25:%g]\nset xtics (", x1 + 0.25);
 			for (size_t i = 0; i < sw->nvalues; i++)
-				fprintf(g, "%s'%s' %zu", i ? ", " : "", sw->values[order[i]], i);
+				fprintf(g, "%s%s %zu", i ? ", " : "", gq(sw->values[order[i]], t, sizeof(t)), i);
 			fprintf(g, ")\n");
 		}
 		fprintf(g, "set style fill transparent solid 0.2 noborder\nplot ");
 		for (int i = 0; i < nseries; i++) {
 			const struct series *ser = &series[i];
 			if (ser->swept)
-				fprintf(g, "%s'data/%s.dat' index %d using 1:4:5 with filledcurves lc %d "
+				fprintf(g, "%s%s index %d using 1:4:5 with filledcurves lc %d "
 				           "notitle, '' index %d using 1:3 with linespoints lc %d lw 2 "
-				           "title '%s'", i ? ", \\\n     " : "", pl->name, i, ser->colour, i,
-				        ser->colour, ser->title);
+				           "title %s", i ? ", \\\n     " : "", dat, i, ser->colour, i,
+				        ser->colour, gq(ser->title, t, sizeof(t)));
 			else
-				fprintf(g, "%s'data/%s.dat' index %d using 1:3 with lines lc %d dt %d lw 2 "
-				           "title '%s'", i ? ", \\\n     " : "", pl->name, i, ser->colour,
-				        ser->dash, ser->title);
+				fprintf(g, "%s%s index %d using 1:3 with lines lc %d dt %d lw 2 "
+				           "title %s", i ? ", \\\n     " : "", dat, i, ser->colour,
+				        ser->dash, gq(ser->title, t, sizeof(t)));
 		}
 		fprintf(g, "\n");
 		fclose(g);
@@ -604,8 +614,18 @@ static int diagrams(struct ctx *c)
 	                       "ORDER BY model", -1, &st, NULL) != SQLITE_OK)
 		return vl_err_set(c->err, VL_EDB, "%s", sqlite3_errmsg(c->h));
 	sqlite3_bind_int64(st, 1, c->id);
-	while (sqlite3_step(st) == SQLITE_ROW && nm < VL_EXP_MAX)
-		snprintf(models[nm++], VL_NAME, "%s", (const char *)sqlite3_column_text(st, 0));
+	while (sqlite3_step(st) == SQLITE_ROW && nm < VL_EXP_MAX) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		if (!vl_name_ok(m)) {
+			/* a file name and a Graphviz ID: refuse what no model is called */
+			char q[Q_LEN];
+			vl_err_set(c->err, VL_EINVAL, "results database: experiment '%s': model %s is not "
+			           "a model name", c->e->name, vl_quote(VL_Q_SH, m, q, sizeof(q)));
+			sqlite3_finalize(st);
+			return c->err->code;
+		}
+		snprintf(models[nm++], VL_NAME, "%s", m);
+	}
 	sqlite3_finalize(st);
 	for (int i = 0; i < nm; i++) {
 		uint64_t cnt[VL_MECH__COUNT] = {0}, cyc[VL_MECH__COUNT] = {0}, total = 0;
@@ -625,14 +645,18 @@ static int diagrams(struct ctx *c)
 		}
 		sqlite3_finalize(st);
 		char fn[160];
-		snprintf(fn, sizeof(fn), "diagram-%.60s.dot", models[i]);
+		snprintf(fn, sizeof(fn), "diagram-%.63s.dot", models[i]);
 		FILE *f = open_out(c, fn);
 		if (!f)
 			return c->err->code;
-		fprintf(f, "digraph \"%s\" {\n  rankdir=LR;\n  label=\"%s: where events go, edges "
-		           "weighted by cycles (all runs of the experiment)\";\n  labelloc=t;\n"
+		char id[Q_LEN], label[Q_LEN], text[VL_NAME + 80];
+		snprintf(text, sizeof(text), "%.63s: where events go, edges weighted by cycles (all runs "
+		         "of the experiment)", models[i]);
+		fprintf(f, "digraph %s {\n  rankdir=LR;\n  label=%s;\n  labelloc=t;\n"
 		           "  node [shape=box, style=rounded, fontname=sans];\n"
-		           "  edge [fontname=sans, fontsize=10];\n", models[i], models[i]);
+		           "  edge [fontname=sans, fontsize=10];\n",
+		        vl_quote(VL_Q_DOT, models[i], id, sizeof(id)),
+		        vl_quote(VL_Q_DOT, text, label, sizeof(label)));
 		for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
 			int m = edges[k].mech;
 			if (!cyc[m])
@@ -647,8 +671,8 @@ static int diagrams(struct ctx *c)
 		fclose(f);
 		if (c->have_dot) {
 			char png[170], svg[170];
-			snprintf(png, sizeof(png), "-odiagram-%.60s.png", models[i]);
-			snprintf(svg, sizeof(svg), "-odiagram-%.60s.svg", models[i]);
+			snprintf(png, sizeof(png), "-odiagram-%.63s.png", models[i]);
+			snprintf(svg, sizeof(svg), "-odiagram-%.63s.svg", models[i]);
 			const char *a1[] = {"dot", "-Tpng", png, fn, NULL};
 			const char *a2[] = {"dot", "-Tsvg", svg, fn, NULL};
 			if (vl_report_run_tool(c->dir, a1) || vl_report_run_tool(c->dir, a2))
@@ -692,15 +716,19 @@ static void references(struct ctx *c)
 			if (fabs(error) > c->res->max_abs_error)
 				c->res->max_abs_error = fabs(error);
 		}
-		char src[768];
+		char src[Q_LEN], w[Q_LEN], s[Q_LEN], pt[Q_LEN * 2], unit[Q_LEN], simq[Q_LEN];
+		esc(r->workload, w, sizeof(w));
+		esc(r->system, s, sizeof(s));
+		esc(r->point, pt, sizeof(pt));
+		esc(r->unit, unit, sizeof(unit));
+		esc(r->source, src, sizeof(src));
+		esc(sim, simq, sizeof(simq));
 		fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s%s%s</td><td>%s</td><td>%s</td>"
 		                 "<td>%.6g %s</td><td class=\"%s\">%s</td><td>%s</td></tr>\n",
-		        r->workload, r->system, r->metric, r->point[0] ? " @ " : "", r->point, sim, ci,
-		        r->value, r->unit, !isnan(error) && fabs(error) > 0.1 ? "off" : "ok", err,
-		        esc(r->source, src, sizeof(src)));
-		fprintf(c->md, "| %s | %s | %s%s%s | %s | %s | %.6g %s | %s | %s |\n", r->workload,
-		        r->system, r->metric, r->point[0] ? " @ " : "", r->point, sim, ci, r->value,
-		        r->unit, err, r->source);
+		        w, s, r->metric, r->point[0] ? " @ " : "", pt, simq, ci,
+		        r->value, unit, !isnan(error) && fabs(error) > 0.1 ? "off" : "ok", err, src);
+		fprintf(c->md, "| %s | %s | %s%s%s | %s | %s | %.6g %s | %s | %s |\n", w, s, r->metric,
+		        r->point[0] ? " @ " : "", pt, simq, ci, r->value, unit, err, src);
 		if (t)
 			fprintf(t, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%s\t%s\n", r->workload, r->system,
 			        r->point, r->metric, v, r->value, error, r->unit, r->source);
@@ -722,8 +750,9 @@ static int write_index(struct ctx *c)
 	c->md = open_out(c, "README.md");
 	if (!c->html || !c->md)
 		return c->err->code;
-	char title[800];
+	char title[Q_LEN], file[Q_LEN * 2];
 	esc(e->title[0] ? e->title : e->name, title, sizeof(title));
+	esc(e->file, file, sizeof(file));
 	fprintf(c->html, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>%s</title>\n"
 	                 "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;}"
 	                 "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}"
@@ -731,22 +760,22 @@ static int write_index(struct ctx *c)
 	                 "</head><body>\n<h1>%s</h1>\n<p>Experiment <code>%s</code> (%s): %zu workloads,"
 	                 " %zu systems, %u replication(s), seed %llu. Generated by <code>virtlab report"
 	                 "</code> from the results database alone.</p>\n",
-	        title, title, e->name, e->file, e->nw, e->ns, e->replications,
+	        title, title, e->name, file, e->nw, e->ns, e->replications,
 	        (unsigned long long)e->seed);
 	fprintf(c->md, "# %s\n\nExperiment `%s` (`%s`): %zu workloads, %zu systems, %u "
 	               "replications, seed %llu. Generated by `virtlab report` from the results "
-	               "database alone.\n\n", e->title[0] ? e->title : e->name, e->name, e->file,
+	               "database alone.\n\n", title, e->name, file,
 	        e->nw, e->ns, e->replications, (unsigned long long)e->seed);
 	references(c);
 	for (size_t i = 0; i < e->nplot; i++) {
 		const struct vl_exp_plot *pl = &e->plot[i];
-		char pt[800];
+		char pt[Q_LEN], n[Q_LEN];
+		esc(pl->title[0] ? pl->title : pl->name, pt, sizeof(pt));
+		esc(pl->name, n, sizeof(n));
 		fprintf(c->html, "<h2>%s</h2>\n<p><a href=\"%s.svg\"><img src=\"%s.png\" alt=\"%s\"></a>"
 		                 "<br><small>data: <a href=\"data/%s.dat\">data/%s.dat</a></small></p>\n",
-		        esc(pl->title[0] ? pl->title : pl->name, pt, sizeof(pt)), pl->name, pl->name,
-		        pl->name, pl->name, pl->name);
-		fprintf(c->md, "## %s\n\n![%s](%s.png)\n\n", pl->title[0] ? pl->title : pl->name,
-		        pl->name, pl->name);
+		        pt, n, n, n, n, n);
+		fprintf(c->md, "## %s\n\n![%s](%s.png)\n\n", pt, n, n);
 	}
 	return 0;
 }
@@ -762,7 +791,8 @@ static void write_diagram_links(struct ctx *c)
 		return;
 	sqlite3_bind_int64(st, 1, c->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *m = (const char *)sqlite3_column_text(st, 0);
+		char m[Q_LEN];
+		esc((const char *)sqlite3_column_text(st, 0), m, sizeof(m));
 		fprintf(c->html, "<p><a href=\"diagram-%s.svg\"><img src=\"diagram-%s.png\" "
 		                 "alt=\"%s\"></a></p>\n", m, m, m);
 		fprintf(c->md, "![%s](diagram-%s.png)\n\n", m, m);
@@ -788,19 +818,21 @@ static void write_summary_table(struct ctx *c)
 			const char *s = (const char *)sqlite3_column_text(st, 1);
 			const char *p = (const char *)sqlite3_column_text(st, 2);
 			const char *m = (const char *)sqlite3_column_text(st, 3);
-			if (t)
+			if (t && w && s && p && m)
 				fprintf(t, "%s\t%s\t%s\t%s\t%d\t%.9g\t%.9g\t%.9g\t%.9g\n", w, s, p, m,
 				        sqlite3_column_int(st, 4), sqlite3_column_double(st, 5),
 				        sqlite3_column_double(st, 6), sqlite3_column_double(st, 7),
 				        sqlite3_column_double(st, 8));
-			if (!strcmp(m, "slowdown")) {
+			if (w && s && p && m && !strcmp(m, "slowdown")) {
+				char qw[Q_LEN], qs[Q_LEN], qp[Q_LEN * 2];
 				double secs = summary(c, w, s, p, "sim_seconds", NULL, NULL);
 				char sec[32] = "-"; /* a database summarized before sim_seconds was */
 				if (!isnan(secs))
 					snprintf(sec, sizeof(sec), "%.6g", secs);
 				fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td><td>%s</td>"
-				                 "<td>%d</td></tr>\n", w, s, p, sqlite3_column_double(st, 5),
-				        sec, sqlite3_column_int(st, 4));
+				                 "<td>%d</td></tr>\n", esc(w, qw, sizeof(qw)), esc(s, qs, sizeof(qs)),
+				        esc(p, qp, sizeof(qp)), sqlite3_column_double(st, 5), sec,
+				        sqlite3_column_int(st, 4));
 			}
 		}
 		sqlite3_finalize(st);
@@ -886,8 +918,10 @@ int vl_report_write(struct vl_db *db, const char *name, const struct vl_experime
 		write_diagram_links(&c);
 		write_summary_table(&c);
 		if (res->missing[0]) {
-			fprintf(c.html, "<p><b>Not drawn:</b> %s.</p>\n", res->missing);
-			fprintf(c.md, "\n**Not drawn:** %s.\n", res->missing);
+			char m[Q_LEN * 2];
+			esc(res->missing, m, sizeof(m));
+			fprintf(c.html, "<p><b>Not drawn:</b> %s.</p>\n", m);
+			fprintf(c.md, "\n**Not drawn:** %s.\n", m);
 		}
 		fprintf(c.html, "</body></html>\n");
 	}

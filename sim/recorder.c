@@ -67,12 +67,60 @@ static int db_fail(struct vl_db *db, struct vl_err *err, const char *what)
 	return vl_err_set(err, VL_EDB, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->h));
 }
 
-int vl_db_open(struct vl_db **out, const char *path, struct vl_err *err)
+/*
+ * Whether db is a results database of this schema version (*empty: a new,
+ * empty file), reading only: a file of anything else is refused before a
+ * byte of it is written.
+ */
+static int check_schema(struct vl_db *db, int *empty, struct vl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*empty = 0;
+	if (sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) != SQLITE_OK)
+		return vl_err_set(err, sqlite3_errcode(db->h) == SQLITE_BUSY ? VL_EDB : VL_EINVAL,
+		                  "%s: not a virtlab results database (%s): give another --db",
+		                  db->path, sqlite3_errmsg(db->h));
+	rc = sqlite3_step(st);
+	*empty = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return vl_err_set(err, rc == SQLITE_NOTADB ? VL_EINVAL : VL_EDB,
+		                  "%s: not a virtlab results database (%s): give another --db", db->path,
+		                  sqlite3_errmsg(db->h));
+	if (*empty)
+		return 0;
+	const char *v = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st,
+	                       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(st, 0);
+	if (!v) {
+		sqlite3_finalize(st);
+		return vl_err_set(err, VL_EINVAL, "%s: an SQLite database, but not a virtlab results "
+		                  "database (no schema version in its meta table): left as it is; give "
+		                  "another --db", db->path);
+	}
+	char *end;
+	long version = strtol(v, &end, 10);
+	if (*end || version != VL_SCHEMA_VERSION) {
+		vl_err_set(err, VL_EVERSION, "%s: results schema version '%s'; this virtlab reads and "
+		           "writes version %d: left as it is; read it with the virtlab that wrote it "
+		           "(its 'virtlab export' prints every run), and give this one another --db",
+		           db->path, v, VL_SCHEMA_VERSION);
+		sqlite3_finalize(st);
+		return err->code;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int db_new(struct vl_db **out, const char *path, struct vl_err *err)
 {
 	struct vl_db *db = calloc(1, sizeof(*db));
 	struct utsname u;
-	char *msg = NULL;
 
+	*out = NULL;
 	if (!db)
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	snprintf(db->path, sizeof(db->path), "%s", path);
@@ -80,7 +128,18 @@ int vl_db_open(struct vl_db **out, const char *path, struct vl_err *err)
 		snprintf(db->host, sizeof(db->host), "%s %s", u.nodename, u.machine);
 	else
 		snprintf(db->host, sizeof(db->host), "unknown");
+	*out = db;
+	return 0;
+}
 
+int vl_db_open(struct vl_db **out, const char *path, struct vl_err *err)
+{
+	struct vl_db *db;
+	char *msg = NULL;
+	int empty;
+
+	if (db_new(&db, path, err))
+		return err->code;
 	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		vl_err_set(err, VL_EDB, "%s: cannot open the results database: %s", path,
@@ -88,6 +147,8 @@ int vl_db_open(struct vl_db **out, const char *path, struct vl_err *err)
 		goto out_fail;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
+	if (check_schema(db, &empty, err))
+		goto out_fail;
 	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                        "PRAGMA foreign_keys=ON;", NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(db->h, schema, NULL, NULL, &msg) != SQLITE_OK) {
@@ -96,17 +157,36 @@ int vl_db_open(struct vl_db **out, const char *path, struct vl_err *err)
 		sqlite3_free(msg);
 		goto out_fail;
 	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->h, "SELECT value FROM meta WHERE key='schema_version'", -1,
-	                       &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) != VL_SCHEMA_VERSION) {
-			vl_err_set(err, VL_EVERSION, "%s: results schema version %d, this build writes %d",
-			           path, sqlite3_column_int(st, 0), VL_SCHEMA_VERSION);
-			sqlite3_finalize(st);
-			goto out_fail;
-		}
-		sqlite3_finalize(st);
+	*out = db;
+	return 0;
+
+out_fail:
+	sqlite3_close(db->h);
+	free(db);
+	return err->code;
+}
+
+int vl_db_open_ro(struct vl_db **out, const char *path, struct vl_err *err)
+{
+	struct vl_db *db;
+	int empty;
+
+	if (db_new(&db, path, err))
+		return err->code;
+	int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		vl_err_set(err, rc == SQLITE_CANTOPEN ? VL_EINVAL : VL_EDB, "%s: cannot open the results "
+		           "database: %s", path, db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		goto out_fail;
 	}
+	sqlite3_busy_timeout(db->h, 10000);
+	if (check_schema(db, &empty, err))
+		goto out_fail;
+	if (empty) {
+		vl_err_set(err, VL_EINVAL, "%s: an empty file, not a results database", path);
+		goto out_fail;
+	}
+	sqlite3_exec(db->h, "PRAGMA query_only=1", NULL, NULL, NULL);
 	*out = db;
 	return 0;
 
@@ -367,6 +447,29 @@ int vl_db_record_run(struct vl_db *db, const struct vl_run_info *info,
 
 	if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "cannot begin a transaction");
+	/* an experiment's run is recorded once: a second process running it gets refused */
+	if (info->experiment_id && info->label && !strcmp(info->status, "ok")) {
+		sqlite3_stmt *st;
+		int found = -1;
+		if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM run WHERE experiment_id = ?1 AND label = ?2 "
+		                       "AND status = 'ok'", -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, info->experiment_id);
+			sqlite3_bind_text(st, 2, info->label, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+			sqlite3_finalize(st);
+		}
+		if (found) {
+			if (found < 0)
+				db_fail(db, err, "cannot record the run");
+			else
+				vl_err_set(err, VL_EDB, "%s: run %s is recorded already (is another process "
+				           "running this experiment into the same database?)", db->path,
+				           info->label);
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return err->code;
+		}
+	}
 	rc = insert_run(db, info, d, &id);
 	if (rc == SQLITE_OK && d->cfg)
 		rc = insert_params(db, id, d->cfg);

@@ -19,8 +19,14 @@
 
 struct vl_db;
 
-/* Opens (creating if needed) the database at path. */
+/*
+ * Opens (creating if needed) the database at path. A file that is not a
+ * virtlab results database (VL_EINVAL) or has another schema version
+ * (VL_EVERSION) is refused before anything is written to it.
+ */
 int vl_db_open(struct vl_db **db, const char *path, struct vl_err *err);
+/* Opens an existing results database read-only (listings, reports): it never writes. */
+int vl_db_open_ro(struct vl_db **db, const char *path, struct vl_err *err);
 void vl_db_close(struct vl_db *db);
 
 /* The underlying handle, for readers (reports, listings). Borrowed. */

@@ -13,6 +13,7 @@
 #include "models/paravirt/paravirt.h"
 #include "models/trapemu/trapemu.h"
 #include "sim/registry.h"
+#include "sim/text.h"
 #include "sim/thishost.h"
 
 const struct vl_model *const vl_builtin_models[] = {
@@ -69,10 +70,19 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 		                  "%s: the plugin's model lacks a name, summary, init, on_event or "
 		                  "its tables", path);
 	}
+	/* m lives in the plugin: read what the messages need before dlclose */
 	if (vl_model_find(m->name)) {
+		char name[VL_NAME_MAX + 1];
+		snprintf(name, sizeof(name), "%s", m->name);
 		dlclose(h);
 		return vl_err_set(err, VL_EINVAL, "%s: a built-in model is already called '%s'", path,
-		                  m->name);
+		                  name);
+	}
+	if (!vl_name_ok(m->name)) {
+		dlclose(h);
+		return vl_err_set(err, VL_EINVAL, "%s: the plugin's model name is not a name (1 to %d "
+		                  "of %s, starting with a letter or digit)", path, VL_NAME_MAX,
+		                  VL_NAME_CHARS);
 	}
 	*model = m;
 	return 0;

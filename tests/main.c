@@ -28,6 +28,7 @@ int main(void)
 	suite_report();
 	suite_testbed();
 	suite_capacity();
+	suite_hostile();
 	suite_capture();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);

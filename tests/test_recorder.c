@@ -108,10 +108,10 @@ static void test_recorder_unwritable_path(void)
 	/* a directory is not a database either */
 	CU_ASSERT_EQUAL(vl_db_open(&db, "/tmp", &err), VL_EDB);
 	T_ASSERT_STR_CONTAINS(err.msg, "/tmp: ");
-	/* nor is a text file */
+	/* nor is a text file: invalid input, refused untouched */
 	const char *txt = t_write("notadb.db", "this is not SQLite\n");
-	CU_ASSERT_EQUAL(vl_db_open(&db, txt, &err), VL_EDB);
-	T_ASSERT_STR_CONTAINS(err.msg, "cannot use as a results database");
+	CU_ASSERT_EQUAL(vl_db_open(&db, txt, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "not a virtlab results database");
 }
 
 static void test_recorder_schema_version(void)
@@ -130,7 +130,7 @@ static void test_recorder_schema_version(void)
 	             NULL, NULL, NULL);
 	vl_db_close(db);
 	CU_ASSERT_EQUAL(vl_db_open(&db, path, &err), VL_EVERSION);
-	T_ASSERT_STR_CONTAINS(err.msg, "results schema version 99");
+	T_ASSERT_STR_CONTAINS(err.msg, "results schema version '99'");
 }
 
 void suite_recorder(void)

@@ -57,6 +57,7 @@ void suite_models(void);
 void suite_experiments(void);
 void suite_testbed(void);
 void suite_capacity(void);
+void suite_hostile(void);
 void suite_capture(void);
 void suite_report(void);
 

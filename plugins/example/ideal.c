@@ -13,6 +13,9 @@
 #ifndef IDEAL_MODEL_VERSION
 #define IDEAL_MODEL_VERSION VL_MODEL_VERSION /* the tests build a stale one on purpose */
 #endif
+#ifndef IDEAL_NAME
+#define IDEAL_NAME "ideal" /* and one named like a built-in model */
+#endif
 
 enum { P_EXIT, P__COUNT };
 
@@ -67,7 +70,7 @@ static void ideal_report(const void *state, vl_emit_fn emit, void *ctx)
 /* The one symbol virtlab looks for. */
 const struct vl_model vl_plugin_model = {
 	.version = IDEAL_MODEL_VERSION,
-	.name = "ideal",
+	.name = IDEAL_NAME,
 	.summary = "example plugin: a flat cost per privileged or I/O event",
 	.params = params,
 	.nparams = P__COUNT,
