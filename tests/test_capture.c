@@ -337,6 +337,109 @@ static void test_capture_errors(void)
 	T_ASSERT_STR_CONTAINS(out, "capture needs a command");
 }
 
+/* Counts of each kind between phases 1 and 2, per operation (@operations). */
+static double per_op(const char *path, double out[VL_EV__COUNT], double *kinsns)
+{
+	struct vl_trace *t;
+	struct vl_err err = {0};
+	static struct vl_event buf[4096];
+	uint64_t count[VL_EV__COUNT] = {0}, k = 0, phases = 0, ops = 0;
+	long n;
+
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, path, &err), 0);
+	const char *o = vl_meta_get(vl_trace_meta(t), "operations");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	ops = strtoull(o, NULL, 10);
+	CU_ASSERT_FATAL(ops > 0);
+	T_ASSERT_STR_CONTAINS(vl_meta_get(vl_trace_meta(t), "capture"), "user");
+	CU_ASSERT_PTR_NOT_NULL(vl_meta_get(vl_trace_meta(t), "command"));
+	CU_ASSERT_PTR_NOT_NULL(vl_meta_get(vl_trace_meta(t), "qemu"));
+	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)
+		for (long i = 0; i < n; i++) {
+			phases += buf[i].type == VL_EV_PHASE;
+			if (phases == 1 && buf[i].type != VL_EV_PHASE) {
+				count[buf[i].type]++;
+				if (buf[i].type == VL_EV_KERNEL)
+					k += buf[i].n;
+			}
+		}
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(phases, 2);
+	vl_trace_close(t);
+	for (int i = 0; i < VL_EV__COUNT; i++)
+		out[i] = (double)count[i] / (double)ops;
+	*kinsns = (double)k / (double)ops;
+	return (double)ops;
+}
+
+#define NEAR(x, want, tol) CU_ASSERT((x) >= (want) - (tol) && (x) <= (want) + (tol))
+
+/*
+ * The shipped corpus (make traces) has what each operation is known to do:
+ * lmbench's null call is one system call of the measured 323 kernel
+ * instructions; a forkwait is clone, wait4 in the parent and exit_group in
+ * the child with a fork, an exit and two switches; a pipe round trip is two
+ * writes, two reads and two switches; exec and sh exec once and twice; a
+ * lat_mmap operation writes a byte every 16 KiB of the first 838,860 bytes
+ * (8 MiB / 10) of a shared file: 52 pages, each a write fault, between one
+ * mmap and one munmap.
+ */
+static void test_corpus_shipped(void)
+{
+	double c[VL_EV__COUNT], k;
+
+	per_op("traces/captured/null.vlb", c, &k);
+	NEAR(c[VL_EV_SYSCALL], 1.0, 0.01);
+	NEAR(k, 323.0, 5.0);
+	per_op("traces/captured/forkwait.vlb", c, &k);
+	NEAR(c[VL_EV_FORK], 1.0, 0.01);
+	NEAR(c[VL_EV_EXIT], 1.0, 0.01);
+	CU_ASSERT(c[VL_EV_SYSCALL] >= 3.0 && c[VL_EV_SYSCALL] <= 4.05);
+	CU_ASSERT(c[VL_EV_CR3] >= 1.99);
+	CU_ASSERT(c[VL_EV_PGFAULT] >= 2.0);
+	per_op("traces/captured/fork.vlb", c, &k);
+	NEAR(c[VL_EV_FORK], 1.0, 0.01);
+	per_op("traces/captured/ctx.vlb", c, &k);
+	NEAR(c[VL_EV_SYSCALL], 4.0, 0.05);
+	CU_ASSERT(c[VL_EV_CR3] >= 1.95);
+	per_op("traces/captured/exec.vlb", c, &k);
+	NEAR(c[VL_EV_EXEC], 1.0, 0.01);
+	per_op("traces/captured/sh.vlb", c, &k);
+	NEAR(c[VL_EV_EXEC], 2.0, 0.02);
+	per_op("traces/captured/mmap.vlb", c, &k);
+	NEAR(c[VL_EV_PGFAULT], 52.0, 0.01);
+	NEAR(c[VL_EV_SYSCALL], 2.0, 0.05);
+	per_op("traces/captured/pagefault.vlb", c, &k);
+	CU_ASSERT(c[VL_EV_PGFAULT] > 1.0 / 17 && c[VL_EV_PGFAULT] <= 1.0);
+}
+
+/* Each small shipped capture replays through every model, and the order of
+ * techniques on forkwait follows from the mechanisms (bt and shadow-paging
+ * VT-x pay for the PTE writes and faults a native run does not). */
+static void test_corpus_replays(void)
+{
+	static const char *const small[] = {"null", "fork", "exec", "ctx", "forkwait", "mmap"};
+	static const char *const models[] = {"native", "trapemu", "emulation", "bt", "paravirt",
+	                                     "hwassist", "container"};
+	char out[8192], args[512];
+
+	for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++)
+		for (size_t m = 0; m < sizeof(models) / sizeof(models[0]); m++) {
+			snprintf(args, sizeof(args), "run -t traces/captured/%s.vlb -m %s -q --no-db",
+			         small[i], models[m]);
+			int st = t_virtlab(out, sizeof(out), args);
+			if (st)
+				fprintf(stderr, "\n  %s: %s", args, out);
+			CU_ASSERT_EQUAL(st, 0);
+			const char *x = strrchr(out, ' ');
+			double slowdown = x ? atof(x + 1) : 0;
+			CU_ASSERT(slowdown >= 0.999); /* nothing beats native on its own trace */
+			if (!strcmp(small[i], "forkwait") &&
+			    (!strcmp(models[m], "bt") || !strcmp(models[m], "hwassist")))
+				CU_ASSERT(slowdown > 1.05);
+		}
+}
+
 void suite_capture(void)
 {
 	static const struct t_case cases[] = {
@@ -344,6 +447,8 @@ void suite_capture(void)
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
 		{"capture_errors", test_capture_errors, t_needs_qemu_user},
+		{"corpus_shipped", test_corpus_shipped, NULL},
+		{"corpus_replays", test_corpus_replays, NULL},
 		{NULL, NULL, NULL},
 	};
 	t_add_suite("capture", cases);

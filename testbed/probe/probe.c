@@ -243,10 +243,17 @@ static int scratch_file(size_t bytes)
  * in the page cache, touched in a scrambled order after msync(MS_INVALIDATE),
  * 256 pages (1 MiB) per mapping.
  */
+static int scratch_fd = -1; /* the workload's file, made before its operations */
+
+static void setup_pagefault(void)
+{
+	scratch_fd = scratch_file((size_t)(256 * sysconf(_SC_PAGESIZE)));
+}
+
 static void op_pagefault(long n)
 {
 	long page = sysconf(_SC_PAGESIZE), pages = 256;
-	int fd = scratch_file((size_t)(pages * page));
+	int fd = scratch_fd >= 0 ? scratch_fd : scratch_file((size_t)(pages * page));
 	volatile int sum = 0;
 
 	while (n > 0) {
@@ -261,17 +268,23 @@ static void op_pagefault(long n)
 		munmap(p, (size_t)(pages * page));
 		n -= k;
 	}
-	close(fd);
+	if (fd != scratch_fd)
+		close(fd);
 }
 
 /*
  * lmbench's lat_mmap 8m: map 8 MiB of a file shared, write a byte every
  * 16 KiB over its first tenth, unmap; n times.
  */
+static void setup_mmap(void)
+{
+	scratch_fd = scratch_file(8u << 20);
+}
+
 static void op_mmap(long n)
 {
 	const size_t size = 8u << 20, psize = 16u << 10;
-	int fd = scratch_file(size);
+	int fd = scratch_fd >= 0 ? scratch_fd : scratch_file(size);
 
 	for (long i = 0; i < n; i++) {
 		char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -281,7 +294,8 @@ static void op_mmap(long n)
 			*q = (char)size;
 		munmap(p, size);
 	}
-	close(fd);
+	if (fd != scratch_fd)
+		close(fd);
 }
 
 /*
@@ -403,28 +417,29 @@ static void op_mix(long n)
 struct op {
 	const char *name;
 	void (*fn)(long);
+	void (*setup)(void); /* before `work`'s markers (may be NULL) */
 	long batch;       /* operations per sample */
 	int x86_only;
 	const char *what;
 };
 
 static const struct op ops[] = {
-	{"alu", op_alu, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
-	{"syscall", op_syscall, 20000, 0, "getppid() system call"},
-	{"pgfault", op_pgfault, 4096, 0, "first touch of an anonymous page"},
-	{"mapunmap", op_mapunmap, 2000, 0, "mmap and munmap 64 untouched pages"},
-	{"rw1", op_rw1, 20000, 0, "read 1 byte of /dev/zero and write it to /dev/null"},
-	{"forkwait", op_forkwait, 100, 0, "fork, _exit in the child, waitpid"},
-	{"ctxsw", op_ctxsw, 1000, 0, "pipe round trip between two processes (2 switches)"},
-	{"exec", op_exec, 50, 0, "fork, exec a static program that exits, waitpid"},
-	{"sh", op_sh, 20, 0, "fork, exec /bin/sh -c of a static program, waitpid (lat_proc shell)"},
-	{"pagefault", op_pagefault, 1024, 0, "fault on a cached page of a mapped file (lat_pagefault)"},
-	{"mmap", op_mmap, 50, 0, "mmap 8 MiB of a file, write every 16 KiB of a tenth, munmap (lat_mmap)"},
-	{"tcp", op_tcp, 100, 0, "loopback TCP: connect, 100-byte request, 10,975-byte response"},
-	{"rdtsc", op_rdtsc, 100000, 1, "RDTSC"},
-	{"cpuid", op_cpuid, 20000, 1, "CPUID leaf 0"},
-	{"fileio", op_fileio, 256, 0, "write 4 KiB, later fsync and read it back"},
-	{"mix", op_mix, 4, 0, "compile-like unit"},
+	{"alu", op_alu, NULL, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
+	{"syscall", op_syscall, NULL, 20000, 0, "getppid() system call"},
+	{"pgfault", op_pgfault, NULL, 4096, 0, "first touch of an anonymous page"},
+	{"mapunmap", op_mapunmap, NULL, 2000, 0, "mmap and munmap 64 untouched pages"},
+	{"rw1", op_rw1, NULL, 20000, 0, "read 1 byte of /dev/zero and write it to /dev/null"},
+	{"forkwait", op_forkwait, NULL, 100, 0, "fork, _exit in the child, waitpid"},
+	{"ctxsw", op_ctxsw, NULL, 1000, 0, "pipe round trip between two processes (2 switches)"},
+	{"exec", op_exec, NULL, 50, 0, "fork, exec a static program that exits, waitpid"},
+	{"sh", op_sh, NULL, 20, 0, "fork, exec /bin/sh -c of a static program, waitpid (lat_proc shell)"},
+	{"pagefault", op_pagefault, setup_pagefault, 1024, 0, "fault on a cached page of a mapped file (lat_pagefault)"},
+	{"mmap", op_mmap, setup_mmap, 50, 0, "mmap 8 MiB of a file, write every 16 KiB of a tenth, munmap (lat_mmap)"},
+	{"tcp", op_tcp, NULL, 100, 0, "loopback TCP: connect, 100-byte request, 10,975-byte response"},
+	{"rdtsc", op_rdtsc, NULL, 100000, 1, "RDTSC"},
+	{"cpuid", op_cpuid, NULL, 20000, 1, "CPUID leaf 0"},
+	{"fileio", op_fileio, NULL, 256, 0, "write 4 KiB, later fsync and read it back"},
+	{"mix", op_mix, NULL, 4, 0, "compile-like unit"},
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -533,6 +548,8 @@ int main(int argc, char **argv)
 		struct rusage self, kids;
 		if (!o || n < 1)
 			return usage(stderr);
+		if (o->setup)
+			o->setup();
 		double t0 = now_ns();
 		mark();
 		o->fn(n);
