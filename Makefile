@@ -259,6 +259,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BENCHBIN)
 	$(Q)$(BENCHBIN) $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-peers
+	$(Q)sh bench/capture.sh $(BUILD)
 
 # The ns-3 side of the hold-model benchmark, when Debian's libns3-dev is there.
 bench-peers:
