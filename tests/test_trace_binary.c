@@ -241,6 +241,71 @@ static void test_binary_trailing_garbage(void)
 	free(b);
 }
 
+/* A binary trace of one block holding the raw event bytes ev[0..n), checksums right. */
+static void raw_trace(const char *path, const unsigned char *ev, uint32_t n, uint32_t nev)
+{
+	unsigned char b[256];
+	size_t k = 0;
+	uint64_t h;
+
+	memcpy(b, vl_vlb_magic, 8);
+	b[8] = 2, b[9] = 0, b[10] = 0, b[11] = 0; /* version 2, no zstd */
+	memset(b + 12, 0, 4);                     /* no metadata */
+	h = XXH3_64bits(b, 16);
+	k = 16;
+	for (int i = 0; i < 4; i++)
+		b[k++] = (unsigned char)(h >> (8 * i));
+	uint64_t seed = ((uint64_t)n << 32 | n) ^ ((uint64_t)nev * 0x9e3779b97f4a7c15ull);
+	uint32_t words[4] = {n, n, nev, (uint32_t)XXH3_64bits_withSeed(ev, n, seed)};
+	for (int w = 0; w < 4; w++)
+		for (int i = 0; i < 4; i++)
+			b[k++] = (unsigned char)(words[w] >> (8 * i));
+	memcpy(b + k, ev, n);
+	k += n;
+	uint32_t end[4] = {0, 0, 0, (uint32_t)XXH3_64bits_withSeed(NULL, 0, 0)};
+	for (int w = 0; w < 4; w++)
+		for (int i = 0; i < 4; i++)
+			b[k++] = (unsigned char)(end[w] >> (8 * i));
+	spill(path, b, k);
+}
+
+/*
+ * The binary reader refuses what the text reader refuses, with the same
+ * reason: a port access of 3 bytes, a vector above 255, an empty block. The
+ * writer refuses them too. A valid `in 0x60 1` built the same way reads.
+ */
+static void test_binary_refuses_what_text_refuses(void)
+{
+	const char *path = t_path("bad.vlb");
+	struct vl_event ev[4];
+	struct vl_err err = {0};
+	const unsigned char ok[] = {VL_EV_IN, 0x60, 1};
+	const unsigned char in3[] = {VL_EV_IN, 0x60, 3};
+	const unsigned char vec[] = {VL_EV_IRQ, 0x80, 0x02};
+	const unsigned char bb0[] = {VL_EV_BB, 5, 0};
+
+	raw_trace(path, ok, sizeof(ok), 1);
+	CU_ASSERT_EQUAL(t_read_all(path, ev, 4, &err), 1);
+	raw_trace(path, in3, sizeof(in3), 1);
+	CU_ASSERT_EQUAL(t_read_all(path, ev, 4, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "event 1 of the block: 'in': port I/O size must be 1, 2 or 4");
+	raw_trace(path, vec, sizeof(vec), 1);
+	CU_ASSERT_EQUAL(t_read_all(path, ev, 4, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "'irq': vector must be at most 255");
+	raw_trace(path, bb0, sizeof(bb0), 1);
+	CU_ASSERT_EQUAL(t_read_all(path, ev, 4, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "a basic block has at least one instruction");
+	CU_ASSERT(t_parse("vlt 1\nin 0x60 3\n", ev, 4, &err) < 0);
+	T_ASSERT_STR_CONTAINS(err.msg, "port I/O size must be 1, 2 or 4");
+
+	struct vl_writer *w;
+	struct vl_event bad = {VL_EV_IN, VL_EVF_KERNEL, 3, 0x60, 0};
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("bad.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_put(w, &bad, 1, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "'in': port I/O size must be 1, 2 or 4");
+	vl_writer_abort(w);
+}
+
 void suite_trace_binary(void)
 {
 	static const struct t_case cases[] = {
@@ -251,6 +316,7 @@ void suite_trace_binary(void)
 		{"binary_every_corrupt_byte_fails", test_binary_every_corrupt_byte_fails},
 		{"binary_wrong_version", test_binary_wrong_version},
 		{"binary_trailing_garbage", test_binary_trailing_garbage},
+		{"binary_refuses_what_text_refuses", test_binary_refuses_what_text_refuses},
 		{NULL, NULL},
 	};
 	t_add_suite("trace_binary", cases);

@@ -70,13 +70,28 @@ enum layout { L_BAD, L_NONE, L_N, L_A, L_AN, L_AB, L_NA, L_ANLS };
 struct dec {
 	uint32_t type_flags; /* type | flags << 16, stored as one word */
 	uint8_t layout;      /* enum layout; L_BAD for a byte no kind starts with */
+	uint8_t check;       /* enum check: what vl_event_check asks of the kind */
 };
+
+/* The text reader's checks, so that both forms accept the same events. */
+enum check { C_NONE, C_NONZERO_N, C_FULL };
+
+static uint8_t check_of(unsigned type)
+{
+	switch (type) {
+	case VL_EV_BB: return C_NONZERO_N;
+	case VL_EV_IN: case VL_EV_OUT: case VL_EV_MMIO:
+	case VL_EV_INT: case VL_EV_EXCEPTION: case VL_EV_IRQ: return C_FULL;
+	default: return C_NONE;
+	}
+}
 
 struct bin {
 	struct dec tab[256];
 	unsigned char *stored, *raw;
 	const unsigned char *p, *end;
 	uint32_t left;      /* events left in the current block */
+	uint32_t nev;       /* events in the current block */
 	uint64_t off;       /* file offset of the next block header */
 	uint64_t block_off; /* file offset of the current block */
 	ZSTD_DCtx *dctx;
@@ -115,12 +130,14 @@ static void build_table(struct dec *tab)
 			uint16_t flags = (uint16_t)(base | (hi & 1 ? ff[0] : 0) | (hi & 2 ? ff[1] : 0));
 			d->type_flags = t | (uint32_t)flags << 16;
 			d->layout = (uint8_t)layout_of(t);
+			d->check = check_of(t);
 		}
 	}
 	for (unsigned hi = 0; hi < 2; hi++) {
 		struct dec *d = &tab[VL_EV_BB | hi << 6 | BB_MEM];
 		d->type_flags = VL_EV_BB | (uint32_t)(hi ? VL_EVF_KERNEL : 0) << 16;
 		d->layout = L_ANLS;
+		d->check = C_NONZERO_N;
 	}
 }
 
@@ -198,6 +215,7 @@ static int load_block(struct vl_trace *t, struct vl_err *err)
 	b->p = b->raw;
 	b->end = b->raw + raw;
 	b->left = nev;
+	b->nev = nev;
 	return 0;
 }
 
@@ -317,6 +335,15 @@ static long bin_read(struct vl_trace *t, struct vl_event *buf, size_t max, struc
 			ev->n = (uint32_t)n;
 			ev->a = a;
 			ev->b = x;
+			if (__builtin_expect(d->check != C_NONE, 0)) {
+				const char *why = "a basic block has at least one instruction";
+				if (d->check == C_NONZERO_N ? !n : vl_event_check(ev, &why) != 0)
+					return vl_err_set(err, VL_ECORRUPT, "%s: byte %llu: event %u of the "
+					                  "block: '%s': %s", t->name,
+					                  (unsigned long long)b->block_off,
+					                  b->nev - b->left + (unsigned)(ev - buf - k) + 1,
+					                  vl_ev_name(ev->type), why);
+			}
 		}
 		b->p = p;
 		b->left -= (uint32_t)m;

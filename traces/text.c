@@ -130,44 +130,6 @@ static int parse_choice(char letter, const char *t, unsigned len, uint16_t *flag
 	return -1;
 }
 
-static int check_event(const struct vl_event *ev, const char **why)
-{
-	switch (ev->type) {
-	case VL_EV_BB:
-		if (!ev->n) {
-			*why = "a basic block has at least one instruction";
-			return -1;
-		}
-		break;
-	case VL_EV_IN:
-	case VL_EV_OUT:
-		if (ev->n != 1 && ev->n != 2 && ev->n != 4) {
-			*why = "port I/O size must be 1, 2 or 4";
-			return -1;
-		}
-		if (ev->a > 0xffff) {
-			*why = "port must be at most 0xffff";
-			return -1;
-		}
-		break;
-	case VL_EV_MMIO:
-		if (ev->n != 1 && ev->n != 2 && ev->n != 4 && ev->n != 8) {
-			*why = "MMIO size must be 1, 2, 4 or 8";
-			return -1;
-		}
-		break;
-	case VL_EV_INT:
-	case VL_EV_EXCEPTION:
-	case VL_EV_IRQ:
-		if (ev->a > 255) {
-			*why = "vector must be at most 255";
-			return -1;
-		}
-		break;
-	}
-	return 0;
-}
-
 static int parse_event(struct vl_trace *t, char **tok, unsigned *len, int ntok,
                        struct vl_event *ev, struct vl_err *err)
 {
@@ -246,7 +208,7 @@ static int parse_event(struct vl_trace *t, char **tok, unsigned *len, int ntok,
 		return vl_err_set(err, VL_EINVAL, "%s:%lu: '%s': unexpected field '%.*s' (usage: %s)",
 		                  t->name, x->lineno, d->name, (int)len[ti], tok[ti], d->usage);
 	const char *why;
-	if (check_event(ev, &why))
+	if (vl_event_check(ev, &why))
 		return vl_err_set(err, VL_EINVAL, "%s:%lu: '%s': %s", t->name, x->lineno, d->name, why);
 	return 0;
 }

@@ -225,6 +225,44 @@ int vl_writer_open(struct vl_writer **out, const char *path, enum vl_tfmt fmt, u
 	return 0;
 }
 
+int vl_event_check(const struct vl_event *ev, const char **why)
+{
+	switch (ev->type) {
+	case VL_EV_BB:
+		if (!ev->n) {
+			*why = "a basic block has at least one instruction";
+			return -1;
+		}
+		break;
+	case VL_EV_IN:
+	case VL_EV_OUT:
+		if (ev->n != 1 && ev->n != 2 && ev->n != 4) {
+			*why = "port I/O size must be 1, 2 or 4";
+			return -1;
+		}
+		if (ev->a > 0xffff) {
+			*why = "port must be at most 0xffff";
+			return -1;
+		}
+		break;
+	case VL_EV_MMIO:
+		if (ev->n != 1 && ev->n != 2 && ev->n != 4 && ev->n != 8) {
+			*why = "MMIO size must be 1, 2, 4 or 8";
+			return -1;
+		}
+		break;
+	case VL_EV_INT:
+	case VL_EV_EXCEPTION:
+	case VL_EV_IRQ:
+		if (ev->a > 255) {
+			*why = "vector must be at most 255";
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
 int vl_writer_put(struct vl_writer *w, const struct vl_event *ev, size_t n, struct vl_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -234,6 +272,13 @@ int vl_writer_put(struct vl_writer *w, const struct vl_event *ev, size_t n, stru
 		if (ev[i].flags & ~vl_ev_flag_mask(ev[i].type))
 			return vl_err_set(err, VL_EINVAL, "%s: event '%s' cannot carry flags 0x%x",
 			                  w->path, vl_ev_name(ev[i].type), ev[i].flags);
+		const char *why;
+		if (ev[i].type == VL_EV_VSWITCH || (ev[i].flags & VL_EVF_SYNTH))
+			return vl_err_set(err, VL_EINVAL, "%s: event '%s' is made by the simulator, never "
+			                  "written to a trace", w->path, vl_ev_name(ev[i].type));
+		if (vl_event_check(&ev[i], &why))
+			return vl_err_set(err, VL_EINVAL, "%s: '%s': %s", w->path, vl_ev_name(ev[i].type),
+			                  why);
 	}
 	return w->ops->put(w, ev, n, err);
 }

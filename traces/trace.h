@@ -89,6 +89,13 @@ void vl_writer_abort(struct vl_writer *w);
 /* Picks the format from a file name: .vlb and .vlb.zst are binary, else text. */
 enum vl_tfmt vl_tfmt_from_path(const char *path);
 
+/*
+ * Whether ev is one a trace may hold (sizes, ports, vectors, non-empty
+ * blocks): 0, or -1 with *why saying what is wrong. Both readers and the
+ * writer apply it, so the two forms accept the same events.
+ */
+int vl_event_check(const struct vl_event *ev, const char **why);
+
 /* Formats one event as a text line (no newline) into buf; returns its length. */
 int vl_event_format(const struct vl_event *ev, char *buf, size_t len);
 
