@@ -20,14 +20,17 @@ graphviz:cmd:dot
 parallel:cmd:parallel
 "
 # The testbed's emulation backend (virtlab calibrate/validate) and a
-# single-node Slurm for the sharding test: installed with the rest on
-# Debian; without them those parts are skipped, with the reason.
+# single-node Slurm for the sharding test, clang's libFuzzer for make fuzz:
+# installed with the rest on Debian; without them those parts are skipped,
+# with the reason.
 OPTIONAL="
 qemu-user:cmd:qemu-x86_64
 gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:file:/usr/aarch64-linux-gnu/lib/libc.a
 slurm-wlm:cmd:slurmctld
 munge:cmd:munged
+clang:cmd:clang
+libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 "
 
 have_header() {
