@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sim/proc.h"
 #include "testbed/capture.h"
 #include "testbed/testbed.h"
 
@@ -68,28 +69,20 @@ int vl_capture_find_plugin(const char *given, char *buf, size_t len, struct vl_e
 	                  "virtlab binary nor in ../lib/virtlab (build it with `make`)");
 }
 
-/* Resolves a command like execvp would; 0 and the path, or an error. */
+/* Resolves a command like execvp would; 0 and its absolute path, or an error. */
 static int find_command(const char *cmd, char *buf, size_t len, struct vl_err *err)
 {
-	const char *path = getenv("PATH");
+	char found[PATH_MAX];
 
-	if (strchr(cmd, '/')) {
-		if (!is_file(cmd, 1))
-			return vl_err_set(err, VL_EINVAL, "capture: '%s': %s", cmd,
-			                  access(cmd, F_OK) ? "no such file" : "not an executable file");
-		if (!realpath(cmd, buf))
-			return vl_err_set(err, VL_EIO, "capture: '%s': %s", cmd, strerror(errno));
-		return 0;
+	if (!vl_proc_find(cmd, found, sizeof(found))) {
+		if (!strchr(cmd, '/'))
+			return vl_err_set(err, VL_EINVAL, "capture: '%s': command not found", cmd);
+		return vl_err_set(err, VL_EINVAL, "capture: '%s': %s", cmd,
+		                  access(cmd, F_OK) ? "no such file" : "not an executable file");
 	}
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		const char *e = strchr(p, ':');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".", cmd);
-		if (is_file(buf, 1))
-			return 0;
-		p += n + (e != NULL);
-	}
-	return vl_err_set(err, VL_EINVAL, "capture: '%s': command not found", cmd);
+	if (len < PATH_MAX || !realpath(found, buf))
+		return vl_err_set(err, VL_EIO, "capture: '%s': %s", cmd, strerror(errno));
+	return 0;
 }
 
 /* Bytes of raw records and processes so far. */
@@ -135,19 +128,21 @@ static void remove_dir(const char *dir)
 }
 
 /* The first line qemu prints for --version, for the provenance header. */
-static void qemu_version(const char *qemu, char *buf, size_t len)
+static void qemu_version(const char *qemu, const char *dir, char *buf, size_t len)
 {
-	char cmd[PATH_MAX + 32];
-	FILE *p;
+	const char *argv[] = {qemu, "--version", NULL};
+	char path[PATH_MAX + 32];
+	struct vl_err ignore = {0};
+	FILE *f;
 
 	snprintf(buf, len, "unknown");
-	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null", qemu);
-	fflush(NULL);
-	if (!(p = popen(cmd, "r")))
+	snprintf(path, sizeof(path), "%s/qemu-version", dir);
+	if (vl_proc_run(NULL, argv, path, NULL, &ignore) || !(f = fopen(path, "r")))
 		return;
-	if (fgets(buf, (int)len, p))
+	if (fgets(buf, (int)len, f))
 		buf[strcspn(buf, "\n")] = 0;
-	pclose(p);
+	fclose(f);
+	unlink(path);
 }
 
 static void set_meta(struct vl_meta *m, const struct vl_capture_opts *o, const char *qemu_ver)
@@ -314,7 +309,7 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 	if (!mkdtemp(dir))
 		return vl_err_set(err, VL_EIO, "capture: cannot make a directory for the records "
 		                  "beside '%s': %s", o->out, strerror(errno));
-	qemu_version(qemu, qver, sizeof(qver));
+	qemu_version(qemu, dir, qver, sizeof(qver));
 	rc = run_qemu(o, qemu, plugin, dir, prog, &root, &status, err);
 	if (rc)
 		goto out;

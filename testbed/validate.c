@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "experiments/runner.h"
+#include "sim/proc.h"
 #include "sim/registry.h"
 #include "testbed/capture.h"
 #include "testbed/tb_int.h"
@@ -335,22 +336,6 @@ static const char compile_unit[] =
 	"    if (k < max) out[k++] = e;\n"
 	"  qsort(out, k, sizeof(*out), cmp); return k; }\n";
 
-/* A command resolved on PATH (qemu-user loads a file; it does not search). */
-static int which(const char *cmd, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
-		const char *e = strchr(p, ':');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		snprintf(buf, len, "%.*s/%s", (int)n, p, cmd);
-		if (n && !access(buf, X_OK))
-			return 1;
-		p += n + (e != NULL);
-	}
-	return 0;
-}
-
 /*
  * Median wall time of argv in env over reps runs (under qemu when asked):
  * vl-probe's own time of its operations when it prints one ("work NAME N
@@ -433,7 +418,9 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 {
 	char probe[PATH_MAX], gzip[PATH_MAX], gcc[PATH_MAX], input[PATH_MAX], unit[PATH_MAX];
 	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32];
-	int have_gzip = which("gzip", gzip, sizeof(gzip)), have_gcc = which("gcc", gcc, sizeof(gcc));
+	/* resolved on PATH: qemu-user loads a file, it does not search */
+	int have_gzip = vl_proc_find("gzip", gzip, sizeof(gzip));
+	int have_gcc = vl_proc_find("gcc", gcc, sizeof(gcc));
 	int reps = o->quick ? 3 : 5;
 	struct vl_err perr = {0};
 
