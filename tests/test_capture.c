@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/util.h"
@@ -337,6 +341,35 @@ static void test_capture_errors(void)
 	T_ASSERT_STR_CONTAINS(out, "capture needs a command");
 }
 
+/* Ctrl-C during a capture: the program is stopped, nothing is left, exit 130. */
+static void test_capture_interrupted(void)
+{
+	const char *dir = t_path("capint");
+	const char *bin = getenv("VIRTLAB");
+	char out[512];
+	int st;
+
+	mkdir(dir, 0755);
+	snprintf(out, sizeof(out), "%s/s.vlb", dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	pid_t pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDERR_FILENO);
+		execl(bin, bin, "trace", "capture", "-o", out, "--", "/bin/sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	struct timespec ts = {1, 0};
+	nanosleep(&ts, NULL);
+	kill(pid, SIGINT);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+	CU_ASSERT_NOT_EQUAL(access(out, F_OK), 0);
+	CU_ASSERT_EQUAL(left_over(dir), 0);
+	CU_ASSERT_EQUAL(system("pgrep -f 'qemu-x86_6[4].*/bin/sleep 30' >/dev/null"), 256);
+}
+
 /* Counts of each kind between phases 1 and 2, per operation (@operations). */
 static double per_op(const char *path, double out[VL_EV__COUNT], double *kinsns)
 {
@@ -447,6 +480,7 @@ void suite_capture(void)
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
 		{"capture_errors", test_capture_errors, t_needs_qemu_user},
+		{"capture_interrupted", test_capture_interrupted, t_needs_qemu_user},
 		{"corpus_shipped", test_corpus_shipped, NULL},
 		{"corpus_replays", test_corpus_replays, NULL},
 		{NULL, NULL, NULL},
