@@ -25,20 +25,22 @@ const struct vl_genkind vl_gen_kinds[] = {
 	 "Zipf(1) reuse, a call/ret pair per 15 blocks, an indirect branch per 50 blocks, "
 	 "2000-instruction timer handler"},
 	{"syscall", "system-call heavy: getpid/read/write loop with user work between calls",
-	 "lmbench-style null and read/write calls; kernel paths of 323 (getpid) and 617 "
-	 "(1-byte read or write) instructions counted on Linux 6.1 under QEMU TCG "
-	 "(testbed/tcg/kernel-paths.sh); assumption: user work between calls geometric with "
-	 "mean 200 instructions"},
+	 "captured: traces/captured/null.vlb, 17 user instructions and 1 call/ret pair per "
+	 "getppid; tests/data/rw1.vlb (vl-probe rw1), 13 and 1 per 1-byte read, 16 and 1 per "
+	 "1-byte write; kernel paths of 323 (getpid) and 617 (read or write) counted on Linux "
+	 "6.1 under QEMU TCG (testbed/tcg/kernel-paths.sh); assumption: the 50/25/25 mix"},
 	{"forkwait", "fork/exit/wait loop (the forkwait of Adams & Agesen 2006)",
-	 "measured on Linux 6.1 with a static forkwait loop (strace -f -c, getrusage, "
-	 "/proc/self/status): 4 system calls, 15 anonymous pages write-protected and copied at "
-	 "fork, 2 faults in the parent and 6 in the child, 21 entries cleared at exit; "
-	 "158,469 kernel instructions per iteration counted under QEMU TCG "
-	 "(testbed/tcg/kernel-paths.sh); assumption: its split 15:10:3 over fork, exit, wait"},
+	 "captured: traces/captured/forkwait.vlb, per operation 4 system calls (clone, wait4, "
+	 "set_robust_list, exit_group), 1 page write-protected and 13 copied at fork, 5 "
+	 "copy-on-write faults (1 in the parent, 4 in the child), 13 pages torn down at exit, "
+	 "1 fork, 1 exit, 2 cr3, 239 user instructions with 8 call/ret pairs, 145,710 kernel "
+	 "instructions (traces/kpaths.h, counted under QEMU TCG); assumptions: the kernel "
+	 "paths' block structure and the fork/exit split of KP_FORKWAIT (15:10:3)"},
 	{"pgfault", "mmap-heavy: map a region, touch every page, unmap it",
-	 "kernel paths counted under QEMU TCG (testbed/tcg/kernel-paths.sh): 4253 instructions "
-	 "per fault, 9278 per mmap or munmap; assumptions: regions of 16-256 pages, one invlpg "
-	 "per page at munmap"},
+	 "captured: tests/data/pgfault-anon.vlb (vl-probe pgfault), per fault 1 write fault, "
+	 "1 NP->P and 1 P->NP PTE write, 1 invlpg, 5.6 user instructions, 1 mmap and 1 munmap "
+	 "per 64 pages; kernel paths counted under QEMU TCG (testbed/tcg/kernel-paths.sh): "
+	 "4253 instructions per fault, 9278 per mmap or munmap"},
 	{"disk", "disk-bound: synchronous reads and writes through an IDE-style driver",
 	 "IDE taskfile: 7 port writes to issue a command and 1 status read on completion "
 	 "(ATA-6 command protocol); assumptions: 70% reads of 4-64 KiB, 3000 kernel "
@@ -81,6 +83,7 @@ struct vl_gen {
 	size_t npend, cap, pos;
 	uint64_t insns_to_tlbmiss, insns_to_timer;
 	uint64_t asid, addr;
+	uint64_t user_ahead;     /* user instructions run ahead of the captured counts */
 };
 
 static int code_init(struct code *c, gsl_rng *r, unsigned nblocks, uint64_t first_id,
@@ -125,23 +128,46 @@ static void emit(struct vl_gen *g, unsigned type, uint16_t flags, uint32_t n, ui
 	g->pend[g->npend++] = (struct vl_event){(uint16_t)type, flags, n, a, b};
 }
 
+/* Emits one block of c (and a TLB miss when one falls due); returns its length. */
+static uint32_t code_block(struct vl_gen *g, struct code *c)
+{
+	size_t i = gsl_ran_discrete(g->r, c->pick);
+	uint32_t len = c->len[i];
+
+	emit(g, VL_EV_BB, c->kernel ? VL_EVF_KERNEL : 0, len, c->first_id + i, 0);
+	if (!c->kernel && len >= g->insns_to_tlbmiss) {
+		emit(g, VL_EV_TLBMISS, 0, 1, 0, 0);
+		g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 70.4);
+	} else if (!c->kernel) {
+		g->insns_to_tlbmiss -= len;
+	}
+	return len;
+}
+
 /* Emits basic blocks of c until about insns instructions have run. */
 static void run_code(struct vl_gen *g, struct code *c, uint64_t insns)
 {
 	uint64_t done = 0;
 
-	while (done < insns) {
-		size_t i = gsl_ran_discrete(g->r, c->pick);
-		uint32_t len = c->len[i];
-		emit(g, VL_EV_BB, c->kernel ? VL_EVF_KERNEL : 0, len, c->first_id + i, 0);
-		done += len;
-		if (!c->kernel && len >= g->insns_to_tlbmiss) {
-			emit(g, VL_EV_TLBMISS, 0, 1, 0, 0);
-			g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 70.4);
-		} else if (!c->kernel) {
-			g->insns_to_tlbmiss -= len;
-		}
-	}
+	while (done < insns)
+		done += code_block(g, c);
+}
+
+/*
+ * A captured stretch of user code: insns instructions of user blocks, then
+ * callrets call/ret pairs. Blocks overshoot a stretch by less than one;
+ * the overshoot is taken off the next stretch, so that a trace's user
+ * instructions average exactly the captured count.
+ */
+static void run_user(struct vl_gen *g, uint64_t insns, uint32_t callrets)
+{
+	int64_t want = (int64_t)insns - (int64_t)g->user_ahead, done = 0;
+
+	while (done < want)
+		done += code_block(g, &g->user);
+	g->user_ahead = (uint64_t)(done - want);
+	if (callrets)
+		emit(g, VL_EV_CALLRET, 0, callrets, 0, 0);
 }
 
 /*
@@ -202,88 +228,125 @@ static void gen_cpu(struct vl_gen *g)
 	}
 }
 
+/*
+ * getpid (50%), a 1-byte read (25%) or write (25%), each after the user
+ * instructions and call/ret pairs captured before it: 17 and 1 before
+ * getppid (traces/captured/null.vlb), 13 and 1 before a read, 16 and 1
+ * before a write (tests/data/rw1.vlb: vl-probe rw1). The mix is an
+ * assumption; kernel paths as counted (traces/kpaths.h).
+ */
 static void gen_syscall(struct vl_gen *g)
 {
-	run_code(g, &g->user, 1 + gsl_ran_geometric(g->r, 1.0 / 200));
 	double u = gsl_rng_uniform(g->r);
-	if (u < 0.5)
+
+	if (u < 0.5) {
+		run_user(g, 17, 1);
 		syscall_path(g, 39, K_GETPID, KP_NULL_SYSCALL); /* getpid */
-	else if (u < 0.75)
+	} else if (u < 0.75) {
+		run_user(g, 13, 1);
 		syscall_path(g, 0, K_READ, KP_NULL_IO);         /* read */
-	else
+	} else {
+		run_user(g, 16, 1);
 		syscall_path(g, 1, K_WRITE, KP_NULL_IO);        /* write */
+	}
+}
+
+/* A write fault on a present, write-protected page: copy-on-write. */
+static void fault_cow(struct vl_gen *g, uint64_t a)
+{
+	emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
+	run_path(g, K_FAULT, KP_FAULT);
+	emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
+	emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
 }
 
 /*
- * One fork/exit/wait of a small static process. Counts per iteration
- * measured on Linux 6.1 (Debian 12) with a static forkwait loop:
- * strace -f -c shows clone, set_robust_list and exit_group in the child,
- * wait4 in the parent; getrusage shows 2.0 minor faults in the parent and
- * 6.0 in the child; /proc/self/status shows 15 anonymous pages (RssAnon
- * 60 kB), the PTEs fork write-protects and copies. The child's exit clears
- * those and the 6 it faulted in. The kernel instructions of an iteration,
- * KP_FORKWAIT, were counted under QEMU TCG; less the 8 faults and
- * set_robust_list, they are split 15:10:3 over fork, exit and wait (the
- * split is an assumption: only the total was counted).
+ * One fork/exit/wait of a small static process, following the capture of
+ * vl-probe's forkwait (traces/captured/forkwait.vlb, 1000 iterations; the
+ * steady iteration, per operation): 4 system calls (clone and wait4 in the
+ * parent, set_robust_list and exit_group in the child); clone
+ * write-protects the 1 page the parent wrote since the last fork (its
+ * stack) and copies 13 anonymous or privately written pages to the child
+ * (`fork CHILD 13`); 5 write faults, copy-on-write, each a P->P PTE write:
+ * 1 in the parent (its stack, before it waits) and 4 in the child (3 data
+ * pages and its stack); exit_group tears down the child's 13 pages
+ * (`exit 13`); 2 address-space switches; 239 user instructions with 8
+ * call/ret pairs, in the stretches below. Kernel instructions are the
+ * capture's (traces/kpaths.h): KP_FORK, KP_FAULT each, KP_NULL_SYSCALL,
+ * KP_EXIT and KP_WAIT, 145,710 in all. Assumptions, as the capture does not
+ * see inside the kernel: the paths' block structure, and the PTE writes of
+ * fork and exit spread evenly along their paths.
  */
 static void gen_forkwait(struct vl_gen *g)
 {
-	const unsigned anon = 15, parent_cow = 2, child_faults = 6;
-	const uint64_t base = 0x4c0000, parent = 1, child = 2 + (g->asid++ % 30000);
-	const uint64_t k_fork = KP_FORK, k_exit = KP_EXIT, k_wait = KP_WAIT;
+	const unsigned pages = 13, stack = pages - 1, wp = 1;
+	const uint64_t base = 0x4b0000, parent = 1, child = 2 + (g->asid++ % 30000);
+	const uint64_t copy = 0x800000000000ull;
 
-	run_code(g, &g->user, 50);
+	run_user(g, 59, 2); /* the parent, from wait4's return to clone */
 	emit(g, VL_EV_SYSCALL, 0, 0, 56, 0); /* clone */
-	for (unsigned p = 0; p < anon; p++) {
-		run_path(g, K_FORK, k_fork / anon / 2);
+	for (unsigned p = 0; p < wp; p++) { /* write-protect what it wrote since */
+		run_path(g, K_FORK, KP_FORK / (wp + pages));
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0,
-		     base + p * 4096ull, 0); /* write-protect the parent's entry */
-		run_path(g, K_FORK, k_fork / anon / 2);
-		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0,
-		     0x800000000000ull + p * 4096ull, 0); /* the child's copy */
+		     base + (stack - p) * 4096ull, 0);
 	}
+	for (unsigned p = 0; p < pages; p++) { /* the child's copies */
+		run_path(g, K_FORK, p + 1 < pages ? KP_FORK / (wp + pages)
+		                                  : KP_FORK - KP_FORK / (wp + pages) * (wp + pages - 1));
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, copy + p * 4096ull, 0);
+	}
+	emit(g, VL_EV_FORK, VL_EVF_KERNEL, pages, child, 0);
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
+	run_user(g, 10, 0);
+	fault_cow(g, base + stack * 4096ull); /* the parent's stack */
+	run_user(g, 59, 3);
+	emit(g, VL_EV_SYSCALL, 0, 0, 61, 0); /* wait4: the parent blocks */
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, child, 0); /* the child runs */
-	for (unsigned i = 0; i < child_faults; i++) {
-		uint64_t a = base + gsl_rng_uniform_int(g->r, anon) * 4096ull;
-		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_path(g, K_FAULT, KP_FAULT);
-		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
-		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
-		run_code(g, &g->user, 20);
-	}
+	run_user(g, 5, 0);
+	fault_cow(g, base);
+	run_user(g, 8, 0);
 	syscall_path(g, 273, K_GETPID, KP_NULL_SYSCALL); /* set_robust_list */
+	run_user(g, 5, 0);
+	fault_cow(g, base + 4096);
+	fault_cow(g, base + 2 * 4096);
+	run_user(g, 38, 0);
+	fault_cow(g, base + stack * 4096ull); /* the child's stack */
+	run_user(g, 55, 3);
 	emit(g, VL_EV_SYSCALL, 0, 0, 231, 0); /* exit_group */
-	for (unsigned p = 0; p < anon + child_faults; p++) {
-		run_path(g, K_EXIT, k_exit / (anon + child_faults));
-		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, base + p * 4096ull, 0);
+	for (unsigned p = 0; p < pages; p++) {
+		run_path(g, K_EXIT, p + 1 < pages ? KP_EXIT / pages : KP_EXIT - KP_EXIT / pages * (pages - 1));
+		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD, 0, copy + p * 4096ull, 0);
 	}
+	emit(g, VL_EV_EXIT, VL_EVF_KERNEL, pages, 0, 0);
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, parent, 0);
-	run_path(g, K_WAIT, k_wait); /* wait4 returns in the parent */
+	run_path(g, K_WAIT, KP_WAIT); /* wait4 returns in the parent */
 	emit(g, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
-	for (unsigned i = 0; i < parent_cow; i++) {
-		uint64_t a = base + gsl_rng_uniform_int(g->r, anon) * 4096ull;
-		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
-		run_path(g, K_FAULT, KP_FAULT);
-		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_OLD | VL_EVF_P_NEW, 0, a, 0);
-		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
-	}
 }
 
+/*
+ * mmap of 64 fresh anonymous pages, a write to each, munmap: vl-probe's
+ * pgfault, as captured (tests/data/pgfault-anon.vlb, 1024 faults): per
+ * region, 10 user instructions before mmap, 10 and a call/ret pair before
+ * the first write, 5 before each other write, 22 and a pair before
+ * munmap; each write a fault (KP_FAULT) with a NP->P PTE write; munmap a
+ * P->NP write and an invlpg per page; mmap and munmap KP_MMAP each.
+ */
 static void gen_pgfault(struct vl_gen *g)
 {
-	unsigned pages = 16 + (unsigned)gsl_rng_uniform_int(g->r, 241);
+	const unsigned pages = 64;
 	uint64_t base = 0x7f0000000000ull + (g->addr++ % 1024) * 0x10000000ull;
 
+	run_user(g, 10, 0);
 	syscall_path(g, 9, K_MMAP, KP_MMAP); /* mmap */
 	for (unsigned p = 0; p < pages; p++) {
 		uint64_t a = base + p * 4096ull;
+		run_user(g, p ? 5 : 10, p ? 0 : 1);
 		emit(g, VL_EV_PGFAULT, VL_EVF_WRITE, 0, a, 0);
 		run_path(g, K_FAULT, KP_FAULT);
 		emit(g, VL_EV_PTEWRITE, VL_EVF_KERNEL | VL_EVF_P_NEW, 0, a, 0);
 		emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
-		run_code(g, &g->user, 30);
 	}
+	run_user(g, 22, 1);
 	emit(g, VL_EV_SYSCALL, 0, 0, 11, 0); /* munmap */
 	run_path(g, K_MUNMAP, KP_MMAP);
 	for (unsigned p = 0; p < pages; p++) {
