@@ -46,10 +46,15 @@ static void print_params_md(const struct vl_param_def *p, size_t n)
 
 static void print_profiles_md(const struct vl_profile *p, size_t n)
 {
-	printf("| profile | system | host | settings | notes |\n");
-	printf("| --- | --- | --- | --- | --- |\n");
+	printf("| profile | system | field of use | host | settings | notes |\n");
+	printf("| --- | --- | --- | --- | --- | --- |\n");
 	for (size_t i = 0; i < n; i++) {
-		printf("| `%s` | %s | %s | ", p[i].name, p[i].summary, p[i].host ? p[i].host : "-");
+		printf("| `%s` | %s | %s | %s | ", p[i].name, p[i].summary,
+		       p[i].field ? p[i].field : "-", p[i].host ? p[i].host : "-");
+		if (p[i].alias_of) {
+			printf("alias of `%s` | %s |\n", p[i].alias_of, p[i].notes ? p[i].notes : "");
+			continue;
+		}
 		int any = 0;
 		for (const struct vl_setting *st = p[i].set; st && st->name; st++, any = 1)
 			printf("%s`%s=%g`", any ? ", " : "", st->name, st->value);
@@ -61,6 +66,10 @@ static void print_profiles(const struct vl_profile *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		printf("  %-18s %s%s\n", p[i].name, p[i].summary, i == 0 ? " (default)" : "");
+		if (p[i].alias_of)
+			printf("  %-18s = %s (an alias: resolves exactly to it)\n", "", p[i].alias_of);
+		if (p[i].field)
+			printf("  %-18s field of use: %s\n", "", p[i].field);
 		if (p[i].host)
 			printf("  %-18s host: %s\n", "", p[i].host);
 		for (const struct vl_setting *s = p[i].set; s && s->name; s++)
@@ -142,17 +151,22 @@ int cmd_models(int argc, char **argv)
 		return cli_usage_error("models", "show needs a MODEL");
 	if (argc != 1)
 		return cli_usage_error("models", "unexpected argument '%s'", argv[1]);
-	printf("%-10s %s\n", "model", "summary / profiles");
+	printf("%-10s %s\n", "model", "summary / profile, field of use, system (ALIAS = TARGET: why)");
 	for (size_t i = 0; i < vl_nbuiltin_models + plugins.n; i++) {
 		const struct vl_model *m = i < vl_nbuiltin_models ? vl_builtin_models[i]
 		                                                  : plugins.m[i - vl_nbuiltin_models];
 		printf("%-10s %s\n", m->name, m->summary);
-		if (m->nprofiles) {
-			printf("%-10s profiles:", "");
-			for (size_t j = 0; j < m->nprofiles; j++)
-				printf("%s %s", j ? "," : "", m->profiles[j].name);
-			printf("\n");
-		} else {
+		/* one line a system profile: name, field of use, what it is (or its alias) */
+		for (size_t j = 0; j < m->nprofiles; j++) {
+			const struct vl_profile *p = &m->profiles[j];
+			printf("%-10s %-18s %-20s ", "", p->name, p->field ? p->field : "-");
+			if (p->alias_of) /* the reason's first clause; 'models show' has it all */
+				printf("= %s: %.*s\n", p->alias_of,
+				       p->notes ? (int)strcspn(p->notes, ";") : 0, p->notes ? p->notes : "");
+			else
+				printf("%s\n", p->summary);
+		}
+		if (!m->nprofiles) {
 			size_t n;
 			const struct vl_profile *hp = vl_host_profile_list(&n);
 			printf("%-10s profiles (hosts):", "");

@@ -68,6 +68,8 @@ static void print_summary(const struct vl_run_spec *spec, const struct vl_run_re
 	printf("model       %s", r->cfg.model->name);
 	if (r->cfg.profile)
 		printf(", profile %s", r->cfg.profile->name);
+	if (r->cfg.target && r->cfg.target != r->cfg.profile)
+		printf(" (an alias: runs as %s)", r->cfg.target->name);
 	printf(", host %s (%.2f GHz), seed %llu\n", r->cfg.hostprof->name, hz / 1e9,
 	       (unsigned long long)spec->seed);
 	double secs = (double)r->stats.end_cycles / hz;

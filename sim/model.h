@@ -15,8 +15,11 @@
 #include "sim/mech.h"
 #include "sim/param.h"
 
-/* Interface version: bumped when a member is appended to struct vl_model. */
-#define VL_MODEL_VERSION 1
+/*
+ * Interface version: bumped when a member is appended to struct vl_model or
+ * to a struct it points to an array of (2: struct vl_profile's alias_of, field).
+ */
+#define VL_MODEL_VERSION 2
 
 #define VL_CHARGE_MAX 6
 

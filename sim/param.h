@@ -32,7 +32,13 @@ struct vl_profile {
 	const char *summary;
 	const char *host;                /* host profile it runs on (system profiles) */
 	const struct vl_setting *set;    /* values differing from the defaults */
-	const char *notes;               /* traits, and what is not known */
+	const char *notes;               /* traits, and what is not known; for an alias, why
+	                                    (its first clause, up to ';', is the short reason) */
+	/* Appended in model interface version 2. */
+	const char *alias_of; /* NULL, or the profile of the same model this one resolves to
+	                         exactly (host and settings: its own are not used); notes say
+	                         why no difference is modelled */
+	const char *field;    /* field of use ("server", "desktop", ...), NULL if not known */
 };
 
 /* Host parameters: index into struct vl_host.v. Append only. */

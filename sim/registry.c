@@ -16,6 +16,9 @@
 #include "sim/text.h"
 #include "sim/thishost.h"
 
+static const struct vl_profile *find_profile(const struct vl_profile *p, size_t n,
+                                             const char *name);
+
 const struct vl_model *const vl_builtin_models[] = {
 	&vl_model_native,
 	&vl_model_trapemu,
@@ -84,6 +87,14 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 		                  "of %s, starting with a letter or digit)", path, VL_NAME_MAX,
 		                  VL_NAME_CHARS);
 	}
+	for (size_t i = 0; i < m->nprofiles; i++)
+		if (!vl_profile_target(m, &m->profiles[i])) {
+			char name[VL_NAME_MAX + 1];
+			snprintf(name, sizeof(name), "%s", m->profiles[i].name);
+			dlclose(h);
+			return vl_err_set(err, VL_EINVAL, "%s: the plugin's profile '%s' is an alias of "
+			                  "no profile of its model", path, name);
+		}
 	*model = m;
 	return 0;
 }
@@ -106,6 +117,17 @@ static const struct vl_profile *find_profile(const struct vl_profile *p, size_t 
 const struct vl_profile *vl_host_profile_find(const char *name)
 {
 	return find_profile(vl_host_profiles, vl_nhost_profiles, name);
+}
+
+const struct vl_profile *vl_profile_target(const struct vl_model *m, const struct vl_profile *p)
+{
+	/* a chain longer than the table loops */
+	for (size_t steps = 0; p && p->alias_of; steps++) {
+		if (steps == m->nprofiles)
+			return NULL;
+		p = find_profile(m->profiles, m->nprofiles, p->alias_of);
+	}
+	return p;
 }
 
 static void profile_names(const struct vl_profile *p, size_t n, char *buf, size_t len)
@@ -182,6 +204,7 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 		c->profile = vl_this_host_profile(model->name, err);
 		if (!c->profile)
 			goto out_fail;
+		c->target = c->profile;
 		hostname = host ? host : c->profile->host;
 	} else if (model->nprofiles) {
 		c->profile = profile ? find_profile(model->profiles, model->nprofiles, profile)
@@ -192,7 +215,14 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 			           profile, model->name, names);
 			goto out_fail;
 		}
-		hostname = host ? host : c->profile->host;
+		c->target = vl_profile_target(model, c->profile);
+		if (!c->target) {
+			vl_err_set(err, VL_EINVAL, "profile '%s' of model %s is an alias of '%s', which "
+			           "does not resolve to a profile of that model", c->profile->name,
+			           model->name, c->profile->alias_of);
+			goto out_fail;
+		}
+		hostname = host ? host : c->target->host;
 	} else {
 		hostname = host ? host : profile;
 	}
@@ -211,7 +241,7 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 	c->host.profile = c->hostprof->name;
 	if (apply_profile(c, c->hostprof, "host", err))
 		goto out_fail;
-	if (c->profile && apply_profile(c, c->profile, "system", err))
+	if (c->target && apply_profile(c, c->target, "system", err))
 		goto out_fail;
 	for (size_t i = 0; i < nov; i++)
 		if (apply(c, ov[i].name, ov[i].value, "--param", err))

@@ -27,13 +27,23 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 const struct vl_profile *vl_host_profile_find(const char *name);
 const struct vl_profile *vl_host_profile_list(size_t *n);
 
+/*
+ * What system profile p of model m resolves to: p itself, or the end of its
+ * chain of aliases (struct vl_profile.alias_of). NULL if an alias names no
+ * profile of m or the chain loops. Borrowed from m's table.
+ */
+const struct vl_profile *vl_profile_target(const struct vl_model *m, const struct vl_profile *p);
+
 /* The resolved configuration of one run. */
 struct vl_config {
 	const struct vl_model *model;
-	const struct vl_profile *profile; /* system profile, NULL if the model has none */
+	const struct vl_profile *profile; /* system profile as named (perhaps an alias), NULL if
+	                                     the model has none */
 	const struct vl_profile *hostprof;
 	struct vl_host host;
 	double *v; /* the model's parameter values (owned, nparams long) */
+	const struct vl_profile *target; /* the profile whose host and settings were applied:
+	                                    profile, or what its alias resolves to */
 };
 
 /*

@@ -60,6 +60,7 @@ void suite_capacity(void);
 void suite_hostile(void);
 void suite_capture(void);
 void suite_report(void);
+void suite_profiles(void);
 
 /*
  * Adds a suite with its tests: {name, fn[, needs]} ending in {NULL, NULL}.

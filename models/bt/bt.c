@@ -104,19 +104,29 @@ static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
 	{"vmware-esx-2006", "VMware's software VMM, bare metal (ESX), on the Prescott host",
-	 "prescott", NULL, "Adams & Agesen 2006's software VMM; every default of this model"},
+	 "prescott", NULL, "Adams & Agesen 2006's software VMM; every default of this model",
+	 NULL, "server"},
 	{"vmware-workstation", "VMware Workstation: the software VMM, hosted", "prescott",
 	 workstation, "device accesses reach the host OS by a world switch (Sugerman et al. "
-	 "2001)"},
-	{"virtualpc", "Microsoft Virtual PC (x86 host): hosted binary translation", "prescott",
-	 workstation, "its translator and emulation costs are not published: VMware's stand in"},
-	{"virtualserver", "Microsoft Virtual Server 2005: hosted binary translation", "prescott",
-	 workstation, "costs not published: VMware's stand in"},
-	{"parallels", "Parallels Workstation 2: hosted, ring-0 code by translation", "prescott",
-	 workstation, "costs not published: VMware's stand in"},
+	 "2001)", NULL, "desktop,development"},
+	/* Aliases: hosted binary translators whose published descriptions give this model
+	 * nothing to set differently. Each resolves exactly to its target. */
+	{"virtualpc", "Microsoft Virtual PC (x86 host): hosted binary translation", NULL, NULL,
+	 "no published difference known: same structure, hosted; its translator and device "
+	 "costs are not published, so VMware Workstation's stand in", "vmware-workstation",
+	 "desktop"},
+	{"virtualserver", "Microsoft Virtual Server 2005: hosted binary translation", NULL, NULL,
+	 "Virtual Server 2005 runs the VMM and emulated hardware of Virtual PC (both from "
+	 "Connectix), hosted on Windows Server; no published cost difference", "virtualpc",
+	 "server"},
+	{"parallels", "Parallels Workstation 2: hosted, ring-0 code by translation", NULL, NULL,
+	 "no published difference known: same structure, hosted; costs not published, so "
+	 "VMware Workstation's stand in", "vmware-workstation", "desktop"},
 	{"virtualbox", "VirtualBox 1.x software mode: ring-0 code recompiled or patched "
-	 "(PATM/CSAM)", "prescott", workstation,
-	 "its code-scanning and patching costs are not published: VMware's stand in"},
+	 "(PATM/CSAM)", NULL, NULL, "no difference this model can express yet: hosted; its "
+	 "in-place patching and scanning of ring-0 code (PATM/CSAM) is not modelled and its "
+	 "costs are not published, so VMware Workstation's stand in", "vmware-workstation",
+	 "desktop,development"},
 };
 
 struct bt {

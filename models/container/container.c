@@ -41,21 +41,32 @@ static const struct vl_param_def params[P__COUNT] = {
 
 static const struct vl_setting vserver[] = {{"bridge", 0}, {"copyup", 0}, {NULL, 0}};
 static const struct vl_setting openvz[] = {{"bridge", 2000}, {"copyup", 0}, {NULL, 0}};
-static const struct vl_setting zones[] = {{"bridge", 0}, {"copyup", 0}, {NULL, 0}};
-static const struct vl_setting jails[] = {{"bridge", 0}, {"copyup", 0}, {"memcg_pf", 0}, {NULL, 0}};
+static const struct vl_setting zones[] = {
+	{"bridge", 0}, {"copyup", 0}, {"memcg_pf", 0}, {NULL, 0},
+};
+static const struct vl_setting jails[] = {
+	{"bridge", 0}, {"copyup", 0}, {"memcg_pf", 0}, {"cg_switch", 0}, {NULL, 0},
+};
 
 static const struct vl_profile profiles[] = {
 	{"lxc", "Linux containers (LXC, Docker): namespaces, cgroups, overlayfs, veth+bridge+NAT",
-	 "modern", NULL, "every cost is an estimate; virtlab calibrate measures this host's"},
+	 "modern", NULL, "every cost is an estimate; virtlab calibrate measures this host's",
+	 NULL, "server,development"},
 	{"openvz", "OpenVZ / Virtuozzo: kernel patch with containers, venet routed networking",
 	 "prescott", openvz, "venet routes without a bridge (lower per-packet cost, an estimate); "
-	 "no overlay file system"},
+	 "no overlay file system", NULL, "server"},
 	{"linux-vserver", "Linux-VServer: contexts on a shared kernel, host network with IP "
-	 "isolation", "prescott", vserver, "no virtual network device, no overlay"},
+	 "isolation", "prescott", vserver, "no virtual network device, no overlay; memory "
+	 "charged to the context in the kernel (memcg_pf's estimate stands in)", NULL, "server"},
 	{"solaris-zones", "Solaris Containers (zones): shared kernel, shared IP stack", "prescott",
-	 zones, "resource controls through projects; shared-IP zones have no bridge"},
+	 zones, "shared-IP zones have no bridge; memcg_pf 0: a zone's physical-memory cap is "
+	 "enforced by rcapd, a user-level daemon that samples resident sets (rcapd(1M)), not "
+	 "charged per page fault; CPU shares through the fair-share scheduler (cg_switch's "
+	 "estimate stands in)", NULL, "server"},
 	{"freebsd-jails", "FreeBSD jails: chroot plus restrictions, host network stack",
-	 "prescott", jails, "no memory-cgroup accounting in classic jails"},
+	 "prescott", jails, "classic jails account no resources: no memory charge per fault and "
+	 "no CPU accounting per switch (resource limits, racct/rctl, came with FreeBSD 9.0)",
+	 NULL, "server"},
 };
 
 struct container {

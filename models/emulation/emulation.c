@@ -96,22 +96,25 @@ static const struct vl_param_def params[P__COUNT] = {
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};
 static const struct vl_setting pearpc[] = {{"cross_isa", 2}, {NULL, 0}};
 static const struct vl_setting hercules[] = {{"dbt", 0}, {"cross_isa", 2}, {NULL, 0}};
-static const struct vl_setting vpc_mac[] = {{"cross_isa", 2}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
 	{"qemu-tcg", "QEMU full-system emulation with its dynamic translator (TCG)", "prescott",
 	 NULL, "Bellard 2005: 4x user-mode slowdown, soft MMU about 2x more, 16 MB cache "
-	 "flushed when full, block chaining"},
+	 "flushed when full, block chaining", NULL, "development"},
 	{"bochs", "Bochs: a portable x86 interpreter", "prescott", bochs,
 	 "Bochs 2.3.6: 33-37 MIPS on a 2.6 GHz Core 2 (74 cycles per instruction); on a "
-	 "1.6 GHz P4, Bochs 2.0.1 ran 5-7 MIPS (about 270)"},
+	 "1.6 GHz P4, Bochs 2.0.1 ran 5-7 MIPS (about 270)", NULL, "development,teaching"},
 	{"pearpc", "PearPC: PowerPC guests on x86 with a JIT", "prescott", pearpc,
-	 "cross-ISA factor 2 is an assumption: PearPC's slowdown is not given by a source here"},
+	 "cross-ISA factor 2 is an assumption: PearPC's slowdown is not given by a source here",
+	 NULL, "desktop"},
 	{"hercules", "Hercules: System/370-390-z interpreter on x86", "prescott", hercules,
-	 "interpretation cost and cross-ISA factor 2 are assumptions, not published figures"},
+	 "interpretation cost and cross-ISA factor 2 are assumptions, not published figures",
+	 NULL, "development"},
 	{"virtualpc-mac", "Virtual PC for Mac: x86 guests on PowerPC with dynamic translation",
-	 "prescott", vpc_mac, "cross-ISA factor 2 is an assumption; the host here is x86, the real "
-	 "one a PowerPC G4/G5"},
+	 NULL, NULL, "no difference this model can express yet: a foreign ISA translated "
+	 "dynamically, as pearpc; both through a soft MMU with cross-ISA factor 2 assumed; the "
+	 "PowerPC host and the endianness and flag-computation costs of x86 on PowerPC are not "
+	 "modelled", "pearpc", "desktop"},
 };
 
 /* Processes that run natively, by address-space id (exec_native). */

@@ -145,21 +145,24 @@ static const struct vl_setting vmware_ept[] = {
 static const struct vl_profile profiles[] = {
 	{"vmware-vtx-2006", "VMware Player 1.0.1 hardware VMM: VT-x, shadow paging", "prescott",
 	 NULL, "Adams & Agesen 2006: the same VMM binary as the software VMM, using VT-x; "
-	 "devices emulated in the VMM; every default of this model"},
+	 "devices emulated in the VMM; every default of this model", NULL, "desktop"},
 	{"kvm-prescott", "KVM with shadow paging and QEMU device models on the Prescott host",
 	 "prescott", kvm_prescott, "KVM handler costs were not measured on Prescott: the "
 	 "A&A-derived handler costs stand in; I/O goes to QEMU in user space; Prescott has no "
-	 "TPR shadow, so CR8 writes exit"},
+	 "TPR shadow, so CR8 writes exit", NULL, "server"},
 	{"kvm", "KVM on a recent host: EPT, VPID, virtio, QEMU device models", "modern",
 	 kvm_modern, "handler costs are the A&A-derived ones scaled by nothing: KVM's own "
-	 "were not measured by a source here (virtlab calibrate measures this host's)"},
+	 "were not measured by a source here (virtlab calibrate measures this host's)",
+	 NULL, "server,development"},
 	{"xen3-hvm", "Xen 3 HVM guest: VT-x, shadow paging, qemu-dm device model in dom0",
 	 "merom", xen_hvm, "device model in dom0 user space; handler costs not published, the "
-	 "A&A-derived ones stand in"},
+	 "A&A-derived ones stand in", NULL, "server"},
 	{"virtualbox-vtx", "VirtualBox with VT-x, shadow paging", "merom", vbox_vtx,
-	 "handler costs not published; the A&A-derived ones stand in"},
+	 "handler costs not published; the A&A-derived ones stand in",
+	 NULL, "desktop,development"},
 	{"vmware-ept", "VMware with VT-x and nested paging (EPT) and VPID", "nehalem", vmware_ept,
-	 "Bhargava et al. 2008 for the 2-D walk; handler costs: the A&A-derived ones"},
+	 "Bhargava et al. 2008 for the 2-D walk; handler costs: the A&A-derived ones",
+	 NULL, "server"},
 };
 
 struct hwassist {

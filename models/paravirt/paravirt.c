@@ -66,29 +66,41 @@ static const struct vl_setting uml[] = {
 	{"pf_transitions", 2}, {NULL, 0},
 };
 static const struct vl_setting unbatched[] = {{"batch", 1}, {NULL, 0}};
+/* Disco: every trap, system calls included, enters the monitor first. */
+static const struct vl_setting disco[] = {{"batch", 1}, {"fast_syscall", 0}, {NULL, 0}};
 static const struct vl_setting vmi[] = {{"hypercall", 600}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
 	{"xen-3", "Xen 3 with a paravirtualized Linux guest", "prescott", NULL,
 	 "Barham et al. 2003 for batching, fast system calls and page-fault transitions; "
-	 "hypercall, upcall and ring costs are estimates"},
+	 "hypercall, upcall and ring costs are estimates", NULL, "server"},
 	{"xenolinux", "Xen 1.0 / XenoLinux 2.4 (Barham et al., SOSP 2003)", "prescott",
-	 xenolinux, "cr3_switch: the low end of Barham's 1-3 us at 2.4 GHz"},
+	 xenolinux, "cr3_switch: the low end of Barham's 1-3 us at 2.4 GHz", NULL,
+	 "research,server"},
 	{"uml", "User-Mode Linux: the guest kernel is a host process; system calls are "
 	 "intercepted with ptrace", "prescott", uml,
 	 "every system call and page fault is a round trip through the host kernel and the "
-	 "tracing thread: 20000 cycles is an estimate (several host context switches)"},
+	 "tracing thread: 20000 cycles is an estimate (several host context switches)", NULL,
+	 "development,teaching"},
 	{"denali", "Denali: a paravirtualized isolation kernel for many small services",
 	 "prescott", unbatched, "Denali's virtual architecture has no virtual memory inside a "
-	 "guest; its costs are not published in a form used here: xen-3's stand in"},
+	 "guest (Whitaker et al., OSDI 2002); not modelled yet: a trace with address-space "
+	 "switches runs as under xen-3; its costs are not published in a form used here: "
+	 "xen-3's stand in, page-table updates unbatched", NULL, "research"},
 	{"disco", "Disco (Stanford, MIPS): a monitor for shared-memory multiprocessors with "
-	 "lightly modified IRIX", "prescott", unbatched,
-	 "MIPS costs are not modelled: xen-3's stand in; IRIX was patched, not ported"},
-	{"plex86", "plex86: a lightweight monitor for a paravirtualized Linux", "prescott",
-	 unbatched, "costs not published: xen-3's stand in"},
+	 "lightly modified IRIX", "prescott", disco,
+	 "fast_syscall 0: a system call, like any trap, enters the monitor, which emulates its "
+	 "effect on the virtual CPU (Bugnion et al., SOSP 1997, Sec. 4.2); the bounce cost is "
+	 "xen-3's estimate; MIPS, its software-refilled TLB and ccNUMA placement are not "
+	 "modelled; IRIX was patched, not ported", NULL, "research"},
+	{"plex86", "plex86: a lightweight monitor for a paravirtualized Linux", NULL, NULL,
+	 "no difference this model can express yet: a paravirtualized kernel, "
+	 "page-table updates unbatched, as denali; xen-3's costs stand in; plex86's I/O through "
+	 "its HAL as hypercalls is not modelled and its costs are not published", "denali",
+	 "research"},
 	{"vmi", "VMI / paravirt_ops: the kernel calls the hypervisor through a ROM interface",
 	 "prescott", vmi, "hypercall 600 is an estimate of a direct call into the VMI ROM plus "
-	 "the monitor's work"},
+	 "the monitor's work", NULL, "server"},
 };
 
 struct paravirt {

@@ -53,10 +53,12 @@ static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
 static const struct vl_profile profiles[] = {
 	{"x86-deprivileged", "x86 guest kernel run at ring 1 or 3 under a trap-and-emulate "
 	 "monitor", "prescott", NULL,
-	 "not a correct VMM: sensitive unprivileged instructions are counted as holes"},
+	 "not a correct VMM: sensitive unprivileged instructions are counted as holes",
+	 NULL, "teaching"},
 	{"vm370", "IBM VM/370 on System/370: a classically virtualizable architecture",
 	 "prescott", vm370, "every sensitive instruction traps, so no holes; cycle costs are the "
-	 "Prescott-era trap costs as placeholders — VM/370's own are not given by a source here"},
+	 "Prescott-era trap costs as placeholders — VM/370's own are not given by a source here",
+	 NULL, "server,development"},
 };
 
 struct trapemu {
