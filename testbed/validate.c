@@ -188,8 +188,6 @@ static int predict_ov(const char *trace, const char *model, const struct vl_over
 
 	if (!spec.model)
 		return vl_err_set(err, VL_EINVAL, "no model %s", model);
-	if (!strcmp(model, "native"))
-		spec.baseline = 0;
 	rc = vl_run(&spec, NULL, &res, err);
 	if (!rc) {
 		*cycles = (double)res.stats.end_cycles;
