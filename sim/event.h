@@ -60,6 +60,7 @@ enum vl_ev {
 	VL_EV_FORK,      /* process creation: child address space a, n pages copied */
 	VL_EV_EXEC,      /* a new program image replaces the process's; n pages torn down */
 	VL_EV_EXIT,      /* the process ends; n pages torn down */
+	VL_EV_TOUCH,     /* a reference to the page at a that a small LRU filter missed */
 	VL_EV__COUNT
 };
 
