@@ -299,7 +299,8 @@ static const char *probe_samples(int quick) { return quick ? "9" : "21"; }
 static const char *probe_scale(int quick) { return quick ? "0.4" : "1"; }
 
 /* vl-probe's benchmarks, each in a fresh process (under qemu when qemu != NULL) */
-static const char *const probe_benches[] = {"alu", "syscall", "rw1", "mapunmap", "pgfault",
+static const char *const probe_benches[] = {"alu", "mem", "callret", "codegen", "syscall",
+                                            "rw1", "mapunmap", "pgfault",
                                             "forkwait", "ctxsw", "exec", "tcp", "rdtsc",
                                             "cpuid", "fileio"};
 

@@ -333,6 +333,30 @@ static void test_models_emulation_golden(void)
 }
 
 /*
+ * Costs by instruction class, as calibrated on a host (dbt_factor 1,
+ * insn_extra 2, softmmu 1, lookup 20, translate 100; prescott's 1 cycle
+ * per instruction and 11 per call/ret pair natively). Block 3 (10
+ * instructions, 3 loads, 2 stores), first visit: translate 10 x 100 = 1000,
+ * run 10 + 10 x 2 = 30, accesses 5 x 1 = 5: 1035; second visit 35. Two
+ * call/ret pairs: their instructions are in the blocks, so only the native
+ * extra 2 x 11 = 22 and the returns' lookups 2 x 20 = 40: 62. 1132.
+ */
+static void test_models_emulation_classes(void)
+{
+	const char *t = t_write("emcls.vlt", "vlt 1\nbb 3 10 user 3 2\nbb 3 10 user 3 2\n"
+	                                     "callret 2 user\n");
+	struct vl_override ov[] = {{"dbt_factor", 1}, {"insn_extra", 2}, {"softmmu", 1},
+	                           {"lookup", 20}, {"translate", 100}};
+	struct vl_run_result res;
+
+	run_model(t, "emulation", "qemu-tcg", ov, 5, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1132);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_CALLRET][VL_MECH_LOOKUP].cycles, 40);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_TRANSLATE].cycles, 1000);
+	vl_run_result_release(&res);
+}
+
+/*
  * A captured block carries its loads and stores: qemu-tcg's soft MMU pays
  * for those, not for mem_refs x instructions. The first visit of block 3
  * (10 instructions, 3 loads, 2 stores) translates, 10 x 1000 = 10000, and
@@ -388,6 +412,7 @@ void suite_models(void)
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_container_golden", test_models_container_golden},
 		{"models_emulation_golden", test_models_emulation_golden},
+		{"models_emulation_classes", test_models_emulation_classes},
 		{"models_emulation_processes", test_models_emulation_processes},
 		{NULL, NULL},
 	};

@@ -282,6 +282,12 @@ static void test_profile_roundtrip(void)
 	put_sum(&c, "container", "pgfault", 7400);
 	put_sum(&c, "container", "ctxsw", 10600);
 	put_sum(&c, "qemu-x86_64", "alu", 10);
+	put_sum(&c, "native", "mem", 2);
+	put_sum(&c, "qemu-x86_64", "mem", 12);
+	put_sum(&c, "native", "callret", 1);
+	put_sum(&c, "qemu-x86_64", "callret", 23);
+	put_sum(&c, "native", "codegen", 20);
+	put_sum(&c, "qemu-x86_64", "codegen", 10025);
 	put_sum(&c, "qemu-x86_64", "syscall", 1600);
 	put_sum(&c, "qemu-x86_64", "forkwait", 3500000);
 	put_kvm(&c, VL_GB_ALU, 0, 25000);
@@ -317,7 +323,15 @@ static void test_profile_roundtrip(void)
 
 	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("emulation"), "this-host", NULL,
 	                                        NULL, 0, &err), 0);
-	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dbt_factor"), 2, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dbt_factor"), 1, 1e-9);
+	/* (10 - 5) / 10 instructions */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "insn_extra"), 0.5, 1e-9);
+	/* (12 - 2 - 10 x 0.5) / 8 accesses */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "softmmu"), 0.625, 1e-9);
+	/* 23 - 1 - 4 x 0.5 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "lookup"), 20, 1e-9);
+	/* (10025 - 20 - 5 x 0.5) / 5 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "translate"), 2000.5, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_mode"), 1, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
 	/* 3500000 - 500000 - 3 x 1000 */

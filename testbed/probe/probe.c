@@ -84,6 +84,100 @@ static void op_alu(long n)
 #endif
 }
 
+/*
+ * 10 instructions an iteration, 4 loads and 4 stores of an L1-resident
+ * buffer: what a memory access costs beyond an ALU instruction (x86; a C
+ * loop elsewhere).
+ */
+static void op_mem(long n)
+{
+	static uint64_t buf[8];
+#if defined(__x86_64__)
+	__asm__ volatile("1:\n\t"
+	                 "mov (%1), %%rax\n\tmov 8(%1), %%rcx\n\t"
+	                 "mov 16(%1), %%r8\n\tmov 24(%1), %%r9\n\t"
+	                 "mov %%rcx, 32(%1)\n\tmov %%rax, 40(%1)\n\t"
+	                 "mov %%r9, 48(%1)\n\tmov %%r8, 56(%1)\n\t"
+	                 "dec %0\n\tjnz 1b"
+	                 : "+r"(n)
+	                 : "r"(buf)
+	                 : "rax", "rcx", "r8", "r9", "memory", "cc");
+#else
+	volatile uint64_t *b = buf;
+	for (long i = 0; i < n; i++) {
+		b[4] = b[1];
+		b[5] = b[0];
+		b[6] = b[3];
+		b[7] = b[2];
+	}
+#endif
+}
+
+#if defined(__x86_64__)
+/* A leaf that returns at once: the target of op_callret's calls. */
+__asm__(".text\n\t.p2align 4\n"
+        "vl_probe_leaf:\n\tret\n");
+#endif
+
+/*
+ * A direct call of a leaf function and its return, 4 instructions an
+ * iteration (call, ret, dec, jnz): the return is the indirect jump a
+ * translator must look up (x86; a C loop elsewhere).
+ */
+static void op_callret(long n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("1:\n\t"
+	                 "call vl_probe_leaf\n\t"
+	                 "dec %0\n\tjnz 1b"
+	                 : "+r"(n)
+	                 :
+	                 : "memory", "cc");
+#else
+	for (volatile long i = 0; i < n; i++)
+		;
+#endif
+}
+
+/*
+ * Code never run before: n blocks of 5 instructions of an ordinary mix (a
+ * load, an add, a store, a compare, a jump to the next block) written into
+ * fresh pages, run once, unmapped. Natively a cold run; under a dynamic
+ * translator every block is translated first. x86 only (the bytes are x86
+ * code).
+ */
+#define CODEGEN_BLOCK 16 /* bytes of one block */
+static void op_codegen(long n)
+{
+#if defined(__x86_64__)
+	static const unsigned char block[CODEGEN_BLOCK] = {
+		0x48, 0x8b, 0x07,       /* mov (%rdi),%rax */
+		0x48, 0x01, 0xc1,       /* add %rax,%rcx */
+		0x48, 0x89, 0x4f, 0x08, /* mov %rcx,8(%rdi) */
+		0x48, 0x83, 0xf9, 0x05, /* cmp $5,%rcx */
+		0xeb, 0x00,             /* jmp to the next block */
+	};
+	static uint64_t scratch[2];
+
+	while (n > 0) {
+		long k = n < 4096 ? n : 4096;
+		size_t len = (size_t)(k * CODEGEN_BLOCK + 16 + 4095) & ~(size_t)4095;
+		unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE | PROT_EXEC,
+		                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *c = p;
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (long i = 0; i < k; i++, c += CODEGEN_BLOCK)
+			memcpy(c, block, sizeof(block));
+		*c = 0xc3; /* ret */
+		__asm__ volatile("call *%0" : : "r"(p), "D"(scratch) : "rax", "rcx", "memory", "cc");
+		munmap(p, len);
+		n -= k;
+	}
+#else
+	(void)n;
+#endif
+}
+
 static void op_syscall(long n)
 {
 	for (long i = 0; i < n; i++)
@@ -425,6 +519,9 @@ struct op {
 
 static const struct op ops[] = {
 	{"alu", op_alu, NULL, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
+	{"mem", op_mem, NULL, 1000000, 0, "10 instructions: 4 loads, 4 stores of an L1-resident buffer (x86; a C loop elsewhere)"},
+	{"callret", op_callret, NULL, 1000000, 0, "a direct call and its return, 4 instructions (x86; a C loop elsewhere)"},
+	{"codegen", op_codegen, NULL, 4096, 1, "a block of code never run before (load, add, store, compare, jump), run once"},
 	{"syscall", op_syscall, NULL, 20000, 0, "getppid() system call"},
 	{"pgfault", op_pgfault, NULL, 4096, 0, "first touch of an anonymous page"},
 	{"mapunmap", op_mapunmap, NULL, 2000, 0, "mmap and munmap 64 untouched pages"},
