@@ -95,6 +95,14 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 	[VL_H_VMCS_WRITE] = {"vmcs_write", "cycles", 171, 0, INF,
 		"Adams & Agesen 2006, Table 1: VMCB write on P4 672, 171",
 		"one VMWRITE of the VM control structure"},
+	[VL_H_TRAP_SCALE] = {"trap_scale", "ratio", 1, 0.01, 100,
+		"1 on Prescott; a later generation's from the measured transition latencies "
+		"(models/native/hosts.c: A&A 2006 Table 1, Agesen et al. 2012)",
+		"hardware transitions (trap, fault delivery) against Prescott's"},
+	[VL_H_SOFT_SCALE] = {"soft_scale", "ratio", 1, 0.01, 100,
+		"1: no source here measured monitor software across generations, so Prescott's "
+		"cycle counts stand for every host",
+		"monitor software (handlers, translator) against Prescott's cycles"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

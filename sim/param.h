@@ -80,6 +80,8 @@ enum vl_hostparam {
 	VL_H_VMEXIT,
 	VL_H_VMCS_READ,
 	VL_H_VMCS_WRITE,
+	VL_H_TRAP_SCALE,
+	VL_H_SOFT_SCALE,
 	VL_H__COUNT
 };
 
@@ -90,6 +92,21 @@ struct vl_host {
 };
 
 extern const struct vl_param_def vl_host_params[VL_H__COUNT];
+
+/*
+ * How a model's processor-dependent cost moves with the host's generation:
+ * a model gives such costs in Prescott cycles and scales them at init.
+ */
+enum vl_scale {
+	VL_SCALE_NONE, /* not a cost, or not processor-dependent */
+	VL_SCALE_HW,   /* a hardware transition: trap, fault delivery (trap_scale) */
+	VL_SCALE_SW,   /* monitor software: handlers, translator, lookups (soft_scale) */
+};
+
+static inline double vl_host_scale(const struct vl_host *h, enum vl_scale k)
+{
+	return k == VL_SCALE_HW ? h->v[VL_H_TRAP_SCALE] : k == VL_SCALE_SW ? h->v[VL_H_SOFT_SCALE] : 1;
+}
 
 /*
  * Effective parameters handed to a model's init: the host and the model's

@@ -175,6 +175,23 @@ struct hwassist {
 	uint64_t exits, shadow_exits, io_exits;
 };
 
+/*
+ * The costs that move with the processor (in Prescott cycles here): the
+ * exit round trip and VMCS accesses are host parameters of their own; the
+ * extra of exception delivery in guest mode is a hardware transition; the
+ * handlers are monitor software. Trips to a user-space device model and
+ * software KVM's emulation are measured on the host they run on.
+ */
+static const unsigned char scale[P__COUNT] = {
+	[P_GUEST_EXC] = VL_SCALE_HW, [P_TPR_CYCLES] = VL_SCALE_HW,
+	[P_H_IO] = VL_SCALE_SW, [P_H_MMIO] = VL_SCALE_SW, [P_H_KICK] = VL_SCALE_SW,
+	[P_H_PF] = VL_SCALE_SW, [P_H_PTE] = VL_SCALE_SW, [P_SHADOW_SAME] = VL_SCALE_SW,
+	[P_SHADOW_CLEAR] = VL_SCALE_SW, [P_SHADOW_SET] = VL_SCALE_SW, [P_H_CR3] = VL_SCALE_SW,
+	[P_H_INVLPG] = VL_SCALE_SW, [P_H_CPUID] = VL_SCALE_SW, [P_H_CR] = VL_SCALE_SW,
+	[P_H_MSR] = VL_SCALE_SW, [P_H_HLT] = VL_SCALE_SW, [P_H_RDTSC] = VL_SCALE_SW,
+	[P_H_IRQ] = VL_SCALE_SW, [P_SWITCH] = VL_SCALE_SW,
+};
+
 static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 {
 	struct hwassist *s = state;
@@ -183,7 +200,7 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = vl_cycles(v[i]);
+		s->h[i] = vl_cycles(v[i] * vl_host_scale(p->host, scale[i]));
 	s->nested = v[P_NESTED] >= 0.5;
 	s->tpr_shadow = v[P_TPR_SHADOW] >= 0.5;
 	s->io_user = v[P_IO_USER] >= 0.5;

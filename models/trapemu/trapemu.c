@@ -68,6 +68,14 @@ struct trapemu {
 	uint64_t traps;
 };
 
+/* Processor-dependent costs, in Prescott cycles: the trap is a hardware
+ * transition, the rest monitor software (scaled by the host's generation). */
+static const unsigned char scale[P__COUNT] = {
+	[P_TRAP] = VL_SCALE_HW, [P_EMULATE] = VL_SCALE_SW, [P_REFLECT] = VL_SCALE_SW,
+	[P_SHADOW_WALK] = VL_SCALE_SW, [P_SHADOW_UPDATE] = VL_SCALE_SW, [P_SHADOW_CR3] = VL_SCALE_SW,
+	[P_DEVEMU] = VL_SCALE_SW,
+};
+
 static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
 {
 	struct trapemu *s = state;
@@ -75,7 +83,7 @@ static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = vl_cycles(p->v[i]);
+		s->h[i] = vl_cycles(p->v[i] * vl_host_scale(p->host, scale[i]));
 	s->sensitive_traps = p->v[P_SENSITIVE_TRAPS] >= 0.5;
 	return 0;
 }
