@@ -20,7 +20,8 @@ graphviz:cmd:dot
 parallel:cmd:parallel
 "
 # The testbed's emulation backend (virtlab calibrate/validate) and a
-# single-node Slurm for the sharding test, clang's libFuzzer for make fuzz:
+# single-node Slurm for the sharding test, clang's libFuzzer for make fuzz,
+# headless Chromium for the reports' browser test:
 # installed with the rest on Debian; without them those parts are skipped,
 # with the reason.
 OPTIONAL="
@@ -31,6 +32,7 @@ slurm-wlm:cmd:slurmctld
 munge:cmd:munged
 clang:cmd:clang
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+chromium:cmd:chromium
 "
 
 have_header() {

@@ -249,6 +249,34 @@ static void test_report_index_of_reports(void)
 	CU_ASSERT_PTR_NULL(strstr(out, "index: "));
 }
 
+/*
+ * The report as a reader sees it: opened in headless Chromium, every image
+ * loads, no console error, and each plot's SVG shows every series its
+ * script declares (scripts/browser-check.sh; screenshot beside the page).
+ */
+static void test_report_in_browser(void)
+{
+	const char *dir = t_path("browser/series"), *log = t_path("browser/check.log");
+	struct vl_report_result r;
+	char cmd[4096];
+
+	CU_ASSERT_EQUAL_FATAL(write_report(dir, NULL, &r), 0);
+	snprintf(cmd, sizeof(cmd), "sh scripts/browser-check.sh '%s' > '%s' 2>&1", dir, log);
+	int st = system(cmd);
+	const char *out = slurp(t_path("browser"), "check.log");
+	if (st)
+		fprintf(stderr, "\n%s", out);
+	CU_ASSERT_EQUAL(st, 0);
+	T_ASSERT_STR_CONTAINS(out, "1 pages good");
+	snprintf(cmd, sizeof(cmd), "%s/screenshot.png", dir);
+	CU_ASSERT_EQUAL(access(cmd, R_OK), 0);
+	/* and it can fail: a page whose image is gone */
+	snprintf(cmd, sizeof(cmd), "rm -f '%s/bars.png' && sh scripts/browser-check.sh '%s' > '%s' 2>&1",
+	         dir, dir, log);
+	CU_ASSERT_NOT_EQUAL(system(cmd), 0);
+	T_ASSERT_STR_CONTAINS(slurp(t_path("browser"), "check.log"), "bars.png");
+}
+
 void suite_report(void)
 {
 	static const struct t_case cases[] = {
@@ -258,6 +286,7 @@ void suite_report(void)
 		{"report_reads_edited_plots", test_report_reads_edited_plots},
 		{"report_names_partial_series", test_report_names_partial_series},
 		{"report_index_of_reports", test_report_index_of_reports},
+		{"report_in_browser", test_report_in_browser, t_needs_chromium},
 		{NULL, NULL},
 	};
 	t_add_suite("report", cases);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/proc.h"
 #include "testbed/testbed.h"
 #include "tests/util.h"
 #include "traces/trace.h"
@@ -148,4 +149,17 @@ const char *t_needs_qemu_user(void)
 	static char why[256];
 
 	return vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)) ? NULL : why;
+}
+
+const char *t_needs_chromium(void)
+{
+	static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
+	char path[4096];
+
+	if (getenv("VIRTLAB_CHROMIUM"))
+		return NULL;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (vl_proc_find(names[i], path, sizeof(path)))
+			return NULL;
+	return "headless Chromium not installed (Debian: chromium)";
 }

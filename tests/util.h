@@ -81,6 +81,7 @@ void t_print_skips(void);
 
 /* needs functions shared by suites: NULL when present, else the reason. */
 const char *t_needs_qemu_user(void);
+const char *t_needs_chromium(void);
 
 #define T_ASSERT_STR_CONTAINS(hay, needle)                                         \
 	do {                                                                       \
