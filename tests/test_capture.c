@@ -546,7 +546,9 @@ static double per_op(const char *path, double out[VL_EV__COUNT], double *kinsns)
  * writes, two reads and two switches; exec and sh exec once and twice; a
  * lat_mmap operation writes a byte every 16 KiB of the first 838,860 bytes
  * (8 MiB / 10) of a shared file: 52 pages, each a write fault, between one
- * mmap and one munmap.
+ * mmap and one munmap. Touches: a null call's loop references one page, its
+ * stack (the wrapper's return), once after each call has emptied the
+ * filter; each of lat_mmap's 52 faults is followed by the touch of its page.
  */
 static void test_corpus_shipped(void)
 {
@@ -555,6 +557,7 @@ static void test_corpus_shipped(void)
 	per_op("traces/captured/null.vlb", c, &k);
 	NEAR(c[VL_EV_SYSCALL], 1.0, 0.01);
 	NEAR(k, 323.0, 5.0);
+	NEAR(c[VL_EV_TOUCH], 1.0, 0.02);
 	per_op("traces/captured/forkwait.vlb", c, &k);
 	NEAR(c[VL_EV_FORK], 1.0, 0.01);
 	NEAR(c[VL_EV_EXIT], 1.0, 0.01);
@@ -573,6 +576,7 @@ static void test_corpus_shipped(void)
 	per_op("traces/captured/mmap.vlb", c, &k);
 	NEAR(c[VL_EV_PGFAULT], 52.0, 0.01);
 	NEAR(c[VL_EV_SYSCALL], 2.0, 0.05);
+	CU_ASSERT(c[VL_EV_TOUCH] >= 52.0);
 	per_op("traces/captured/pagefault.vlb", c, &k);
 	CU_ASSERT(c[VL_EV_PGFAULT] > 1.0 / 17 && c[VL_EV_PGFAULT] <= 1.0);
 }
