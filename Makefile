@@ -111,6 +111,14 @@ $(VLCAPTURE): testbed/tcg/vlcapture.c testbed/tcg/qemu-plugin-v1.h traces/capraw
 	@$(if $(Q),echo "  PLUGIN  $@")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. -O2 $(WARN) -shared -fPIC -o $@ $< -lpthread
 
+# The capture test's program: pages written twice between two system calls.
+TOUCHPAGES := $(BUILD)/touch-pages
+$(TOUCHPAGES): tests/touch_pages.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
+		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
 # The same, dynamically linked: a process of lmbench's size for fork.vlb.
 $(BUILD)/vl-probe-dyn: testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
@@ -238,7 +246,7 @@ deps:
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
-		$(INSNCOUNT) $(VLCAPTURE)
+		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # Every command block of README.md and docs/ (labs included), run as shown:

@@ -229,6 +229,7 @@ static int do_stats(int argc, char **argv)
 			case VL_EV_PGFAULT:
 			case VL_EV_PTEWRITE:
 			case VL_EV_INVLPG:
+			case VL_EV_TOUCH:
 				added = set_add(&pages, e->a >> 12);
 				break;
 			case VL_EV_DISK:
@@ -262,7 +263,7 @@ static int do_stats(int argc, char **argv)
 	       cli_num(insns[1], b, sizeof(b)));
 	printf("code footprint %s distinct basic blocks, %s instructions\n",
 	       cli_num(blocks.n, a, sizeof(a)), cli_num(static_insns, b, sizeof(b)));
-	printf("pages          %s distinct (faults, PTE writes, invlpg)\n",
+	printf("pages          %s distinct (faults, PTE writes, invlpg, touches)\n",
 	       cli_num(pages.n, a, sizeof(a)));
 	if (count[VL_EV_DISK] || count[VL_EV_NET])
 		printf("I/O bytes      disk %llu read, %llu written; net %llu rx, %llu tx\n",

@@ -17,7 +17,8 @@ static void help(void)
 	       "Runs CMD under qemu-x86_64 (user-mode TCG) with virtlab's capture plugin and\n"
 	       "writes what it really did as a trace: every basic block executed (its\n"
 	       "instructions, loads and stores), returns and indirect branches, page faults\n"
-	       "(first touches and copy-on-write), every system call with the kernel path\n"
+	       "(first touches and copy-on-write), page references a small LRU filter of\n"
+	       "recent pages missed (touches), every system call with the kernel path\n"
 	       "measured for it, and fork, execve and exit, children followed through exec.\n\n"
 	       "  -o FILE          the trace (default: capture.vlb); .vlb is binary, else text\n"
 	       "  --limit EVENTS   stop after EVENTS events (the program is stopped too)\n"
@@ -43,7 +44,7 @@ int cmd_trace_capture(int argc, char **argv)
 	struct vl_capture_stats st;
 	struct vl_err err = {0};
 	int i;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d[32];
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -92,11 +93,12 @@ int cmd_trace_capture(int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	fprintf(stderr, "captured %s: %s events, %llu process%s (%llu fork%s, %llu exec%s), %s user "
-	        "instructions, %s page faults, %llu system calls%s; exit status %d\n", o.out,
+	        "instructions, %s page faults, %s touches, %llu system calls%s; exit status %d\n", o.out,
 	        cli_num(st.events, a, sizeof(a)), (unsigned long long)st.processes,
 	        st.processes == 1 ? "" : "es", (unsigned long long)st.forks,
 	        st.forks == 1 ? "" : "s", (unsigned long long)st.execs, st.execs == 1 ? "" : "s",
 	        cli_num(st.insns, b, sizeof(b)), cli_num(st.faults, c, sizeof(c)),
+	        cli_num(st.touches, d, sizeof(d)),
 	        (unsigned long long)st.syscalls, st.limited ? " (stopped at --limit)" : "",
 	        st.exit_status);
 	return EXIT_OK;

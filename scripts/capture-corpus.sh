@@ -5,6 +5,7 @@
 #   scripts/capture-corpus.sh BUILD_DIR [OUT_DIR]
 # SCALE=N multiplies every iteration count (the shipped corpus is SCALE=1;
 # Adams & Agesen's forkwait ran 40,000 children: SCALE=40 for forkwait).
+# ONLY="NAME ..." captures only those files (e.g. ONLY="gzip compile").
 set -eu
 build=${1:?usage: capture-corpus.sh BUILD_DIR [OUT_DIR]}
 out=${2:-traces/captured}
@@ -24,6 +25,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 cap() { # NAME CMD...: capture into OUT/NAME.vlb, markers from vl-probe on
 	name=$1
 	shift
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	ops=
 	if [ "$2" = work ]; then ops="--ops $4"; fi # vl-probe work OP N: N operations
 	echo "  CAPTURE $out/$name.vlb"

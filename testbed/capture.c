@@ -23,6 +23,7 @@
 #include "sim/proc.h"
 #include "testbed/capture.h"
 #include "testbed/testbed.h"
+#include "traces/capraw.h"
 
 extern char **environ;
 
@@ -173,6 +174,11 @@ static void set_meta(struct vl_meta *m, const struct vl_capture_opts *o, const c
 	vl_meta_set(m, "host_kernel", kern, &ignore);
 	vl_meta_set(m, "kernel_paths", "Linux 6.1 under QEMU TCG, counted by make kernel-paths "
 	            "(traces/kpaths.h)", &ignore);
+	{
+		char f[32];
+		snprintf(f, sizeof(f), "%d", VL_CAPRAW_TOUCH_FILTER);
+		vl_meta_set(m, "touch_filter", f, &ignore);
+	}
 	if (o->operations) {
 		char n[32];
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)o->operations);

@@ -75,13 +75,18 @@ static uint64_t zz(int64_t v)
  * Times (ns) order the processes: the parent forks at 5-10 and waits at
  * 30-100; the child starts at 20 and exits at 40, so it runs inside the
  * parent's wait. A parent (pid 100) runs block 0 (5 instructions, ends in ret, 2 loads and
- * 1 store, its counts known after it ran), takes a write fault, forks child
- * 101 (3 anonymous pages copied, 2 of them written: write-protected), runs
- * block 1 and waits; the child inherits block 0, defines its own block 1
- * (7 instructions, an indirect call: not the parent's block 1), exits with
- * 2 pages resident; the parent exits with 4. Worked out by hand below: the
- * fault comes before the block it interrupted; branches follow their
- * blocks; the child runs while the parent waits.
+ * 1 store, its counts known after it ran), takes a write fault on page
+ * 0x7000, touches it (written) and page 0x7001 (read), forks child 101 (3
+ * anonymous pages copied, 0x7000-0x7002; 0x7000 and 0x7002 written:
+ * write-protected), runs block 1 and waits; the child inherits block 0,
+ * defines its own block 1 (7 instructions, an indirect call: not the
+ * parent's block 1) which touches page 0x7003, exits with 2 pages resident
+ * (0x7000, 0x7001); the parent unmaps 0x9000-0x9001 and exits with 4
+ * (0x7000-0x7003). Worked out by hand below: the fault and the touches come
+ * before the block that made them, the touch after the fault's iret; the
+ * fork's PTE writes go page by page (write-protect, then copy), at the
+ * pages' own addresses, as the teardowns' and the unmap's do; branches
+ * follow their blocks; the child runs while the parent waits.
  */
 static void test_convert_fork_wait(void)
 {
@@ -93,23 +98,36 @@ static void test_convert_fork_wait(void)
 	static struct vl_event ev[256];
 	const char *out = t_path("rawfork.vlt");
 	const uint16_t K = VL_EVF_KERNEL, PO = VL_EVF_P_OLD, PN = VL_EVF_P_NEW;
-	const uint64_t MEM = 2 | 1ull << 32, WP = 0x7e0000000000ull, CP = WP + (1ull << 36);
+	const uint64_t MEM = 2 | 1ull << 32, A = 0x7000000, B = 0x9000000, PG = 4096;
+	const uint16_t W = VL_EVF_WRITE;
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
 	rec(&p, VL_CR_TBDEF, 4, U(0), U(0x401000), U(5), U(VL_CT_RET));
 	rec(&p, VL_CR_TB, 1, U(0));
 	rec(&p, VL_CR_FAULT, 2, U(0x7000), U(VL_CF_WRITE));
+	rec(&p, VL_CR_TOUCH, 1, U(0x7000 << 1 | 1));
+	rec(&p, VL_CR_TOUCH, 1, U(0x7001 << 1));
 	rec(&p, VL_CR_TBMEM, 3, U(0), U(2), U(1));
 	rec(&p, VL_CR_SYS, 8, U(57), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
 	rec(&p, VL_CR_FORK, 3, U(1), U(3), U(2));
+	rec(&p, VL_CR_PTE, 1, U(0x7000 << 4 | VL_CP_WP | VL_CP_COPY));
+	rec(&p, VL_CR_PTE, 1, U(0x7001 << 4 | VL_CP_COPY));
+	rec(&p, VL_CR_PTE, 1, U(0x7002 << 4 | VL_CP_WP | VL_CP_COPY));
 	rec(&p, VL_CR_SYSRET, 3, U(57), zz(101), U(10));
 	rec(&p, VL_CR_TBDEF, 4, U(1), U(0x402000), U(3), U(VL_CT_OTHER));
 	rec(&p, VL_CR_TB, 1, U(1));
 	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(30));
 	rec(&p, VL_CR_SYSRET, 3, U(61), zz(101), U(100));
+	rec(&p, VL_CR_SYS, 8, U(11), U(B), U(2 * PG), U(0), U(0), U(0), U(0), U(101));
+	rec(&p, VL_CR_PTE, 1, U(0x9000 << 4 | VL_CP_UNMAP));
+	rec(&p, VL_CR_PTE, 1, U(0x9001 << 4 | VL_CP_UNMAP));
+	rec(&p, VL_CR_UNMAP, 1, U(2));
+	rec(&p, VL_CR_SYSRET, 3, U(11), zz(0), U(103));
 	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(110));
 	rec(&p, VL_CR_RSS, 1, U(4));
+	for (uint64_t pg = 0x7000; pg < 0x7004; pg++)
+		rec(&p, VL_CR_PTE, 1, U(pg << 4 | VL_CP_DROP));
 	rec(&p, VL_CR_END, 0);
 	save(dir, 100, &p);
 
@@ -118,8 +136,11 @@ static void test_convert_fork_wait(void)
 	rec(&c, VL_CR_TB, 1, U(0));
 	rec(&c, VL_CR_TBDEF, 4, U(1), U(0x403000), U(7), U(VL_CT_ICALL));
 	rec(&c, VL_CR_TB, 1, U(1));
+	rec(&c, VL_CR_TOUCH, 1, U(0x7003 << 1 | 1));
 	rec(&c, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(40));
 	rec(&c, VL_CR_RSS, 1, U(2));
+	rec(&c, VL_CR_PTE, 1, U(0x7000 << 4 | VL_CP_DROP));
+	rec(&c, VL_CR_PTE, 1, U(0x7001 << 4 | VL_CP_DROP));
 	rec(&c, VL_CR_END, 0);
 	save(dir, 101, &c);
 
@@ -127,43 +148,53 @@ static void test_convert_fork_wait(void)
 	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
 
-	static const struct vl_event want[] = {
-		{VL_EV_PGFAULT, VL_EVF_WRITE, 0, 0x7000000, 0},     /* parent */
+	const struct vl_event want[] = {
+		{VL_EV_PGFAULT, W, 0, A, 0},                      /* parent */
 		{VL_EV_KERNEL, K, KP_FAULT, 0, 0},
-		{VL_EV_PTEWRITE, K | PN, 0, 0x7000000, 0},
+		{VL_EV_PTEWRITE, K | PN, 0, A, 0},
 		{VL_EV_IRET, K, 0, 0, 0},
+		{VL_EV_TOUCH, W, 0, A, 0},                        /* the store retried */
+		{VL_EV_TOUCH, 0, 0, A + PG, 0},
 		{VL_EV_BB, 0, 5, 1, MEM},
 		{VL_EV_CALLRET, 0, 1, 0, 0},
 		{VL_EV_SYSCALL, 0, 0, 57, 0},
 		{VL_EV_KERNEL, K, KP_FORK, 0, 0},
-		{VL_EV_PTEWRITE, K | PO | PN, 0, WP, 0},            /* write-protect 2 */
-		{VL_EV_PTEWRITE, K | PO | PN, 0, WP + 4096, 0},
-		{VL_EV_PTEWRITE, K | PN, 0, CP, 0},                 /* copy 3 */
-		{VL_EV_PTEWRITE, K | PN, 0, CP + 4096, 0},
-		{VL_EV_PTEWRITE, K | PN, 0, CP + 8192, 0},
+		{VL_EV_PTEWRITE, K | PO | PN, 0, A, 0},           /* write-protect, */
+		{VL_EV_PTEWRITE, K | PN, 0, A, 0},                /* copy */
+		{VL_EV_PTEWRITE, K | PN, 0, A + PG, 0},
+		{VL_EV_PTEWRITE, K | PO | PN, 0, A + 2 * PG, 0},
+		{VL_EV_PTEWRITE, K | PN, 0, A + 2 * PG, 0},
 		{VL_EV_FORK, K, 3, 101, 0},
 		{VL_EV_SYSRET, K, 0, 0, 0},
 		{VL_EV_BB, 0, 3, 2, 0},
 		{VL_EV_SYSCALL, 0, 0, 61, 0},
-		{VL_EV_CR3, K, 0, 101, 0},                          /* child */
+		{VL_EV_CR3, K, 0, 101, 0},                        /* child */
 		{VL_EV_BB, 0, 5, 1, MEM},
+		{VL_EV_TOUCH, W, 0, A + 3 * PG, 0},
 		{VL_EV_BB, 0, 7, 3, 0},
 		{VL_EV_CALLRET, 0, 1, 0, 0},
 		{VL_EV_INDIRECT, 0, 1, 0, 0},
 		{VL_EV_SYSCALL, 0, 0, 231, 0},
 		{VL_EV_KERNEL, K, KP_EXIT, 0, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP + 4096, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A + PG, 0},
 		{VL_EV_EXIT, K, 2, 0, 0},
-		{VL_EV_CR3, K, 0, 100, 0},                          /* parent */
+		{VL_EV_CR3, K, 0, 100, 0},                        /* parent */
 		{VL_EV_KERNEL, K, KP_WAIT, 0, 0},
+		{VL_EV_SYSRET, K, 0, 0, 0},
+		{VL_EV_SYSCALL, 0, 0, 11, 0},                     /* munmap */
+		{VL_EV_PTEWRITE, K | PO, 0, B, 0},
+		{VL_EV_INVLPG, K, 0, B, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, B + PG, 0},
+		{VL_EV_INVLPG, K, 0, B + PG, 0},
+		{VL_EV_KERNEL, K, vl_capture_kernel_path(11, 0), 0, 0},
 		{VL_EV_SYSRET, K, 0, 0, 0},
 		{VL_EV_SYSCALL, 0, 0, 231, 0},
 		{VL_EV_KERNEL, K, KP_EXIT, 0, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP + 4096, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP + 8192, 0},
-		{VL_EV_PTEWRITE, K | PO, 0, WP + 12288, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A + PG, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A + 2 * PG, 0},
+		{VL_EV_PTEWRITE, K | PO, 0, A + 3 * PG, 0},
 		{VL_EV_EXIT, K, 4, 0, 0},
 	};
 	size_t nwant = sizeof(want) / sizeof(want[0]);
@@ -181,6 +212,7 @@ static void test_convert_fork_wait(void)
 	CU_ASSERT_EQUAL(st.exits, 2);
 	CU_ASSERT_EQUAL(st.insns, 5 + 3 + 5 + 7);
 	CU_ASSERT_EQUAL(st.faults, 1);
+	CU_ASSERT_EQUAL(st.touches, 3);
 	CU_ASSERT_EQUAL(st.events, nwant);
 
 	/* at most 10 events: exactly 10, marked as limited */
@@ -222,6 +254,18 @@ static void test_convert_errors(void)
 	CU_ASSERT_EQUAL(vl_capture_convert(dir, 8, w, 0, &st, NULL, NULL, &err), VL_EIO);
 	T_ASSERT_STR_CONTAINS(err.msg, "9.raw");
 	T_ASSERT_STR_CONTAINS(err.msg, "process 9 left no record");
+	vl_writer_abort(w);
+
+	p.n = 0;
+	rec(&p, VL_CR_START, 4, U(11), U(1), U(0), U(0));
+	rec(&p, VL_CR_SYS, 8, U(11), U(0x9000000), U(8192), U(0), U(0), U(0), U(0), U(1));
+	rec(&p, VL_CR_PTE, 1, U(0x9000 << 4 | VL_CP_UNMAP));
+	rec(&p, VL_CR_UNMAP, 1, U(2)); /* two pages counted, one named */
+	save(dir, 11, &p);
+	err = (struct vl_err){0};
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("rawbad.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_capture_convert(dir, 11, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "11.raw: byte 22: an unmap names fewer or more pages");
 	vl_writer_abort(w);
 
 	p.n = 0;
@@ -307,6 +351,93 @@ static void test_capture_shell(void)
 		double d = (double)a[k] - (double)b[k];
 		CU_ASSERT(d * d <= 0.0001 * (double)a[k] * (double)a[k] + 1e-9);
 	}
+}
+
+/* The events between a capture's phases 1 and 2, into ev (at most max). */
+static long between_phases(const char *path, struct vl_event *ev, long max)
+{
+	struct vl_trace *t;
+	struct vl_err err = {0};
+	static struct vl_event buf[4096];
+	long n, k = 0, phases = 0;
+
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, path, &err), 0);
+	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)
+		for (long i = 0; i < n; i++) {
+			phases += buf[i].type == VL_EV_PHASE;
+			if (phases == 1 && buf[i].type != VL_EV_PHASE && k < max)
+				ev[k++] = buf[i];
+		}
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(phases, 2);
+	vl_trace_close(t);
+	return k;
+}
+
+/*
+ * Page references, captured for real: touch-pages N writes a byte to each of
+ * N fresh pages of its buffer twice, between two getppid calls and with no
+ * other data reference (tests/touch_pages.c). The filter is empty after the
+ * first getppid. The first pass misses on every page: N write faults (first
+ * touches), each followed by the touch of the retried store. The second
+ * pass: with N = F (the filter's size) every page is still in the LRU
+ * filter, so no touch; with N = F + 1 the cyclic order defeats LRU (each
+ * page was last referenced N references ago, F other pages since, so it
+ * has just dropped out), so N more touches. Hence F
+ * touches for N = F and 2(F + 1) for N = F + 1, all writes, at the N
+ * consecutive pages the faults name.
+ */
+static void test_capture_touches(void)
+{
+	const int F = VL_CAPRAW_TOUCH_FILTER;
+	const char *bin = getenv("VIRTLAB");
+	const char *dir = t_path("captouch");
+	static struct vl_event ev[8192];
+	char out[8192], args[4096], prog[1024], path[1024];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	snprintf(prog, sizeof(prog), "%.*s/touch-pages", (int)(strrchr(bin, '/') - bin), bin);
+	mkdir(dir, 0755);
+	for (int n = F; n <= F + 1; n++) {
+		snprintf(path, sizeof(path), "%s/t%d.vlt", dir, n);
+		snprintf(args, sizeof(args), "trace capture -o %s -- %s %d", path, prog, n);
+		CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+		T_ASSERT_STR_CONTAINS(out, "exit status 0");
+		long k = between_phases(path, ev, 8192);
+		long touches = 0, faults = 0, syscalls = 0;
+		uint64_t first = 0;
+		for (long i = 0; i < k; i++) {
+			if (ev[i].type == VL_EV_SYSCALL)
+				syscalls++;
+			if (ev[i].type == VL_EV_PGFAULT) {
+				if (!faults)
+					first = ev[i].a;
+				/* the fault's own page is referenced right after its iret */
+				CU_ASSERT_FATAL(i + 4 < k);
+				CU_ASSERT_EQUAL(ev[i].a, first + 4096 * (uint64_t)faults);
+				CU_ASSERT_EQUAL(ev[i + 3].type, VL_EV_IRET);
+				CU_ASSERT_EQUAL(ev[i + 4].type, VL_EV_TOUCH);
+				CU_ASSERT_EQUAL(ev[i + 4].a, ev[i].a);
+				faults++;
+			}
+			if (ev[i].type == VL_EV_TOUCH) {
+				CU_ASSERT(ev[i].flags & VL_EVF_WRITE);
+				CU_ASSERT_FALSE(ev[i].flags & VL_EVF_KERNEL);
+				/* pass 1, then (N = F + 1) pass 2: page touches % N */
+				CU_ASSERT_EQUAL(ev[i].a, first + 4096 * (uint64_t)(touches % n));
+				touches++;
+			}
+		}
+		CU_ASSERT_EQUAL(syscalls, 2);
+		CU_ASSERT_EQUAL(faults, n);
+		CU_ASSERT_EQUAL(touches, n == F ? F : 2 * (F + 1));
+	}
+	struct vl_trace *t;
+	struct vl_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, path, &err), 0);
+	snprintf(args, sizeof(args), "%d", F);
+	CU_ASSERT_STRING_EQUAL(vl_meta_get(vl_trace_meta(t), "touch_filter"), args);
+	vl_trace_close(t);
 }
 
 /* --limit, a missing command, a bad option: clear errors, no files left. */
@@ -415,7 +546,9 @@ static double per_op(const char *path, double out[VL_EV__COUNT], double *kinsns)
  * writes, two reads and two switches; exec and sh exec once and twice; a
  * lat_mmap operation writes a byte every 16 KiB of the first 838,860 bytes
  * (8 MiB / 10) of a shared file: 52 pages, each a write fault, between one
- * mmap and one munmap.
+ * mmap and one munmap. Touches: a null call's loop references one page, its
+ * stack (the wrapper's return), once after each call has emptied the
+ * filter; each of lat_mmap's 52 faults is followed by the touch of its page.
  */
 static void test_corpus_shipped(void)
 {
@@ -424,6 +557,7 @@ static void test_corpus_shipped(void)
 	per_op("traces/captured/null.vlb", c, &k);
 	NEAR(c[VL_EV_SYSCALL], 1.0, 0.01);
 	NEAR(k, 323.0, 5.0);
+	NEAR(c[VL_EV_TOUCH], 1.0, 0.02);
 	per_op("traces/captured/forkwait.vlb", c, &k);
 	NEAR(c[VL_EV_FORK], 1.0, 0.01);
 	NEAR(c[VL_EV_EXIT], 1.0, 0.01);
@@ -442,6 +576,7 @@ static void test_corpus_shipped(void)
 	per_op("traces/captured/mmap.vlb", c, &k);
 	NEAR(c[VL_EV_PGFAULT], 52.0, 0.01);
 	NEAR(c[VL_EV_SYSCALL], 2.0, 0.05);
+	CU_ASSERT(c[VL_EV_TOUCH] >= 52.0);
 	per_op("traces/captured/pagefault.vlb", c, &k);
 	CU_ASSERT(c[VL_EV_PGFAULT] > 1.0 / 17 && c[VL_EV_PGFAULT] <= 1.0);
 }
@@ -479,6 +614,7 @@ void suite_capture(void)
 		{"convert_fork_wait", test_convert_fork_wait, NULL},
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
+		{"capture_touches", test_capture_touches, t_needs_qemu_user},
 		{"capture_errors", test_capture_errors, t_needs_qemu_user},
 		{"capture_interrupted", test_capture_interrupted, t_needs_qemu_user},
 		{"corpus_shipped", test_corpus_shipped, NULL},

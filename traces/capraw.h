@@ -20,9 +20,11 @@ enum vl_capraw_tag {
 	VL_CR_FORK,      /* tb_next, pages copied, pages write-protected */
 	VL_CR_EXEC,      /* len, path bytes: execve of path follows */
 	VL_CR_RSS,       /* pages resident (before exit or exec teardown) */
-	VL_CR_UNMAP,     /* pages dropped by munmap/madvise/brk */
+	VL_CR_UNMAP,     /* pages dropped by munmap/madvise/brk (each named by a VL_CR_PTE before) */
 	VL_CR_END,       /* the image ended normally (atexit) */
 	VL_CR_MARK,      /* the guest executed the marker xchg %bx,%bx (66 87 db) */
+	VL_CR_TOUCH,     /* page << 1 | write: a reference the touch filter missed */
+	VL_CR_PTE,       /* page << 4 | enum vl_capraw_pte: a page-table entry written */
 	VL_CR__COUNT
 };
 
@@ -42,7 +44,31 @@ enum vl_capraw_fault {
 	VL_CF_COW = 1 << 1,   /* a store to a present page shared since fork */
 };
 
+/*
+ * VL_CR_PTE's flags: what the kernel does to the entry mapping the page.
+ * A fork's records follow its VL_CR_FORK (one per page write-protected or
+ * copied, both flags when both), a teardown's its VL_CR_RSS (one per
+ * resident page), each list in ascending page order; an unmap's come
+ * before its VL_CR_UNMAP.
+ */
+enum vl_capraw_pte {
+	VL_CP_WP = 1 << 0,    /* fork: write-protected in the parent (present before and after) */
+	VL_CP_COPY = 1 << 1,  /* fork: copied into the child (not present before) */
+	VL_CP_DROP = 1 << 2,  /* exit or exec: torn down */
+	VL_CP_UNMAP = 1 << 3, /* munmap, madvise or brk: torn down, its TLB entry invalidated */
+};
+
 #define VL_CAPRAW_PAGE_SHIFT 12
+
+/*
+ * Pages in the capture's touch filter: a fully-associative LRU set of the
+ * pages referenced most recently, per vCPU, emptied at every system call.
+ * A data reference to a page outside it is a VL_CR_TOUCH. The trace says
+ * it in @touch_filter. See docs/trace-format.md for the choice of 16.
+ */
+#ifndef VL_CAPRAW_TOUCH_FILTER
+#define VL_CAPRAW_TOUCH_FILTER 16
+#endif
 
 /*
  * ns: the host's CLOCK_MONOTONIC in nanoseconds, the same clock in every

@@ -8,8 +8,11 @@
  * user-mode capture, is inserted by the mechanism Linux uses: a system call
  * runs its measured path; a fault runs the fault path and writes a PTE; a
  * fork write-protects the parent's written pages and copies the entries of
- * its anonymous ones; exit and exec tear every resident page down.
+ * its anonymous ones; exit and exec tear every resident page down. The
+ * entries are named by the pages they map, read back from the page lists
+ * the plugin wrote after its fork and teardown records.
  */
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +26,7 @@
 #define OUT_BATCH 4096
 #define RD_BYTES 65536
 #define RUN_FLUSH 64              /* blocks between callret/indirect events */
-#define SYNTH_PT 0x7e0000000000ull /* addresses of PTEs whose page is not known */
+#define LIST_BYTES 4096           /* read-back buffer of a page list */
 #define MAX_LIVE 4096             /* processes alive at once */
 
 
@@ -89,7 +92,9 @@ struct proc {
 	uint64_t rec_off; /* file offset of the record being read */
 	uint64_t sys_nr, sys_a[6];
 	uint8_t direct[MAX_FD / 8]; /* descriptors opened O_DIRECT: reads and writes reach the disk */
-	uint64_t fork_copied, fork_wp, rss;
+	uint64_t fork_copied, rss;
+	uint64_t fork_list, rss_list; /* file offsets of the page lists (0: none) */
+	uint64_t unmapped;            /* pages named since the last unmap record */
 	int forking, exec_pending;
 };
 
@@ -112,6 +117,10 @@ struct conv {
 	struct vl_event bb;
 	int have_bb;
 	uint32_t rets, indirects, since_flush;
+	/* a page list read back (one at a time) */
+	unsigned char list[LIST_BYTES];
+	size_t list_pos, list_len;
+	uint64_t list_off;
 };
 
 /* --- output ------------------------------------------------------------- */
@@ -169,16 +178,13 @@ static int kernel_run(struct conv *c, uint32_t insns)
 	return insns ? emit(c, VL_EV_KERNEL, VL_EVF_KERNEL, insns, 0, 0) : 0;
 }
 
-/* n PTE writes at addresses from base, present bit before/after. */
-static int ptewrites(struct conv *c, uint64_t n, uint64_t base, int before, int after)
+/* A PTE write for the page at addr, present bit before/after. */
+static int ptewrite(struct conv *c, uint64_t addr, int before, int after)
 {
 	uint16_t fl = (uint16_t)(VL_EVF_KERNEL | (before ? VL_EVF_P_OLD : 0) |
 	                         (after ? VL_EVF_P_NEW : 0));
 
-	for (uint64_t i = 0; i < n && !c->full; i++)
-		if (emit(c, VL_EV_PTEWRITE, fl, 0, base + i * 4096, 0))
-			return c->err->code;
-	return 0;
+	return emit(c, VL_EV_PTEWRITE, fl, 0, addr, 0);
 }
 
 /* --- raw records --------------------------------------------------------- */
@@ -225,6 +231,50 @@ static int get_vars(struct rd *r, uint64_t *v, int k)
 	for (int i = 0; i < k; i++)
 		if (get_var(r, &v[i]))
 			return -1;
+	return 0;
+}
+
+/*
+ * A page list lies earlier in the process's file, right after the record
+ * that announced it (a fork's, a teardown's); its entries are emitted where
+ * the kernel writes them, later, so they are read back from there with
+ * pread (the stream's own position is left alone) in a fixed buffer.
+ */
+static int list_byte(struct conv *c, struct proc *p)
+{
+	if (c->list_pos == c->list_len) {
+		ssize_t n = pread(fileno(p->rd.f), c->list, LIST_BYTES, (off_t)c->list_off);
+		if (n <= 0)
+			return -1;
+		c->list_off += (uint64_t)n;
+		c->list_len = (size_t)n;
+		c->list_pos = 0;
+	}
+	return c->list[c->list_pos++];
+}
+
+/* The page-table writes of the list at off: a fork's (write-protects and
+ * copies, page by page as Linux's copy_page_range goes) or a teardown's. */
+static int put_list(struct conv *c, struct proc *p, uint64_t off)
+{
+	c->list_off = off;
+	c->list_pos = c->list_len = 0;
+	while (!c->full && list_byte(c, p) == VL_CR_PTE) {
+		uint64_t v = 0;
+		int b;
+		for (unsigned shift = 0; shift < 64; shift += 7) {
+			if ((b = list_byte(c, p)) < 0)
+				return 0; /* the list was cut short: what is there */
+			v |= (uint64_t)(b & 0x7f) << shift;
+			if (b < 0x80)
+				break;
+		}
+		uint64_t addr = (v >> 4) << VL_CAPRAW_PAGE_SHIFT;
+		if (((v & VL_CP_WP) && ptewrite(c, addr, 1, 1)) ||
+		    ((v & VL_CP_COPY) && ptewrite(c, addr, 0, 1)) ||
+		    ((v & VL_CP_DROP) && ptewrite(c, addr, 1, 0)))
+			return c->err->code;
+	}
 	return 0;
 }
 
@@ -350,11 +400,11 @@ static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 /* exit or exec: the image's resident pages go. */
 static int teardown(struct conv *c, struct proc *p, unsigned type)
 {
-	uint64_t pages = p->rss;
+	uint64_t pages = p->rss, list = p->rss_list;
 
-	p->rss = 0;
+	p->rss = p->rss_list = 0;
 	if (flush_user(c) || kernel_run(c, type == VL_EV_EXIT ? vl_kpath_insns(VL_KP_EXIT, 0, 1) : 0) ||
-	    ptewrites(c, pages, SYNTH_PT, 1, 0))
+	    (list && put_list(c, p, list)))
 		return c->err->code;
 	return emit(c, type, VL_EVF_KERNEL, (uint32_t)(pages > UINT32_MAX ? UINT32_MAX : pages),
 	            0, 0);
@@ -366,8 +416,15 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 
 	if (!e || !e->out)
 		return bad(c, p, "a block executes before its definition");
-	if (c->have_bb && emit(c, VL_EV_BB, 0, c->bb.n, c->bb.a, c->bb.b))
-		return c->err->code;
+	if (c->have_bb) {
+		/* the previous block is complete, its faults and touches before it */
+		c->have_bb = 0;
+		if (emit(c, VL_EV_BB, 0, c->bb.n, c->bb.a, c->bb.b))
+			return c->err->code;
+		/* the branches belong after the block that ends with them */
+		if (c->since_flush >= RUN_FLUSH && (c->rets || c->indirects) && flush_branches(c))
+			return c->err->code;
+	}
 	c->bb = (struct vl_event){VL_EV_BB, 0, e->insns, e->out,
 	                          e->loads | (uint64_t)e->stores << 32};
 	c->have_bb = 1;
@@ -379,13 +436,7 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 		c->rets++;
 	else if (e->term == VL_CT_ICALL || e->term == VL_CT_IJMP)
 		c->indirects++;
-	if (++c->since_flush >= RUN_FLUSH && (c->rets || c->indirects)) {
-		/* the branches belong after the block that ends with them */
-		if (emit(c, VL_EV_BB, 0, c->bb.n, c->bb.a, c->bb.b))
-			return c->err->code;
-		c->have_bb = 0;
-		return flush_branches(c);
-	}
+	c->since_flush++;
 	return 0;
 }
 
@@ -413,10 +464,19 @@ static int on_fault(struct conv *c, uint64_t page, unsigned flags)
 	/* the fault interrupts the pending block, which completes after it */
 	if (emit(c, VL_EV_PGFAULT, (uint16_t)(flags & VL_CF_WRITE ? VL_EVF_WRITE : 0), 0, addr, 0) ||
 	    kernel_run(c, KP_FAULT) ||
-	    ptewrites(c, 1, addr, !!(flags & VL_CF_COW), 1) ||
+	    ptewrite(c, addr, !!(flags & VL_CF_COW), 1) ||
 	    emit(c, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0))
 		return c->err->code;
 	return 0;
+}
+
+/* A reference the plugin's filter missed: like a fault, it belongs to the
+ * pending block and comes before it (after the fault it may have taken). */
+static int on_touch(struct conv *c, uint64_t v)
+{
+	c->st->touches++;
+	return emit(c, VL_EV_TOUCH, (uint16_t)(v & 1 ? VL_EVF_WRITE : 0), 0,
+	            (v >> 1) << VL_CAPRAW_PAGE_SHIFT, 0);
 }
 
 static int is_fork(uint64_t nr)
@@ -441,11 +501,11 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 	if (is_fork(nr) && ret > 0 && p->forking) {
 		/* a process, not a thread: Linux write-protects the parent's written
 		 * pages and copies the entries of its anonymous ones */
-		uint64_t copied = p->fork_copied, wp = p->fork_wp;
+		uint64_t copied = p->fork_copied, list = p->fork_list;
 		p->forking = 0;
+		p->fork_list = 0;
 		c->st->forks++;
-		if (kernel_run(c, vl_kpath_insns(VL_KP_FORK, 0, 1)) || ptewrites(c, wp, SYNTH_PT, 1, 1) ||
-		    ptewrites(c, copied, SYNTH_PT + (1ull << 36), 0, 1) ||
+		if (kernel_run(c, vl_kpath_insns(VL_KP_FORK, 0, 1)) || (list && put_list(c, p, list)) ||
 		    emit(c, VL_EV_FORK, VL_EVF_KERNEL, (uint32_t)copied, (uint64_t)ret, 0) ||
 		    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0) || proc_open(c, (long)ret, p))
 			return c->err->code;
@@ -527,7 +587,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 		if (get_vars(&p->rd, v, 3))
 			break;
 		p->fork_copied = v[1];
-		p->fork_wp = v[2];
+		p->fork_list = p->rd.off + p->rd.pos; /* its pages follow */
 		p->forking = 1;
 		return 0;
 	case VL_CR_EXEC: {
@@ -544,15 +604,28 @@ static int record(struct conv *c, struct proc *p, int tag)
 		if (get_var(&p->rd, v))
 			break;
 		p->rss = v[0];
+		p->rss_list = p->rd.off + p->rd.pos; /* its pages follow */
 		return 0;
+	case VL_CR_PTE:
+		if (get_var(&p->rd, v))
+			break;
+		if (!(v[0] & VL_CP_UNMAP))
+			return 0; /* in a fork's or teardown's list: read back there */
+		/* munmap, madvise, brk: the entry is cleared, its TLB entry invalidated */
+		p->unmapped++;
+		if (flush_user(c) || ptewrite(c, (v[0] >> 4) << VL_CAPRAW_PAGE_SHIFT, 1, 0))
+			return c->err->code;
+		return emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (v[0] >> 4) << VL_CAPRAW_PAGE_SHIFT, 0);
+	case VL_CR_TOUCH:
+		if (get_var(&p->rd, v))
+			break;
+		return on_touch(c, v[0]);
 	case VL_CR_UNMAP:
 		if (get_var(&p->rd, v))
 			break;
-		if (flush_user(c) || ptewrites(c, v[0], p->sys_a[0] & ~4095ull, 1, 0))
-			return c->err->code;
-		for (uint64_t i = 0; i < v[0] && !c->full; i++)
-			if (emit(c, VL_EV_INVLPG, VL_EVF_KERNEL, 0, (p->sys_a[0] & ~4095ull) + i * 4096, 0))
-				return c->err->code;
+		if (v[0] != p->unmapped)
+			return bad(c, p, "an unmap names fewer or more pages than it counts");
+		p->unmapped = 0;
 		return 0;
 	case VL_CR_END:
 		return 0;

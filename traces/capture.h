@@ -28,6 +28,7 @@ struct vl_capture_stats {
 	uint64_t raw_bytes;  /* raw records read */
 	int limited;         /* stopped at the event limit */
 	int exit_status;     /* the program's exit status (-1: killed at the limit) */
+	uint64_t touches;    /* page references the plugin's touch filter missed */
 };
 
 /* Called now and then with the events written so far. */

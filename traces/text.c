@@ -406,7 +406,8 @@ int vl_event_format(const struct vl_event *ev, char *buf, size_t len)
 		case 'a':
 			snprintf(o, 32, (ev->type == VL_EV_PGFAULT || ev->type == VL_EV_PTEWRITE ||
 			                 ev->type == VL_EV_INVLPG || ev->type == VL_EV_MMIO ||
-			                 ev->type == VL_EV_IN || ev->type == VL_EV_OUT) && ev->a
+			                 ev->type == VL_EV_TOUCH || ev->type == VL_EV_IN ||
+			                 ev->type == VL_EV_OUT) && ev->a
 			                    ? "0x%llx" : "%llu", (unsigned long long)ev->a);
 			def = ev->a == 0;
 			break;

@@ -19,6 +19,12 @@
  * madvise(DONTNEED) and a shrinking brk forget pages; a fork child forgets
  * the clean file pages Linux does not copy. docs/trace-format.md says what
  * is exact and what is estimated.
+ *
+ * Page references: a data reference to a page outside a small LRU filter
+ * of the pages referenced most recently (VL_CAPRAW_TOUCH_FILTER, per vCPU,
+ * emptied at every system call) is a touch, the stream a TLB sees. And the
+ * page-table entries the kernel writes at fork, exit, exec and unmap are
+ * named by the pages they map, from the resident set.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -46,6 +52,7 @@ QP_EXPORT int qemu_plugin_version = 1;
 #define G_MAP_ANON 0x20
 #define G_MADV_DONTNEED 4
 #define G_MADV_FREE 8
+#define FILTER VL_CAPRAW_TOUCH_FILTER
 
 enum { NR_MMAP = 9, NR_MUNMAP = 11, NR_BRK = 12, NR_MREMAP = 25, NR_MADVISE = 28,
        NR_CLONE = 56, NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_EXIT = 60,
@@ -64,6 +71,8 @@ struct vcpu {
 	struct tb *cur;            /* the block executing */
 	uint32_t loads, stores;    /* memory accesses since it started */
 	uint64_t last_r, last_w;   /* pages known present / writable */
+	uint64_t filt[FILTER];     /* the touch filter, most recent first */
+	unsigned nfilt;            /* pages in it */
 };
 
 struct pageset {
@@ -89,6 +98,8 @@ static struct {
 	int threaded, stopped, maps_read, forking;
 	pthread_mutex_t lock;
 	struct pageset pages;
+	uint64_t *sorted; /* pages of a fork, teardown or unmap, ascending */
+	size_t nsorted, sorted_cap;
 	struct region regions[MAX_REGIONS];
 	unsigned nregions;
 	struct vcpu vcpu[MAX_VCPUS];
@@ -260,7 +271,52 @@ static void forget_caches(void)
 		g.vcpu[i].last_r = g.vcpu[i].last_w = NO_PAGE;
 }
 
-/* Drops the pages of [addr, addr + len); records how many were resident. */
+/* --- page lists: the entries a fork, teardown or unmap writes ----------- */
+
+static void sorted_add(uint64_t v)
+{
+	if (g.nsorted == g.sorted_cap) {
+		size_t cap = g.sorted_cap ? g.sorted_cap * 2 : 4096;
+		uint64_t *n = realloc(g.sorted, cap * sizeof(*n));
+		if (!n)
+			die("out of memory for a page list");
+		g.sorted = n;
+		g.sorted_cap = cap;
+	}
+	g.sorted[g.nsorted++] = v;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Writes the collected list as VL_CR_PTE records, in address order as the
+ * kernel walks a page table; each entry is page << 4 | flags. */
+static void sorted_put(void)
+{
+	qsort(g.sorted, g.nsorted, sizeof(*g.sorted), cmp_u64);
+	for (size_t i = 0; i < g.nsorted; i++) {
+		rec(VL_CR_PTE);
+		put_var(g.sorted[i]);
+	}
+	g.nsorted = 0;
+}
+
+/* exit or exec: the resident count, then every resident page. */
+static void put_teardown(void)
+{
+	rec(VL_CR_RSS);
+	put_var(g.pages.n);
+	for (size_t i = 0; i < g.pages.cap; i++)
+		if (g.pages.key[i])
+			sorted_add((g.pages.key[i] - 1) << 4 | VL_CP_DROP);
+	sorted_put();
+}
+
+/* Drops the pages of [addr, addr + len); names and counts those resident. */
 static void drop_range(uint64_t addr, uint64_t len)
 {
 	uint64_t lo = addr >> VL_CAPRAW_PAGE_SHIFT;
@@ -270,18 +326,21 @@ static void drop_range(uint64_t addr, uint64_t len)
 		return;
 	if (hi - lo <= g.pages.n * 4) {
 		for (uint64_t p = lo; p < hi; p++)
-			dropped += (uint64_t)page_drop(p);
+			if (page_drop(p))
+				sorted_add(p << 4 | VL_CP_UNMAP);
 	} else {
 		for (size_t i = 0; i < g.pages.cap;) {
 			uint64_t k = g.pages.key[i];
 			if (k && k - 1 >= lo && k - 1 < hi && page_drop(k - 1)) {
-				dropped++;
+				sorted_add((k - 1) << 4 | VL_CP_UNMAP);
 				continue; /* a key may have shifted into slot i */
 			}
 			i++;
 		}
 	}
 	forget_caches();
+	dropped = g.nsorted;
+	sorted_put();
 	if (dropped) {
 		rec(VL_CR_UNMAP);
 		put_var(dropped);
@@ -329,7 +388,7 @@ static void fault(uint64_t page, unsigned flags)
 }
 
 /* A page touched for the first time since the caches last forgot it. */
-static void touch(struct vcpu *v, uint64_t page, int write)
+static void present(struct vcpu *v, uint64_t page, int write)
 {
 	int absent;
 	uint8_t *st;
@@ -357,21 +416,51 @@ static void touch(struct vcpu *v, uint64_t page, int write)
 
 /* --- callbacks ------------------------------------------------------------ */
 
+/*
+ * A reference to a page not the most recent one: an LRU update of the
+ * filter, moving the page to the front (a scan of at most FILTER pages), and
+ * a touch record when it was not there (the least recent page drops out).
+ */
+static void filter(struct vcpu *v, uint64_t page, int write)
+{
+	unsigned i = 1;
+
+	while (i < v->nfilt && v->filt[i] != page)
+		i++;
+	if (i >= v->nfilt) {
+		if (v->nfilt < FILTER)
+			v->nfilt++;
+		i = v->nfilt - 1;
+		lock();
+		rec(VL_CR_TOUCH);
+		put_var(page << 1 | (uint64_t)write);
+		unlock();
+	}
+	memmove(&v->filt[1], &v->filt[0], i * sizeof(v->filt[0]));
+	v->filt[0] = page;
+}
+
 static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
 	struct vcpu *v = &g.vcpu[vcpu % MAX_VCPUS];
 	uint64_t page = vaddr >> VL_CAPRAW_PAGE_SHIFT;
+	int write = qemu_plugin_mem_is_store(info);
 
 	(void)udata;
-	if (qemu_plugin_mem_is_store(info)) {
+	if (g.stopped)
+		return;
+	if (write) {
 		v->stores++;
-		if (page != v->last_w && !g.stopped)
-			touch(v, page, 1);
+		if (page != v->last_w)
+			present(v, page, 1);
 	} else {
 		v->loads++;
-		if (page != v->last_r && page != v->last_w && !g.stopped)
-			touch(v, page, 0);
+		if (page != v->last_r && page != v->last_w)
+			present(v, page, 0);
 	}
+	/* after its fault: the faulting access retries and then references the page */
+	if (!v->nfilt || v->filt[0] != page)
+		filter(v, page, write);
 }
 
 static void stop_at_limit(void)
@@ -503,15 +592,20 @@ static void fork_prepare(void)
 	for (size_t i = 0; i < g.pages.cap; i++) {
 		if (!g.pages.key[i])
 			continue;
-		copied += !!(g.pages.st[i] & PG_ANON);
-		wp += !!(g.pages.st[i] & PG_WRITABLE);
+		unsigned fl = (g.pages.st[i] & PG_WRITABLE ? VL_CP_WP : 0) |
+		              (g.pages.st[i] & PG_ANON ? VL_CP_COPY : 0);
+		copied += !!(fl & VL_CP_COPY);
+		wp += !!(fl & VL_CP_WP);
 		g.pages.st[i] &= (uint8_t)~PG_WRITABLE;
+		if (fl)
+			sorted_add((g.pages.key[i] - 1) << 4 | fl);
 	}
 	forget_caches();
 	rec(VL_CR_FORK);
 	put_var(g.next_tb);
 	put_var(copied);
 	put_var(wp);
+	sorted_put();
 	flush(); /* the child starts with an empty buffer */
 	g.forking = 1;
 }
@@ -531,11 +625,6 @@ static void fork_child(void)
 	close(g.fd);
 	g.records = 0;
 	open_out();
-}
-
-static uint64_t resident(void)
-{
-	return g.pages.n;
 }
 
 /* Follows execve: the new image runs under QEMU with this plugin again. */
@@ -560,8 +649,7 @@ static void follow_exec(const char *path, char *const *argv, char *const *envp)
 			return; /* not a program QEMU can load: the kernel says ENOEXEC */
 		}
 	}
-	rec(VL_CR_RSS);
-	put_var(resident());
+	put_teardown();
 	rec(VL_CR_EXEC);
 	if (plen > 1024)
 		plen = 1024;
@@ -618,6 +706,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
 		g.threaded = 1;
 	lock();
 	measure(&g.vcpu[vcpu % MAX_VCPUS]); /* the block ends with the syscall */
+	g.vcpu[vcpu % MAX_VCPUS].nfilt = 0; /* the kernel may switch to another process here */
 	rec(VL_CR_SYS);
 	put_var((uint64_t)num);
 	put_var(a1), put_var(a2), put_var(a3), put_var(a4), put_var(a5), put_var(a6);
@@ -641,8 +730,7 @@ static void on_syscall(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, uint
 			break;
 		__attribute__((fallthrough)); /* the last thread of the process */
 	case NR_EXIT_GROUP:
-		rec(VL_CR_RSS);
-		put_var(resident());
+		put_teardown();
 		rec(VL_CR_END);
 		flush();
 		g.stopped = 1;
@@ -672,15 +760,15 @@ static void on_sysret(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64
 		if (ret == 0)
 			fork_child();
 	}
-	rec(VL_CR_SYSRET);
-	put_var((uint64_t)num);
-	put_var(((uint64_t)ret << 1) ^ (uint64_t)(ret >> 63));
-	put_var(now_ns());
-	if (num == NR_BRK && ret > 0) {
+	if (num == NR_BRK && ret > 0) { /* the kernel's work: before the return */
 		if (g.brk && (uint64_t)ret < g.brk)
 			drop_range((uint64_t)ret, g.brk - (uint64_t)ret);
 		g.brk = (uint64_t)ret;
 	}
+	rec(VL_CR_SYSRET);
+	put_var((uint64_t)num);
+	put_var(((uint64_t)ret << 1) ^ (uint64_t)(ret >> 63));
+	put_var(now_ns());
 	unlock();
 }
 
@@ -696,10 +784,13 @@ static void on_syscall_mmap(qemu_plugin_id_t id, unsigned int vcpu, int64_t num,
 		mm[vcpu % MAX_VCPUS].len = a2;
 		mm[vcpu % MAX_VCPUS].flags = a4;
 		mm[vcpu % MAX_VCPUS].fd = (int64_t)a5;
-		if (a4 & 0x10) /* MAP_FIXED replaces what was there */
-			drop_range(a1, a2);
 	}
 	on_syscall(id, vcpu, num, a1, a2, a3, a4, a5, a6, a7, a8);
+	if (num == NR_MMAP && (a4 & 0x10) && !g.stopped) { /* MAP_FIXED replaces what was there */
+		lock();
+		drop_range(a1, a2);
+		unlock();
+	}
 }
 
 static void on_sysret_mmap(qemu_plugin_id_t id, unsigned int vcpu, int64_t num, int64_t ret)
@@ -718,8 +809,7 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	(void)id, (void)udata;
 	if (g.fd < 0 || g.stopped)
 		return;
-	rec(VL_CR_RSS);
-	put_var(resident());
+	put_teardown();
 	rec(VL_CR_END);
 	flush();
 }
