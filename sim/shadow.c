@@ -1,7 +1,7 @@
 /*
  * Shadow page tables: address spaces from cr3 and fork events, a cache of
  * `cap` shadows evicted least recently used, the filled entries of each as a
- * hash set of page numbers, and the rules of docs/models.md's shadow-paging
+ * hash set of page numbers, and the rules of models/bt/README.md's shadow-paging
  * section (traced writes, hidden faults, eager fills, unsync). Memory is
  * fixed after warm-up: sets only grow, and are reused across evictions.
  */
