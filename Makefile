@@ -27,7 +27,7 @@ endif
 
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
-	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/sim.c sim/registry.c \
+	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/shadow.c sim/sim.c sim/registry.c \
 	sim/recorder.c sim/thishost.c sim/proc.c sim/text.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
@@ -51,7 +51,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
 	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c \
-	tests/test_hostile.c tests/test_profiles.c
+	tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c
 
 BENCH_SRCS := bench/bench.c
 

@@ -24,6 +24,7 @@ int main(void)
 	suite_gen();
 	suite_import();
 	suite_models();
+	suite_shadow();
 	suite_profiles();
 	suite_experiments();
 	suite_report();

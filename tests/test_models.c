@@ -37,9 +37,45 @@ static double counter(const struct vl_run_result *r, const char *name)
 	return -1;
 }
 
+/*
+ * The sample at path with its 1000 iterations run twice over, written to a
+ * temporary file: the second 1000 cost what a warm benchmark loop measures.
+ */
+static const char *twice(const char *path, const char *name)
+{
+	static char text[1 << 18];
+	FILE *f = fopen(path, "r");
+	char line[256];
+	size_t used = 0, body;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	used = fread(text, 1, sizeof(text) / 2 - 1, f);
+	text[used] = '\0';
+	body = used;
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '@' || line[0] == '#' || !strncmp(line, "vlt ", 4))
+			continue;
+		size_t n = strlen(line);
+		CU_ASSERT_FATAL(used + n + 1 < sizeof(text));
+		memcpy(text + used, line, n + 1);
+		used += n;
+	}
+	fclose(f);
+	CU_ASSERT_FATAL(used > body);
+	return t_write(name, text);
+}
+
 static void test_models_adams_agesen_figure4(void)
 {
-	/* Cycles per operation, Adams & Agesen 2006 Fig. 4: native, BT, VT-x. */
+	/*
+	 * Cycles per operation, Adams & Agesen 2006 Fig. 4: native, BT, VT-x.
+	 * The published cells are a warm loop's; bt's adaptive translation
+	 * traps on the first adapt_after PTE writes of a kind (4 x 2030 cycles
+	 * of warm-up, 8 cycles an iteration over 1000: half of ptemod P->NP's
+	 * 17), so an operation costs the second 1000 iterations of a run of
+	 * 2000 less the first 1000: (cycles(2000) - cycles(1000)) / 1000.
+	 */
 	static const struct {
 		const char *trace;
 		double cyc[3];
@@ -56,18 +92,24 @@ static void test_models_adams_agesen_figure4(void)
 	for (size_t i = 0; i < sizeof(fig4) / sizeof(fig4[0]); i++) {
 		for (int m = 0; m < 3; m++) {
 			char path[128];
-			struct vl_run_result res;
+			struct vl_run_result res, res2;
 			snprintf(path, sizeof(path), "traces/samples/%s.vlt", fig4[i].trace);
 			if (run_model(path, models[m], NULL, NULL, 0, &res))
 				continue;
+			if (run_model(twice(path, "aa2.vlt"), models[m], NULL, NULL, 0, &res2)) {
+				vl_run_result_release(&res);
+				continue;
+			}
 			CU_ASSERT_STRING_EQUAL(res.cfg.hostprof->name, "prescott");
-			double per_op = res.stats.end_cycles / 1000.0, pub = fig4[i].cyc[m];
+			double per_op = (double)(res2.stats.end_cycles - res.stats.end_cycles) / 1000.0;
+			double pub = fig4[i].cyc[m];
 			double error = fabs(per_op - pub) / pub;
 			if (error > 0.10) {
 				outside++;
 				fprintf(stderr, "\n  %s under %s: %.0f cycles, published %.0f (%.1f%%)\n",
 				        fig4[i].trace, models[m], per_op, pub, 100 * error);
 			}
+			vl_run_result_release(&res2);
 			vl_run_result_release(&res);
 		}
 	}

@@ -54,6 +54,7 @@ void suite_gen(void);
 void suite_import(void);
 void suite_cli(void);
 void suite_models(void);
+void suite_shadow(void);
 void suite_experiments(void);
 void suite_testbed(void);
 void suite_capacity(void);

@@ -3,12 +3,14 @@
  * runs directly in VMX non-root mode; configured events exit to the monitor:
  * a hardware round trip (host parameter `vmexit`, by CPU generation), VMCS
  * reads and writes, and handler work. Memory is virtualized by shadow page
- * tables (page faults, PTE writes, CR3 and INVLPG exit) or nested paging
- * (nothing exits, every TLB miss walks two dimensions). README.md shows where
- * every default comes from and the arithmetic of the derived ones.
+ * tables (sim/shadow.h: page faults, traced PTE writes, hidden faults, CR3
+ * and INVLPG exit) or nested paging (nothing exits, every TLB miss walks two
+ * dimensions). README.md shows where every default comes from and the
+ * arithmetic of the derived ones.
  */
 #include "models/hwassist/hwassist.h"
 #include "sim/native.h"
+#include "sim/shadow.h"
 
 enum {
 	P_NESTED,         /* 0 shadow paging, 1 nested paging (EPT/NPT) */
@@ -32,6 +34,10 @@ enum {
 	P_SHADOW_SET,     /* shadow work: PTE made present */
 	P_H_CR3,          /* handler: shadow paging, address-space switch */
 	P_H_INVLPG,       /* handler: shadow paging, INVLPG */
+	P_SHADOW_BUILD,   /* shadow paging: building an empty shadow */
+	P_SHADOW_CAP,     /* shadow paging: shadows cached, in address spaces */
+	P_UNSYNC,         /* shadow paging: unsynchronised shadow page tables */
+	P_RESYNC,         /* shadow paging: resynchronising one entry */
 	P_H_CPUID,
 	P_H_CR,           /* handler: CR0/CR4 (and CR8 without TPR shadow) */
 	P_H_MSR,
@@ -94,11 +100,18 @@ static const struct vl_param_def params[P__COUNT] = {
 		"assumption: dropping a shadow entry is part of h_pte", "shadow work, PTE P->NP"},
 	[P_SHADOW_SET] = {"shadow_set", "cycles", 7866, 0, 1e7,
 		DER("ptemod NP->P 17020 - exit 6385 - h_pte 2769"), "shadow work, PTE NP->P"},
-	[P_H_CR3] = {"h_cr3", "cycles", 4000, 0, 1e7,
-		EST("switch to the cached shadow tables of the new address space"),
-		"shadow paging: CR3 write handler"},
+	[P_H_CR3] = {"h_cr3", "cycles", 200, 0, 1e7,
+		EST("find the cached shadow root of the guest's new CR3 (a hash probe; KVM's fast "
+		    "CR3 switch compares its cached roots) and put it in the VMCS; the guest's "
+		    "CR3 load is charged at its native cost, building a missing shadow as "
+		    "shadow_build"),
+		"shadow paging: CR3 write handler, switch to a cached shadow"},
 	[P_H_INVLPG] = {"h_invlpg", "cycles", 1000, 0, 1e7, EST("drop one shadow entry"),
 		"shadow paging: INVLPG handler"},
+	[P_SHADOW_BUILD] = VL_SHADOW_P_BUILD,
+	[P_SHADOW_CAP] = VL_SHADOW_P_CAP,
+	[P_UNSYNC] = VL_SHADOW_P_UNSYNC,
+	[P_RESYNC] = VL_SHADOW_P_RESYNC,
 	[P_H_CPUID] = {"h_cpuid", "cycles", 300, 0, 1e7, EST("look up the virtual CPUID leaf"),
 		"CPUID handler"},
 	[P_H_CR] = {"h_cr", "cycles", 500, 0, 1e7, EST("update the virtual control register"),
@@ -167,6 +180,7 @@ static const struct vl_profile profiles[] = {
 
 struct hwassist {
 	struct vl_nativecost nc;
+	struct vl_shadow sh;  /* shadow paging only */
 	uint64_t exit_cost;   /* round trip + TLB refill, cycles */
 	uint64_t vmcs_cost;   /* reads and writes per exit */
 	uint64_t h[P__COUNT]; /* parameter values as whole cycles */
@@ -211,7 +225,14 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	/* A 2-D walk makes n*m + n + m references instead of n (Bhargava et al. 2008). */
 	double n = h[VL_H_PT_LEVELS];
 	s->extra_walk = vl_cycles((n * n + n + n - n) * h[VL_H_WALK_REF]);
+	if (!s->nested)
+		return vl_shadow_init(&s->sh, (unsigned)s->h[P_SHADOW_CAP], v[P_UNSYNC] >= 0.5, err);
 	return 0;
+}
+
+static void hw_release(void *state)
+{
+	vl_shadow_release(&((struct hwassist *)state)->sh);
 }
 
 /* One exit: the hardware round trip, the VMCS accesses, and the handler. */
@@ -222,6 +243,65 @@ static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uin
 	vl_charge(out, VL_MECH_EXITHANDLER, s->vmcs_cost);
 	if (handler)
 		vl_charge(out, mech, handler);
+}
+
+/* n exits whose handlers do `shadow` cycles of shadow-table work in all. */
+static void shadow_exits(struct hwassist *s, struct vl_charge *out, uint64_t n, uint64_t shadow)
+{
+	s->exits += n;
+	s->shadow_exits += n;
+	vl_charge(out, VL_MECH_VMEXIT, n * s->exit_cost);
+	vl_charge(out, VL_MECH_EXITHANDLER, n * s->vmcs_cost);
+	if (shadow)
+		vl_charge(out, VL_MECH_SHADOWPT, shadow);
+}
+
+/*
+ * Shadow paging (nested=0): the events whose cost depends on the shadow
+ * tables. A hidden fault is an exit whose handler walks the guest tables
+ * and fills the entry: h_pf, the walk a true fault makes, with the fill in
+ * place of the injection. Returns 1 when the event is charged whole.
+ */
+static int shadow_event(struct hwassist *s, const struct vl_event *ev, struct vl_charge *out)
+{
+	const uint64_t *h = s->h;
+	struct vl_shadow_out o;
+
+	vl_shadow_event(&s->sh, ev, &o);
+	switch (ev->type) {
+	case VL_EV_PTEWRITE:
+		if (!o.traced) { /* no shadow yet, or an unsynchronised table: no exit */
+			vl_native_charge(&s->nc, ev, out);
+		} else {
+			int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
+			s->shadow_exits++;
+			vmexit(s, out, VL_MECH_EMULATE, h[P_H_PTE]);
+			uint64_t w = before == after ? h[P_SHADOW_SAME] : before ? h[P_SHADOW_CLEAR]
+			                                                         : h[P_SHADOW_SET];
+			if (w)
+				vl_charge(out, VL_MECH_SHADOWPT, w);
+		}
+		return 1;
+	case VL_EV_CR3:
+		vl_native_charge(&s->nc, ev, out); /* the CR3 load at entry */
+		shadow_exits(s, out, 1 + o.hidden, h[P_H_CR3] + o.rebuilt * h[P_SHADOW_BUILD] +
+		             o.resync * h[P_RESYNC] + o.hidden * h[P_H_PF]);
+		return 1;
+	case VL_EV_INVLPG:
+		shadow_exits(s, out, 1, h[P_H_INVLPG] + o.resync * h[P_RESYNC]);
+		return 1;
+	case VL_EV_EXEC:
+		vl_native_charge(&s->nc, ev, out);
+		if (o.rebuilt)
+			vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_BUILD]);
+		return 1;
+	case VL_EV_TOUCH:
+		if (o.hidden)
+			shadow_exits(s, out, o.hidden, o.hidden * h[P_H_PF]);
+		return 0; /* the reference itself is priced as without a monitor */
+	default:
+		return 0;
+	}
 }
 
 static void io_exit(struct hwassist *s, struct vl_charge *out, uint64_t handler)
@@ -237,6 +317,8 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct hwassist *s = state;
 	const uint64_t *h = s->h;
 
+	if (!s->nested && vl_shadow_wants(ev->type) && shadow_event(s, ev, out))
+		return;
 	switch (ev->type) {
 	case VL_EV_EXCEPTION:
 		vl_native_charge(&s->nc, ev, out);
@@ -250,33 +332,10 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		}
 		break;
 	case VL_EV_PTEWRITE:
-		if (s->nested) {
-			vl_native_charge(&s->nc, ev, out);
-		} else {
-			int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
-			s->shadow_exits++;
-			vmexit(s, out, VL_MECH_EMULATE, h[P_H_PTE]);
-			uint64_t w = before == after ? h[P_SHADOW_SAME] : before ? h[P_SHADOW_CLEAR]
-			                                                         : h[P_SHADOW_SET];
-			if (w)
-				vl_charge(out, VL_MECH_SHADOWPT, w);
-		}
-		break;
 	case VL_EV_CR3:
-		if (s->nested) {
-			vl_native_charge(&s->nc, ev, out);
-		} else {
-			s->shadow_exits++;
-			vmexit(s, out, VL_MECH_SHADOWPT, h[P_H_CR3]);
-		}
-		break;
 	case VL_EV_INVLPG:
-		if (s->nested) {
-			vl_native_charge(&s->nc, ev, out);
-		} else {
-			s->shadow_exits++;
-			vmexit(s, out, VL_MECH_SHADOWPT, h[P_H_INVLPG]);
-		}
+		/* nested paging: none of these exits (shadow paging: shadow_event) */
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_TLBMISS:
 		vl_native_charge(&s->nc, ev, out);
@@ -357,6 +416,8 @@ static void hw_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "exits", (double)s->exits, "count");
 	emit(ctx, "shadow_exits", (double)s->shadow_exits, "count");
 	emit(ctx, "io_exits", (double)s->io_exits, "count");
+	if (!s->nested)
+		vl_shadow_report(&s->sh, emit, ctx);
 }
 
 const struct vl_model vl_model_hwassist = {
@@ -371,4 +432,5 @@ const struct vl_model vl_model_hwassist = {
 	.init = hw_init,
 	.on_event = hw_on_event,
 	.report = hw_report,
+	.release = hw_release,
 };

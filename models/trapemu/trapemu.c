@@ -6,9 +6,12 @@
  * semantics, and each one executed by the guest kernel is counted as a
  * virtualization hole — why x86 needed BT, paravirtualization or VT-x. On a
  * classically virtualizable machine (the vm370 profile) they trap too.
+ * Memory is virtualized by shadow page tables (sim/shadow.h): traced PTE
+ * writes and hidden faults trap and are emulated.
  */
 #include "models/trapemu/trapemu.h"
 #include "sim/native.h"
+#include "sim/shadow.h"
 
 enum {
 	P_SENSITIVE_TRAPS, /* 1: every sensitive instruction is privileged */
@@ -19,6 +22,10 @@ enum {
 	P_SHADOW_UPDATE,
 	P_SHADOW_CR3,
 	P_DEVEMU,
+	P_SHADOW_BUILD,
+	P_SHADOW_CAP,
+	P_UNSYNC,
+	P_RESYNC,
 	P__COUNT
 };
 
@@ -37,15 +44,20 @@ static const struct vl_param_def params[P__COUNT] = {
 		"as bt's reflect, derived from " AA " Fig. 4 divzero", "reflecting a trap into the guest"},
 	[P_SHADOW_WALK] = {"shadow_walk", "cycles", 500, 0, 1e7,
 		"as bt's shadow_walk, derived from " AA " Fig. 4 pgfault",
-		"hidden-fault check on a page fault"},
+		"guest page walk of a true or hidden fault (a hidden fault also fills the entry)"},
 	[P_SHADOW_UPDATE] = {"shadow_update", "cycles", 1000, 0, 1e7,
 		"estimate: update one shadow entry after an emulated PTE write",
 		"shadow work per trapped PTE write"},
-	[P_SHADOW_CR3] = {"shadow_cr3", "cycles", 4000, 0, 1e7,
-		"estimate: switch to the shadow tables of the new address space",
-		"address-space switch under shadow paging"},
+	[P_SHADOW_CR3] = {"shadow_cr3", "cycles", 200, 0, 1e7,
+		"estimate: find the cached shadow root of the guest's new CR3 (a hash probe); the "
+		"real CR3 load is charged at its native cost, building a missing shadow as "
+		"shadow_build", "CR3 switch to a cached shadow: find it"},
 	[P_DEVEMU] = {"devemu", "cycles", 2000, 0, 1e7,
 		"estimate: decode the access, update the virtual device", "one device access"},
+	[P_SHADOW_BUILD] = VL_SHADOW_P_BUILD,
+	[P_SHADOW_CAP] = VL_SHADOW_P_CAP,
+	[P_UNSYNC] = VL_SHADOW_P_UNSYNC,
+	[P_RESYNC] = VL_SHADOW_P_RESYNC,
 };
 
 static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
@@ -63,6 +75,7 @@ static const struct vl_profile profiles[] = {
 
 struct trapemu {
 	struct vl_nativecost nc;
+	struct vl_shadow sh;
 	uint64_t h[P__COUNT];
 	int sensitive_traps;
 	uint64_t traps;
@@ -85,7 +98,12 @@ static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
 	for (int i = 0; i < P__COUNT; i++)
 		s->h[i] = vl_cycles(p->v[i] * vl_host_scale(p->host, scale[i]));
 	s->sensitive_traps = p->v[P_SENSITIVE_TRAPS] >= 0.5;
-	return 0;
+	return vl_shadow_init(&s->sh, (unsigned)s->h[P_SHADOW_CAP], p->v[P_UNSYNC] >= 0.5, err);
+}
+
+static void te_release(void *state)
+{
+	vl_shadow_release(&((struct trapemu *)state)->sh);
 }
 
 static void trap(struct trapemu *s, struct vl_charge *out, unsigned mech, uint64_t work)
@@ -96,13 +114,35 @@ static void trap(struct trapemu *s, struct vl_charge *out, unsigned mech, uint64
 		vl_charge(out, mech, work);
 }
 
+/*
+ * Shadow work other than a PTE write: each hidden fault a trap, a guest walk
+ * and a fill (shadow_walk); finding the cached shadow, building one,
+ * resynchronising out-of-sync entries.
+ */
+static void shadow_work(struct trapemu *s, const struct vl_shadow_out *o, struct vl_charge *out)
+{
+	const uint64_t *h = s->h;
+	uint64_t w = o->switched * h[P_SHADOW_CR3] + o->rebuilt * h[P_SHADOW_BUILD] +
+	             o->resync * h[P_RESYNC] + o->hidden * h[P_SHADOW_WALK];
+
+	if (o->hidden) {
+		s->traps += o->hidden;
+		vl_charge(out, VL_MECH_TRAP, o->hidden * h[P_TRAP]);
+	}
+	if (w)
+		vl_charge(out, VL_MECH_SHADOWPT, w);
+}
+
 static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
 {
 	struct trapemu *s = state;
 	const uint64_t *h = s->h;
 	unsigned cls = vl_evdesc[ev->type].cls;
 	int kernel = !!(ev->flags & VL_EVF_KERNEL);
+	struct vl_shadow_out o = {0};
 
+	if (vl_shadow_wants(ev->type))
+		vl_shadow_event(&s->sh, ev, &o);
 	switch (ev->type) {
 	case VL_EV_SYSCALL:
 	case VL_EV_INT:
@@ -121,13 +161,28 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		trap(s, out, VL_MECH_EMULATE, h[P_REFLECT]);
 		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_WALK]);
 		break;
-	case VL_EV_PTEWRITE: /* guest page tables are write-protected */
-		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
-		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_UPDATE]);
+	case VL_EV_PTEWRITE:
+		if (o.traced) { /* a write-protected guest page table: trap, emulate, update */
+			trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
+			vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_UPDATE]);
+		} else {        /* no shadow yet, or an unsynchronised table */
+			vl_native_charge(&s->nc, ev, out);
+		}
 		break;
 	case VL_EV_CR3:
 		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]);
-		vl_charge(out, VL_MECH_SHADOWPT, h[P_SHADOW_CR3]);
+		vl_native_charge(&s->nc, ev, out); /* the real CR3 load of the shadow root */
+		shadow_work(s, &o, out);
+		break;
+	case VL_EV_INVLPG:
+		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]); /* drops the entry as it emulates */
+		shadow_work(s, &o, out);
+		break;
+	case VL_EV_TOUCH:
+	case VL_EV_EXEC:
+		/* a hidden fault; exec: the new image's empty shadow */
+		shadow_work(s, &o, out);
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_IN:
 	case VL_EV_OUT:
@@ -147,7 +202,10 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 
 static void te_report(const void *state, vl_emit_fn emit, void *ctx)
 {
-	emit(ctx, "traps", (double)((const struct trapemu *)state)->traps, "count");
+	const struct trapemu *s = state;
+
+	emit(ctx, "traps", (double)s->traps, "count");
+	vl_shadow_report(&s->sh, emit, ctx);
 }
 
 const struct vl_model vl_model_trapemu = {
@@ -162,4 +220,5 @@ const struct vl_model vl_model_trapemu = {
 	.init = te_init,
 	.on_event = te_on_event,
 	.report = te_report,
+	.release = te_release,
 };
