@@ -167,7 +167,9 @@ static const struct vl_profile profiles[] = {
 
 struct hwassist {
 	struct vl_nativecost nc;
-	uint64_t exit_cost;   /* round trip + TLB refill, cycles */
+	uint64_t exit_cost;   /* round trip, cycles */
+	uint64_t tlb_refill;  /* flat TLB refill after an untagged exit (traces without touches) */
+	int vpid;
 	uint64_t vmcs_cost;   /* reads and writes per exit */
 	uint64_t h[P__COUNT]; /* parameter values as whole cycles */
 	int nested, tpr_shadow, io_user, virtio, exit_rdtsc;
@@ -189,7 +191,10 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	s->io_user = v[P_IO_USER] >= 0.5;
 	s->virtio = v[P_VIRTIO] >= 0.5;
 	s->exit_rdtsc = v[P_EXIT_RDTSC] >= 0.5;
-	s->exit_cost = vl_cycles(h[VL_H_VMEXIT] + (v[P_VPID] >= 0.5 ? 0 : v[P_TLB_REFILL]));
+	s->vpid = v[P_VPID] >= 0.5;
+	s->exit_cost = vl_cycles(h[VL_H_VMEXIT]);
+	s->tlb_refill = s->vpid ? 0 : vl_cycles(v[P_TLB_REFILL]);
+	vl_tlb_set_nested(&s->nc.tlb, s->nested);
 	s->vmcs_cost = vl_cycles(v[P_EXIT_READS] * h[VL_H_VMCS_READ] + v[P_EXIT_WRITES] * h[VL_H_VMCS_WRITE]);
 	/* A 2-D walk makes n*m + n + m references instead of n (Bhargava et al. 2008). */
 	double n = h[VL_H_PT_LEVELS];
@@ -197,11 +202,17 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	return 0;
 }
 
-/* One exit: the hardware round trip, the VMCS accesses, and the handler. */
+/*
+ * One exit: the hardware round trip, the VMCS accesses, and the handler.
+ * Without VPID the exit empties the TLB: on a trace with touches the TLB
+ * model then pays the refills as walks; on one without, tlb_refill stands in.
+ */
 static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uint64_t handler)
 {
 	s->exits++;
-	vl_charge(out, VL_MECH_VMEXIT, s->exit_cost);
+	if (!s->vpid && s->nc.tlb.touches)
+		vl_tlb_flush(&s->nc.tlb);
+	vl_charge(out, VL_MECH_VMEXIT, s->exit_cost + (s->nc.tlb.touches ? 0 : s->tlb_refill));
 	vl_charge(out, VL_MECH_EXITHANDLER, s->vmcs_cost);
 	if (handler)
 		vl_charge(out, mech, handler);
@@ -220,6 +231,11 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct hwassist *s = state;
 	const uint64_t *h = s->h;
 
+	/* Shadow paging's CR3 and INVLPG exits reach the TLB too (the VMM loads
+	 * the shadow CR3, flushes the entry); nested paging's go through
+	 * vl_native_charge below. */
+	if (!s->nested && (ev->type == VL_EV_CR3 || ev->type == VL_EV_INVLPG))
+		vl_nativecost_mmu(&s->nc, ev, out);
 	switch (ev->type) {
 	case VL_EV_EXCEPTION:
 		vl_native_charge(&s->nc, ev, out);
@@ -340,6 +356,12 @@ static void hw_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "exits", (double)s->exits, "count");
 	emit(ctx, "shadow_exits", (double)s->shadow_exits, "count");
 	emit(ctx, "io_exits", (double)s->io_exits, "count");
+	if (s->nc.tlb.touches) {
+		emit(ctx, "tlb_touches", (double)s->nc.tlb.touches, "count");
+		emit(ctx, "tlb_walks", (double)s->nc.tlb.walks, "count");
+		emit(ctx, "walk_refs_guest", (double)s->nc.tlb.guest_refs, "count");
+		emit(ctx, "walk_refs_nested", (double)s->nc.tlb.nested_refs, "count");
+	}
 }
 
 const struct vl_model vl_model_hwassist = {
