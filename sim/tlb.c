@@ -34,7 +34,7 @@ static int lookup(struct vl_tlb *t, int a, uint64_t key)
 	arr(t, a, &g, &k, &s);
 	if (!g->sets)
 		return 0;
-	size_t base = (size_t)(key % g->sets) * g->ways;
+	size_t base = g->sets == 1 ? 0 : (size_t)(key % g->sets) * g->ways;
 	t->clock++;
 	for (size_t i = base; i < base + g->ways; i++)
 		if ((k[i] & ~GLOBAL) == key + 1) {
@@ -53,7 +53,7 @@ static void fill(struct vl_tlb *t, int a, uint64_t key, int global)
 	arr(t, a, &g, &k, &s);
 	if (!g->sets)
 		return;
-	size_t base = (size_t)(key % g->sets) * g->ways, victim = base;
+	size_t base = g->sets == 1 ? 0 : (size_t)(key % g->sets) * g->ways, victim = base;
 	for (size_t i = base; i < base + g->ways; i++) {
 		if (!k[i]) {
 			victim = i;
