@@ -55,7 +55,8 @@ static const struct vl_param_def params[P__COUNT] = {
 		"AMD-V ASIDs)", "1: tagged TLB, exits keep it"},
 	[P_TLB_REFILL] = {"tlb_refill", "cycles", 300, 0, 1e6,
 		EST("a few dozen TLB refills from cache after each untagged exit"),
-		"TLB refills after an exit without VPID"},
+		"TLB refills after an exit without VPID, on traces without touches (with touches "
+		"the TLB model empties the TLB and pays the refills as walks)"},
 	[P_EXIT_READS] = {"exit_reads", "count", 10, 0, 1000,
 		"Adams & Agesen 2006, Sec. 4: about ten VMCB reads to handle a typical exit",
 		"VMCS reads per exit"},
