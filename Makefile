@@ -26,8 +26,9 @@ Q := @
 endif
 
 LIB_SRCS := \
-	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/rng.c \
-	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c sim/shadow.c sim/sim.c sim/registry.c \
+	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/tlb.c sim/rng.c \
+	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c \
+	sim/shadow.c sim/sim.c sim/registry.c \
 	sim/recorder.c sim/thishost.c sim/proc.c sim/text.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
@@ -51,7 +52,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
 	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c \
-	tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c
+	tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c tests/test_tlb.c
 
 BENCH_SRCS := bench/bench.c
 
@@ -145,23 +146,23 @@ $(BENCHBIN): $(BENCH_OBJS) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJS) $(LIB) $(LDLIBS)
 
 # The example plugin, and a copy built for another interface version (tests).
-$(BUILD)/plugins/ideal.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+$(BUILD)/plugins/ideal.so: plugins/example/ideal.c sim/model.h sim/native.h sim/tlb.h sim/event.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PLUGIN  $@")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
 
-$(BUILD)/plugins/ideal-stale.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+$(BUILD)/plugins/ideal-stale.so: plugins/example/ideal.c sim/model.h sim/native.h sim/tlb.h sim/event.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_MODEL_VERSION=0 -I. $(CFLAGS) $(WARN) -shared \
 		-fPIC -o $@ $<
 
-$(BUILD)/plugins/ideal-native.so: plugins/example/ideal.c sim/model.h sim/native.h sim/event.h
+$(BUILD)/plugins/ideal-native.so: plugins/example/ideal.c sim/model.h sim/native.h sim/tlb.h sim/event.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -DIDEAL_NAME='"native"' -I. $(CFLAGS) $(WARN) -shared \
 		-fPIC -o $@ $<
 
 # A model that crashes its process when its parameter `crash` is 1 (tests of --jobs).
-$(BUILD)/plugins/crashy.so: tests/plugin_crashy.c sim/model.h sim/native.h sim/event.h
+$(BUILD)/plugins/crashy.so: tests/plugin_crashy.c sim/model.h sim/native.h sim/tlb.h sim/event.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
 
@@ -187,7 +188,7 @@ PLUGINDIR   := $(LIBDIR)/virtlab/plugins
 INSTALL     ?= install
 
 VERSION        := $(shell sed -n 's/^\#define VL_VERSION "\(.*\)"/\1/p' sim/version.h)
-PLUGIN_HEADERS := sim/model.h sim/native.h sim/event.h sim/mech.h sim/param.h sim/err.h
+PLUGIN_HEADERS := sim/model.h sim/native.h sim/tlb.h sim/event.h sim/mech.h sim/param.h sim/err.h
 MANPAGE        := $(BUILD)/virtlab.1
 COMPLETION     := $(BUILD)/virtlab.bash-completion
 PCFILE         := $(BUILD)/virtlab.pc

@@ -42,6 +42,10 @@ static int report_one(struct vl_db *db, const char *name, const struct vl_experi
 	       r.plots, r.diagrams, r.references);
 	if (r.references)
 		printf(", largest error %.1f%%", 100 * r.max_abs_error);
+	if (r.references && !r.predicted)
+		printf("; every one fitted");
+	else if (r.predicted < r.references)
+		printf("; of the %u predicted, %.1f%%", r.predicted, 100 * r.max_abs_error_predicted);
 	printf(")\n");
 	if (r.missing[0])
 		fprintf(stderr, "virtlab: not drawn: %s\n", r.missing);

@@ -260,8 +260,14 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return copy(p, sec, key, r->source, sizeof(r->source), value);
 		if (strcmp(key, "value") == 0)
 			return number(p, sec, key, value, &r->value);
-		return fail(p, sec, key,
-		            "unknown key (valid: workload, system, point, metric, value, unit, source)");
+		if (strcmp(key, "fitted") == 0) {
+			if (strcmp(value, "yes") && strcmp(value, "no"))
+				return fail(p, sec, key, "'%s': expected yes or no", value);
+			r->fitted = strcmp(value, "yes") == 0;
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: workload, system, point, metric, value, "
+		            "unit, source, fitted)");
 	}
 	if (kind_of(sec, "plot", &name)) {
 		struct vl_exp_plot *pl;

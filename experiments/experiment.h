@@ -67,6 +67,8 @@ struct vl_exp_ref {
 	char unit[VL_NAME];
 	char source[256];
 	int line;
+	int fitted;               /* 1: a parameter was derived from this value, so the
+	                             model reproduces it by construction; 0: predicted */
 };
 
 struct vl_exp_plot {

@@ -692,13 +692,14 @@ static void references(struct ctx *c)
 		return;
 	fprintf(c->html, "<h2>Simulated against published</h2>\n<table>\n<tr><th>workload</th>"
 	                 "<th>system</th><th>metric</th><th>simulated</th><th>95%% CI</th>"
-	                 "<th>published</th><th>error</th><th>source</th></tr>\n");
+	                 "<th>published</th><th>error</th><th>row</th><th>source</th></tr>\n");
 	fprintf(c->md, "## Simulated against published\n\n| workload | system | metric | simulated |"
-	               " 95%% CI | published | error | source |\n| --- | --- | --- | ---: | --- | ---:"
-	               " | ---: | --- |\n");
+	               " 95%% CI | published | error | row | source |\n| --- | --- | --- | ---: | --- |"
+	               " ---: | ---: | --- | --- |\n");
 	FILE *t = open_out(c, "data/references.tsv");
 	if (t)
-		fprintf(t, "workload\tsystem\tpoint\tmetric\tsimulated\tpublished\terror\tunit\tsource\n");
+		fprintf(t, "workload\tsystem\tpoint\tmetric\tsimulated\tpublished\terror\tunit\tsource"
+		           "\trow\n");
 	for (size_t i = 0; i < e->nref; i++) {
 		const struct vl_exp_ref *r = &e->ref[i];
 		double lo = 0, hi = 0;
@@ -715,7 +716,11 @@ static void references(struct ctx *c)
 			snprintf(err, sizeof(err), "%+.1f%%", 100 * error);
 			if (fabs(error) > c->res->max_abs_error)
 				c->res->max_abs_error = fabs(error);
+			if (!r->fitted && fabs(error) > c->res->max_abs_error_predicted)
+				c->res->max_abs_error_predicted = fabs(error);
 		}
+		const char *row = r->fitted ? "fitted" : "predicted";
+		c->res->predicted += !r->fitted;
 		char src[Q_LEN], w[Q_LEN], s[Q_LEN], pt[Q_LEN * 2], unit[Q_LEN], simq[Q_LEN];
 		esc(r->workload, w, sizeof(w));
 		esc(r->system, s, sizeof(s));
@@ -724,22 +729,34 @@ static void references(struct ctx *c)
 		esc(r->source, src, sizeof(src));
 		esc(sim, simq, sizeof(simq));
 		fprintf(c->html, "<tr><td>%s</td><td>%s</td><td>%s%s%s</td><td>%s</td><td>%s</td>"
-		                 "<td>%.6g %s</td><td class=\"%s\">%s</td><td>%s</td></tr>\n",
+		                 "<td>%.6g %s</td><td class=\"%s\">%s</td><td>%s</td><td>%s</td></tr>\n",
 		        w, s, r->metric, r->point[0] ? " @ " : "", pt, simq, ci,
-		        r->value, unit, !isnan(error) && fabs(error) > 0.1 ? "off" : "ok", err, src);
-		fprintf(c->md, "| %s | %s | %s%s%s | %s | %s | %.6g %s | %s | %s |\n", w, s, r->metric,
-		        r->point[0] ? " @ " : "", pt, simq, ci, r->value, unit, err, src);
+		        r->value, unit, !isnan(error) && fabs(error) > 0.1 ? "off" : "ok", err, row, src);
+		fprintf(c->md, "| %s | %s | %s%s%s | %s | %s | %.6g %s | %s | %s | %s |\n", w, s,
+		        r->metric, r->point[0] ? " @ " : "", pt, simq, ci, r->value, unit, err, row, src);
 		if (t)
-			fprintf(t, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%s\t%s\n", r->workload, r->system,
-			        r->point, r->metric, v, r->value, error, r->unit, r->source);
+			fprintf(t, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%s\t%s\t%s\n", r->workload,
+			        r->system, r->point, r->metric, v, r->value, error, r->unit, r->source, row);
 		c->res->references++;
 	}
 	if (t)
 		fclose(t);
 	fprintf(c->html, "</table>\n<p>Error = (simulated - published) / published. Rows beyond "
-	                 "10%% are marked. Defaults derived from a published value reproduce it by "
-	                 "construction: see each model's README for which.</p>\n");
-	fprintf(c->md, "\nError = (simulated - published) / published.\n\n");
+	                 "10%% are marked. A <em>fitted</em> row is one a parameter was derived from: "
+	                 "the model reproduces it by construction; <em>predicted</em> rows are "
+	                 "independent. ");
+	fprintf(c->md, "\nError = (simulated - published) / published. A *fitted* row is one a "
+	               "parameter was derived from (reproduced by construction); *predicted* rows "
+	               "are independent. ");
+	if (c->res->predicted) {
+		fprintf(c->html, "Largest error of the %u predicted rows: %.1f%%.</p>\n",
+		        c->res->predicted, 100 * c->res->max_abs_error_predicted);
+		fprintf(c->md, "Largest error of the %u predicted rows: %.1f%%.\n\n",
+		        c->res->predicted, 100 * c->res->max_abs_error_predicted);
+	} else {
+		fprintf(c->html, "Every row is fitted: none is a prediction.</p>\n");
+		fprintf(c->md, "Every row is fitted: none is a prediction.\n\n");
+	}
 }
 
 static int write_index(struct ctx *c)

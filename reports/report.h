@@ -17,6 +17,8 @@ struct vl_report_result {
 	char warning[1600];   /* the edited file's runs differ from the recorded ones, or "" */
 	unsigned plots, diagrams, references;
 	double max_abs_error; /* largest |error| over the references, as a fraction */
+	unsigned predicted;   /* references not marked fitted */
+	double max_abs_error_predicted; /* largest |error| over those, as a fraction */
 };
 
 /*

@@ -54,4 +54,29 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host)
 	nc->pte[0] = cyc(h[VL_H_PTE_SAME]);
 	nc->pte[1] = cyc(h[VL_H_PTE_CLEAR]);
 	nc->pte[2] = cyc(h[VL_H_PTE_SET]);
+	vl_tlb_init(&nc->tlb, host);
+}
+
+void vl_nativecost_mmu(struct vl_nativecost *nc, const struct vl_event *ev,
+                       struct vl_charge *out)
+{
+	struct vl_walk w;
+
+	switch (ev->type) {
+	case VL_EV_TOUCH:
+		if (!vl_tlb_touch(&nc->tlb, ev->a, !!(ev->flags & VL_EVF_KERNEL), &w))
+			return;
+		uint64_t g = vl_walk_guest_cycles(&nc->tlb, &w), x = vl_walk_nested_cycles(&nc->tlb, &w);
+		if (g)
+			vl_charge(out, VL_MECH_PAGEWALK, g);
+		if (x)
+			vl_charge(out, VL_MECH_NESTEDWALK, x);
+		break;
+	case VL_EV_CR3:
+		vl_tlb_cr3(&nc->tlb, ev->a);
+		break;
+	case VL_EV_INVLPG:
+		vl_tlb_invlpg(&nc->tlb, ev->a);
+		break;
+	}
 }

@@ -11,6 +11,7 @@
 #include "sim/event.h"
 #include "sim/model.h"
 #include "sim/param.h"
+#include "sim/tlb.h"
 
 #define VL_CPI_SHIFT 16
 
@@ -20,6 +21,7 @@ struct vl_nativecost {
 	uint64_t cpi_fp[2];            /* cycles/insn << VL_CPI_SHIFT: [0] user, [1] kernel */
 	uint64_t pte[3];               /* ptewrite: same, clear (P->NP), set (NP->P) */
 	uint64_t rem[2];               /* fractional cycles carried between runs */
+	struct vl_tlb tlb;             /* prices `touch` events: a miss walks the tables */
 };
 
 void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host);
@@ -52,12 +54,27 @@ static inline uint64_t vl_nativecost_event(struct vl_nativecost *nc, const struc
 }
 
 /*
- * Charges an event's native cost as the host would: TLB misses to
- * "pagewalk", CPU switches to "ctxswitch", everything else to "direct".
+ * The MMU side of an event the host sees: a touch goes through the TLB (a
+ * miss's walk charged to "pagewalk", and under nested paging the 2-D
+ * walk's extra to "nestedwalk"); CR3 and INVLPG act on the TLB. Models
+ * whose own paths handle CR3 or INVLPG call it to keep the TLB in step.
+ */
+void vl_nativecost_mmu(struct vl_nativecost *nc, const struct vl_event *ev,
+                       struct vl_charge *out);
+
+/*
+ * Charges an event's native cost as the host would: TLB misses (and the
+ * walks of touches that miss the TLB) to "pagewalk", CPU switches to
+ * "ctxswitch", everything else to "direct".
  */
 static inline void vl_native_charge(struct vl_nativecost *nc, const struct vl_event *ev,
                                     struct vl_charge *out)
 {
+	if (ev->type == VL_EV_TOUCH || ev->type == VL_EV_CR3 || ev->type == VL_EV_INVLPG) {
+		vl_nativecost_mmu(nc, ev, out);
+		if (ev->type == VL_EV_TOUCH)
+			return;
+	}
 	uint64_t c = vl_nativecost_event(nc, ev);
 
 	if (c)

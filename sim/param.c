@@ -103,6 +103,41 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 		"1: no source here measured monitor software across generations, so Prescott's "
 		"cycle counts stand for every host",
 		"monitor software (handlers, translator) against Prescott's cycles"},
+	/* The TLB hierarchy that prices `touch` events (sim/tlb.h, docs/tlb.md). */
+	[VL_H_DTLB1_ENTRIES] = {"dtlb1_entries", "count", 64, 0, 128,
+		"Bhargava et al. 2008 model: 64-entry L1 DTLB; the Pentium 4's DTLB has 64 entries "
+		"too (Intel optimization manual, recalled, not read here)",
+		"entries of the first-level data TLB"},
+	[VL_H_DTLB1_WAYS] = {"dtlb1_ways", "count", 64, 1, 128,
+		"estimate: fully associative, as the Pentium 4's DTLB (recalled, not read here)",
+		"associativity of the L1 DTLB (ways = entries: fully associative)"},
+	[VL_H_DTLB2_ENTRIES] = {"dtlb2_entries", "count", 0, 0, 2048,
+		"estimate: NetBurst has no second-level DTLB; Bhargava et al. 2008 model 512 entries",
+		"entries of the second-level data TLB (0: none)"},
+	[VL_H_DTLB2_WAYS] = {"dtlb2_ways", "count", 4, 1, 2048,
+		"estimate: 4-way, as Intel's and AMD's second-level TLBs of 2008-2011",
+		"associativity of the L2 DTLB"},
+	[VL_H_PWC_ENTRIES] = {"pwc_entries", "count", 0, 0, 64,
+		"estimate: no page-walk cache is documented for NetBurst; Bhargava et al. 2008 "
+		"model a 24-entry PWC", "entries of the page-walk cache of upper-level entries (0: none)"},
+	[VL_H_PWC_HIT] = {"pwc_hit", "cycles", 2, 0, 1000,
+		"Bhargava et al. 2008 model: page-walk-cache hit 2 cycles (nested-TLB hits alike, "
+		"an estimate)", "cycles of a page-walk-cache or nested-TLB hit"},
+	[VL_H_PWC_NESTED] = {"pwc_nested", "flag", 1, 0, 1,
+		"Bhargava et al. 2008: the two-dimensional PWC caches nested-dimension entries too",
+		"1: the PWC also caches upper-level entries of nested (host) walks"},
+	[VL_H_NTLB_ENTRIES] = {"ntlb_entries", "count", 16, 0, 64,
+		"Bhargava et al. 2008 model: 16-entry nested TLB",
+		"nested TLB: guest-physical -> host-physical translations of guest page-table pages"},
+	[VL_H_PCID] = {"pcid", "flag", 0, 0, 1,
+		"PCID arrived with Westmere (2010) and Linux used it from 4.14 (2017): 0 for the "
+		"hosts and guests of the papers", "1: CR3 switches keep the TLB (tagged by address space)"},
+	[VL_H_LARGE_PAGES] = {"large_pages", "ratio", 0, 0, 1,
+		"assumption: 4 KiB pages unless a study sets it", "fraction of the guest's 2 MiB "
+		"regions mapped by one large page (chosen by a fixed hash of the region)"},
+	[VL_H_NESTED_LARGE_PAGES] = {"nested_large_pages", "ratio", 0, 0, 1,
+		"assumption: 4 KiB host backing unless a study sets it",
+		"fraction of guest-physical 2 MiB regions the host backs with a large page"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

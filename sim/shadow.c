@@ -127,8 +127,10 @@ int vl_shadow_init(struct vl_shadow *sh, unsigned cap, int unsync, struct vl_err
 		if (set_init(&sh->sets[i], 64))
 			goto out_nomem;
 	}
+	if (set_init(&sh->known, 64))
+		goto out_nomem;
 	/* the address space running before any cr3: its shadow exists, empty */
-	sh->as[0] = (struct vl_shadow_as){.id = FIRST_ID, .live = 1, .slot = 0};
+	sh->as[0] = (struct vl_shadow_as){.id = FIRST_ID, .live = 1, .slot = 0, .warm = 1};
 	sh->owner[0] = 0;
 	sh->nas = 1;
 	sh->cur = 0;
@@ -145,6 +147,8 @@ void vl_shadow_release(struct vl_shadow *sh)
 			free(sh->sets[i].keys);
 	free(sh->sets);
 	free(sh->owner);
+	free(sh->known.keys);
+	sh->known.keys = NULL;
 	sh->sets = NULL;
 	sh->owner = NULL;
 }
@@ -165,6 +169,7 @@ static void drop_shadow(struct vl_shadow *sh, struct vl_shadow_as *a)
 	set_clear(&sh->sets[a->slot]);
 	sh->owner[a->slot] = -1;
 	a->slot = -1;
+	a->warm = 0;
 	a->unsynced = 0;
 	a->dirty = 0;
 }
@@ -279,6 +284,8 @@ static void on_ptewrite(struct vl_shadow *sh, const struct vl_event *ev, struct 
 	uint64_t page = ev->a >> PAGE_SHIFT;
 	struct vl_shadow_as *a = sh->cur >= 0 ? &sh->as[sh->cur] : NULL;
 
+	if (a && a->warm)
+		set_add(&sh->known, page);
 	/* no shadow (yet), or a new fork child's tables: nothing write-protected */
 	if (!a || a->slot < 0 || (sh->forking && !before && after)) {
 		sh->untraced++;
@@ -313,7 +320,8 @@ static void on_touch(struct vl_shadow *sh, uint64_t addr, struct vl_shadow_out *
 	sh->seen_touch = 1;
 	if (!a || a->slot < 0)
 		return;
-	if (set_add(&sh->sets[a->slot], addr >> PAGE_SHIFT)) {
+	uint64_t page = addr >> PAGE_SHIFT;
+	if (set_add(&sh->sets[a->slot], page) && !(a->warm && !set_has(&sh->known, page))) {
 		o->hidden = 1;
 		sh->hidden++;
 		sh->fills++;
@@ -344,7 +352,13 @@ void vl_shadow_event(struct vl_shadow *sh, const struct vl_event *ev, struct vl_
 	case VL_EV_TOUCH:
 		on_touch(sh, ev->a, o);
 		break;
+	case VL_EV_PGFAULT:
+		if (a && a->warm)
+			set_add(&sh->known, ev->a >> PAGE_SHIFT);
+		break;
 	case VL_EV_INVLPG:
+		if (a && a->warm)
+			set_add(&sh->known, ev->a >> PAGE_SHIFT);
 		if (a && a->slot >= 0) {
 			set_del(&sh->sets[a->slot], ev->a >> PAGE_SHIFT);
 			resync(sh, a, o);
@@ -355,6 +369,7 @@ void vl_shadow_event(struct vl_shadow *sh, const struct vl_event *ev, struct vl_
 		if (a) {
 			sh->teardowns++;
 			a->lost = 0;
+			a->warm = 0;
 			if (a->slot >= 0) {
 				set_clear(&sh->sets[a->slot]);
 				a->unsynced = 0;

@@ -34,6 +34,7 @@ struct vl_shadow_as {
 	int live;        /* descriptor in use */
 	int slot;        /* cache slot holding its shadow, -1: none (never built or evicted) */
 	int unsynced;    /* unsync: its page tables are out of sync, writes do not trap */
+	int warm;        /* the first address space's shadow, filled before the trace began */
 	uint32_t lost;   /* entries its shadow held when it was evicted */
 	uint32_t dirty;  /* unsync: writes since the last resynchronisation */
 	uint64_t stamp;  /* when it last ran (LRU order) */
@@ -54,6 +55,7 @@ struct vl_shadow {
 	unsigned cap;              /* shadows kept at once */
 	int unsync;                /* 1: unsynchronised shadow page tables */
 	struct vl_pageset *sets;   /* cap sets, one per cache slot */
+	struct vl_pageset known;   /* pages of the warm shadow the trace has shown a PTE of */
 	int *owner;                /* slot -> index in as[], -1 free */
 	struct vl_shadow_as as[VL_SHADOW_MAX_AS];
 	size_t nas;                /* descriptors ever used (high-water mark) */
@@ -69,7 +71,11 @@ struct vl_shadow {
 
 /*
  * Prepares sh with a cache of cap shadows (cap >= 1), unsync 0 or 1. The
- * first address space (the one running before any cr3) has an empty shadow.
+ * first address space (the one running before any cr3) has a warm shadow: a
+ * trace starts in a running system, so a page it touches whose PTE the
+ * trace has not shown (no ptewrite, pgfault or invlpg of it) is taken as
+ * filled before the trace began (no hidden fault), until that shadow is
+ * evicted or its image replaced.
  * Caller owns sh (large: keep it inside model state); release with
  * vl_shadow_release. Returns 0 or VL_ENOMEM with err set.
  */

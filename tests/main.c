@@ -19,6 +19,7 @@ int main(void)
 	suite_queue();
 	suite_sim();
 	suite_native();
+	suite_tlb();
 	suite_params();
 	suite_recorder();
 	suite_gen();

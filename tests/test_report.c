@@ -202,6 +202,43 @@ static void test_report_reads_edited_plots(void)
 	                                 "(sweep 'walk' differs)");
 }
 
+static void test_report_fitted_rows_apart(void)
+{
+	/*
+	 * A fitted row is marked and left out of the predicted rows' largest
+	 * error: its published value 1e-9 makes its error about 1e9 (100e9%),
+	 * while the predicted row (slowdown 1) stays far below that.
+	 */
+	const char *dir = t_path("series-fitted");
+	struct vl_report_result r;
+	struct vl_experiment *e;
+	struct vl_err err = {0};
+	static char edited[sizeof(series_ini) + 512];
+
+	snprintf(edited, sizeof(edited), "%s[reference a]\nworkload = sys\nsystem = shadow\n"
+	         "value = 1e-9\nfitted = yes\n[reference b]\nworkload = sys\nsystem = shadow\n"
+	         "metric = slowdown\nvalue = 1\nfitted = no\n", series_ini);
+	CU_ASSERT_EQUAL_FATAL(vl_exp_parse(&e, edited, "series.ini", &err), 0);
+	CU_ASSERT_EQUAL(e->ref[0].fitted, 1);
+	CU_ASSERT_EQUAL(e->ref[1].fitted, 0);
+	CU_ASSERT_EQUAL_FATAL(write_report(dir, e, &r), 0);
+	vl_exp_free(e);
+	CU_ASSERT_EQUAL(r.references, 2);
+	CU_ASSERT_EQUAL(r.predicted, 1);
+	CU_ASSERT(r.max_abs_error > 1e6);
+	CU_ASSERT(r.max_abs_error_predicted < 1e3);
+	const char *md = slurp(dir, "README.md");
+	T_ASSERT_STR_CONTAINS(md, "| fitted |");
+	T_ASSERT_STR_CONTAINS(md, "| predicted |");
+	T_ASSERT_STR_CONTAINS(md, "Largest error of the 1 predicted rows:");
+	T_ASSERT_STR_CONTAINS(slurp(dir, "data/references.tsv"), "\tsource\trow\n");
+	/* the attribute takes yes or no only */
+	snprintf(edited, sizeof(edited), "%s[reference a]\nworkload = sys\nsystem = shadow\n"
+	         "value = 1\nfitted = maybe\n", series_ini);
+	CU_ASSERT_EQUAL(vl_exp_parse(&e, edited, "series.ini", &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "[reference a] fitted: 'maybe': expected yes or no");
+}
+
 static void test_report_names_partial_series(void)
 {
 	/* results missing for one bar and one sweep point: named, not dropped quietly */
@@ -284,6 +321,7 @@ void suite_report(void)
 		{"report_breakdown_palette", test_report_breakdown_palette},
 		{"report_all_results_seconds", test_report_all_results_seconds},
 		{"report_reads_edited_plots", test_report_reads_edited_plots},
+		{"report_fitted_rows_apart", test_report_fitted_rows_apart},
 		{"report_names_partial_series", test_report_names_partial_series},
 		{"report_index_of_reports", test_report_index_of_reports},
 		{"report_in_browser", test_report_in_browser, t_needs_chromium},

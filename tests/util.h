@@ -62,6 +62,7 @@ void suite_hostile(void);
 void suite_capture(void);
 void suite_report(void);
 void suite_profiles(void);
+void suite_tlb(void);
 
 /*
  * Adds a suite with its tests: {name, fn[, needs]} ending in {NULL, NULL}.

@@ -57,6 +57,11 @@ const struct vl_genkind vl_gen_kinds[] = {
 	 "70.4 per 100K instructions (Bhargava et al. 2008); kernel paths counted under QEMU "
 	 "TCG (testbed/tcg/kernel-paths.sh): 4253 per fault, 483,951 per exec; assumption: a "
 	 "system call costs a 4 KiB read or write (4845)"},
+	{"bigfootprint", "random data references over a 1 GiB footprint, no page-table updates",
+	 "294 references per 100K instructions (the highest server-mix TLB-miss rate of "
+	 "Bhargava et al. ASPLOS 2008), here touches of uniformly random pages of 1 GiB, so "
+	 "nearly all miss a TLB; user code and timer as `cpu`; assumptions: the footprint, "
+	 "uniform addresses (GUPS-like), every reference a write"},
 };
 
 const size_t vl_ngen_kinds = sizeof(vl_gen_kinds) / sizeof(vl_gen_kinds[0]);
@@ -453,8 +458,41 @@ static void gen_compile(struct vl_gen *g)
 	emit(g, VL_EV_CR3, VL_EVF_KERNEL, 0, 1, 0); /* back to make */
 }
 
+/*
+ * A TLB-bound workload: `cpu`'s user code and timer, with a touch of a
+ * random page of a 1 GiB region at Bhargava's highest server-mix miss rate
+ * instead of the tlbmiss events, and no page-table activity at all: where
+ * nested paging's 2-D walks cost most and shadow paging has nothing to trap.
+ */
+static void gen_bigfootprint(struct vl_gen *g)
+{
+	const uint64_t base = 1ull << 40, pages = (1ull << 30) >> 12;
+
+	for (int i = 0; i < 256; i++) {
+		size_t b = gsl_ran_discrete(g->r, g->user.pick);
+		uint32_t len = g->user.len[b];
+		emit(g, VL_EV_BB, 0, len, g->user.first_id + b, 0);
+		if (len >= g->insns_to_tlbmiss) {
+			uint64_t page = gsl_rng_uniform_int(g->r, (unsigned long)pages);
+			emit(g, VL_EV_TOUCH, VL_EVF_WRITE, 0, base + (page << 12), 0);
+			g->insns_to_tlbmiss = 1 + (uint64_t)gsl_ran_exponential(g->r, 100000.0 / 294);
+		} else {
+			g->insns_to_tlbmiss -= len;
+		}
+		if (len >= g->insns_to_timer) {
+			emit(g, VL_EV_TIMER, VL_EVF_KERNEL, 0, 0, 0);
+			run_path(g, K_TIMER, 2000);
+			emit(g, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
+			g->insns_to_timer = 3800000; /* 1 ms at 3.8 GHz and one cycle per insn */
+		} else {
+			g->insns_to_timer -= len;
+		}
+	}
+}
+
 static void (*const gen_fn[])(struct vl_gen *) = {
 	gen_cpu, gen_syscall, gen_forkwait, gen_pgfault, gen_disk, gen_net, gen_compile,
+	gen_bigfootprint,
 };
 
 int vl_gen_new(struct vl_gen **out, const char *kind, uint64_t events, uint64_t seed,

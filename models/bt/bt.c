@@ -170,6 +170,7 @@ static const unsigned char scale[P__COUNT] = {
 	[P_IND_LOOKUP] = VL_SCALE_SW, [P_REFLECT] = VL_SCALE_SW, [P_SHADOW_WALK] = VL_SCALE_SW,
 	[P_PTE_SAME] = VL_SCALE_SW, [P_PTE_CLEAR] = VL_SCALE_SW, [P_PTE_SET] = VL_SCALE_SW,
 	[P_SHADOW_CR3] = VL_SCALE_SW, [P_SHADOW_INVLPG] = VL_SCALE_SW, [P_DEVEMU] = VL_SCALE_SW,
+	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW,
 };
 
 static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -336,6 +337,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_INVLPG:
 		callout_emulate(s, out);
+		vl_nativecost_mmu(&s->nc, ev, out); /* the monitor flushes the TLB entry */
 		shadow_work(s, &o, h[P_SHADOW_INVLPG], out);
 		break;
 	case VL_EV_TOUCH:

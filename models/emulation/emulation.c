@@ -286,6 +286,8 @@ static int is_kernel_work(const struct vl_event *ev)
 		return !!(ev->flags & VL_EVF_KERNEL);
 	case VL_EV_TLBMISS:
 		return 0;
+	case VL_EV_TOUCH:
+		return !!(ev->flags & VL_EVF_KERNEL);
 	default:
 		return 1;
 	}
@@ -363,6 +365,7 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_MMIO:
 		vl_charge(out, VL_MECH_DEVEMU, h[P_DEVEMU]);
 		break;
+	case VL_EV_TOUCH: /* the soft MMU's cost is per access (mem_refs, softmmu) */
 	case VL_EV_DISK:
 	case VL_EV_NET:
 	case VL_EV_PHASE:

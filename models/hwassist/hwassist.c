@@ -61,7 +61,8 @@ static const struct vl_param_def params[P__COUNT] = {
 		"AMD-V ASIDs)", "1: tagged TLB, exits keep it"},
 	[P_TLB_REFILL] = {"tlb_refill", "cycles", 300, 0, 1e6,
 		EST("a few dozen TLB refills from cache after each untagged exit"),
-		"TLB refills after an exit without VPID"},
+		"TLB refills after an exit without VPID, on traces without touches (with touches "
+		"the TLB model empties the TLB and pays the refills as walks)"},
 	[P_EXIT_READS] = {"exit_reads", "count", 10, 0, 1000,
 		"Adams & Agesen 2006, Sec. 4: about ten VMCB reads to handle a typical exit",
 		"VMCS reads per exit"},
@@ -181,7 +182,9 @@ static const struct vl_profile profiles[] = {
 struct hwassist {
 	struct vl_nativecost nc;
 	struct vl_shadow sh;  /* shadow paging only */
-	uint64_t exit_cost;   /* round trip + TLB refill, cycles */
+	uint64_t exit_cost;   /* round trip, cycles */
+	uint64_t tlb_refill;  /* flat TLB refill after an untagged exit (traces without touches) */
+	int vpid;
 	uint64_t vmcs_cost;   /* reads and writes per exit */
 	uint64_t h[P__COUNT]; /* parameter values as whole cycles */
 	int nested, tpr_shadow, io_user, virtio, exit_rdtsc;
@@ -204,6 +207,7 @@ static const unsigned char scale[P__COUNT] = {
 	[P_H_INVLPG] = VL_SCALE_SW, [P_H_CPUID] = VL_SCALE_SW, [P_H_CR] = VL_SCALE_SW,
 	[P_H_MSR] = VL_SCALE_SW, [P_H_HLT] = VL_SCALE_SW, [P_H_RDTSC] = VL_SCALE_SW,
 	[P_H_IRQ] = VL_SCALE_SW, [P_SWITCH] = VL_SCALE_SW,
+	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW,
 };
 
 static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -220,7 +224,10 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	s->io_user = v[P_IO_USER] >= 0.5;
 	s->virtio = v[P_VIRTIO] >= 0.5;
 	s->exit_rdtsc = v[P_EXIT_RDTSC] >= 0.5;
-	s->exit_cost = vl_cycles(h[VL_H_VMEXIT] + (v[P_VPID] >= 0.5 ? 0 : v[P_TLB_REFILL]));
+	s->vpid = v[P_VPID] >= 0.5;
+	s->exit_cost = vl_cycles(h[VL_H_VMEXIT]);
+	s->tlb_refill = s->vpid ? 0 : vl_cycles(v[P_TLB_REFILL]);
+	vl_tlb_set_nested(&s->nc.tlb, s->nested);
 	s->vmcs_cost = vl_cycles(v[P_EXIT_READS] * h[VL_H_VMCS_READ] + v[P_EXIT_WRITES] * h[VL_H_VMCS_WRITE]);
 	/* A 2-D walk makes n*m + n + m references instead of n (Bhargava et al. 2008). */
 	double n = h[VL_H_PT_LEVELS];
@@ -235,11 +242,22 @@ static void hw_release(void *state)
 	vl_shadow_release(&((struct hwassist *)state)->sh);
 }
 
-/* One exit: the hardware round trip, the VMCS accesses, and the handler. */
+/*
+ * One exit: the hardware round trip, the VMCS accesses, and the handler.
+ * Without VPID the exit empties the TLB: on a trace with touches the TLB
+ * model then pays the refills as walks; on one without, tlb_refill stands in.
+ */
+static uint64_t exit_round_trip(struct hwassist *s)
+{
+	if (!s->vpid && s->nc.tlb.touches)
+		vl_tlb_flush(&s->nc.tlb);
+	return s->exit_cost + (s->nc.tlb.touches ? 0 : s->tlb_refill);
+}
+
 static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uint64_t handler)
 {
 	s->exits++;
-	vl_charge(out, VL_MECH_VMEXIT, s->exit_cost);
+	vl_charge(out, VL_MECH_VMEXIT, exit_round_trip(s));
 	vl_charge(out, VL_MECH_EXITHANDLER, s->vmcs_cost);
 	if (handler)
 		vl_charge(out, mech, handler);
@@ -250,7 +268,7 @@ static void shadow_exits(struct hwassist *s, struct vl_charge *out, uint64_t n, 
 {
 	s->exits += n;
 	s->shadow_exits += n;
-	vl_charge(out, VL_MECH_VMEXIT, n * s->exit_cost);
+	vl_charge(out, VL_MECH_VMEXIT, n * exit_round_trip(s));
 	vl_charge(out, VL_MECH_EXITHANDLER, n * s->vmcs_cost);
 	if (shadow)
 		vl_charge(out, VL_MECH_SHADOWPT, shadow);
@@ -317,6 +335,11 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct hwassist *s = state;
 	const uint64_t *h = s->h;
 
+	/* Shadow paging's INVLPG exit reaches the TLB too (the VMM flushes the
+	 * entry; its CR3 exit loads the shadow CR3 through vl_native_charge);
+	 * nested paging's go through vl_native_charge below. */
+	if (!s->nested && ev->type == VL_EV_INVLPG)
+		vl_nativecost_mmu(&s->nc, ev, out);
 	if (!s->nested && vl_shadow_wants(ev->type) && shadow_event(s, ev, out))
 		return;
 	switch (ev->type) {
@@ -418,6 +441,12 @@ static void hw_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "io_exits", (double)s->io_exits, "count");
 	if (!s->nested)
 		vl_shadow_report(&s->sh, emit, ctx);
+	if (s->nc.tlb.touches) {
+		emit(ctx, "tlb_touches", (double)s->nc.tlb.touches, "count");
+		emit(ctx, "tlb_walks", (double)s->nc.tlb.walks, "count");
+		emit(ctx, "walk_refs_guest", (double)s->nc.tlb.guest_refs, "count");
+		emit(ctx, "walk_refs_nested", (double)s->nc.tlb.nested_refs, "count");
+	}
 }
 
 const struct vl_model vl_model_hwassist = {

@@ -87,6 +87,7 @@ static const unsigned char scale[P__COUNT] = {
 	[P_TRAP] = VL_SCALE_HW, [P_EMULATE] = VL_SCALE_SW, [P_REFLECT] = VL_SCALE_SW,
 	[P_SHADOW_WALK] = VL_SCALE_SW, [P_SHADOW_UPDATE] = VL_SCALE_SW, [P_SHADOW_CR3] = VL_SCALE_SW,
 	[P_DEVEMU] = VL_SCALE_SW,
+	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW,
 };
 
 static int te_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -176,6 +177,7 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_INVLPG:
 		trap(s, out, VL_MECH_EMULATE, h[P_EMULATE]); /* drops the entry as it emulates */
+		vl_nativecost_mmu(&s->nc, ev, out);
 		shadow_work(s, &o, out);
 		break;
 	case VL_EV_TOUCH:
