@@ -521,6 +521,20 @@ static int can_exec_self(void)
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+/* Whether a child can be traced (not under user-mode emulation, which
+ * does not implement ptrace, nor where a security policy forbids it). */
+static int can_trace(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 0;
+	if (pid == 0)
+		_exit(ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? 0 : 1);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static void bench(const struct op *o, int samples, double scale)
 {
 	long batch = (long)(o->batch * scale);
@@ -534,6 +548,10 @@ static void bench(const struct op *o, int samples, double scale)
 		return;
 	}
 #endif
+	if (o->fn == op_ptrace && !can_trace()) {
+		printf("skip %s ptrace is not available here\n", o->name);
+		return;
+	}
 	if ((o->fn == op_exec || o->fn == op_sh) && !can_exec_self()) {
 		printf("skip %s this program cannot exec itself here\n", o->name);
 		return;
