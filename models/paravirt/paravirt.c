@@ -4,7 +4,9 @@
  * privileged instructions, queues page-table updates and sends them in
  * batches, registers a fast system-call handler, keeps its interrupt flag in
  * shared memory, takes interrupts as event-channel upcalls, and does I/O
- * through split front-end/back-end drivers over shared rings.
+ * through split front-end/back-end drivers over shared rings. With
+ * uml_mode 0 or 1 the guest is User-Mode Linux instead, and uml.c prices
+ * every event from the host operations it takes.
  */
 #include "models/paravirt/paravirt.h"
 #include "models/paravirt/paravirt_int.h"
