@@ -32,7 +32,7 @@ LIB_SRCS := \
 	sim/recorder.c sim/thishost.c sim/proc.c sim/text.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
-	models/paravirt/paravirt.c models/hwassist/hwassist.c models/container/container.c \
+	models/paravirt/paravirt.c models/paravirt/uml.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \

@@ -338,6 +338,133 @@ static void test_models_paravirt_golden(void)
 	vl_run_result_release(&res);
 }
 
+/* Cycles charged to one mechanism over every row of a run's breakdown. */
+static uint64_t mech_cycles(const struct vl_run_result *r, enum vl_mech m)
+{
+	uint64_t c = 0;
+
+	for (int row = 0; row < VL_ROWS; row++)
+		c += r->bd.cell[row][m].cycles;
+	return c;
+}
+
+/*
+ * User-Mode Linux on the Prescott host (cpi 1): a small host call is the
+ * syscall round trip 242 + getppid's path 323 = 565; a host mmap, munmap or
+ * mprotect 242 + 9278 = 9520; a ptrace stop 646; a signal frame 1200; a
+ * host context switch 5000; a host page fault 1093; exception and irq 889;
+ * cr3 500; tt's host fork 242 + 66493 = 66735 and exit 242 + 44329 = 44571;
+ * skas's /proc/mm open or close 242 + 9278 = 9520; a host I/O call 242 +
+ * 4845 = 5087.
+ */
+static const char uml_trace[] =
+	"vlt 1\nsyscall 39\nkernel 100\nsysret\npgfault 0x4000 user w\nkernel 50\n"
+	"ptewrite 0x4000 0 1\niret\ncr3 2\nptewrite 0x10000 1 1\nptewrite 0x11000 1 1\n"
+	"ptewrite 0x20000 0 1\nptewrite 0x21000 0 1\nfork 3 2\nptewrite 0x10000 1 0\n"
+	"ptewrite 0x11000 1 0\nexit 2\ntimer\nexception 0\ndisk 4096 r\n";
+
+static void test_models_uml_skas_golden(void)
+{
+	/*
+	 * direct: kernel 100 + 50, PTE stores 5 + 1 + 1 + 5 + 5 + 4 + 4, the
+	 * host's own timer and disk-completion interrupts 889 x 2 = 1953.
+	 * syscall (7 calls, 2 stops, 4 switches): trap 565 + 2 x 646 = 1857,
+	 * ctxswitch 20000, emulate 7 x 565 = 3955.
+	 * pgfault (5 calls, 1 stop, 2 switches): trap 1093 + 646 = 1739,
+	 * ctxswitch 10000, emulate 2825, shadowpt: the retried host fault 1093.
+	 * cr3: PTRACE_SWITCH_MM 565 (emulate) and the host's cr3 500 (ctxswitch).
+	 * fork: /proc/mm opened 9520 + segments copied 565 = 10085 (emulate);
+	 * exit: /proc/mm closed 9520 (emulate).
+	 * timer, exception, disk completion (4 calls, 1 stop, 2 switches):
+	 * trap 646, 889 + 646 = 1535, 646; ctxswitch 3 x 10000; emulate 3 x 2260.
+	 * PTE writes (shadowpt): the fault's mmap; the two adjacent write-protects
+	 * one mprotect; the child's two pages two mmaps; the two adjacent
+	 * unmaps one munmap: 5 x 9520 = 47600.
+	 * disk: one host read 5087 (devemu).
+	 * trap 1857 + 1739 + 646 + 1535 + 646 = 6423;
+	 * ctxswitch 20000 + 10000 + 500 + 30000 = 60500;
+	 * emulate 3955 + 2825 + 565 + 10085 + 9520 + 6780 = 33730;
+	 * shadowpt 1093 + 47600 = 48693.
+	 * Total 1953 + 6423 + 60500 + 33730 + 48693 + 5087 = 156386.
+	 */
+	const char *t = t_write("uml.vlt", uml_trace);
+	struct vl_run_result res;
+
+	run_model(t, "paravirt", "uml", NULL, 0, &res);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_DIRECT), 1953);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_TRAP), 6423);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_CTXSWITCH), 60500);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_EMULATE), 33730);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_SHADOWPT), 48693);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_DEVEMU), 5087);
+	CU_ASSERT_EQUAL(res.bd.cycles, 156386);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_SYSCALL][VL_MECH_CTXSWITCH].cycles, 20000);
+	/* calls 7 + 5 + 1 + 2 + 1 + 4 + 4 + 1 + 4; stops 2 + 1 + 1 + 1 + 1 */
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.host_calls"), 29, 0);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.host_maps"), 5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.ptrace_stops"), 6, 0);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.host_switches"), 12, 0);
+	vl_run_result_release(&res);
+}
+
+static void test_models_uml_tt_golden(void)
+{
+	/*
+	 * The same trace in tt mode. direct 1953 and the PTE writes' host
+	 * calls as under skas (shadowpt 48693, devemu 5087).
+	 * syscall (8 calls, 2 stops, 4 switches, 1 frame): trap 565 + 1292 +
+	 * 1200 = 3057, ctxswitch 20000, emulate 4520.
+	 * pgfault, timer, exception, disk completion (6 calls, 2 stops, 4
+	 * switches, 1 frame): trap 1093 + 2492 = 3585, 2492, 889 + 2492 = 3381,
+	 * 2492; ctxswitch 4 x 20000; emulate 4 x 3390.
+	 * cr3: pipe write and read 1130 (emulate), one host switch 5000.
+	 * fork: host fork 66735 + wait4 and resume 1130 = 67865 (emulate), the
+	 * new process's stop 646 (trap), 2 switches 10000.
+	 * exit: host exit 44571 + wait4 565 = 45136 (emulate).
+	 * trap 3057 + 3585 + 2492 + 3381 + 2492 + 646 = 15653;
+	 * ctxswitch 20000 + 80000 + 5000 + 10000 = 115000;
+	 * emulate 4520 + 13560 + 1130 + 67865 + 45136 = 132211.
+	 * Total 1953 + 15653 + 115000 + 132211 + 48693 + 5087 = 318597.
+	 * jail=1 adds two mprotects (19040) to each of the 5 kernel entries.
+	 */
+	const char *t = t_write("uml.vlt", uml_trace);
+	struct vl_override jail = {"jail", 1};
+	struct vl_run_result res;
+
+	run_model(t, "paravirt", "uml-tt", NULL, 0, &res);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_DIRECT), 1953);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_TRAP), 15653);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_CTXSWITCH), 115000);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_EMULATE), 132211);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_SHADOWPT), 48693);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_DEVEMU), 5087);
+	CU_ASSERT_EQUAL(res.bd.cycles, 318597);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.signal_frames"), 5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.ptrace_stops"), 11, 0);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.uml.host_switches"), 23, 0);
+	vl_run_result_release(&res);
+	run_model(t, "paravirt", "uml-tt", &jail, 1, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 318597 + 5 * 19040);
+	vl_run_result_release(&res);
+}
+
+static void test_models_uml_follows_the_host(void)
+{
+	/*
+	 * A host with syscall 100, ctxswitch 1000 and cpi_kernel 0.5: a small
+	 * host call 100 + 323 x 0.5 (161.5, rounded 162) = 262, a stop 646 x
+	 * 0.5 = 323. A skas system call: trap 262 + 2 x 323 = 908, ctxswitch
+	 * 4 x 1000, emulate 7 x 262 = 1834: 6742.
+	 */
+	const char *t = t_write("uml-sys.vlt", "vlt 1\nsyscall 39\nsysret\n");
+	struct vl_override host[] = {{"syscall", 100}, {"ctxswitch", 1000}, {"cpi_kernel", 0.5}};
+	struct vl_run_result res;
+
+	run_model(t, "paravirt", "uml", host, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 6742);
+	vl_run_result_release(&res);
+}
+
 static void test_models_container_golden(void)
 {
 	/*
@@ -483,6 +610,9 @@ void suite_models(void)
 		{"models_bt_golden", test_models_bt_golden},
 		{"models_hwassist_golden", test_models_hwassist_golden},
 		{"models_paravirt_golden", test_models_paravirt_golden},
+		{"models_uml_skas_golden", test_models_uml_skas_golden},
+		{"models_uml_tt_golden", test_models_uml_tt_golden},
+		{"models_uml_follows_the_host", test_models_uml_follows_the_host},
 		{"models_container_golden", test_models_container_golden},
 		{"models_emulation_golden", test_models_emulation_golden},
 		{"models_emulation_classes", test_models_emulation_classes},

@@ -4,28 +4,17 @@
  * privileged instructions, queues page-table updates and sends them in
  * batches, registers a fast system-call handler, keeps its interrupt flag in
  * shared memory, takes interrupts as event-channel upcalls, and does I/O
- * through split front-end/back-end drivers over shared rings.
+ * through split front-end/back-end drivers over shared rings. With
+ * uml_mode 0 or 1 the guest is User-Mode Linux instead, and uml.c prices
+ * every event from the host operations it takes.
  */
 #include "models/paravirt/paravirt.h"
-#include "sim/native.h"
+#include "models/paravirt/paravirt_int.h"
 
-enum {
-	P_HYPERCALL,     /* one hypercall round trip */
-	P_BATCH,         /* PTE updates per mmu_update hypercall */
-	P_VALIDATE,      /* hypervisor validation per PTE update */
-	P_PF_TRANSITIONS,/* transitions into the hypervisor per page fault */
-	P_FAST_SYSCALL,  /* 1: system calls go straight to the guest kernel */
-	P_BOUNCE,        /* a trap bounced through the hypervisor */
-	P_CR3,           /* new page-table base: validation and switch */
-	P_VIRQ_FLAG,     /* CLI/STI on the shared-memory flag */
-	P_EVTCHN,        /* event-channel upcall instead of an interrupt */
-	P_RING,          /* front end: one request on the shared ring */
-	P_BACKEND,       /* back end (driver domain) per request */
-	P__COUNT
-};
 
 #define BARHAM "Barham et al., SOSP 2003"
 #define EST(why) "estimate: " why
+#define KPATHS "traces/kpaths.h, Linux 6.1 counted under QEMU TCG"
 
 static const struct vl_param_def params[P__COUNT] = {
 	[P_HYPERCALL] = {"hypercall", "cycles", 1000, 0, 1e7,
@@ -58,13 +47,47 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_BACKEND] = {"backend", "cycles", 6000, 0, 1e8,
 		EST("the driver domain maps the grant, issues the real I/O, answers"),
 		"back end per request"},
+	[P_UML_MODE] = {"uml_mode", "mode", -1, -1, 1,
+		"design as described by Dike: tt (ALS 2000) and skas (OLS 2002)",
+		"-1: not User-Mode Linux (Xen-style paths); 0: tt, tracing thread; 1: skas"},
+	[P_H_CALL] = {"h_call", "insns", 323, 0, 1e7,
+		KPATHS ": KP_NULL_SYSCALL, getppid's kernel path; estimate: a ptrace request, wait4, "
+		"kill or sigreturn as short",
+		"UML: host kernel instructions of one small host call (ptrace request, wait4, kill)"},
+	[P_H_MAP] = {"h_map", "insns", 9278, 0, 1e8,
+		KPATHS ": KP_MMAP, mmap or munmap; mprotect estimated as the same",
+		"UML: host kernel instructions of one mmap, munmap or mprotect"},
+	[P_H_STOP] = {"h_stop", "insns", 646, 0, 1e7,
+		EST("a ptrace stop records its status, queues SIGCHLD for the tracer and wakes it: "
+		    "as two null calls, 2 x KP_NULL_SYSCALL (traces/kpaths.h)"),
+		"UML: host kernel instructions of one ptrace stop (the context switch apart)"},
+	[P_H_SIGNAL] = {"h_signal", "insns", 1200, 0, 1e7,
+		EST("the host writes a signal frame (registers and the 512-byte FXSAVE area) to the "
+		    "user stack and rt_sigreturn reads it back: about two null calls and the copies"),
+		"UML: host kernel instructions of a signal frame and its sigreturn"},
+	[P_H_FORK] = {"h_fork", "insns", 66493, 0, 1e9,
+		KPATHS ": KP_FORK, the fork path of a small process (15/28 of fork, exit and "
+		"wait; the split an assumption)",
+		"UML tt: host kernel instructions of a host fork"},
+	[P_H_EXIT] = {"h_exit", "insns", 44329, 0, 1e9,
+		KPATHS ": KP_EXIT, the exit path of a small process (10/28 of fork, exit and wait)",
+		"UML tt: host kernel instructions of a host process exit"},
+	[P_H_MM] = {"h_mm", "insns", 9278, 0, 1e9,
+		EST("opening or closing /proc/mm allocates or frees an mm and its page-table root: "
+		    "of the order of an mmap, KP_MMAP (traces/kpaths.h)"),
+		"UML skas: host kernel instructions to make or free a host address space"},
+	[P_H_IO] = {"h_io", "insns", 4845, 0, 1e9,
+		KPATHS ": KP_IO_4K, a 4 KiB read or write on tmpfs",
+		"UML: host kernel instructions of the host read/write serving a guest I/O request"},
+	[P_JAIL] = {"jail", "flag", 0, 0, 1,
+		"design as described by Dike: tt mode's jail switch write-protects the kernel's "
+		"memory while user code runs; off by default",
+		"UML tt: 1: two host mprotects per kernel entry"},
 };
 
 static const struct vl_setting xenolinux[] = {{"cr3_switch", 2400}, {NULL, 0}};
-static const struct vl_setting uml[] = {
-	{"fast_syscall", 0}, {"bounce", 20000}, {"hypercall", 20000}, {"batch", 1},
-	{"pf_transitions", 2}, {NULL, 0},
-};
+static const struct vl_setting uml[] = {{"uml_mode", UML_SKAS}, {NULL, 0}};
+static const struct vl_setting uml_tt[] = {{"uml_mode", UML_TT}, {NULL, 0}};
 static const struct vl_setting unbatched[] = {{"batch", 1}, {NULL, 0}};
 /* Disco: every trap, system calls included, enters the monitor first. */
 static const struct vl_setting disco[] = {{"batch", 1}, {"fast_syscall", 0}, {NULL, 0}};
@@ -77,10 +100,16 @@ static const struct vl_profile profiles[] = {
 	{"xenolinux", "Xen 1.0 / XenoLinux 2.4 (Barham et al., SOSP 2003)", "prescott",
 	 xenolinux, "cr3_switch: the low end of Barham's 1-3 us at 2.4 GHz", NULL,
 	 "research,server"},
-	{"uml", "User-Mode Linux: the guest kernel is a host process; system calls are "
-	 "intercepted with ptrace", "prescott", uml,
-	 "every system call and page fault is a round trip through the host kernel and the "
-	 "tracing thread: 20000 cycles is an estimate (several host context switches)", NULL,
+	{"uml", "User-Mode Linux in skas mode: the guest kernel is a host process that runs "
+	 "its processes in another, through ptrace and /proc/mm", "prescott", uml,
+	 "skas (skas3, a host with the /proc/mm patch): the mode Dike's OLS 2002 paper and "
+	 "book recommend, faster and safer than tt; every guest system call, fault, signal "
+	 "and address-space change priced as the host calls, ptrace stops and context "
+	 "switches it takes, at the host's own costs", NULL, "development,teaching"},
+	{"uml-tt", "User-Mode Linux in tt mode: each guest process a host process under a "
+	 "tracing thread, the kernel mapped into each", "prescott", uml_tt,
+	 "tt (Dike, ALS 2000): the kernel's work runs in the process, entered by a signal; "
+	 "fork and exec make host processes; the jail switch is off", NULL,
 	 "development,teaching"},
 	{"denali", "Denali: a paravirtualized isolation kernel for many small services",
 	 "prescott", unbatched, "Denali's virtual architecture has no virtual memory inside a "
@@ -109,6 +138,8 @@ struct paravirt {
 	uint64_t batch, pending; /* PTE updates queued for the next mmu_update */
 	int fast_syscall;
 	uint64_t hypercalls, pte_updates;
+	int uml_on;      /* User-Mode Linux: uml.c prices every event */
+	struct uml uml;
 };
 
 static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -121,6 +152,9 @@ static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
 		s->h[i] = vl_cycles(p->v[i]);
 	s->batch = s->h[P_BATCH];
 	s->fast_syscall = p->v[P_FAST_SYSCALL] >= 0.5;
+	s->uml_on = p->v[P_UML_MODE] > -0.5;
+	if (s->uml_on)
+		uml_init(&s->uml, p->host, p->v);
 	return 0;
 }
 
@@ -144,6 +178,10 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct paravirt *s = state;
 	const uint64_t *h = s->h;
 
+	if (s->uml_on) {
+		uml_on_event(&s->uml, &s->nc, ev, out);
+		return;
+	}
 	switch (ev->type) {
 	case VL_EV_SYSCALL:
 	case VL_EV_INT:
@@ -214,6 +252,8 @@ static void pv_report(const void *state, vl_emit_fn emit, void *ctx)
 
 	emit(ctx, "hypercalls", (double)s->hypercalls, "count");
 	emit(ctx, "pte_updates", (double)s->pte_updates, "count");
+	if (s->uml_on)
+		uml_report(&s->uml, emit, ctx);
 }
 
 const struct vl_model vl_model_paravirt = {

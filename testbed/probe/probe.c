@@ -29,11 +29,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <stddef.h>
+#include <signal.h>
 #include <unistd.h>
 
 static uint64_t tsc(void)
@@ -267,6 +271,55 @@ static void op_ctxsw(long n)
 			die("pipe ping-pong");
 	waitpid(pid, NULL, 0);
 	close(a[0]), close(a[1]), close(b[0]), close(b[1]);
+}
+
+/*
+ * n system calls of a traced child, each intercepted as User-Mode Linux's
+ * skas mode does (Dike, OLS 2002): at the entry stop PTRACE_GETREGS and
+ * PTRACE_POKEUSER to make the call a getpid, PTRACE_SYSCALL to the exit
+ * stop, then PTRACE_SETREGS with the result and PTRACE_SYSCALL: 2 stops,
+ * 4 context switches, 7 ptrace requests and waits per call.
+ */
+static void op_ptrace(long n)
+{
+#if defined(__x86_64__)
+	struct user_regs_struct r;
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0))
+			_exit(2);
+		raise(SIGSTOP);
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFSTOPPED(st))
+		die("ptrace: the child cannot be traced");
+	ptrace(PTRACE_SYSCALL, pid, 0, 0);
+	for (;;) {
+		if (waitpid(pid, &st, 0) != pid || WIFEXITED(st))
+			break; /* entry stop */
+		ptrace(PTRACE_GETREGS, pid, 0, &r);
+		int ours = r.orig_rax == SYS_getppid; /* not the child's exit_group */
+		if (ours)
+			ptrace(PTRACE_POKEUSER, pid, offsetof(struct user_regs_struct, orig_rax),
+			       SYS_getpid);
+		ptrace(PTRACE_SYSCALL, pid, 0, 0);
+		if (waitpid(pid, &st, 0) != pid || WIFEXITED(st))
+			break; /* exit stop */
+		if (ours) {
+			r.rax = (unsigned long long)getppid(); /* the "kernel's" answer */
+			ptrace(PTRACE_SETREGS, pid, 0, &r);
+		}
+		ptrace(PTRACE_SYSCALL, pid, 0, 0);
+	}
+#else
+	(void)n;
+#endif
 }
 
 /* fork, exec this program's `nop` in the child, wait */
@@ -529,6 +582,7 @@ static const struct op ops[] = {
 	{"forkwait", op_forkwait, NULL, 100, 0, "fork, _exit in the child, waitpid"},
 	{"ctxsw", op_ctxsw, NULL, 1000, 0, "pipe round trip between two processes (2 switches)"},
 	{"exec", op_exec, NULL, 50, 0, "fork, exec a static program that exits, waitpid"},
+	{"ptrace", op_ptrace, NULL, 1000, 1, "getppid intercepted as UML skas does: 2 ptrace stops"},
 	{"sh", op_sh, NULL, 20, 0, "fork, exec /bin/sh -c of a static program, waitpid (lat_proc shell)"},
 	{"pagefault", op_pagefault, setup_pagefault, 1024, 0, "fault on a cached page of a mapped file (lat_pagefault)"},
 	{"mmap", op_mmap, setup_mmap, 50, 0, "mmap 8 MiB of a file, write every 16 KiB of a tenth, munmap (lat_mmap)"},
@@ -564,6 +618,20 @@ static int can_exec_self(void)
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+/* Whether a child can be traced (not under user-mode emulation, which
+ * does not implement ptrace, nor where a security policy forbids it). */
+static int can_trace(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 0;
+	if (pid == 0)
+		_exit(ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 ? 0 : 1);
+	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
 static void bench(const struct op *o, int samples, double scale)
 {
 	long batch = (long)(o->batch * scale);
@@ -577,6 +645,10 @@ static void bench(const struct op *o, int samples, double scale)
 		return;
 	}
 #endif
+	if (o->fn == op_ptrace && !can_trace()) {
+		printf("skip %s ptrace is not available here\n", o->name);
+		return;
+	}
 	if ((o->fn == op_exec || o->fn == op_sh) && !can_exec_self()) {
 		printf("skip %s this program cannot exec itself here\n", o->name);
 		return;
