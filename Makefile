@@ -51,7 +51,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c \
+	tests/test_capacity.c tests/test_capture.c tests/test_syscapture.c tests/test_import.c tests/test_report.c \
 	tests/test_hostile.c tests/test_profiles.c
 
 BENCH_SRCS := bench/bench.c
