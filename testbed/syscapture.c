@@ -445,6 +445,19 @@ static void set_meta(struct vl_meta *m, const struct vl_syscap_opts *o, const ch
 	}
 }
 
+/* Progress of the conversion; Ctrl-C stops it. */
+static int on_converted(void *ctx, uint64_t events)
+{
+	const struct vl_syscap_opts *o = ctx;
+	char line[96];
+
+	if (o->progress && events % (1u << 20) < 16384) {
+		snprintf(line, sizeof(line), "writing the trace: %llu events", (unsigned long long)events);
+		o->progress(o->ctx, line);
+	}
+	return stop_signal != 0;
+}
+
 /* The command inside the guest: its words, NUL-separated, and what to copy. */
 static int guest_command(const struct vl_syscap_opts *o, const char *busybox, const char *dir,
                          char *prog, size_t plen, char *words, size_t wlen, size_t *used,
@@ -569,9 +582,16 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	                         o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0, &meta,
 	                         err)))
 		goto out;
-	if (o->progress)
-		o->progress(o->ctx, "writing the trace");
-	if ((rc = vl_syscap_convert(raw, sy, w, o->limit, st, NULL, NULL, err))) {
+	{
+		struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+		stop_signal = 0;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+		rc = vl_syscap_convert(raw, sy, w, o->limit, st, on_converted, (void *)o, err);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	if (rc) {
 		vl_writer_abort(w);
 		goto out;
 	}

@@ -251,6 +251,7 @@ struct conv {
 	long sys_idx, pf_idx;     /* events awaiting their operand; -1: none */
 	unsigned depth, pf_depth; /* interrupt and exception nesting */
 	int pf_await;             /* 1: the closing iret ran; 2: its next block started */
+	long bb_idx;              /* the last bb event in the buffer; -1: written */
 };
 
 static int put_out(struct conv *c, int all)
@@ -272,12 +273,13 @@ static int put_out(struct conv *c, int all)
 	c->st->events += n;
 	memmove(c->out, c->out + n, (c->nout - n) * sizeof(c->out[0]));
 	c->nout -= n;
+	c->bb_idx = c->bb_idx >= (long)n ? c->bb_idx - (long)n : -1;
 	if (c->sys_idx >= 0)
 		c->sys_idx -= (long)n;
 	if (c->pf_idx >= 0)
 		c->pf_idx -= (long)n;
-	if (c->progress)
-		c->progress(c->ctx, c->st->events);
+	if (c->progress && c->progress(c->ctx, c->st->events))
+		return vl_err_set(c->err, VL_EINTR, "capture: interrupted; no trace written");
 	return 0;
 }
 
@@ -537,6 +539,7 @@ static int on_tb(struct conv *c, uint64_t id)
 	if (emit(c, VL_EV_BB, e->kernel ? VL_EVF_KERNEL : 0, e->insns, e->out,
 	         e->loads | (uint64_t)e->stores << 32))
 		return c->err->code;
+	c->bb_idx = c->full ? -1 : (long)c->nout - 1;
 	for (unsigned i = 0; i < e->nops; i++)
 		if (on_op(c, &c->pool[e->ops + i], e->kernel))
 			return c->err->code;
@@ -561,13 +564,12 @@ static int on_tbmem(struct conv *c)
 		return bad(c, "memory counts of an undefined block");
 	e->loads = (uint32_t)(v[1] > UINT32_MAX ? UINT32_MAX : v[1]);
 	e->stores = (uint32_t)(v[2] > UINT32_MAX ? UINT32_MAX : v[2]);
-	for (size_t i = c->nout; i-- > 0;)
-		if (c->out[i].type == VL_EV_BB && c->out[i].a == e->out) {
-			c->out[i].b = e->loads | (uint64_t)e->stores << 32;
-			c->st->loads += e->loads;
-			c->st->stores += e->stores;
-			break;
-		}
+	/* the plugin measures a block when the next one starts: it is the last bb */
+	if (c->bb_idx >= 0 && c->out[c->bb_idx].a == e->out) {
+		c->out[c->bb_idx].b = e->loads | (uint64_t)e->stores << 32;
+		c->st->loads += e->loads;
+		c->st->stores += e->stores;
+	}
 	return 0;
 }
 
@@ -637,7 +639,7 @@ int vl_syscap_convert(const char *raw_path, const struct vl_syscap_syms *syms,
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	*c = (struct conv){.path = raw_path, .syms = syms, .w = w,
 	                   .limit = limit ? limit : UINT64_MAX, .st = st, .progress = progress,
-	                   .ctx = ctx, .err = err, .sys_idx = -1, .pf_idx = -1};
+	                   .ctx = ctx, .err = err, .sys_idx = -1, .pf_idx = -1, .bb_idx = -1};
 	if (!(c->f = fopen(raw_path, "rb"))) {
 		rc = vl_err_set(err, VL_EIO, "%s: %s", raw_path, strerror(errno));
 		goto out;

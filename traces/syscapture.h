@@ -48,8 +48,9 @@ struct vl_syscap_syms;
 int vl_syscap_syms_load(struct vl_syscap_syms **out, const char *path, struct vl_err *err);
 void vl_syscap_syms_free(struct vl_syscap_syms *s);
 
-/* Called now and then with the events written so far. */
-typedef void (*vl_syscap_progress_fn)(void *ctx, uint64_t events);
+/* Called now and then with the events written so far; nonzero stops the
+ * conversion (VL_EINTR). */
+typedef int (*vl_syscap_progress_fn)(void *ctx, uint64_t events);
 
 /*
  * Converts the raw records of raw_path into w, stopping after limit events
