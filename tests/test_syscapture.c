@@ -303,6 +303,52 @@ static void test_capture_system(void)
 	CU_ASSERT(counter(out, "bt.tc_hits = ") > counter(out, "bt.tc_misses = "));
 }
 
+/*
+ * The shipped full-system forkwait: kernel instructions per operation
+ * between its phases within 10% of KP_FORKWAIT (counted by insncount in
+ * the same guest; the capture's extra timer ticks add about 5%), its user
+ * ones within 10% of the 268 insncount gave, 4 system calls and 8 page
+ * faults an operation (as kernel-paths.sh's getrusage counted), kernel
+ * blocks, and a bt replay whose translation cache misses and hits.
+ */
+static void test_corpus_system(void)
+{
+	const char *path = "traces/captured/system-forkwait.vlb";
+	struct vl_err err = {0};
+	struct vl_trace *t;
+	static struct vl_event buf[4096];
+	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0;
+	int phase = 0;
+	long n;
+	char out[8192], args[512];
+
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, path, &err), 0);
+	T_ASSERT_STR_CONTAINS(vl_meta_get(vl_trace_meta(t), "capture"), "system");
+	ops = strtoull(vl_meta_get(vl_trace_meta(t), "operations"), NULL, 10);
+	CU_ASSERT_FATAL(ops > 0);
+	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)
+		for (long i = 0; i < n; i++) {
+			phase += buf[i].type == VL_EV_PHASE;
+			if (phase != 1)
+				continue;
+			ins[!!(buf[i].flags & VL_EVF_KERNEL)] += vl_ev_insns(&buf[i]);
+			sys += buf[i].type == VL_EV_SYSCALL;
+			pf += buf[i].type == VL_EV_PGFAULT;
+		}
+	vl_trace_close(t);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(phase, 2);
+	double k = (double)ins[1] / (double)ops, u = (double)ins[0] / (double)ops;
+	CU_ASSERT(k > KP_FORKWAIT * 0.9 && k < KP_FORKWAIT * 1.1);
+	CU_ASSERT(u > 268 * 0.9 && u < 268 * 1.1);
+	CU_ASSERT_EQUAL(sys, 4 * ops);
+	CU_ASSERT_EQUAL(pf, 8 * ops);
+	snprintf(args, sizeof(args), "run --no-db -t %s -m bt", path);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT(counter(out, "bt.tc_misses = ") > 1000);
+	CU_ASSERT(counter(out, "bt.tc_hits = ") > 50 * counter(out, "bt.tc_misses = "));
+}
+
 /* A command the guest cannot run: one message, nothing left behind. */
 static void test_capture_system_errors(void)
 {
@@ -320,6 +366,7 @@ void suite_syscapture(void)
 	static const struct t_case cases[] = {
 		{"convert_system", test_convert_system, NULL},
 		{"convert_system_errors", test_convert_system_errors, NULL},
+		{"corpus_system", test_corpus_system, NULL},
 		{"capture_system_errors", test_capture_system_errors, needs_system},
 		{"capture_system", test_capture_system, needs_system},
 		{NULL, NULL, NULL},
