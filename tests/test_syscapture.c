@@ -231,11 +231,12 @@ static const char *needs_system(void)
 	return vl_syscap_available(NULL, why, sizeof(why)) ? NULL : why;
 }
 
-static uint64_t counter(const char *out, const char *name)
+/* A counter of `virtlab run`'s output ("bt.tc_hits = 9.82281e+06 count"). */
+static double counter(const char *out, const char *name)
 {
 	const char *p = strstr(out, name);
 
-	return p ? strtoull(p + strlen(name), NULL, 10) : 0;
+	return p ? strtod(p + strlen(name), NULL) : 0;
 }
 
 /*
