@@ -34,25 +34,27 @@ LIB_SRCS := \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/paravirt/uml.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
+	traces/syscapture.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c experiments/check.c \
 	reports/report.c reports/palette.c reports/doc.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
-	testbed/capture.c \
+	testbed/capture.c testbed/syscapture.c \
 	testbed/kvm/vmm.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
 	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c \
-	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c cli/cmd_trace_capture.c \
+	cli/cmd_calibrate.c cli/cmd_plan.c cli/cmd_merge.c cli/cmd_trace_capture.c cli/cmd_trace_syscap.c \
 	cli/cmd_trace_import.c
 
 TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.c \
 	tests/test_trace_binary.c tests/test_queue.c tests/test_sim.c \
 	tests/test_native.c tests/test_params.c tests/test_recorder.c tests/test_gen.c \
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
-	tests/test_capacity.c tests/test_capture.c tests/test_import.c tests/test_report.c \
-	tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c tests/test_tlb.c
+	tests/test_capacity.c tests/test_capture.c tests/test_syscapture.c tests/test_import.c \
+	tests/test_report.c tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c \
+	tests/test_tlb.c
 
 BENCH_SRCS := bench/bench.c
 
@@ -73,14 +75,16 @@ BENCHBIN   := $(BUILD)/virtlab-bench
 # compiler is installed (Debian's gcc-aarch64-linux-gnu).
 PROBE         := $(BUILD)/vl-probe
 VLCAPTURE     := $(BUILD)/vlcapture.so
+VLSYSCAP      := $(BUILD)/vlsyscap.so
+VLINIT        := $(BUILD)/vl-init
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
-.PHONY: all deps test run bench bench-peers fuzz plugins kernel-paths traces print-lib-srcs clean \
+.PHONY: all deps test run bench bench-peers fuzz plugins kernel kernel-paths traces print-lib-srcs clean \
         install uninstall FORCE test-docs
 
 all: virtlab
 
-virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(VLCAPTURE)
+virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(VLCAPTURE) $(VLSYSCAP) $(VLINIT)
 	$(Q)ln -sf $(VIRTLAB) virtlab
 
 $(BUILD)/%.o: %.c
@@ -119,6 +123,22 @@ $(TOUCHPAGES): tests/touch_pages.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
 		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+
+# The full-system capture plugin and the guest's init behind
+# `virtlab trace capture --system`, beside the binary.
+$(VLSYSCAP): testbed/tcg/vlsyscap.c testbed/tcg/qemu-plugin-v1.h traces/sysraw.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PLUGIN  $@")
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. -O2 $(WARN) -shared -fPIC -o $@ $<
+
+$(VLINIT): testbed/tcg/vl-init.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+# Debian's cloud kernel for full-system runs, fetched once into out/.
+kernel:
+	$(Q)sh testbed/tcg/fetch-kernel.sh
 
 # The same, dynamically linked: a process of lmbench's size for fork.vlb.
 $(BUILD)/vl-probe-dyn: testbed/probe/probe.c
@@ -214,7 +234,7 @@ $(PCFILE): FORCE
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}/virtlab' > $@
 
 install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAGE) $(COMPLETION) \
-         $(PCFILE) $(VLCAPTURE)
+         $(PCFILE) $(VLCAPTURE) $(VLSYSCAP) $(VLINIT)
 	@$(if $(Q),echo "  INSTALL $(DESTDIR)$(PREFIX)")
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/virtlab/sim $(DESTDIR)$(LIBDIR)/pkgconfig \
@@ -224,6 +244,8 @@ install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAG
 	$(Q)$(INSTALL) -m 755 $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(DESTDIR)$(BINDIR)
 	$(Q)$(INSTALL) -m 644 $(BUILD)/plugins/ideal.so $(DESTDIR)$(PLUGINDIR)
 	$(Q)$(INSTALL) -m 644 $(VLCAPTURE) $(DESTDIR)$(LIBDIR)/virtlab/vlcapture.so
+	$(Q)$(INSTALL) -m 644 $(VLSYSCAP) $(DESTDIR)$(LIBDIR)/virtlab/vlsyscap.so
+	$(Q)$(INSTALL) -m 755 $(VLINIT) $(DESTDIR)$(LIBDIR)/virtlab/vl-init
 	$(Q)$(INSTALL) -m 644 $(PLUGIN_HEADERS) $(DESTDIR)$(INCLUDEDIR)/virtlab/sim
 	$(Q)$(INSTALL) -m 644 $(PCFILE) $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc
 	$(Q)$(INSTALL) -m 644 $(MANPAGE) $(DESTDIR)$(MANDIR)/man1/virtlab.1
@@ -247,7 +269,7 @@ deps:
 # The tests run the virtlab binary of the same build for the command-line cases.
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
-		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES)
+		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES) $(VLSYSCAP) $(VLINIT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # Every command block of README.md and docs/ (labs included), run as shown:

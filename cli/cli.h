@@ -29,6 +29,7 @@ int cmd_run(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_trace_capture(int argc, char **argv); /* virtlab trace capture */
+int cmd_trace_capture_system(int argc, char **argv); /* virtlab trace capture --system */
 int cmd_trace_import(int argc, char **argv); /* virtlab trace import */
 int cmd_runs(int argc, char **argv);
 int cmd_experiment(int argc, char **argv);

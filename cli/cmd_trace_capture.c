@@ -29,7 +29,10 @@ static void help(void)
 	       "The trace is written under FILE.tmp and renamed when complete; Ctrl-C stops\n"
 	       "the program and leaves no file. The program's exit status is reported, not\n"
 	       "returned. Needs qemu-x86_64 (Debian package qemu-user). docs/trace-format.md\n"
-	       "says which events are exact and which are estimated.\n");
+	       "says which events are exact and which are estimated.\n\n"
+	       "With --system, CMD runs inside a Linux guest under qemu-system-x86_64 and the\n"
+	       "whole machine is recorded, kernel included: see `virtlab trace capture\n"
+	       "--system --help`.\n");
 }
 
 static void progress(void *ctx, const char *line)
@@ -46,6 +49,9 @@ int cmd_trace_capture(int argc, char **argv)
 	int i;
 	char a[32], b[32], c[32], d[32];
 
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--system"))
+			return cmd_trace_capture_system(argc, argv); /* cli/cmd_trace_syscap.c */
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
 			i++;

@@ -26,6 +26,8 @@ parallel:cmd:parallel
 # with the reason.
 OPTIONAL="
 qemu-user:cmd:qemu-x86_64
+qemu-system-x86:cmd:qemu-system-x86_64
+busybox-static:file:/bin/busybox
 gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:file:/usr/aarch64-linux-gnu/lib/libc.a
 slurm-wlm:cmd:slurmctld
@@ -50,9 +52,24 @@ absent() {
 	done
 }
 
+# Debian's cloud kernel for full-system captures (trace capture --system,
+# make kernel-paths), fetched once with apt-get download into out/.
+kernel() {
+	[ -f testbed/tcg/fetch-kernel.sh ] || return 0
+	ls out/kernel-paths/kernel/boot/vmlinuz-* >/dev/null 2>&1 && return 0
+	command -v apt-get >/dev/null 2>&1 || return 0
+	if [ "$(id -u)" -eq 0 ]; then S=""; else S="sudo"; fi
+	apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || $S apt-get update -qq || true
+	sh testbed/tcg/fetch-kernel.sh >/dev/null ||
+		echo "virtlab: no kernel fetched; --system captures will be skipped" >&2
+}
+
 missing=$(absent "$NEEDS")
 optional=$(absent "$OPTIONAL")
-[ -z "$missing" ] && [ -z "$optional" ] && exit 0
+if [ -z "$missing" ] && [ -z "$optional" ]; then
+	kernel
+	exit 0
+fi
 if [ -z "$missing" ] && ! command -v apt-get >/dev/null 2>&1; then
 	exit 0 # only optional ones: the testbed says what it skips
 fi
@@ -73,6 +90,7 @@ if command -v apt-get >/dev/null 2>&1; then
 		$SUDO apt-get install -y -qq --no-install-recommends $optional >/dev/null ||
 			echo "virtlab: could not install$optional; the emulation backend will be skipped" >&2
 	fi
+	kernel
 	exit 0
 fi
 echo "virtlab: this system has no apt-get. Install the equivalents of these Debian" >&2

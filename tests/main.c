@@ -33,6 +33,7 @@ int main(void)
 	suite_capacity();
 	suite_hostile();
 	suite_capture();
+	suite_syscapture();
 	suite_cli();
 	CU_basic_set_mode(CU_BRM_NORMAL);
 	/* VL_TEST_SUITE=name runs one suite only (while working on an area) */

@@ -60,6 +60,7 @@ void suite_testbed(void);
 void suite_capacity(void);
 void suite_hostile(void);
 void suite_capture(void);
+void suite_syscapture(void);
 void suite_report(void);
 void suite_profiles(void);
 void suite_tlb(void);

@@ -206,6 +206,7 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_CR3: /* queued updates go first, then the new base */
 		flush(s, out);
 		hypercall(s, out, h[P_CR3]);
+		vl_nativecost_mmu(&s->nc, ev, out); /* Xen loads the new base: the TLB */
 		break;
 	case VL_EV_INVLPG:
 	case VL_EV_CR0:

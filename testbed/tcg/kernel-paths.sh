@@ -25,15 +25,8 @@ done
 make --no-print-directory -s "$BUILD/vl-probe"
 gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$OUT/insncount.so" testbed/tcg/insncount.c
 
-# the kernel: Debian's cloud flavour (small, serial console and initramfs built in)
-if ! ls "$OUT"/kernel/boot/vmlinuz-* >/dev/null 2>&1; then
-	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
-	[ -n "$pkg" ] || { echo "kernel-paths: no linux-image-cloud-amd64 in apt's lists (apt-get update?)" >&2; exit 1; }
-	(cd "$OUT" && apt-get download "$pkg" >/dev/null 2>&1) || {
-		echo "kernel-paths: apt-get download $pkg failed" >&2; exit 1; }
-	dpkg-deb -x "$OUT/$pkg"_*.deb "$OUT/kernel"
-	rm -f "$OUT/$pkg"_*.deb
-fi
+# the kernel: Debian's cloud flavour (testbed/tcg/fetch-kernel.sh, shared with --system captures)
+sh testbed/tcg/fetch-kernel.sh "$OUT/kernel" >/dev/null
 KERNEL=$(ls "$OUT"/kernel/boot/vmlinuz-* | head -1)
 
 # the initramfs: busybox, vl-probe, and an init that runs the workloads

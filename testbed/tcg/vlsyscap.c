@@ -1,0 +1,429 @@
+/*
+ * vlsyscap: the QEMU TCG plugin behind `virtlab trace capture --system`.
+ * Under qemu-system-x86_64 (one vCPU) it records what the whole machine
+ * executes, kernel included: every translation block executed (its
+ * instruction count, loads and stores, how it ends), and the privileged
+ * and sensitive instructions inside it, decoded from its bytes at
+ * translation time (cli, sti, pushf, popf, mov to/from CRn, invlpg,
+ * wrmsr, rdmsr, in/out, hlt, iretq, sysretq, swapgs, rdtsc, cpuid,
+ * syscall, int, the descriptor-table and segment instructions).
+ *
+ *   qemu-system-x86_64 -smp 1 ... -plugin vlsyscap.so,out=FILE[,limit=N]
+ *
+ * What is recorded: from the first `xchg %cx,%cx` (66 87 c9) the guest
+ * executes to the second, which vl-init executes around the command it
+ * runs (so boot and power-off are left out); `xchg %bx,%bx` (66 87 db),
+ * vl-probe's marker around its operations, is recorded as a mark inside.
+ * Block definitions are recorded from boot on: blocks translated then run
+ * later. Plugin API version 1 reads no registers, so values (CR3, MSR
+ * numbers, ports in DX, the system call number, the faulting address)
+ * are not seen here; traces/syscapture.c infers what it can (the kernel's
+ * System.map gives handler and system call entries) and
+ * docs/trace-format.md says what is exact and what is estimated.
+ * Records: traces/sysraw.h.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testbed/tcg/qemu-plugin-v1.h"
+#include "traces/sysraw.h"
+
+/* Version 1 declarations that qemu-plugin-v1.h leaves out (QEMU 7.2's qemu-plugin.h). */
+void qemu_plugin_register_vcpu_mem_inline(struct qemu_plugin_insn *insn,
+                                          enum qemu_plugin_mem_rw rw, enum qemu_plugin_op op,
+                                          void *ptr, uint64_t imm);
+
+QP_EXPORT int qemu_plugin_version = 1;
+
+#define BUF_BYTES (1 << 20)
+#define MAX_OPS 64 /* sensitive instructions recorded per block */
+
+enum { END_MARK, END_LIMIT, END_EXIT }; /* VL_SR_END's reason */
+
+struct tb {
+	uint64_t id;
+	uint8_t term;
+	uint8_t measured; /* its loads and stores have been recorded */
+};
+
+static struct {
+	int fd;
+	char path[PATH_MAX];
+	unsigned char buf[BUF_BYTES];
+	size_t len;
+	uint64_t next_tb, records, limit;
+	int on, done;
+	int after_iret;        /* the block executing follows an iret */
+	struct tb *cur;        /* the block executing */
+	uint64_t loads, stores; /* counted inline by QEMU */
+	uint64_t base_loads, base_stores; /* at the current block's start */
+} g = {.fd = -1};
+
+/* --- output ------------------------------------------------------------- */
+
+static void die(const char *what)
+{
+	char msg[PATH_MAX + 128];
+
+	snprintf(msg, sizeof(msg), "vlsyscap: %s: %s: %m\n", g.path, what);
+	if (write(STDERR_FILENO, msg, strlen(msg)) < 0)
+		msg[0] = 0;
+	_exit(125);
+}
+
+static void flush(void)
+{
+	size_t off = 0;
+
+	while (off < g.len) {
+		ssize_t n = write(g.fd, g.buf + off, g.len - off);
+		if (n <= 0)
+			die("write");
+		off += (size_t)n;
+	}
+	g.len = 0;
+}
+
+static void put_byte(unsigned v)
+{
+	g.buf[g.len++] = (unsigned char)v;
+}
+
+static void put_var(uint64_t v)
+{
+	while (v >= 0x80) {
+		g.buf[g.len++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	g.buf[g.len++] = (unsigned char)v;
+}
+
+/* Starts a record; room for its tag and up to eight varints. */
+static void rec(unsigned tag)
+{
+	if (g.len > BUF_BYTES - 128)
+		flush();
+	put_byte(tag);
+}
+
+static void end(unsigned reason)
+{
+	rec(VL_SR_END);
+	put_byte(reason);
+	flush();
+	g.on = 0;
+	g.done = 1;
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+struct op {
+	uint8_t op, size;
+	uint32_t arg;
+};
+
+/* The prefixes of an instruction: their length, operand size, REX bits. */
+static size_t prefixes(const uint8_t *b, size_t n, int *opsize16, unsigned *rex)
+{
+	size_t i = 0;
+
+	*opsize16 = 0;
+	*rex = 0;
+	for (; i < n; i++) {
+		uint8_t c = b[i];
+		if (c == 0x66)
+			*opsize16 = 1;
+		else if ((c & 0xf0) == 0x40)
+			*rex = c; /* REX must come last: a later legacy prefix would cancel it */
+		else if (c == 0x67 || c == 0xf0 || c == 0xf2 || c == 0xf3 || c == 0x2e ||
+		         c == 0x3e || c == 0x26 || c == 0x64 || c == 0x65 || c == 0x36)
+			*rex = 0;
+		else
+			break;
+	}
+	return i;
+}
+
+/* How the block's last instruction leaves it. */
+static uint8_t terminator(const uint8_t *b, size_t n)
+{
+	int o16;
+	unsigned rex;
+	size_t i = prefixes(b, n, &o16, &rex);
+
+	if (i >= n)
+		return VL_ST_OTHER;
+	switch (b[i]) {
+	case 0xc3: case 0xc2: return VL_ST_RET;
+	case 0xe8: return VL_ST_CALL;
+	case 0xcf: return VL_ST_IRET;
+	case 0x0f:
+		if (i + 1 < n && b[i + 1] == 0x05)
+			return VL_ST_SYSCALL;
+		return i + 1 < n && b[i + 1] == 0x07 ? VL_ST_SYSRET : VL_ST_OTHER;
+	case 0xff:
+		if (i + 1 < n) {
+			unsigned reg = (b[i + 1] >> 3) & 7;
+			if (reg == 2 || reg == 3)
+				return VL_ST_ICALL;
+			if (reg == 4 || reg == 5)
+				return VL_ST_IJMP;
+		}
+		return VL_ST_OTHER;
+	default: return VL_ST_OTHER;
+	}
+}
+
+/* The instruction's op (0: an ordinary one). */
+static int decode(const uint8_t *b, size_t n, struct op *o)
+{
+	int o16;
+	unsigned rex;
+	size_t i = prefixes(b, n, &o16, &rex);
+	uint8_t wide = (uint8_t)(o16 ? 2 : 4);
+
+	*o = (struct op){0, 0, 0};
+	if (i >= n)
+		return 0;
+	switch (b[i]) {
+	case 0xfa: o->op = VL_SO_CLI; break;
+	case 0xfb: o->op = VL_SO_STI; break;
+	case 0x9c: o->op = VL_SO_PUSHF; break;
+	case 0x9d: o->op = VL_SO_POPF; break;
+	case 0xf4: o->op = VL_SO_HLT; break;
+	case 0xcf: o->op = VL_SO_IRET; break;
+	case 0xcc: o->op = VL_SO_INT, o->arg = 3; break;
+	case 0xcd: o->op = VL_SO_INT, o->arg = i + 1 < n ? b[i + 1] : 0; break;
+	case 0x8c: case 0x8e: o->op = VL_SO_MOVSEG; break;
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+		o->op = b[i] < 0xe6 ? VL_SO_IN : VL_SO_OUT;
+		o->arg = i + 1 < n ? b[i + 1] : VL_SR_NOPORT;
+		o->size = (b[i] & 1) ? wide : 1;
+		break;
+	case 0xec: case 0xed: case 0xee: case 0xef:
+	case 0x6c: case 0x6d: case 0x6e: case 0x6f:
+		o->op = (b[i] == 0xec || b[i] == 0xed || b[i] == 0x6c || b[i] == 0x6d) ? VL_SO_IN
+		                                                                  : VL_SO_OUT;
+		o->arg = VL_SR_NOPORT;
+		o->size = (b[i] & 1) ? wide : 1;
+		break;
+	case 0x0f: {
+		if (i + 1 >= n)
+			return 0;
+		uint8_t c = b[i + 1], m = i + 2 < n ? b[i + 2] : 0;
+		unsigned reg = (m >> 3) & 7, mod = m >> 6;
+		switch (c) {
+		case 0x00: {
+			static const uint8_t grp6[8] = {VL_SO_SLDT, VL_SO_STR, VL_SO_LDESC, VL_SO_LDESC,
+			                                VL_SO_VERR, VL_SO_VERW, 0, 0};
+			o->op = grp6[reg];
+			break;
+		}
+		case 0x01:
+			if (mod == 3) {
+				if (m == 0xf8)
+					o->op = VL_SO_SWAPGS;
+				else if (m == 0xf9)
+					o->op = VL_SO_RDTSCP;
+				else if (m == 0xd1)
+					o->op = VL_SO_CACHE; /* xsetbv */
+				else if (reg == 4)
+					o->op = VL_SO_SMSW;
+				else if (reg == 6)
+					o->op = VL_SO_LDESC; /* lmsw */
+			} else {
+				static const uint8_t grp7[8] = {VL_SO_SGDT, VL_SO_SIDT, VL_SO_LDESC,
+				                                VL_SO_LDESC, VL_SO_SMSW, 0, VL_SO_LDESC,
+				                                VL_SO_INVLPG};
+				o->op = grp7[reg];
+			}
+			break;
+		case 0x02: o->op = VL_SO_LAR; break;
+		case 0x03: o->op = VL_SO_LSL; break;
+		case 0x05: o->op = VL_SO_SYSCALL; break;
+		case 0x06: case 0x08: case 0x09: case 0x21: case 0x23: o->op = VL_SO_CACHE; break;
+		case 0x07: o->op = VL_SO_SYSRET; break;
+		case 0x20: case 0x22:
+			o->op = c == 0x22 ? VL_SO_CRW : VL_SO_CRR;
+			o->arg = reg + ((rex & 4) ? 8 : 0);
+			break;
+		case 0x30: o->op = VL_SO_WRMSR; break;
+		case 0x31: o->op = VL_SO_RDTSC; break;
+		case 0x32: o->op = VL_SO_RDMSR; break;
+		case 0xa2: o->op = VL_SO_CPUID; break;
+		case 0xa0: case 0xa1: case 0xa8: case 0xa9: o->op = VL_SO_MOVSEG; break;
+		default: break;
+		}
+		break;
+	}
+	default: break;
+	}
+	return o->op != 0;
+}
+
+/* --- callbacks ------------------------------------------------------------ */
+
+/* Records the memory accesses of the block that just ran, the first time. */
+static void measure(void)
+{
+	if (g.cur && !g.cur->measured) {
+		g.cur->measured = 1;
+		rec(VL_SR_TBMEM);
+		put_var(g.cur->id);
+		put_var(g.loads - g.base_loads);
+		put_var(g.stores - g.base_stores);
+	}
+}
+
+static void on_tb(unsigned int vcpu, void *udata)
+{
+	struct tb *t = udata;
+
+	(void)vcpu;
+	if (!g.on)
+		return;
+	measure();
+	g.after_iret = g.cur && g.cur->term == VL_ST_IRET;
+	g.cur = t;
+	g.base_loads = g.loads;
+	g.base_stores = g.stores;
+	rec(VL_SR_TB);
+	put_var(t->id);
+	if (++g.records > g.limit) {
+		end(END_LIMIT);
+		_exit(0); /* a prefix is all that was asked: the machine stops here */
+	}
+}
+
+/* The first access of a block: after an iret, the access a fault was
+ * taken for (QEMU restarts at the faulting instruction). */
+static void on_first_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
+                         void *udata)
+{
+	(void)vcpu, (void)udata;
+	if (!g.after_iret || !g.on)
+		return;
+	g.after_iret = 0;
+	rec(VL_SR_FADDR);
+	put_var(vaddr);
+	put_byte(qemu_plugin_mem_is_store(info));
+}
+
+static void on_mark(unsigned int vcpu, void *udata)
+{
+	unsigned kind = (unsigned)(uintptr_t)udata;
+
+	(void)vcpu;
+	if (g.done)
+		return;
+	if (kind == VL_SM_RUN && !g.on) {
+		g.on = 1; /* the command starts */
+		g.cur = NULL;
+		rec(VL_SR_MARK);
+		put_byte(kind);
+		return;
+	}
+	if (!g.on)
+		return;
+	rec(VL_SR_MARK); /* the block goes on: it is measured at the next one */
+	put_byte(kind);
+	if (kind == VL_SM_RUN)
+		end(END_MARK);
+}
+
+static int mark_kind(struct qemu_plugin_insn *insn)
+{
+	const uint8_t *b = qemu_plugin_insn_data(insn);
+
+	if (qemu_plugin_insn_size(insn) != 3 || b[0] != 0x66 || b[1] != 0x87)
+		return -1;
+	return b[2] == 0xdb ? VL_SM_OPS : b[2] == 0xc9 ? VL_SM_RUN : -1;
+}
+
+static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
+{
+	size_t n = qemu_plugin_tb_n_insns(qtb);
+	struct tb *t;
+	struct op ops[MAX_OPS];
+	unsigned nops = 0;
+	struct qemu_plugin_insn *last;
+	uint64_t vaddr = qemu_plugin_tb_vaddr(qtb);
+
+	(void)id;
+	if (g.done || !n)
+		return; /* nothing more is recorded: no callbacks either */
+	if (!(t = calloc(1, sizeof(*t))))
+		die("out of memory for a block");
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(qtb, i);
+		int k;
+		if (decode(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn), &ops[nops]) &&
+		    nops < MAX_OPS)
+			nops++;
+		qemu_plugin_register_vcpu_mem_inline(insn, QEMU_PLUGIN_MEM_R,
+		                                     QEMU_PLUGIN_INLINE_ADD_U64, &g.loads, 1);
+		qemu_plugin_register_vcpu_mem_inline(insn, QEMU_PLUGIN_MEM_W,
+		                                     QEMU_PLUGIN_INLINE_ADD_U64, &g.stores, 1);
+		if (vaddr < VL_SR_KERNEL_BASE && (k = mark_kind(insn)) >= 0)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS,
+			                                       (void *)(uintptr_t)k);
+	}
+	qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(qtb, 0), on_first_mem,
+	                                 QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+	last = qemu_plugin_tb_get_insn(qtb, n - 1);
+	t->id = g.next_tb++;
+	t->term = terminator(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last));
+	rec(VL_SR_TBDEF);
+	put_var(t->id);
+	put_var(vaddr);
+	put_var(n);
+	put_byte(t->term);
+	put_var(nops);
+	for (unsigned i = 0; i < nops; i++) {
+		if (g.len > BUF_BYTES - 32)
+			flush();
+		put_byte(ops[i].op);
+		put_var(ops[i].arg);
+		put_byte(ops[i].size);
+	}
+	qemu_plugin_register_vcpu_tb_exec_cb(qtb, on_tb, QEMU_PLUGIN_CB_NO_REGS, t);
+}
+
+static void at_exit(qemu_plugin_id_t id, void *udata)
+{
+	(void)id, (void)udata;
+	if (g.fd < 0)
+		return;
+	if (!g.done)
+		end(END_EXIT);
+	flush();
+	close(g.fd);
+	g.fd = -1;
+}
+
+QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
+                                  char **argv);
+QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
+                                  char **argv)
+{
+	(void)info;
+	g.limit = UINT64_MAX;
+	for (int i = 0; i < argc; i++) {
+		if (!strncmp(argv[i], "out=", 4))
+			snprintf(g.path, sizeof(g.path), "%s", argv[i] + 4);
+		else if (!strncmp(argv[i], "limit=", 6))
+			g.limit = strtoull(argv[i] + 6, NULL, 10);
+	}
+	if (!g.path[0])
+		return -1;
+	g.fd = open(g.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (g.fd < 0)
+		die("open");
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_trans);
+	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
+	return 0;
+}

@@ -1,0 +1,376 @@
+/*
+ * Full-system captures: the converter on hand-written raw records and a
+ * three-symbol map (block events, sensitive instructions in their order,
+ * a system call named by its __x64_sys_* entry, a page fault whose address
+ * comes after its iret), its errors, then a real capture of vl-probe's
+ * getppid loop in a Linux guest under qemu-system-x86_64 replayed through
+ * bt.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testbed/syscapture.h"
+#include "tests/util.h"
+#include "traces/kpaths.h"
+#include "traces/syscapture.h"
+#include "traces/trace.h"
+
+struct raw {
+	unsigned char b[4096];
+	size_t n;
+};
+
+static void var(struct raw *r, uint64_t v)
+{
+	while (v >= 0x80) {
+		r->b[r->n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	r->b[r->n++] = (unsigned char)v;
+}
+
+static void byte(struct raw *r, unsigned v)
+{
+	r->b[r->n++] = (unsigned char)v;
+}
+
+/* A block definition with up to two sensitive instructions (op, arg, size). */
+static void tbdef(struct raw *r, uint64_t id, uint64_t vaddr, unsigned insns, unsigned term,
+                  unsigned nops, ...)
+{
+	va_list ap;
+
+	byte(r, VL_SR_TBDEF);
+	var(r, id), var(r, vaddr), var(r, insns);
+	byte(r, term);
+	var(r, nops);
+	va_start(ap, nops);
+	for (unsigned i = 0; i < nops; i++) {
+		byte(r, va_arg(ap, unsigned));
+		var(r, va_arg(ap, unsigned));
+		byte(r, va_arg(ap, unsigned));
+	}
+	va_end(ap);
+}
+
+static void tb(struct raw *r, uint64_t id)
+{
+	byte(r, VL_SR_TB);
+	var(r, id);
+}
+
+static void mark(struct raw *r, unsigned kind)
+{
+	byte(r, VL_SR_MARK);
+	byte(r, kind);
+}
+
+static const char *save(const char *name, const struct raw *r)
+{
+	const char *path = t_path(name);
+	FILE *f = fopen(path, "wb");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(r->b, 1, r->n, f), r->n);
+	fclose(f);
+	return path;
+}
+
+#define K 0xffffffff81000000ull
+#define PF 0xffffffff81c00be0ull
+#define GETPPID 0xffffffff810b0f90ull
+
+static const char *syms_file(void)
+{
+	return t_write("syms.map", "ffffffff81c00be0 T asm_exc_page_fault\n"
+	                           "ffffffff81c00eb0 T asm_sysvec_apic_timer_interrupt\n"
+	                           "ffffffff810b0f90 T __x64_sys_getppid\n"
+	                           "ffffffff81000000 T unrelated_function\n");
+}
+
+/*
+ * A user block (0, 4 instructions, ends in syscall; 2 loads and 1 store,
+ * known after its first run) runs once before vl-probe's first mark: its
+ * system call stays unnamed (no __x64_sys_* block follows). Inside the
+ * marks: the block again, a kernel entry block (cli, pushf), getppid's
+ * entry (names the call 110; ends in ret), the exit block (sti, sysret),
+ * a user block (6) that faults: the handler (cr3 write: address space 1),
+ * its iret, block 6 again whose first access, a store at 0x402abc, gives
+ * the fault's page and makes it a write. Worked out by hand: trace ids
+ * follow definition order (tb k is id k+1); the kernel's ret is counted
+ * into a callret event when the mode changes back to user.
+ */
+static void test_convert_system(void)
+{
+	struct raw r = {0};
+	struct vl_err err = {0};
+	struct vl_syscap_syms *sy;
+	struct vl_syscap_stats st;
+	struct vl_writer *w;
+	struct vl_trace *t;
+	static struct vl_event ev[64];
+	const char *out = t_path("sys.vlt");
+
+	tbdef(&r, 0, 0x401000, 4, VL_ST_SYSCALL, 1, VL_SO_SYSCALL, 0, 0);
+	tbdef(&r, 1, K, 6, VL_ST_OTHER, 2, VL_SO_CLI, 0, 0, VL_SO_PUSHF, 0, 0);
+	tbdef(&r, 2, GETPPID, 3, VL_ST_RET, 0);
+	tbdef(&r, 3, K + 0x100, 5, VL_ST_SYSRET, 2, VL_SO_STI, 0, 0, VL_SO_SYSRET, 0, 0);
+	tbdef(&r, 4, PF, 7, VL_ST_OTHER, 1, VL_SO_CRW, 3, 0);
+	tbdef(&r, 5, K + 0x200, 2, VL_ST_IRET, 1, VL_SO_IRET, 0, 0);
+	tbdef(&r, 6, 0x402000, 3, VL_ST_OTHER, 0);
+	mark(&r, VL_SM_RUN);
+	tb(&r, 0);
+	byte(&r, VL_SR_TBMEM), var(&r, 0), var(&r, 2), var(&r, 1);
+	mark(&r, VL_SM_OPS);
+	tb(&r, 0), tb(&r, 1), tb(&r, 2), tb(&r, 3), tb(&r, 6), tb(&r, 4), tb(&r, 5), tb(&r, 6);
+	byte(&r, VL_SR_FADDR), var(&r, 0x402abc), byte(&r, 1);
+	mark(&r, VL_SM_OPS);
+	mark(&r, VL_SM_RUN);
+	byte(&r, VL_SR_END), byte(&r, 0);
+	const char *raw = save("sys.raw", &r);
+
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms_file(), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	vl_syscap_syms_free(sy);
+
+	static const struct vl_event want[] = {
+		{VL_EV_BB, 0, 4, 1, 2 | 1ull << 32}, /* its counts patched in after it ran */
+		{VL_EV_SYSCALL, 0, 0, VL_SYSCAP_NR_UNKNOWN, 0},
+		{VL_EV_PHASE, 0, 0, 1, 0},
+		{VL_EV_BB, 0, 4, 1, 2 | 1ull << 32},
+		{VL_EV_SYSCALL, 0, 0, 110, 0},
+		{VL_EV_BB, VL_EVF_KERNEL, 6, 2, 0},
+		{VL_EV_CLI, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_PUSHF, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_BB, VL_EVF_KERNEL, 3, 3, 0},
+		{VL_EV_BB, VL_EVF_KERNEL, 5, 4, 0},
+		{VL_EV_STI, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_CALLRET, VL_EVF_KERNEL, 1, 0, 0},
+		{VL_EV_BB, 0, 3, 7, 0},
+		{VL_EV_PGFAULT, VL_EVF_WRITE, 0, 0x402000, 0},
+		{VL_EV_BB, VL_EVF_KERNEL, 7, 5, 0},
+		{VL_EV_CR3, VL_EVF_KERNEL, 0, 1, 0},
+		{VL_EV_BB, VL_EVF_KERNEL, 2, 6, 0},
+		{VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_BB, 0, 3, 7, 0},
+		{VL_EV_PHASE, 0, 0, 2, 0},
+	};
+	size_t nwant = sizeof(want) / sizeof(want[0]);
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
+	long n = vl_trace_read(t, ev, 64, &err);
+	vl_trace_close(t);
+	CU_ASSERT_EQUAL_FATAL(n, (long)nwant);
+	for (size_t i = 0; i < nwant; i++) {
+		CU_ASSERT_EQUAL(ev[i].type, want[i].type);
+		CU_ASSERT_EQUAL(ev[i].flags, want[i].flags);
+		CU_ASSERT_EQUAL(ev[i].n, want[i].n);
+		CU_ASSERT_EQUAL(ev[i].a, want[i].a);
+		CU_ASSERT_EQUAL(ev[i].b, want[i].b);
+		if (ev[i].type != want[i].type || ev[i].a != want[i].a || ev[i].flags != want[i].flags)
+			fprintf(stderr, "\nevent %zu: %s %u %llx, want %s %u %llx\n", i,
+			        vl_ev_name(ev[i].type), ev[i].flags, (unsigned long long)ev[i].a,
+			        vl_ev_name(want[i].type), want[i].flags, (unsigned long long)want[i].a);
+	}
+	CU_ASSERT_EQUAL(st.syscalls, 2);
+	CU_ASSERT_EQUAL(st.syscalls_named, 1);
+	CU_ASSERT_EQUAL(st.sysrets, 1);
+	CU_ASSERT_EQUAL(st.pgfaults, 1);
+	CU_ASSERT_EQUAL(st.pgfault_addrs, 1);
+	CU_ASSERT_EQUAL(st.blocks[0], 4);
+	CU_ASSERT_EQUAL(st.blocks[1], 5);
+	CU_ASSERT_EQUAL(st.insns[0], 4 + 4 + 3 + 3);
+	CU_ASSERT_EQUAL(st.insns[1], 6 + 3 + 5 + 7 + 2);
+	CU_ASSERT_EQUAL(st.ops[VL_SO_CLI], 1);
+	CU_ASSERT_EQUAL(st.phases, 2);
+	CU_ASSERT(st.complete);
+	CU_ASSERT(!st.limited);
+}
+
+/* Bad raw records and symbol files: one clear error each. */
+static void test_convert_system_errors(void)
+{
+	struct raw r = {0};
+	struct vl_err err = {0};
+	struct vl_syscap_syms *sy;
+	struct vl_syscap_stats st;
+	struct vl_writer *w;
+
+	tb(&r, 3); /* executes before its definition */
+	const char *raw = save("sysbad.raw", &r);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("sysbad.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_syscap_convert(raw, NULL, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "before its definition");
+	vl_writer_abort(w);
+
+	r.n = 0;
+	tbdef(&r, 0, 0x401000, 4, VL_ST_OTHER, 1, VL_SO_CLI, 0, 0);
+	r.n -= 2; /* cut inside its instruction list */
+	raw = save("syscut.raw", &r);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("syscut.vlt"), VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_syscap_convert(raw, NULL, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "truncated");
+	vl_writer_abort(w);
+
+	CU_ASSERT_EQUAL(vl_syscap_syms_load(&sy, t_write("nosyms.map",
+	                "ffffffffffffffff B The real System.map is in the -dbg package\n"), &err),
+	                VL_EINVAL);
+	CU_ASSERT_PTR_NULL(sy);
+	CU_ASSERT_EQUAL(vl_syscap_syms_load(&sy, t_path("no-such.map"), &err), VL_EIO);
+}
+
+static const char *needs_system(void)
+{
+	static char why[512];
+
+	return vl_syscap_available(NULL, why, sizeof(why)) ? NULL : why;
+}
+
+/* A counter of `virtlab run`'s output ("bt.tc_hits = 9.82281e+06 count"). */
+static double counter(const char *out, const char *name)
+{
+	const char *p = strstr(out, name);
+
+	return p ? strtod(p + strlen(name), NULL) : 0;
+}
+
+/*
+ * A real capture: 100 getppid calls of vl-probe in the guest. Between its
+ * marks: the 100 calls and their returns (timer interrupts return by iret
+ * and add no system call), every one named getppid (110), kernel blocks,
+ * cli/sti on every call (the entry and exit paths), pushf from the
+ * kernel's irq-save sequences elsewhere in the run, and the kernel
+ * instructions per call near KP_NULL_SYSCALL (counted by the same TCG with
+ * insncount): [250, 600] leaves room for a timer tick (a few thousand
+ * instructions) inside the loop. Replayed through bt, the translation
+ * cache sees kernel blocks: misses (first translations) and hits.
+ */
+static void test_capture_system(void)
+{
+	char out[8192], args[1400], probe[600], dir[512];
+	const char *bin = getenv("VIRTLAB") ? getenv("VIRTLAB") : "build/rel/virtlab";
+	const char *trace = t_path("sys.vlb");
+	struct vl_err err = {0};
+	struct vl_trace *t;
+	static struct vl_event buf[4096];
+	uint64_t cnt[VL_EV__COUNT] = {0}, kinsns = 0, kblocks = 0, named = 0, flags = 0;
+	int phase = 0;
+	long n;
+
+	snprintf(dir, sizeof(dir), "%s", bin);
+	*(strrchr(dir, '/') ? strrchr(dir, '/') : dir) = 0;
+	snprintf(probe, sizeof(probe), "%s/vl-probe", dir[0] ? dir : ".");
+	snprintf(args, sizeof(args), "trace capture --system --timeout 600 --ops 100 -o %s -- %s work "
+	         "syscall 100", trace, probe);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "exit status 0");
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, trace, &err), 0);
+	T_ASSERT_STR_CONTAINS(vl_meta_get(vl_trace_meta(t), "capture"), "system");
+	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)
+		for (long i = 0; i < n; i++) {
+			const struct vl_event *e = &buf[i];
+			phase += e->type == VL_EV_PHASE;
+			if (e->type == VL_EV_BB && (e->flags & VL_EVF_KERNEL))
+				kblocks++;
+			flags += e->type == VL_EV_PUSHF || e->type == VL_EV_POPF;
+			if (phase != 1)
+				continue;
+			cnt[e->type]++;
+			if (e->flags & VL_EVF_KERNEL)
+				kinsns += vl_ev_insns(e);
+			named += e->type == VL_EV_SYSCALL && e->a == 110;
+		}
+	vl_trace_close(t);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(phase, 2);
+	CU_ASSERT(kblocks > 1000);
+	CU_ASSERT(cnt[VL_EV_SYSCALL] >= 100 && cnt[VL_EV_SYSCALL] <= 102);
+	CU_ASSERT(cnt[VL_EV_SYSRET] >= 98 && cnt[VL_EV_SYSRET] <= 102);
+	CU_ASSERT(named >= 100);
+	CU_ASSERT(cnt[VL_EV_CLI] >= 100 && cnt[VL_EV_STI] >= 100);
+	CU_ASSERT(flags > 0); /* local_irq_save: not on getppid's path, on exec's and exit's */
+	CU_ASSERT(kinsns >= 250 * 100 && kinsns <= 600 * 100);
+	printf("\n  --system getppid: %.1f kernel instructions a call (KP_NULL_SYSCALL %d) ",
+	       (double)kinsns / 100, KP_NULL_SYSCALL);
+
+	snprintf(args, sizeof(args), "run --no-db -t %s -m bt", trace);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT(counter(out, "bt.tc_misses = ") > 1000);
+	CU_ASSERT(counter(out, "bt.tc_hits = ") > counter(out, "bt.tc_misses = "));
+}
+
+/*
+ * The shipped full-system forkwait: kernel instructions per operation
+ * between its phases within 10% of KP_FORKWAIT (counted by insncount in
+ * the same guest; the capture's extra timer ticks add about 5%), its user
+ * ones within 10% of the 268 insncount gave, 4 system calls and 8 page
+ * faults an operation (as kernel-paths.sh's getrusage counted), kernel
+ * blocks, and a bt replay whose translation cache misses and hits.
+ */
+static void test_corpus_system(void)
+{
+	const char *path = "traces/captured/system-forkwait.vlb";
+	struct vl_err err = {0};
+	struct vl_trace *t;
+	static struct vl_event buf[4096];
+	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0;
+	int phase = 0;
+	long n;
+	char out[8192], args[512];
+
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, path, &err), 0);
+	T_ASSERT_STR_CONTAINS(vl_meta_get(vl_trace_meta(t), "capture"), "system");
+	ops = strtoull(vl_meta_get(vl_trace_meta(t), "operations"), NULL, 10);
+	CU_ASSERT_FATAL(ops > 0);
+	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)
+		for (long i = 0; i < n; i++) {
+			phase += buf[i].type == VL_EV_PHASE;
+			if (phase != 1)
+				continue;
+			ins[!!(buf[i].flags & VL_EVF_KERNEL)] += vl_ev_insns(&buf[i]);
+			sys += buf[i].type == VL_EV_SYSCALL;
+			pf += buf[i].type == VL_EV_PGFAULT;
+		}
+	vl_trace_close(t);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(phase, 2);
+	double k = (double)ins[1] / (double)ops, u = (double)ins[0] / (double)ops;
+	CU_ASSERT(k > KP_FORKWAIT * 0.9 && k < KP_FORKWAIT * 1.1);
+	CU_ASSERT(u > 268 * 0.9 && u < 268 * 1.1);
+	CU_ASSERT_EQUAL(sys, 4 * ops);
+	CU_ASSERT_EQUAL(pf, 8 * ops);
+	snprintf(args, sizeof(args), "run --no-db -t %s -m bt", path);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT(counter(out, "bt.tc_misses = ") > 1000);
+	CU_ASSERT(counter(out, "bt.tc_hits = ") > 50 * counter(out, "bt.tc_misses = "));
+}
+
+/* A command the guest cannot run: one message, nothing left behind. */
+static void test_capture_system_errors(void)
+{
+	char out[4096], args[512];
+
+	snprintf(args, sizeof(args), "trace capture --system -o %s -- /bin/ls /", t_path("ls.vlb"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "static");
+	CU_ASSERT(access(t_path("ls.vlb"), F_OK) != 0);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "trace capture --system --timeout 0 -- true"), 2);
+}
+
+void suite_syscapture(void)
+{
+	static const struct t_case cases[] = {
+		{"convert_system", test_convert_system, NULL},
+		{"convert_system_errors", test_convert_system_errors, NULL},
+		{"corpus_system", test_corpus_system, NULL},
+		{"capture_system_errors", test_capture_system_errors, needs_system},
+		{"capture_system", test_capture_system, needs_system},
+		{NULL, NULL, NULL},
+	};
+	t_add_suite("syscapture", cases);
+}
