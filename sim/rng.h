@@ -15,6 +15,8 @@ enum vl_rng_stream {
 	VL_RNG_DEVICE = 0x100, /* + device number */
 	VL_RNG_MODEL = 0x200,  /* + guest number: a model's own stream */
 	VL_RNG_GEN = 0x300,    /* trace generators */
+	VL_RNG_ARRIVAL = 0x400,/* request arrivals (sim.c mixes the guest number in) */
+	VL_RNG_REQUEST = 0x500,/* what a request does (capacity plans) */
 };
 
 /* splitmix64 finaliser of (seed, replication, stream). */

@@ -314,6 +314,250 @@ static void test_sim_holes_and_series(void)
 	vl_sim_free(s);
 }
 
+
+/* ---- schedulers, caps and requests: a model where every event costs 10 and a switch 0 ---- */
+
+static void even_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
+{
+	(void)state;
+	if (ev->type != VL_EV_VSWITCH)
+		vl_charge(out, VL_MECH_DIRECT, 10);
+}
+
+static const struct vl_model even = {
+	.version = VL_MODEL_VERSION,
+	.name = "even",
+	.summary = "test model: 10 cycles an event, switches free",
+	.state_size = 1,
+	.init = flat_init,
+	.on_event = even_on_event,
+};
+
+/* Two endless guests (weights w0, w1, caps c0, c1) on one pCPU until end; their cycles. */
+static void share_run(enum vl_sched k, unsigned w0, unsigned w1, unsigned c0, unsigned c1,
+                      uint64_t end, uint64_t used[2], uint64_t *idle)
+{
+	struct arr a[2] = {{&user10, 1, 0, UINT64_MAX, 0, 0}, {&user10, 1, 0, UINT64_MAX, 0, 0}};
+	struct vl_sim_config cfg = {.quantum_cycles = 1000, .period_cycles = 30000,
+	                            .end_cycles = end, .sched = k};
+	const struct vl_guest_config gc[2] = {{w0, c0, NULL}, {w1, c1, NULL}};
+	struct vl_host h = host();
+	struct vl_params p = {&h, NULL, 0, 1};
+	struct vl_err err = {0};
+	struct vl_sim *s;
+
+	CU_ASSERT_EQUAL_FATAL(vl_sim_new(&s, &cfg, &h, &err), 0);
+	for (unsigned g = 0; g < 2; g++) {
+		struct vl_source src = {arr_read, &a[g]};
+		if (w0 || g == 0)
+			CU_ASSERT_EQUAL(vl_sim_add_guest_cfg(s, "g", &even, &p, &src, 1, &gc[g], &err),
+			                (int)g);
+	}
+	CU_ASSERT_EQUAL_FATAL(vl_sim_run(s, &err), 0);
+	used[0] = vl_sim_breakdown(s, 0)->cycles;
+	used[1] = w0 ? vl_sim_breakdown(s, 1)->cycles : 0;
+	*idle = vl_sim_stats(s)->idle_cycles;
+	CU_ASSERT_EQUAL(vl_sim_stats(s)->busy_cycles + *idle, end);
+	vl_sim_free(s);
+}
+
+/*
+ * Credit, weights 512:256 on one pCPU, 30,000-cycle periods, 1,000-cycle
+ * quanta, ten periods. Each period deals 30,000 credits 2:1: 20,000 and
+ * 10,000. Both start UNDER and alternate quanta until the light guest has
+ * used its 10,000 (t = 20,000) and goes OVER; the heavy one, still UNDER,
+ * runs its last 10,000 alone; the next period starts both UNDER again.
+ * Quanta divide the credits exactly, so over 300,000 cycles: 200,000 and
+ * 100,000. Round robin ignores weights: 150,000 each.
+ */
+static void test_sim_credit_weights_share(void)
+{
+	uint64_t used[2], idle;
+
+	share_run(VL_SCHED_CREDIT, 512, 256, 0, 0, 300000, used, &idle);
+	CU_ASSERT_EQUAL(used[0], 200000);
+	CU_ASSERT_EQUAL(used[1], 100000);
+	CU_ASSERT_EQUAL(idle, 0);
+	share_run(VL_SCHED_RR, 512, 256, 0, 0, 300000, used, &idle);
+	CU_ASSERT_EQUAL(used[0], 150000);
+	CU_ASSERT_EQUAL(used[1], 150000);
+}
+
+/*
+ * A cap of 50% of the pCPU, alone on it: 15,000 cycles of each 30,000-cycle
+ * period, then parked until the next; the pCPU idles the other half. Ten
+ * periods: 150,000 busy, 150,000 idle, under every scheduler.
+ */
+static void test_sim_cap_idles_half(void)
+{
+	for (int k = 0; k < VL_SCHED__COUNT; k++) {
+		uint64_t used[2], idle;
+		share_run((enum vl_sched)k, 0, 0, 50, 0, 300000, used, &idle);
+		CU_ASSERT_EQUAL(used[0], 150000);
+		CU_ASSERT_EQUAL(idle, 150000);
+	}
+}
+
+/*
+ * Fair, weights 512:256: a quantum (1,000 cycles) adds 1000 x 256/512 =
+ * 500 to the heavy vCPU's vruntime and 1,000 to the light one's. Least
+ * vruntime first, ties to the lower index (H):
+ *   H 0->500, L 0->1000, H 500->1000, H 1000->1500 (tie), L 1000->2000,
+ *   H 1500->2000, H 2000->2500 (tie), L 2000->3000, ...
+ * after the first quantum (L, H, H) repeats, so after 1 + 3m quanta H has
+ * run 1 + 2m and L m: 3001 quanta, 2,001,000 and 1,000,000 cycles.
+ */
+static void test_sim_fair_weights_share(void)
+{
+	uint64_t used[2], idle;
+
+	share_run(VL_SCHED_FAIR, 512, 256, 0, 0, 3001000, used, &idle);
+	CU_ASSERT_EQUAL(used[0], 2001000);
+	CU_ASSERT_EQUAL(used[1], 1000000);
+}
+
+/* Requests: steps of fixed cycles, or a source, and what was recorded of each. */
+struct reqs {
+	struct vl_step step[2];
+	size_t nsteps;
+	struct arr a;            /* used when nsteps == 0 */
+	uint64_t n, lat_min, lat_max, lat_sum;
+};
+
+static int reqs_open(void *ctx, unsigned vcpu, uint64_t req, struct vl_request *r,
+                     struct vl_err *err)
+{
+	struct reqs *q = ctx;
+	(void)vcpu, (void)req, (void)err;
+	if (q->nsteps) {
+		r->steps = q->step;
+		r->nsteps = q->nsteps;
+	} else {
+		q->a.reps = 1;
+		q->a.pos = 0;
+		r->src = (struct vl_source){arr_read, &q->a};
+	}
+	return 0;
+}
+
+static void reqs_done(void *ctx, uint64_t req, uint64_t arrive, uint64_t start, uint64_t end)
+{
+	struct reqs *q = ctx;
+	uint64_t l = end - arrive;
+	(void)req;
+	CU_ASSERT(arrive <= start && start <= end);
+	q->n++;
+	q->lat_sum += l;
+	if (!q->lat_min || l < q->lat_min)
+		q->lat_min = l;
+	if (l > q->lat_max)
+		q->lat_max = l;
+}
+
+static struct vl_sim *req_sim(struct reqs *q, const struct vl_requests *rq, uint64_t end)
+{
+	struct vl_sim_config cfg = {.end_cycles = end};
+	const struct vl_guest_config gc = {0, 0, rq};
+	struct vl_host h = host();
+	struct vl_params p = {&h, NULL, 0, 1};
+	struct vl_err err = {0};
+	struct vl_sim *s;
+
+	(void)q;
+	CU_ASSERT_FATAL(vl_sim_new(&s, &cfg, &h, &err) == 0);
+	CU_ASSERT_EQUAL(vl_sim_add_guest_cfg(s, "r", &even, &p, NULL, 1, &gc, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_sim_run(s, &err), 0);
+	return s;
+}
+
+/*
+ * Closed loop of 1,000-cycle requests until 100,000: the start wakes the
+ * halted vCPU with an interrupt (10), then requests run back to back, each
+ * exactly 1,000 from arrival to end: done at 1,010, 2,010, ... 99,010; the
+ * hundredth would end at 100,010, past the end. 99 requests.
+ */
+static void test_sim_requests_closed_loop(void)
+{
+	struct reqs q = {.step = {{1000, {VL_EV__COUNT, 0, 0, 0, 0}}}, .nsteps = 1};
+	struct vl_requests rq = {0, 0, 0, reqs_open, reqs_done, &q};
+	struct vl_sim *s = req_sim(&q, &rq, 100000);
+
+	CU_ASSERT_EQUAL(q.n, 99);
+	CU_ASSERT_EQUAL(q.lat_min, 1000);
+	CU_ASSERT_EQUAL(q.lat_max, 1000);
+	CU_ASSERT_EQUAL(vl_sim_guest_stats(s, 0)->requests, 99);
+	CU_ASSERT_EQUAL(vl_sim_stats(s)->irqs, 1);
+	vl_sim_free(s);
+}
+
+/*
+ * The same with a trace per request (5 events of 10 cycles: 50 a request)
+ * between 500 and 1,000: woken at 500 (+10), requests start at 510, 560,
+ * ..., 960 (the last one taken before 1,000): 10 requests; at 1,010 none is
+ * left, and the vCPU halts (a HLT through the model: 10). Busy: 10 + 500 + 10.
+ */
+static void test_sim_requests_trace_and_lifetime(void)
+{
+	struct reqs q = {.a = {&user10, 1, 0, 0, 0, 0}};
+	struct vl_requests rq = {0, 500, 1000, reqs_open, reqs_done, &q};
+	static const struct vl_event five[5] = {
+		{VL_EV_USER, 0, 10, 0, 0}, {VL_EV_USER, 0, 10, 0, 0}, {VL_EV_USER, 0, 10, 0, 0},
+		{VL_EV_USER, 0, 10, 0, 0}, {VL_EV_USER, 0, 10, 0, 0}};
+	q.a.ev = five;
+	q.a.n = 5;
+	struct vl_sim *s = req_sim(&q, &rq, 2000);
+
+	CU_ASSERT_EQUAL(q.n, 10);
+	CU_ASSERT_EQUAL(q.lat_min, 50);
+	CU_ASSERT_EQUAL(q.lat_max, 50);
+	CU_ASSERT_EQUAL(vl_sim_breakdown(s, 0)->events[VL_EV_HLT], 1);
+	CU_ASSERT_EQUAL(vl_sim_stats(s)->busy_cycles, 10 + 500 + 10);
+	CU_ASSERT_EQUAL(vl_sim_stats(s)->idle_cycles, 2000 - 520);
+	vl_sim_free(s);
+}
+
+/*
+ * Poisson arrivals, mean gap 10,000 cycles, 1,000-cycle requests, until
+ * 10^7 cycles: about 1,000 requests (Poisson: sd 32). A request that finds
+ * the vCPU halted costs the wake-up interrupt (10) + 1,000; each idle spell begins with a HLT (10). Busy time is
+ * exactly what was charged, and the rest is idle.
+ */
+static void test_sim_requests_poisson_halt_and_wake(void)
+{
+	struct reqs q = {.step = {{1000, {VL_EV__COUNT, 0, 0, 0, 0}}}, .nsteps = 1};
+	struct vl_requests rq = {10000, 0, 0, reqs_open, reqs_done, &q};
+	struct vl_sim *s = req_sim(&q, &rq, 10000000);
+	const struct vl_sim_stats *st = vl_sim_stats(s);
+	const struct vl_breakdown *bd = vl_sim_breakdown(s, 0);
+
+	CU_ASSERT(q.n > 900 && q.n < 1100);
+	/* 1,000 when it arrived just as the vCPU finished the one before */
+	CU_ASSERT(q.lat_min == 1010 || q.lat_min == 1000);
+	CU_ASSERT(q.lat_max > 1010); /* some arrived while another was served */
+	CU_ASSERT_EQUAL(st->irqs, bd->events[VL_EV_IRQ]);
+	CU_ASSERT(bd->events[VL_EV_HLT] >= st->irqs - 1 && bd->events[VL_EV_HLT] <= st->irqs);
+	CU_ASSERT(st->busy_cycles >= 1000 * q.n + 10 * (st->irqs + bd->events[VL_EV_HLT]));
+	CU_ASSERT(st->busy_cycles <= 1000 * (q.n + 1) + 10 * (st->irqs + bd->events[VL_EV_HLT]));
+	CU_ASSERT_EQUAL(st->busy_cycles + st->idle_cycles, 10000000);
+	vl_sim_free(s);
+}
+
+/* A page brought back from host swap blocks the vCPU without an interrupt. */
+static void test_sim_requests_host_io_unseen(void)
+{
+	struct reqs q = {.step = {{100, {VL_EV_DISK, VL_EVF_SYNTH, 4096, 0, 0}},
+	                          {100, {VL_EV__COUNT, 0, 0, 0, 0}}}, .nsteps = 2};
+	struct vl_requests rq = {0, 0, 0, reqs_open, reqs_done, &q};
+	struct vl_sim *s = req_sim(&q, &rq, 50000000);
+	const struct vl_sim_stats *st = vl_sim_stats(s);
+
+	CU_ASSERT(q.n >= 2);
+	CU_ASSERT(st->io_requests[0] >= q.n);
+	CU_ASSERT_EQUAL(st->irqs, 1); /* the start's wake-up only */
+	CU_ASSERT(st->io_busy_cycles[0] > 0);
+	vl_sim_free(s);
+}
+
 void suite_sim(void)
 {
 	static const struct t_case cases[] = {
@@ -328,6 +572,13 @@ void suite_sim(void)
 		{"sim_stop_flag_interrupts", test_sim_stop_flag_interrupts},
 		{"sim_refuses_wrong_model_version", test_sim_refuses_wrong_model_version},
 		{"sim_holes_and_series", test_sim_holes_and_series},
+		{"sim_credit_weights_share", test_sim_credit_weights_share},
+		{"sim_cap_idles_half", test_sim_cap_idles_half},
+		{"sim_fair_weights_share", test_sim_fair_weights_share},
+		{"sim_requests_closed_loop", test_sim_requests_closed_loop},
+		{"sim_requests_trace_and_lifetime", test_sim_requests_trace_and_lifetime},
+		{"sim_requests_poisson_halt_and_wake", test_sim_requests_poisson_halt_and_wake},
+		{"sim_requests_host_io_unseen", test_sim_requests_host_io_unseen},
 		{NULL, NULL},
 	};
 	t_add_suite("sim", cases);
