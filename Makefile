@@ -67,7 +67,7 @@ VIRTLAB    := $(BUILD)/virtlab
 TESTBIN    := $(BUILD)/run-tests
 PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
               $(BUILD)/plugins/not-a-plugin.so $(BUILD)/plugins/ideal-native.so \
-              $(BUILD)/plugins/crashy.so
+              $(BUILD)/plugins/crashy.so $(BUILD)/plugins/v2.so
 BENCHBIN   := $(BUILD)/virtlab-bench
 
 # vl-probe: the testbed's microbenchmarks as a program of its own, static so
@@ -183,6 +183,11 @@ $(BUILD)/plugins/ideal-native.so: plugins/example/ideal.c sim/model.h sim/native
 
 # A model that crashes its process when its parameter `crash` is 1 (tests of --jobs).
 $(BUILD)/plugins/crashy.so: tests/plugin_crashy.c sim/model.h sim/native.h sim/tlb.h sim/event.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
+
+# A plugin of model interface version 2, which virtlab still loads.
+$(BUILD)/plugins/v2.so: tests/plugin_v2.c sim/model.h sim/native.h sim/tlb.h sim/event.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. $(CFLAGS) $(WARN) -shared -fPIC -o $@ $<
 

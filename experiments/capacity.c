@@ -33,6 +33,7 @@ struct demand {
 struct vl_cap_ctx {
 	const struct vl_cap_plan *p;
 	struct demand d[VL_CAP_MAX_TECH][VL_CAP_MAX_KINDS];
+	struct vl_memory mem[VL_CAP_MAX_TECH]; /* the model's, or what the plan says */
 	double switch_cycles[VL_CAP_MAX_TECH];
 };
 
@@ -218,6 +219,18 @@ static int profile(struct vl_cap_ctx *c, size_t t, size_t k, struct vl_err *err)
 		d->mean_net += d->net[i] / (double)d->n;
 	}
 out:
+	if (!rc && k == 0) {
+		/* the technique's memory: what its model states, unless the plan says */
+		struct vl_params prm;
+		vl_config_params(&vm.cfg, 1, &prm);
+		vl_model_memory(vm.m, &prm, &c->mem[t]);
+		if (te->monitor_mb >= 0)
+			c->mem[t].fixed_mb = te->monitor_mb;
+		if (te->pt_fraction >= 0)
+			c->mem[t].per_guest_mb = te->pt_fraction;
+		if (te->shared_kernel >= 0)
+			c->mem[t].shared_kernel = te->shared_kernel >= 0.5;
+	}
 	if (!rc && !c->switch_cycles[t]) {
 		static const struct vl_event sw = {VL_EV_VSWITCH, VL_EVF_KERNEL | VL_EVF_SYNTH, 0, 0, 0};
 		c->switch_cycles[t] = (double)inst_charge(&vm, &sw);
@@ -744,12 +757,12 @@ static void on_start(struct hsim *s, unsigned gi, uint64_t now)
 	}
 }
 
-static double footprint(const struct vl_cap_plan *p, const struct vl_cap_tech *t,
+static double footprint(const struct vl_cap_plan *p, const struct vl_memory *m,
                         const struct vl_cap_kind *k, int first_of_kind)
 {
-	double own = k->memory_mb + (t->shared_kernel >= 0.5 ? 0 : p->guest_kernel_mb);
+	double own = k->memory_mb + (m->shared_kernel ? 0 : p->guest_kernel_mb);
 	double shared = first_of_kind ? 0 : own * p->page_sharing;
-	return own - shared + t->monitor_mb + t->pt_fraction * k->memory_mb;
+	return own - shared + m->fixed_mb + m->per_guest_mb * k->memory_mb;
 }
 
 static double quantile(double *v, size_t n, double q)
@@ -761,7 +774,6 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
                     struct vl_cap_result *r, struct vl_err *err)
 {
 	const struct vl_cap_plan *p = c->p;
-	const struct vl_cap_tech *te = &p->techs[tech];
 	struct hsim s;
 	int rc = 0;
 
@@ -795,7 +807,7 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 			for (unsigned j = 0; j < p->kinds[k].share; j++) {
 				struct guest *g = &s.g[gi++];
 				g->kind = (unsigned)k;
-				g->footprint = footprint(p, te, &p->kinds[k], seen[k]++ == 0);
+				g->footprint = footprint(p, &c->mem[tech], &p->kinds[k], seen[k]++ == 0);
 				g->first_vcpu = s.nv;
 				g->nvcpus = p->kinds[k].vcpus;
 				s.nv += g->nvcpus;

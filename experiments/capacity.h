@@ -52,6 +52,8 @@ struct vl_cap_tech {
 	char ovname[16][VL_CAP_NAME];
 	double ovvalue[16];
 	size_t nov;
+	/* What the plan says of the technique's memory; -1: what its model states
+	 * (struct vl_memory, through vl_model_memory) */
 	double monitor_mb;    /* per-guest memory of the technique (monitor, domain, container) */
 	double pt_fraction;   /* page tables of the technique per guest memory (shadow, EPT, P2M) */
 	double shared_kernel; /* 1: guests share the host kernel (containers): no guest kernel */

@@ -297,46 +297,6 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 	return 0;
 }
 
-/*
- * Per-guest memory of each technique when the plan does not say (estimates
- * with their reasons; docs/capacity.md):
- *   monitor: VMware's overhead-memory tables give a few tens of MB for a
- *     small VM (monitor, its code and data, device state); Xen keeps a
- *     domain's structures in a few MB; a container is a set of namespaces
- *     and cgroups on the host kernel, about a MB of kernel objects.
- *   page tables: shadow page tables track the guest's tables, about 1% of
- *     guest memory for several cached address spaces; nested paging's EPT
- *     and Xen's P2M map each 4 KiB page with 8 bytes (0.2%).
- */
-static void tech_defaults(struct vl_cap_tech *t)
-{
-	static const struct {
-		const char *model;
-		double monitor_mb, pt, shared_kernel;
-	} d[] = {
-		{"native", 0, 0, 1},     {"container", 1, 0, 1}, {"bt", 32, 0.01, 0},
-		{"hwassist", 32, 0.01, 0}, {"paravirt", 4, 0.002, 0}, {"emulation", 64, 0, 0},
-		{"trapemu", 32, 0.01, 0},
-	};
-	double mon = 32, pt = 0.01, sk = 0;
-	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		if (!strcmp(d[i].model, t->model))
-			mon = d[i].monitor_mb, pt = d[i].pt, sk = d[i].shared_kernel;
-	if (!strcmp(t->model, "hwassist")) {
-		for (size_t i = 0; i < t->nov; i++)
-			if (!strcmp(t->ovname[i], "nested") && t->ovvalue[i] >= 0.5)
-				pt = 0.002;
-		if (strstr(t->profile, "ept"))
-			pt = 0.002;
-	}
-	if (t->monitor_mb < 0)
-		t->monitor_mb = mon;
-	if (t->pt_fraction < 0)
-		t->pt_fraction = pt;
-	if (t->shared_kernel < 0)
-		t->shared_kernel = sk;
-}
-
 static uint64_t guests_per_unit(const struct vl_cap_plan *p)
 {
 	uint64_t n = 0;
@@ -404,7 +364,6 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 			           p->techs[i].line, p->techs[i].name);
 			ps.failed = 1;
 		}
-		tech_defaults(&p->techs[i]);
 	}
 	if (ps.failed) {
 		vl_cap_free(p);

@@ -17,9 +17,13 @@
 
 /*
  * Interface version: bumped when a member is appended to struct vl_model or
- * to a struct it points to an array of (2: struct vl_profile's alias_of, field).
+ * to a struct it points to an array of (2: struct vl_profile's alias_of,
+ * field; 3: struct vl_model's memory). The registry still loads plugins of
+ * version 2 (see vl_model_load): it copies their table and leaves what was
+ * appended since NULL.
  */
-#define VL_MODEL_VERSION 2
+#define VL_MODEL_VERSION 3
+#define VL_MODEL_VERSION_MIN 2
 
 #define VL_CHARGE_MAX 6
 
@@ -40,6 +44,18 @@ static inline void vl_charge(struct vl_charge *out, unsigned mech, uint64_t cycl
 	out->c[out->n].cycles = cycles;
 	out->n++;
 }
+
+/*
+ * The host memory a technique takes for one guest beyond the guest's own
+ * memory (docs/capacity.md, "Memory"): what a capacity plan fits.
+ */
+struct vl_memory {
+	double fixed_mb;     /* per guest: monitor, its code and data, device state, domain or
+	                        container objects */
+	double per_guest_mb; /* per MB of guest memory: tables the technique keeps for it
+	                        (shadow page tables, EPT, P2M) */
+	int shared_kernel;   /* 1: guests run on the host's kernel and bring none of their own */
+};
 
 /* Receives one named counter of a model's report (translation-cache hits, ...). */
 typedef void (*vl_emit_fn)(void *ctx, const char *name, double value, const char *unit);
@@ -64,6 +80,14 @@ struct vl_model {
 	void (*report)(const void *state, vl_emit_fn emit, void *ctx);
 	/* Frees what init allocated; the core frees state itself (may be NULL). */
 	void (*release)(void *state);
+
+	/* Appended in version 3. */
+	/*
+	 * States the memory the technique adds per guest under p, from the
+	 * model's own parameters; out arrives zeroed. NULL: none stated (no
+	 * overhead, and a kernel of the guest's own).
+	 */
+	void (*memory)(const struct vl_params *p, struct vl_memory *out);
 };
 
 #endif

@@ -57,14 +57,18 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 		return vl_err_set(err, VL_EINVAL,
 		                  "%s: not a virtlab model plugin (it exports no vl_plugin_model)", path);
 	}
-	/* version comes first in the struct, so it can be read before anything else */
-	if (m->version != VL_MODEL_VERSION) {
+	/*
+	 * version comes first in the struct, so it can be read before anything
+	 * else; an older table is shorter, so members appended since are read
+	 * only through accessors that check it (vl_model_memory)
+	 */
+	if (m->version < VL_MODEL_VERSION_MIN || m->version > VL_MODEL_VERSION) {
 		int v = m->version;
 		dlclose(h);
 		return vl_err_set(err, VL_EVERSION,
 		                  "%s: the plugin was built for model interface version %d; this "
-		                  "virtlab speaks version %d: rebuild it against sim/model.h", path, v,
-		                  VL_MODEL_VERSION);
+		                  "virtlab speaks versions %d to %d: rebuild it against sim/model.h",
+		                  path, v, VL_MODEL_VERSION_MIN, VL_MODEL_VERSION);
 	}
 	if (!m->name || !m->summary || !m->init || !m->on_event ||
 	    (m->nparams && !m->params) || (m->nprofiles && !m->profiles)) {
@@ -97,6 +101,13 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 		}
 	*model = m;
 	return 0;
+}
+
+void vl_model_memory(const struct vl_model *m, const struct vl_params *p, struct vl_memory *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (m->version >= 3 && m->memory)
+		m->memory(p, out);
 }
 
 const struct vl_profile *vl_host_profile_list(size_t *n)

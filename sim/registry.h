@@ -17,11 +17,19 @@ const struct vl_model *vl_model_find(const char *name);
 /*
  * Loads a model plugin: a shared object exporting
  *     const struct vl_model vl_plugin_model;
- * built against sim/model.h. Refuses one of another interface version or
+ * built against sim/model.h, interface version VL_MODEL_VERSION_MIN to
+ * VL_MODEL_VERSION. Refuses one of another interface version or
  * with missing members, with a message naming the file. The object stays
  * loaded for the life of the process.
  */
 int vl_model_load(const char *path, const struct vl_model **model, struct vl_err *err);
+
+/*
+ * The memory model m adds per guest under p (struct vl_memory); all zero
+ * when the model states none, or was built for an interface before the
+ * member existed (version 2).
+ */
+void vl_model_memory(const struct vl_model *m, const struct vl_params *p, struct vl_memory *out);
 
 /* Host profiles (models/native/hosts.c); NULL if none is called name. */
 const struct vl_profile *vl_host_profile_find(const char *name);

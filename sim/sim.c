@@ -255,11 +255,11 @@ int vl_sim_add_guest_cfg(struct vl_sim *s, const char *name, const struct vl_mod
 
 	if (s->ran)
 		return vl_err_set(err, VL_EINVAL, "guests must be added before the run");
-	if (model->version != VL_MODEL_VERSION)
+	if (model->version < VL_MODEL_VERSION_MIN || model->version > VL_MODEL_VERSION)
 		return vl_err_set(err, VL_EVERSION,
 		                  "model '%s' was built for interface version %d; this virtlab "
-		                  "speaks version %d", model->name, model->version,
-		                  VL_MODEL_VERSION);
+		                  "speaks versions %d to %d", model->name, model->version,
+		                  VL_MODEL_VERSION_MIN, VL_MODEL_VERSION);
 	if (!nvcpus)
 		return vl_err_set(err, VL_EINVAL, "guest '%s' has no vCPUs", name);
 	if (gc && gc->rq && (!gc->rq->open || !gc->rq->done))

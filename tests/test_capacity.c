@@ -15,6 +15,7 @@
 
 #include "experiments/capacity.h"
 #include "experiments/experiment.h"
+#include "sim/registry.h"
 #include "tests/util.h"
 
 static struct vl_cap_plan *plan(const char *text)
@@ -212,6 +213,63 @@ static void test_technique_costs(void)
 	CU_ASSERT_DOUBLE_EQUAL(rb.memory_mb, 1000 + 128 + 32 + 10, 1e-6);
 	vl_cap_ctx_free(ctx);
 	vl_cap_free(p);
+}
+
+/* A model states its memory from its own parameters; a version-2 plugin states none. */
+static void test_memory_from_models(void)
+{
+	static const struct {
+		const char *model, *profile;
+		double fixed_mb, per_guest_mb;
+		int shared_kernel;
+	} want[] = {
+		{"native", NULL, 0, 0, 1},         {"container", NULL, 1, 0, 1},
+		{"bt", NULL, 32, 0.01, 0},         {"hwassist", NULL, 32, 0.01, 0},
+		{"hwassist", "kvm", 32, 0.002, 0}, {"paravirt", NULL, 4, 0.002, 0},
+		{"emulation", NULL, 64, 0, 0},     {"trapemu", NULL, 32, 0.01, 0},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct vl_config c;
+		struct vl_params prm;
+		struct vl_memory m;
+		struct vl_err err = {0};
+		CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&c, vl_model_find(want[i].model), want[i].profile,
+		                                        NULL, NULL, 0, &err), 0);
+		vl_config_params(&c, 1, &prm);
+		vl_model_memory(c.model, &prm, &m);
+		CU_ASSERT_DOUBLE_EQUAL(m.fixed_mb, want[i].fixed_mb, 1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(m.per_guest_mb, want[i].per_guest_mb, 1e-12);
+		CU_ASSERT_EQUAL(m.shared_kernel, want[i].shared_kernel);
+		vl_config_release(&c);
+	}
+	/* nested paging by parameter: EPT's tables, not shadow ones */
+	struct vl_config c;
+	struct vl_params prm;
+	struct vl_memory m;
+	struct vl_err err = {0};
+	const struct vl_override nested = {"nested", 1};
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&c, vl_model_find("hwassist"), NULL, NULL, &nested, 1,
+	                                        &err), 0);
+	vl_config_params(&c, 1, &prm);
+	vl_model_memory(c.model, &prm, &m);
+	CU_ASSERT_DOUBLE_EQUAL(m.per_guest_mb, 0.002, 1e-12);
+	vl_config_release(&c);
+
+	const char *dir = getenv("PLUGINS");
+	const struct vl_model *old;
+	char path[1024];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	snprintf(path, sizeof(path), "%s/v2.so", dir);
+	CU_ASSERT_EQUAL_FATAL(vl_model_load(path, &old, &err), 0);
+	CU_ASSERT_EQUAL(old->version, 2);
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&c, old, NULL, NULL, NULL, 0, &err), 0);
+	vl_config_params(&c, 1, &prm);
+	memset(&m, 0xff, sizeof(m));
+	vl_model_memory(old, &prm, &m);
+	CU_ASSERT_EQUAL(m.fixed_mb, 0);
+	CU_ASSERT_EQUAL(m.per_guest_mb, 0);
+	CU_ASSERT_EQUAL(m.shared_kernel, 0);
+	vl_config_release(&c);
 }
 
 static void test_plan_parse_errors(void)
@@ -542,6 +600,7 @@ void suite_capacity(void)
 		{"memory_fit", test_memory_fit},
 		{"lifetimes", test_lifetimes},
 		{"technique_costs", test_technique_costs},
+		{"memory_from_models", test_memory_from_models},
 		{"plan_parse_errors", test_plan_parse_errors},
 		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
 		{"plan_html_report", test_plan_html_report},

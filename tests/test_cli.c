@@ -192,7 +192,14 @@ static void test_cli_model_plugin(void)
 	         "run --model-path %s/ideal-stale.so -m ideal -t traces/samples/hello.vlt --no-db", dir);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "ideal-stale.so: the plugin was built for model interface "
-	                           "version 0; this virtlab speaks version 2");
+	                           "version 0; this virtlab speaks versions 2 to 3");
+	/* one of version 2, whose table ends before the memory hook, loads and runs:
+	 * native's 21645 cycles of hello.vlt */
+	snprintf(args, sizeof(args),
+	         "run --model-path %s/v2.so -m oldnative -t traces/samples/hello.vlt --no-db", dir);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "model       oldnative");
+	T_ASSERT_STR_CONTAINS(out, "direct                   21,645");
 	/* so is a shared object that is not a plugin, and a missing file */
 	snprintf(args, sizeof(args),
 	         "run --model-path %s/not-a-plugin.so -m x -t traces/samples/hello.vlt --no-db", dir);

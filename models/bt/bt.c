@@ -42,6 +42,8 @@ enum {
 	P_DEVEMU,         /* device emulation of one access */
 	P_HOSTED,         /* 1: devices through the host OS */
 	P_WORLDSWITCH,    /* monitor -> host OS -> monitor */
+	P_MEM_MONITOR,    /* host memory per guest for the monitor */
+	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory */
 	P__COUNT
 };
 
@@ -116,6 +118,14 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_WORLDSWITCH] = {"worldswitch", "cycles", 6524, 0, 1e8,
 		"Sugerman et al., USENIX ATC 2001: 8.9 us per world switch at 733 MHz",
 		"one world switch, monitor -> host -> monitor"},
+	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
+		EST("VMware's overhead-memory tables give a few tens of MB for a small VM: the "
+		    "monitor, its code and data, device state"),
+		"capacity plans: host memory per guest for the monitor"},
+	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
+		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
+		    "memory"),
+		"capacity plans: shadow page tables per MB of guest memory"},
 };
 
 static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};
@@ -411,6 +421,13 @@ static void bt_report(const void *state, vl_emit_fn emit, void *ctx)
 	vl_shadow_report(&s->sh, emit, ctx);
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void bt_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_MONITOR];
+	out->per_guest_mb = p->v[P_MEM_SHADOW];
+}
+
 const struct vl_model vl_model_bt = {
 	.version = VL_MODEL_VERSION,
 	.name = "bt",
@@ -424,4 +441,5 @@ const struct vl_model vl_model_bt = {
 	.on_event = bt_on_event,
 	.report = bt_report,
 	.release = bt_release,
+	.memory = bt_memory,
 };

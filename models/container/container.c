@@ -17,6 +17,7 @@ enum {
 	P_COPYUP,      /* overlay copy-up of one file */
 	P_BRIDGE,      /* bridge/NAT path per packet */
 	P_MTU,         /* bytes per packet */
+	P_MEM_KOBJ,    /* host kernel memory per container */
 	P__COUNT
 };
 
@@ -37,6 +38,9 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_BRIDGE] = {"bridge", "cycles", 4000, 0, 1e8,
 		EST("veth pair, bridge and NAT: about 1 us per packet"), "bridge/NAT path per packet"},
 	[P_MTU] = {"mtu", "bytes", 1500, 64, 65536, "Ethernet MTU", "bytes per packet"},
+	[P_MEM_KOBJ] = {"kobj_mb", "MB", 1, 0, 1e6,
+		EST("namespaces and cgroups on the host kernel: about a MB of kernel objects"),
+		"capacity plans: host kernel memory per container"},
 };
 
 static const struct vl_setting vserver[] = {{"bridge", 0}, {"copyup", 0}, {NULL, 0}};
@@ -166,6 +170,13 @@ static void ct_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "packets", (double)s->packets, "count");
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void ct_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_KOBJ];
+	out->shared_kernel = 1;
+}
+
 const struct vl_model vl_model_container = {
 	.version = VL_MODEL_VERSION,
 	.name = "container",
@@ -179,4 +190,5 @@ const struct vl_model vl_model_container = {
 	.on_event = ct_on_event,
 	.report = ct_report,
 	.release = ct_release,
+	.memory = ct_memory,
 };

@@ -32,6 +32,7 @@ enum {
 	P_SYSCALL_XLAT, /* user-mode emulation: handing one system call to the host */
 	P_FORK_XLAT,    /* user-mode emulation: extra cost of fork/clone/vfork */
 	P_EXEC_NATIVE,  /* user-mode emulation: a host-ISA image exec'd runs natively */
+	P_MEM_MONITOR,  /* host memory per guest for the emulator */
 	P__COUNT
 };
 
@@ -98,6 +99,10 @@ static const struct vl_param_def params[P__COUNT] = {
 		"the host's ISA itself (no binfmt_misc entry for the host's own ISA)",
 		"1: a program exec'd by an emulated process runs natively when guest and host ISA "
 		"agree (cross_isa = 1), as under qemu-user; 0: every process emulated"},
+	[P_MEM_MONITOR] = {"monitor_mb", "MB", 64, 0, 1e6,
+		EST("an emulator process: its code, translation cache and device models, some "
+		    "tens of MB"),
+		"capacity plans: host memory per guest for the emulator"},
 };
 
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};
@@ -395,6 +400,12 @@ static void em_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "emulated_insns", (double)s->insns, "count");
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void em_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_MONITOR];
+}
+
 const struct vl_model vl_model_emulation = {
 	.version = VL_MODEL_VERSION,
 	.name = "emulation",
@@ -408,4 +419,5 @@ const struct vl_model vl_model_emulation = {
 	.on_event = em_on_event,
 	.report = em_report,
 	.release = em_release,
+	.memory = em_memory,
 };

@@ -47,6 +47,9 @@ enum {
 	P_H_IRQ,          /* handler: external interrupt, then injection */
 	P_SWITCH,         /* loading another vCPU's VMCS and state */
 	P_KERNEL_EMUL,    /* software KVM: cycles per emulated guest kernel instruction */
+	P_MEM_MONITOR,    /* host memory per guest for the monitor */
+	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory (nested=0) */
+	P_MEM_EPT,        /* nested page tables per MB of guest memory (nested=1) */
 	P__COUNT
 };
 
@@ -134,6 +137,17 @@ static const struct vl_param_def params[P__COUNT] = {
 		"0 on VT-x/AMD-V (guest kernel code runs directly); a software KVM (kvm_pvm) "
 		"emulates it: virtlab calibrate measures the cost",
 		"emulating one guest kernel-mode instruction (0: direct execution)"},
+	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
+		EST("VMware's overhead-memory tables give a few tens of MB for a small VM: the "
+		    "monitor, its code and data, device state"),
+		"capacity plans: host memory per guest for the monitor"},
+	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
+		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
+		    "memory"),
+		"capacity plans: shadow page tables per MB of guest memory (nested=0)"},
+	[P_MEM_EPT] = {"ept_fraction", "ratio", 0.002, 0, 1,
+		"an EPT/NPT entry of 8 bytes per 4 KiB guest page: 8 / 4096, about 0.2%",
+		"capacity plans: nested page tables per MB of guest memory (nested=1)"},
 };
 
 static const struct vl_setting kvm_prescott[] = {
@@ -449,6 +463,13 @@ static void hw_report(const void *state, vl_emit_fn emit, void *ctx)
 	}
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void hw_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_MONITOR];
+	out->per_guest_mb = p->v[P_NESTED] >= 0.5 ? p->v[P_MEM_EPT] : p->v[P_MEM_SHADOW];
+}
+
 const struct vl_model vl_model_hwassist = {
 	.version = VL_MODEL_VERSION,
 	.name = "hwassist",
@@ -462,4 +483,5 @@ const struct vl_model vl_model_hwassist = {
 	.on_event = hw_on_event,
 	.report = hw_report,
 	.release = hw_release,
+	.memory = hw_memory,
 };

@@ -24,6 +24,13 @@ static void native_on_event(void *state, const struct vl_event *ev, struct vl_ch
 	vl_native_charge(&((struct native *)state)->nc, ev, out);
 }
 
+/* Processes on the host: nothing beyond their own memory, and the host's kernel. */
+static void native_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	(void)p;
+	out->shared_kernel = 1;
+}
+
 const struct vl_model vl_model_native = {
 	.version = VL_MODEL_VERSION,
 	.name = "native",
@@ -35,4 +42,5 @@ const struct vl_model vl_model_native = {
 	.state_size = sizeof(struct native),
 	.init = native_init,
 	.on_event = native_on_event,
+	.memory = native_memory,
 };

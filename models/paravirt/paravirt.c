@@ -83,6 +83,14 @@ static const struct vl_param_def params[P__COUNT] = {
 		"design as described by Dike: tt mode's jail switch write-protects the kernel's "
 		"memory while user code runs; off by default",
 		"UML tt: 1: two host mprotects per kernel entry"},
+	[P_MEM_DOMAIN] = {"domain_mb", "MB", 4, 0, 1e6,
+		EST("Xen keeps a domain's own structures (domain and vCPU state, grant and "
+		    "event-channel tables) in a few MB"),
+		"capacity plans: host memory per guest for its domain structures"},
+	[P_MEM_P2M] = {"p2m_fraction", "ratio", 0.002, 0, 1,
+		"the physical-to-machine table: one 8-byte frame number per 4 KiB guest page, "
+		    "8 / 4096, about 0.2%",
+		"capacity plans: P2M table per MB of guest memory"},
 };
 
 static const struct vl_setting xenolinux[] = {{"cr3_switch", 2400}, {NULL, 0}};
@@ -257,6 +265,13 @@ static void pv_report(const void *state, vl_emit_fn emit, void *ctx)
 		uml_report(&s->uml, emit, ctx);
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void pv_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_DOMAIN];
+	out->per_guest_mb = p->v[P_MEM_P2M];
+}
+
 const struct vl_model vl_model_paravirt = {
 	.version = VL_MODEL_VERSION,
 	.name = "paravirt",
@@ -270,4 +285,5 @@ const struct vl_model vl_model_paravirt = {
 	.on_event = pv_on_event,
 	.finish = pv_finish,
 	.report = pv_report,
+	.memory = pv_memory,
 };

@@ -32,6 +32,8 @@ enum {
 	P_H_MM,          /* host kernel instructions to make or free a /proc/mm address space */
 	P_H_IO,          /* host kernel instructions of a host read/write for a guest I/O request */
 	P_JAIL,          /* tt: kernel memory write-protected while user code runs */
+	P_MEM_DOMAIN,    /* host memory per guest for its domain structures */
+	P_MEM_P2M,       /* P2M table per MB of guest memory */
 	P__COUNT
 };
 

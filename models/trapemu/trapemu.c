@@ -26,10 +26,13 @@ enum {
 	P_SHADOW_CAP,
 	P_UNSYNC,
 	P_RESYNC,
+	P_MEM_MONITOR,     /* host memory per guest for the monitor */
+	P_MEM_SHADOW,      /* shadow page tables per MB of guest memory */
 	P__COUNT
 };
 
 #define AA "Adams & Agesen 2006"
+#define EST(why) "estimate: " why
 
 static const struct vl_param_def params[P__COUNT] = {
 	[P_SENSITIVE_TRAPS] = {"sensitive_traps", "flag", 0, 0, 1,
@@ -58,6 +61,14 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_SHADOW_CAP] = VL_SHADOW_P_CAP,
 	[P_UNSYNC] = VL_SHADOW_P_UNSYNC,
 	[P_RESYNC] = VL_SHADOW_P_RESYNC,
+	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
+		EST("a monitor of the size of a bt or hwassist monitor (VMware's overhead-memory "
+		    "tables: a few tens of MB)"),
+		"capacity plans: host memory per guest for the monitor"},
+	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
+		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
+		    "memory"),
+		"capacity plans: shadow page tables per MB of guest memory"},
 };
 
 static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
@@ -210,6 +221,13 @@ static void te_report(const void *state, vl_emit_fn emit, void *ctx)
 	vl_shadow_report(&s->sh, emit, ctx);
 }
 
+/* Host memory per guest, from the parameters above (docs/capacity.md). */
+static void te_memory(const struct vl_params *p, struct vl_memory *out)
+{
+	out->fixed_mb = p->v[P_MEM_MONITOR];
+	out->per_guest_mb = p->v[P_MEM_SHADOW];
+}
+
 const struct vl_model vl_model_trapemu = {
 	.version = VL_MODEL_VERSION,
 	.name = "trapemu",
@@ -223,4 +241,5 @@ const struct vl_model vl_model_trapemu = {
 	.on_event = te_on_event,
 	.report = te_report,
 	.release = te_release,
+	.memory = te_memory,
 };
