@@ -1,6 +1,12 @@
 /*
- * Capacity planning: the demand profiles of a plan's workloads under each
- * technique, and the host simulation (docs/capacity.md).
+ * Capacity planning on the discrete-event core (docs/capacity.md). Each
+ * (workload, technique) pair is profiled once: requests of the workload are
+ * replayed through the technique's model, and each is kept as recorded
+ * steps (the cycles its events cost up to each I/O, that I/O, its page
+ * faults). A host simulation is then one run of sim/: a guest per planned
+ * guest, with its own instance of the technique's model, whose vCPUs serve
+ * requests drawn from that pool, on the core's pCPUs, credit scheduler,
+ * devices and integer cycle time.
  */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sort.h>
@@ -11,22 +17,28 @@
 #include <string.h>
 
 #include "experiments/capacity.h"
-#include "sim/native.h"
-#include "sim/queue.h"
+#include "experiments/runner.h"
 #include "sim/registry.h"
 #include "sim/rng.h"
+#include "sim/sim.h"
 #include "traces/gen.h"
 
-enum { CAP_RNG_ARRIVAL = 0x400, CAP_RNG_DEMAND = 0x500, CAP_RNG_SWAP = 0x600 };
+/* One request of a workload under a technique, as recorded. */
+struct req {
+	struct vl_step *steps;
+	uint32_t *faults;         /* page faults before each step: what host swap may touch */
+	size_t nsteps;
+	double virt, native;      /* CPU cycles, with and without the technique */
+	double disk, net;         /* bytes */
+};
 
-/* The empirical demand of one workload under one technique. */
+/* The recorded requests of one workload under one technique. */
 struct demand {
 	size_t n;
-	double *virt, *native;    /* CPU cycles per request, with and without the technique */
-	double *disk, *net;       /* bytes per request */
-	double *faults;           /* page faults per request (what swapping would touch) */
+	struct req *r;
 	int exp;                  /* exp:MEAN_MS: exponential, drawn on the fly */
 	double exp_mean, ratio;   /* mean native cycles; virt/native of user code */
+	uint32_t extra_mech;      /* exp: the mechanism the technique's extra is charged to */
 	double mean_virt, mean_native, mean_disk, mean_net;
 };
 
@@ -34,7 +46,8 @@ struct vl_cap_ctx {
 	const struct vl_cap_plan *p;
 	struct demand d[VL_CAP_MAX_TECH][VL_CAP_MAX_KINDS];
 	struct vl_memory mem[VL_CAP_MAX_TECH]; /* the model's, or what the plan says */
-	double switch_cycles[VL_CAP_MAX_TECH];
+	struct vl_config cfg[VL_CAP_MAX_TECH]; /* each technique, resolved: the guests' models */
+	int have_cfg[VL_CAP_MAX_TECH];
 };
 
 /* ---- profiling ---- */
@@ -88,16 +101,33 @@ static void inst_free(struct inst *in)
 	vl_config_release(&in->cfg);
 }
 
-static uint64_t inst_charge(struct inst *in, const struct vl_event *ev)
+/* Charges ev through in; adds the cycles of each mechanism to mech (if non-NULL). */
+static uint64_t inst_charge(struct inst *in, const struct vl_event *ev, uint64_t *mech)
 {
 	struct vl_charge ch = {0};
 	uint64_t c = 0;
 
 	in->m->on_event(in->state, ev, &ch);
-	for (unsigned i = 0; i < ch.n; i++)
+	for (unsigned i = 0; i < ch.n; i++) {
 		c += ch.c[i].cycles;
+		if (mech)
+			mech[ch.c[i].mech] += ch.c[i].cycles;
+	}
 	return c;
 }
+
+/* The mechanism other than direct with the most cycles (direct if none). */
+static uint32_t extra_mech(const uint64_t *mech)
+{
+	uint32_t best = VL_MECH_DIRECT;
+
+	for (uint32_t m = 0; m < VL_MECH__COUNT; m++)
+		if (m != VL_MECH_DIRECT && mech[m] > (best == VL_MECH_DIRECT ? 0 : mech[best]))
+			best = m;
+	return best;
+}
+
+enum wl { WL_GEN, WL_EXP, WL_TRACE };
 
 static int workload_spec(const char *w, char *kind, size_t len, uint64_t *iters, double *exp_ms)
 {
@@ -106,8 +136,10 @@ static int workload_spec(const char *w, char *kind, size_t len, uint64_t *iters,
 	if (!strncmp(w, "exp:", 4)) {
 		char *end;
 		*exp_ms = strtod(w + 4, &end);
-		return *end || !(*exp_ms > 0) ? -1 : 0;
+		return *end || !(*exp_ms > 0) ? -1 : WL_EXP;
 	}
+	if (!strncmp(w, "trace:", 6))
+		return w[6] ? WL_TRACE : -1;
 	const char *k = w + 4, *colon = strchr(k, ':');
 	size_t n = colon ? (size_t)(colon - k) : strlen(k);
 	if (n >= len)
@@ -120,16 +152,108 @@ static int workload_spec(const char *w, char *kind, size_t len, uint64_t *iters,
 		if (!*iters || (*end && strcmp(end, "i")))
 			return -1;
 	}
-	return 0;
+	return WL_GEN;
 }
 
 static void demand_free(struct demand *d)
 {
-	free(d->virt);
-	free(d->native);
-	free(d->disk);
-	free(d->net);
-	free(d->faults);
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->r[i].steps);
+		free(d->r[i].faults);
+	}
+	free(d->r);
+}
+
+/* A request being recorded: the segment since the last I/O, and the steps so far. */
+struct rec {
+	struct req *q;
+	size_t cap;
+	uint64_t mech[VL_MECH__COUNT]; /* the segment's cycles, by mechanism */
+	uint64_t native;               /* the segment's cycles under native */
+	uint32_t faults;
+};
+
+static int rec_push(struct rec *r, uint64_t cycles, const struct vl_event *io, uint32_t mech,
+                    uint32_t faults)
+{
+	struct req *q = r->q;
+
+	if (q->nsteps == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 8;
+		struct vl_step *st = realloc(q->steps, cap * sizeof(*st));
+		if (st)
+			q->steps = st;
+		uint32_t *f = realloc(q->faults, cap * sizeof(*f));
+		if (f)
+			q->faults = f;
+		if (!st || !f)
+			return VL_ENOMEM;
+		r->cap = cap;
+	}
+	q->steps[q->nsteps] = (struct vl_step){cycles, {VL_EV__COUNT, 0, 0, 0, 0}, mech};
+	if (io)
+		q->steps[q->nsteps].io = *io;
+	q->faults[q->nsteps] = faults;
+	q->nsteps++;
+	return 0;
+}
+
+/*
+ * Ends the segment, with io (or none): its native part as guest work
+ * (direct), the technique's extra under its largest mechanism, then io.
+ */
+static int rec_flush(struct rec *r, const struct vl_event *io)
+{
+	uint64_t virt = 0;
+
+	for (int m = 0; m < VL_MECH__COUNT; m++)
+		virt += r->mech[m];
+	uint64_t work = r->native < virt ? r->native : virt, extra = virt - work;
+	int rc = 0;
+	if (work || (!extra && io))
+		rc = rec_push(r, work, extra ? NULL : io, VL_MECH_DIRECT, r->faults);
+	else if (r->faults && !extra)
+		rc = rec_push(r, 0, NULL, VL_MECH_DIRECT, r->faults);
+	if (!rc && extra)
+		rc = rec_push(r, extra, io, extra_mech(r->mech), work ? 0 : r->faults);
+	r->q->virt += (double)virt;
+	r->q->native += (double)r->native;
+	memset(r->mech, 0, sizeof(r->mech));
+	r->native = 0;
+	r->faults = 0;
+	return rc;
+}
+
+/* Records one request from src through vm (and nat for its native cost). */
+static int record(struct inst *vm, struct inst *nat, struct vl_source *src, struct req *q,
+                  uint64_t *events, struct vl_err *err)
+{
+	static struct vl_event buf[4096];
+	struct rec r = {.q = q, .faults = 1}; /* the request's first touch may find its page out */
+	long m;
+
+	while ((m = src->read(src->ctx, buf, sizeof(buf) / sizeof(buf[0]), err)) > 0) {
+		for (long e = 0; e < m; e++) {
+			const struct vl_event *ev = &buf[e];
+			inst_charge(vm, ev, r.mech);
+			r.native += inst_charge(nat, ev, NULL);
+			if (ev->type == VL_EV_PGFAULT)
+				r.faults++;
+			if (ev->type == VL_EV_DISK)
+				q->disk += ev->n;
+			else if (ev->type == VL_EV_NET)
+				q->net += ev->n;
+			if ((ev->type == VL_EV_DISK || ev->type == VL_EV_NET || ev->type == VL_EV_HLT) &&
+			    rec_flush(&r, ev))
+				return vl_err_set(err, VL_ENOMEM, "out of memory");
+		}
+		*events += (uint64_t)m;
+	}
+	if (m < 0)
+		return err->code;
+	if (rec_flush(&r, NULL))
+		return vl_err_set(err, VL_ENOMEM, "out of memory");
+	return 0;
 }
 
 #define PROFILE_MAX_REQUESTS 200
@@ -144,14 +268,13 @@ static int profile(struct vl_cap_ctx *c, size_t t, size_t k, struct vl_err *err)
 	struct demand *d = &c->d[t][k];
 	struct inst vm, nat;
 	char kind[64];
-	uint64_t iters;
+	uint64_t iters, events = 0;
 	double exp_ms;
-	static struct vl_event buf[4096];
-	int rc = 0;
+	int rc = 0, wl = workload_spec(ki->workload, kind, sizeof(kind), &iters, &exp_ms);
 
-	if (workload_spec(ki->workload, kind, sizeof(kind), &iters, &exp_ms))
-		return vl_err_set(err, VL_EINVAL, "%s:%d: [guest %s] workload '%s': gen:KIND:Ni or "
-		                  "exp:MEAN_MS", p->file, ki->line, ki->name, ki->workload);
+	if (wl < 0)
+		return vl_err_set(err, VL_EINVAL, "%s:%d: [guest %s] workload '%s': gen:KIND:Ni, "
+		                  "trace:PATH or exp:MEAN_MS", p->file, ki->line, ki->name, ki->workload);
 	if ((rc = inst_new(&vm, te->model, te->profile, p->host_profile, te->ovname, te->ovvalue,
 	                   te->nov, err)))
 		return vl_err_prefix(err, "%s:%d: [technique %s]", p->file, te->line, te->name);
@@ -159,81 +282,79 @@ static int profile(struct vl_cap_ctx *c, size_t t, size_t k, struct vl_err *err)
 		inst_free(&vm);
 		return rc;
 	}
-	if (exp_ms > 0) {
+	if (wl == WL_EXP) {
 		/* exponential demand of plain user code: the technique's ratio on it */
-		struct vl_event ev = {VL_EV_USER, 0, 0, 100000, 0};
-		ev.n = 100000;
-		double v = (double)inst_charge(&vm, &ev), n = (double)inst_charge(&nat, &ev);
+		struct vl_event ev = {.type = VL_EV_USER, .n = 100000};
+		uint64_t mech[VL_MECH__COUNT] = {0};
+		double v = (double)inst_charge(&vm, &ev, mech), n = (double)inst_charge(&nat, &ev, NULL);
 		d->exp = 1;
 		d->exp_mean = exp_ms * 1e-3 * p->clock_hz;
 		d->ratio = n > 0 ? v / n : 1;
+		d->extra_mech = extra_mech(mech);
 		d->mean_native = d->exp_mean;
 		d->mean_virt = d->exp_mean * d->ratio;
 		goto out;
 	}
-	size_t cap = PROFILE_MAX_REQUESTS;
-	d->virt = calloc(cap, sizeof(double));
-	d->native = calloc(cap, sizeof(double));
-	d->disk = calloc(cap, sizeof(double));
-	d->net = calloc(cap, sizeof(double));
-	d->faults = calloc(cap, sizeof(double));
-	if (!d->virt || !d->native || !d->disk || !d->net || !d->faults) {
+	/* a trace file is one request, recorded once from a cold model, as virtlab run replays it */
+	size_t cap = wl == WL_TRACE ? 1 : PROFILE_MAX_REQUESTS;
+	if (!(d->r = calloc(cap, sizeof(*d->r)))) {
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
-	uint64_t events = 0;
 	for (size_t i = 0; i < cap; i++) {
-		struct vl_gen *g;
-		long m;
-		if ((rc = vl_gen_new_iters(&g, kind, iters, vl_rng_mix(p->seed, (unsigned)i, CAP_RNG_DEMAND),
-		                           err))) {
+		struct vl_source src;
+		void *h = NULL;
+		if (wl == WL_TRACE) {
+			char name[256];
+			rc = vl_source_open(ki->workload + 6, p->seed, &src, &h, name, sizeof(name), err);
+		} else {
+			struct vl_gen *g = NULL;
+			rc = vl_gen_new_iters(&g, kind, iters, vl_rng_mix(p->seed, (unsigned)i,
+			                                                   VL_RNG_REQUEST), err);
+			if (!rc)
+				src = vl_gen_source(g), h = g;
+		}
+		if (rc) {
 			vl_err_prefix(err, "%s:%d: [guest %s] workload", p->file, ki->line, ki->name);
 			goto out;
 		}
-		while ((m = vl_gen_read(g, buf, sizeof(buf) / sizeof(buf[0]), err)) > 0) {
-			for (long e = 0; e < m; e++) {
-				d->virt[i] += (double)inst_charge(&vm, &buf[e]);
-				d->native[i] += (double)inst_charge(&nat, &buf[e]);
-				if (buf[e].type == VL_EV_DISK)
-					d->disk[i] += (double)buf[e].n;
-				else if (buf[e].type == VL_EV_NET)
-					d->net[i] += (double)buf[e].n;
-				else if (buf[e].type == VL_EV_PGFAULT)
-					d->faults[i] += 1;
-			}
-			events += (uint64_t)m;
-		}
-		vl_gen_free(g);
-		if (m < 0) {
-			rc = err->code;
+		d->n = i + 1; /* freed with the demand, even half recorded */
+		rc = record(&vm, &nat, &src, &d->r[i], &events, err);
+		if (wl == WL_TRACE)
+			vl_source_close(ki->workload + 6, h, NULL);
+		else
+			vl_gen_free(h);
+		if (rc)
 			goto out;
-		}
-		d->n = i + 1;
 		if (d->n >= PROFILE_MIN_REQUESTS && events > PROFILE_EVENT_BUDGET)
 			break;
 	}
 	for (size_t i = 0; i < d->n; i++) {
-		d->mean_virt += d->virt[i] / (double)d->n;
-		d->mean_native += d->native[i] / (double)d->n;
-		d->mean_disk += d->disk[i] / (double)d->n;
-		d->mean_net += d->net[i] / (double)d->n;
+		d->mean_virt += d->r[i].virt / (double)d->n;
+		d->mean_native += d->r[i].native / (double)d->n;
+		d->mean_disk += d->r[i].disk / (double)d->n;
+		d->mean_net += d->r[i].net / (double)d->n;
 	}
 out:
-	if (!rc && k == 0) {
-		/* the technique's memory: what its model states, unless the plan says */
+	if (!rc && !c->have_cfg[t]) {
+		/* the guests' models, and the technique's memory: its model's, unless the plan says */
 		struct vl_params prm;
-		vl_config_params(&vm.cfg, 1, &prm);
-		vl_model_memory(vm.m, &prm, &c->mem[t]);
-		if (te->monitor_mb >= 0)
-			c->mem[t].fixed_mb = te->monitor_mb;
-		if (te->pt_fraction >= 0)
-			c->mem[t].per_guest_mb = te->pt_fraction;
-		if (te->shared_kernel >= 0)
-			c->mem[t].shared_kernel = te->shared_kernel >= 0.5;
-	}
-	if (!rc && !c->switch_cycles[t]) {
-		static const struct vl_event sw = {VL_EV_VSWITCH, VL_EVF_KERNEL | VL_EVF_SYNTH, 0, 0, 0};
-		c->switch_cycles[t] = (double)inst_charge(&vm, &sw);
+		c->cfg[t] = vm.cfg;
+		c->cfg[t].v = malloc((vm.m->nparams ? vm.m->nparams : 1) * sizeof(double));
+		if (!c->cfg[t].v) {
+			rc = vl_err_set(err, VL_ENOMEM, "out of memory");
+		} else {
+			memcpy(c->cfg[t].v, vm.cfg.v, vm.m->nparams * sizeof(double));
+			c->have_cfg[t] = 1;
+			vl_config_params(&c->cfg[t], 1, &prm);
+			vl_model_memory(vm.m, &prm, &c->mem[t]);
+			if (te->monitor_mb >= 0)
+				c->mem[t].fixed_mb = te->monitor_mb;
+			if (te->pt_fraction >= 0)
+				c->mem[t].per_guest_mb = te->pt_fraction;
+			if (te->shared_kernel >= 0)
+				c->mem[t].shared_kernel = te->shared_kernel >= 0.5;
+		}
 	}
 	inst_free(&vm);
 	inst_free(&nat);
@@ -262,9 +383,12 @@ void vl_cap_ctx_free(struct vl_cap_ctx *c)
 {
 	if (!c)
 		return;
-	for (size_t t = 0; t < VL_CAP_MAX_TECH; t++)
+	for (size_t t = 0; t < VL_CAP_MAX_TECH; t++) {
 		for (size_t k = 0; k < VL_CAP_MAX_KINDS; k++)
 			demand_free(&c->d[t][k]);
+		if (c->have_cfg[t])
+			vl_config_release(&c->cfg[t]);
+	}
 	free(c);
 }
 
@@ -291,469 +415,126 @@ double vl_erlang_c_wait(unsigned c, double lambda, double mu)
 	return vl_erlang_c(c, lambda, mu) / (c * mu - lambda);
 }
 
-/* ---- the host simulation ---- */
-
-enum { ST_IDLE, ST_READY, ST_RUNNING, ST_PARKED };
-enum { E_ARRIVAL, E_RUNEND, E_TICK, E_DISKDONE, E_NETDONE, E_START, E_STOP };
-
-struct req {
-	double arrive, taken;
-	double virt, native, disk, net, swap_pages;
-};
-
-struct vcpu {
-	unsigned guest;
-	int state;
-	double credit, remaining;
-	struct req r;
-	uint64_t ready_since, run_begin;
-	double run_switch, granted;
-	int pcpu, next;
-	vl_qhandle h;
-};
-
-struct guest {
-	unsigned kind, first_vcpu, nvcpus;
-	int admitted, active;
-	double footprint;
-	struct req *q;
-	size_t qhead, qlen, qcap;
-	double consumed; /* cycles this accounting period */
-	double inflight; /* cycles granted to its running vCPUs, not yet consumed */
-	uint64_t in_system;
-};
-
-struct pcpu {
-	int running;
-	unsigned last_guest;
-	uint64_t idle_since;
-	double idle;
-};
+/* ---- the host simulation: one run of the core ---- */
 
 struct lat {
 	double *v;
 	size_t n, cap;
 };
 
-struct hsim {
-	const struct vl_cap_plan *p;
-	struct vl_cap_ctx *c;
-	size_t tech;
-	struct vl_queue q;
-	gsl_rng *rarr, *rdem, *rswap;
-	struct guest *g;
-	unsigned ng;
-	struct vcpu *v;
-	unsigned nv;
-	struct pcpu *pc;
-	int under_head, under_tail, over_head, over_tail;
-	double disk_free, net_free, disk_busy, net_busy, busy;
-	double miss; /* probability a touched page is swapped out */
-	struct req *io; /* requests in the I/O stages */
-	size_t nio, capio;
-	unsigned *io_guest;
-	uint64_t t_warm, t_end, t_mid;
-	uint64_t backlog_mid;
-	double tslice, period;
-	struct lat lat[VL_CAP_MAX_KINDS], wait[VL_CAP_MAX_KINDS];
-	struct vl_cap_result *r;
-	struct vl_err *err;
-	int failed;
+struct hsim;
+
+/* A planned guest, as the core's request callbacks see it. */
+struct hguest {
+	struct hsim *s;
+	unsigned kind, first_vcpu;
 };
 
-static void sched(struct hsim *s, uint64_t t, uint32_t kind, uint32_t target, uint64_t arg,
-                  vl_qhandle *h)
-{
-	struct vl_qev ev = {t, kind, target, arg};
-	if (vl_queue_schedule(&s->q, &ev, h, s->err))
-		s->failed = 1;
-}
+/* Steps of a vCPU's current request when they are built for it (exp:, or host swap). */
+struct vbuf {
+	struct vl_step *st;
+	size_t cap;
+};
 
-static void lat_add(struct lat *l, double x)
+struct hsim {
+	const struct vl_cap_plan *p;
+	const struct vl_cap_ctx *c;
+	size_t tech;
+	gsl_rng *rdem, *rswap;
+	double miss;               /* probability a touched page is out in host swap */
+	uint64_t t_warm, t_end;
+	struct hguest *g;
+	struct vbuf *vb;
+	struct lat lat[VL_CAP_MAX_KINDS], wait[VL_CAP_MAX_KINDS];
+	uint64_t completed[VL_CAP_MAX_KINDS];
+	int failed;                /* out of memory in a callback */
+};
+
+static void lat_add(struct hsim *s, struct lat *l, double x)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 1024;
 		double *v = realloc(l->v, cap * sizeof(double));
-		if (!v)
+		if (!v) {
+			s->failed = 1;
 			return;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
 	l->v[l->n++] = x;
 }
 
-static void draw(struct hsim *s, unsigned kind, struct req *r)
+static int vbuf_reserve(struct vbuf *b, size_t n)
 {
-	const struct demand *d = &s->c->d[s->tech][kind];
+	if (n <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 8;
+	while (cap < n)
+		cap *= 2;
+	struct vl_step *st = realloc(b->st, cap * sizeof(*st));
+	if (!st)
+		return VL_ENOMEM;
+	b->st = st;
+	b->cap = cap;
+	return 0;
+}
 
-	memset(r, 0, sizeof(*r));
+/* The core asks for a guest's next request: one drawn from the recorded ones. */
+static int req_open(void *ctx, unsigned vcpu, uint64_t no, struct vl_request *r, struct vl_err *err)
+{
+	static const struct vl_event none = {.type = VL_EV__COUNT};
+	static const struct vl_event page_in = {.type = VL_EV_DISK, .flags = VL_EVF_SYNTH, .n = 4096};
+	struct hguest *g = ctx;
+	struct hsim *s = g->s;
+	const struct demand *d = &s->c->d[s->tech][g->kind];
+	struct vbuf *b = &s->vb[g->first_vcpu + vcpu];
+
+	(void)no;
 	if (d->exp) {
-		r->native = gsl_ran_exponential(s->rdem, d->exp_mean);
-		r->virt = r->native * d->ratio;
-	} else {
-		size_t i = gsl_rng_uniform_int(s->rdem, d->n);
-		r->native = d->native[i];
-		r->virt = d->virt[i];
-		r->disk = d->disk[i];
-		r->net = d->net[i];
-		if (s->miss > 0)
-			r->swap_pages = gsl_ran_binomial(s->rswap, s->miss, (unsigned)(d->faults[i] + 1));
-	}
-}
-
-/* ---- ready lists ---- */
-
-static void list_push(struct hsim *s, int *head, int *tail, int i)
-{
-	s->v[i].next = -1;
-	if (*tail >= 0)
-		s->v[*tail].next = i;
-	else
-		*head = i;
-	*tail = i;
-}
-
-static int list_pop(struct hsim *s, int *head, int *tail)
-{
-	int i = *head;
-	if (i >= 0) {
-		*head = s->v[i].next;
-		if (*head < 0)
-			*tail = -1;
-	}
-	return i;
-}
-
-static double cap_budget(const struct hsim *s, const struct guest *g)
-{
-	double cap = s->p->kinds[g->kind].cap;
-	return cap > 0 ? cap / 100.0 * s->period : INFINITY;
-}
-
-static void make_ready(struct hsim *s, int i, uint64_t now)
-{
-	struct vcpu *v = &s->v[i];
-	struct guest *g = &s->g[v->guest];
-
-	v->ready_since = now;
-	if (g->consumed + g->inflight >= cap_budget(s, g)) {
-		v->state = ST_PARKED;
-		return;
-	}
-	v->state = ST_READY;
-	if (v->credit > 0) /* UNDER: credit left this period */
-		list_push(s, &s->under_head, &s->under_tail, i);
-	else
-		list_push(s, &s->over_head, &s->over_tail, i);
-}
-
-static void run_on(struct hsim *s, int pc, int i, uint64_t now)
-{
-	struct vcpu *v = &s->v[i];
-	struct pcpu *c = &s->pc[pc];
-	struct guest *g = &s->g[v->guest];
-
-	if (c->running < 0)
-		c->idle += (double)(now - c->idle_since);
-	if (now > v->ready_since && now > s->t_warm)
-		s->r->kind[g->kind].steal_s += (double)(now - (v->ready_since > s->t_warm ? v->ready_since
-		                                                                        : s->t_warm)) /
-		                               s->p->clock_hz;
-	c->running = i;
-	v->state = ST_RUNNING;
-	v->pcpu = pc;
-	v->run_begin = now;
-	v->run_switch = c->last_guest != v->guest ? s->c->switch_cycles[s->tech] : 0;
-	c->last_guest = v->guest;
-	double len = v->run_switch + v->remaining;
-	double budget = cap_budget(s, g) - g->consumed - g->inflight;
-	if (len > s->tslice)
-		len = s->tslice;
-	if (len > budget)
-		len = budget > 1 ? budget : 1;
-	v->granted = ceil(len);
-	g->inflight += v->granted;
-	sched(s, now + (uint64_t)v->granted, E_RUNEND, (uint32_t)pc, 0, &v->h);
-}
-
-static void dispatch(struct hsim *s, uint64_t now)
-{
-	for (unsigned pc = 0; pc < s->p->pcpus; pc++) {
-		if (s->pc[pc].running >= 0)
-			continue;
-		int i;
-		do { /* parked since it was listed: it waits for the next period */
-			i = list_pop(s, &s->under_head, &s->under_tail);
-			if (i < 0)
-				i = list_pop(s, &s->over_head, &s->over_tail);
-		} while (i >= 0 && s->v[i].state != ST_READY);
-		if (i < 0)
-			return;
-		run_on(s, (int)pc, i, now);
-	}
-}
-
-/* A vCPU without a request takes the next queued one of its guest. */
-static int take(struct hsim *s, int i, uint64_t now)
-{
-	struct vcpu *v = &s->v[i];
-	struct guest *g = &s->g[v->guest];
-	const struct vl_cap_kind *k = &s->p->kinds[g->kind];
-
-	if (k->rate == 0) { /* closed loop: always a next job while the guest lives */
-		if (!g->active)
-			return 0;
-		draw(s, g->kind, &v->r);
-		v->r.arrive = (double)now;
-		g->in_system++;
-	} else {
-		if (!g->qlen)
-			return 0;
-		v->r = g->q[g->qhead];
-		g->qhead = (g->qhead + 1) % g->qcap;
-		g->qlen--;
-	}
-	v->r.taken = (double)now;
-	v->remaining = v->r.virt;
-	return 1;
-}
-
-static void complete(struct hsim *s, unsigned gi, const struct req *r, uint64_t now)
-{
-	struct guest *g = &s->g[gi];
-	struct vl_cap_kindres *kr = &s->r->kind[g->kind];
-
-	g->in_system--;
-	if (now >= s->t_warm && now <= s->t_end)
-		kr->completed++;
-	if (r->arrive >= (double)s->t_warm) {
-		lat_add(&s->lat[g->kind], (now - r->arrive) / s->p->clock_hz);
-		lat_add(&s->wait[g->kind], (r->taken - r->arrive) / s->p->clock_hz);
-	}
-}
-
-static void io_stage(struct hsim *s, unsigned gi, const struct req *r, uint64_t now, int disk)
-{
-	const struct vl_cap_plan *p = s->p;
-	double bytes = disk ? r->disk + r->swap_pages * 4096 : r->net;
-	double ops = disk ? (r->disk > 0) + r->swap_pages : 1;
-	double lat = (disk ? p->disk_latency_us : p->net_latency_us) * 1e-6 * p->clock_hz;
-	double mbs = disk ? p->disk_mbs : p->net_mbs;
-	double service = ops * lat + bytes / (mbs * 1e6) * p->clock_hz;
-	double *free_at = disk ? &s->disk_free : &s->net_free;
-	double start = *free_at > (double)now ? *free_at : (double)now;
-
-	if (s->nio == s->capio) {
-		size_t cap = s->capio ? 2 * s->capio : 256;
-		struct req *nr = realloc(s->io, cap * sizeof(*nr));
-		unsigned *ng = realloc(s->io_guest, cap * sizeof(*ng));
-		if (nr)
-			s->io = nr;
-		if (ng)
-			s->io_guest = ng;
-		if (!nr || !ng) {
-			s->failed = 1;
-			vl_err_set(s->err, VL_ENOMEM, "out of memory");
-			return;
-		}
-		s->capio = cap;
-	}
-	*free_at = start + service;
-	*(disk ? &s->disk_busy : &s->net_busy) += service;
-	s->io[s->nio] = *r;
-	s->io_guest[s->nio] = gi;
-	sched(s, (uint64_t)ceil(*free_at), disk ? E_DISKDONE : E_NETDONE, 0, s->nio, NULL);
-	s->nio++;
-}
-
-/* The CPU part of v's request is done: on to the devices (returns 1), or complete. */
-static int cpu_done(struct hsim *s, struct vcpu *v, uint64_t now)
-{
-	if (v->r.disk > 0 || v->r.swap_pages > 0)
-		io_stage(s, v->guest, &v->r, now, 1);
-	else if (v->r.net > 0)
-		io_stage(s, v->guest, &v->r, now, 0);
-	else {
-		complete(s, v->guest, &v->r, now);
+		double native = gsl_ran_exponential(s->rdem, d->exp_mean);
+		uint64_t work = (uint64_t)(native + 0.5), virt = (uint64_t)(native * d->ratio + 0.5);
+		if (vbuf_reserve(b, 2))
+			return vl_err_set(err, VL_ENOMEM, "out of memory");
+		b->st[0] = (struct vl_step){work < virt ? work : virt, none, VL_MECH_DIRECT};
+		b->st[1] = (struct vl_step){virt > work ? virt - work : 0, none, d->extra_mech};
+		r->steps = b->st;
+		r->nsteps = 2;
 		return 0;
 	}
-	return 1;
+	const struct req *q = &d->r[gsl_rng_uniform_int(s->rdem, d->n)];
+	if (!(s->miss > 0)) {
+		r->steps = q->steps;
+		r->nsteps = q->nsteps;
+		return 0;
+	}
+	/* host swap: each page the step touches is out with probability miss, read back first */
+	size_t n = 0;
+	for (size_t i = 0; i < q->nsteps; i++) {
+		unsigned out = q->faults[i] ? gsl_ran_binomial(s->rswap, s->miss, q->faults[i]) : 0;
+		if (vbuf_reserve(b, n + out + 1))
+			return vl_err_set(err, VL_ENOMEM, "out of memory");
+		for (unsigned k = 0; k < out; k++)
+			b->st[n++] = (struct vl_step){0, page_in, VL_MECH_DIRECT};
+		b->st[n++] = q->steps[i];
+	}
+	r->steps = b->st;
+	r->nsteps = n;
+	return 0;
 }
 
-static void on_runend(struct hsim *s, unsigned pc, uint64_t now)
+static void req_done(void *ctx, uint64_t no, uint64_t arrive, uint64_t start, uint64_t end)
 {
-	struct pcpu *c = &s->pc[pc];
-	int i = c->running;
-	struct vcpu *v = &s->v[i];
-	struct guest *g = &s->g[v->guest];
-	struct vl_cap_kindres *kr = &s->r->kind[g->kind];
-	double used = (double)(now - v->run_begin);
-	double sw = v->run_switch < used ? v->run_switch : used;
-	double progress = used - sw;
+	struct hguest *g = ctx;
+	struct hsim *s = g->s;
+	double hz = s->p->clock_hz;
 
-	if (progress > v->remaining)
-		progress = v->remaining;
-	g->inflight -= v->granted;
-	v->remaining -= progress;
-	v->credit -= used;
-	g->consumed += used;
-	s->busy += used;
-	if (now > s->t_warm) {
-		double f = v->r.virt > 0 ? v->r.native / v->r.virt : 1;
-		kr->work_s += progress * f / s->p->clock_hz;
-		kr->overhead_s += (progress * (1 - f) + sw) / s->p->clock_hz;
-	}
-	c->running = -1;
-	c->idle_since = now;
-	if (v->remaining <= 0.5) {
-		/* a closed-loop job waits for its own I/O before the next one */
-		int io = cpu_done(s, v, now);
-		if (io && s->p->kinds[g->kind].rate == 0)
-			v->state = ST_IDLE;
-		else if (take(s, i, now))
-			make_ready(s, i, now);
-		else
-			v->state = ST_IDLE;
-	} else {
-		make_ready(s, i, now);
-	}
-	/* a capped guest out of budget: park its waiting vCPUs too */
-	if (g->consumed >= cap_budget(s, g)) {
-		for (unsigned k = g->first_vcpu; k < g->first_vcpu + g->nvcpus; k++)
-			if (s->v[k].state == ST_READY) {
-				/* rebuilt from scratch at the next tick: mark only */
-				s->v[k].state = ST_PARKED;
-			}
-	}
-	dispatch(s, now);
-}
-
-static void rebuild_lists(struct hsim *s)
-{
-	int order[4096];
-	unsigned n = 0;
-
-	s->under_head = s->under_tail = s->over_head = s->over_tail = -1;
-	for (unsigned i = 0; i < s->nv && n < 4096; i++)
-		if (s->v[i].state == ST_READY || s->v[i].state == ST_PARKED)
-			order[n++] = (int)i;
-	/* oldest first: insertion sort by ready_since (few entries) */
-	for (unsigned a = 1; a < n; a++)
-		for (unsigned b = a; b > 0 && s->v[order[b]].ready_since < s->v[order[b - 1]].ready_since;
-		     b--) {
-			int tmp = order[b];
-			order[b] = order[b - 1];
-			order[b - 1] = tmp;
-		}
-	for (unsigned a = 0; a < n; a++) {
-		struct vcpu *v = &s->v[order[a]];
-		uint64_t since = v->ready_since;
-		make_ready(s, order[a], since);
-	}
-}
-
-static void on_tick(struct hsim *s, uint64_t now)
-{
-	double wsum = 0;
-
-	for (unsigned gi = 0; gi < s->ng; gi++) {
-		struct guest *g = &s->g[gi];
-		int active = g->consumed > 0;
-		for (unsigned k = g->first_vcpu; k < g->first_vcpu + g->nvcpus; k++)
-			active |= s->v[k].state != ST_IDLE;
-		if (active && g->admitted)
-			wsum += s->p->kinds[g->kind].weight;
-	}
-	for (unsigned gi = 0; gi < s->ng && wsum > 0; gi++) {
-		struct guest *g = &s->g[gi];
-		unsigned nact = 0;
-		int active = g->consumed > 0;
-		for (unsigned k = g->first_vcpu; k < g->first_vcpu + g->nvcpus; k++) {
-			active |= s->v[k].state != ST_IDLE;
-			nact += s->v[k].state != ST_IDLE;
-		}
-		if (!active || !g->admitted)
-			continue;
-		double share = s->p->pcpus * s->period * s->p->kinds[g->kind].weight / wsum;
-		if (share > cap_budget(s, g))
-			share = cap_budget(s, g);
-		share /= nact ? nact : 1;
-		for (unsigned k = g->first_vcpu; k < g->first_vcpu + g->nvcpus; k++) {
-			struct vcpu *v = &s->v[k];
-			if (v->state == ST_IDLE)
-				continue;
-			v->credit += share;
-			if (v->credit > s->period)
-				v->credit = s->period;
-			if (v->credit < -s->period)
-				v->credit = -s->period;
-		}
-		g->consumed = 0;
-	}
-	rebuild_lists(s);
-	/* an UNDER vCPU waiting while an OVER one runs: preempt (Xen's tickle) */
-	for (unsigned pc = 0; pc < s->p->pcpus && s->under_head >= 0; pc++) {
-		int i = s->pc[pc].running;
-		if (i >= 0 && s->v[i].credit <= 0 && vl_queue_cancel(&s->q, s->v[i].h))
-			on_runend(s, pc, now);
-	}
-	dispatch(s, now);
-	if (now < s->t_end)
-		sched(s, now + (uint64_t)s->period, E_TICK, 0, 0, NULL);
-}
-
-static void on_arrival(struct hsim *s, unsigned gi, uint64_t now)
-{
-	struct guest *g = &s->g[gi];
-	const struct vl_cap_kind *k = &s->p->kinds[g->kind];
-
-	if (!g->active)
-		return;
-	if (g->qlen == g->qcap) {
-		size_t cap = g->qcap ? 2 * g->qcap : 64;
-		struct req *q = malloc(cap * sizeof(*q));
-		if (!q) {
-			s->failed = 1;
-			vl_err_set(s->err, VL_ENOMEM, "out of memory");
-			return;
-		}
-		for (size_t i = 0; i < g->qlen; i++)
-			q[i] = g->q[(g->qhead + i) % (g->qcap ? g->qcap : 1)];
-		free(g->q);
-		g->q = q;
-		g->qhead = 0;
-		g->qcap = cap;
-	}
-	struct req *r = &g->q[(g->qhead + g->qlen) % g->qcap];
-	draw(s, g->kind, r);
-	r->arrive = (double)now;
-	g->qlen++;
-	g->in_system++;
-	for (unsigned i = g->first_vcpu; i < g->first_vcpu + g->nvcpus; i++)
-		if (s->v[i].state == ST_IDLE && take(s, (int)i, now)) {
-			make_ready(s, (int)i, now);
-			break;
-		}
-	dispatch(s, now);
-	double gap = gsl_ran_exponential(s->rarr, s->p->clock_hz / k->rate);
-	if (now + gap < s->t_end)
-		sched(s, now + (uint64_t)ceil(gap), E_ARRIVAL, gi, 0, NULL);
-}
-
-static void on_start(struct hsim *s, unsigned gi, uint64_t now)
-{
-	struct guest *g = &s->g[gi];
-	const struct vl_cap_kind *k = &s->p->kinds[g->kind];
-
-	g->active = 1;
-	if (k->rate > 0) {
-		double gap = gsl_ran_exponential(s->rarr, s->p->clock_hz / k->rate);
-		sched(s, now + (uint64_t)ceil(gap), E_ARRIVAL, gi, 0, NULL);
-	} else {
-		for (unsigned i = g->first_vcpu; i < g->first_vcpu + g->nvcpus; i++)
-			if (s->v[i].state == ST_IDLE && take(s, (int)i, now))
-				make_ready(s, (int)i, now);
-		dispatch(s, now);
+	(void)no;
+	if (end >= s->t_warm && end <= s->t_end)
+		s->completed[g->kind]++;
+	if (arrive >= s->t_warm) {
+		lat_add(s, &s->lat[g->kind], (double)(end - arrive) / hz);
+		lat_add(s, &s->wait[g->kind], (double)(start - arrive) / hz);
 	}
 }
 
@@ -770,162 +551,160 @@ static double quantile(double *v, size_t n, double q)
 	return n ? gsl_stats_quantile_from_sorted_data(v, 1, n, q) : NAN;
 }
 
+static uint64_t cycles_of(double seconds, double hz)
+{
+	return (uint64_t)(seconds * hz + 0.5);
+}
+
 int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned replication,
                     struct vl_cap_result *r, struct vl_err *err)
 {
 	const struct vl_cap_plan *p = c->p;
+	const double hz = p->clock_hz;
+	struct vl_sim *sim = NULL;
 	struct hsim s;
+	unsigned ng = 0, nv = 0, *gidx = NULL;
 	int rc = 0;
 
 	memset(r, 0, sizeof(*r));
 	memset(&s, 0, sizeof(s));
-	s.p = p, s.c = c, s.tech = tech, s.r = r, s.err = err;
-	s.tslice = p->tslice_ms * 1e-3 * p->clock_hz;
-	s.period = p->period_ms * 1e-3 * p->clock_hz;
-	s.t_end = (uint64_t)(p->duration_s * p->clock_hz);
-	s.t_warm = (uint64_t)(p->warmup_s * p->clock_hz);
-	s.t_mid = (s.t_warm + s.t_end) / 2;
-	s.under_head = s.under_tail = s.over_head = s.over_tail = -1;
+	s.p = p, s.c = c, s.tech = tech;
+	s.t_end = cycles_of(p->duration_s, hz);
+	s.t_warm = cycles_of(p->warmup_s, hz);
 	uint64_t seed = p->seed ^ ((uint64_t)tech << 40) ^ ((uint64_t)count << 20);
-	s.rarr = vl_rng_new(seed, replication, CAP_RNG_ARRIVAL);
-	s.rdem = vl_rng_new(seed, replication, CAP_RNG_DEMAND);
-	s.rswap = vl_rng_new(seed, replication, CAP_RNG_SWAP);
-
-	/* guests: unit by unit, kind by kind; memory fitted in that order */
+	s.rdem = vl_rng_new(seed, replication, VL_RNG_REQUEST);
+	s.rswap = vl_rng_new(seed, replication, VL_RNG_SWAP);
 	for (size_t k = 0; k < p->nkinds; k++)
-		s.ng += count * p->kinds[k].share;
-	s.g = calloc(s.ng ? s.ng : 1, sizeof(*s.g));
-	s.pc = calloc(p->pcpus, sizeof(*s.pc));
-	if (!s.g || !s.pc || !s.rarr || !s.rdem || !s.rswap) {
+		ng += count * p->kinds[k].share;
+	s.g = calloc(ng ? ng : 1, sizeof(*s.g));
+	gidx = calloc(ng ? ng : 1, sizeof(*gidx));
+	if (!s.g || !gidx || !s.rdem || !s.rswap) {
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
+
+	/* memory: guests unit by unit, kind by kind, fitted in that order */
 	unsigned gi = 0, seen[VL_CAP_MAX_KINDS] = {0};
 	double mem = 0, mem_all = 0;
 	for (unsigned u = 0; u < count; u++)
 		for (size_t k = 0; k < p->nkinds; k++)
-			for (unsigned j = 0; j < p->kinds[k].share; j++) {
-				struct guest *g = &s.g[gi++];
-				g->kind = (unsigned)k;
-				g->footprint = footprint(p, &c->mem[tech], &p->kinds[k], seen[k]++ == 0);
-				g->first_vcpu = s.nv;
-				g->nvcpus = p->kinds[k].vcpus;
-				s.nv += g->nvcpus;
-				mem_all += g->footprint;
-				g->admitted = p->swap || mem + g->footprint <= p->memory_mb;
-				if (g->admitted)
-					mem += g->footprint;
+			for (unsigned j = 0; j < p->kinds[k].share; j++, gi++) {
+				double f = footprint(p, &c->mem[tech], &p->kinds[k], seen[k]++ == 0);
+				int admitted = p->swap || mem + f <= p->memory_mb;
+				s.g[gi].s = &s;
+				s.g[gi].kind = (unsigned)k;
+				mem_all += f;
+				if (admitted) {
+					mem += f;
+					s.g[gi].first_vcpu = nv;
+					nv += p->kinds[k].vcpus;
+				}
+				gidx[gi] = admitted;
 				r->kind[k].guests++;
-				r->kind[k].admitted += (unsigned)g->admitted;
-				r->kind[k].memory_mb += g->admitted ? g->footprint : 0;
+				r->kind[k].admitted += (unsigned)admitted;
+				r->kind[k].memory_mb += admitted ? f : 0;
 			}
-	r->guests = s.ng;
+	r->guests = ng;
 	for (size_t k = 0; k < p->nkinds; k++)
 		r->admitted += r->kind[k].admitted;
 	r->memory_mb = mem;
 	r->memory_host_mb = p->memory_mb;
 	if (p->swap && mem_all > p->memory_mb)
 		s.miss = 1 - p->memory_mb / mem_all;
-	s.v = calloc(s.nv ? s.nv : 1, sizeof(*s.v));
-	if (!s.v) {
+	if (!(s.vb = calloc(nv ? nv : 1, sizeof(*s.vb)))) {
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (gi = 0; gi < s.ng; gi++)
-		for (unsigned k = 0; k < s.g[gi].nvcpus; k++) {
-			struct vcpu *v = &s.v[s.g[gi].first_vcpu + k];
-			v->guest = gi;
-			v->pcpu = -1;
-			v->next = -1;
-		}
-	for (unsigned pc = 0; pc < p->pcpus; pc++)
-		s.pc[pc].running = -1, s.pc[pc].last_guest = UINT32_MAX;
 
-	if ((rc = vl_queue_init(&s.q, vl_queue_impls[0], err)))
+	/* the host: the plan's CPUs, clock and devices; the core's credit scheduler */
+	struct vl_host host = c->cfg[tech].host;
+	host.v[VL_H_CLOCK_HZ] = hz;
+	host.v[VL_H_DISK_LATENCY_NS] = p->disk_latency_us * 1e3;
+	host.v[VL_H_DISK_MBS] = p->disk_mbs;
+	host.v[VL_H_NET_LATENCY_NS] = p->net_latency_us * 1e3;
+	host.v[VL_H_NET_MBS] = p->net_mbs;
+	struct vl_sim_config sc = {
+		.npcpus = p->pcpus,
+		.quantum_cycles = cycles_of(p->tslice_ms * 1e-3, hz),
+		.seed = seed,
+		.replication = replication,
+		.series_max = 2,   /* a plan reads no time series */
+		.batch_events = 1, /* nor a source: its vCPUs run recorded steps */
+		.sched = VL_SCHED_CREDIT,
+		.period_cycles = cycles_of(p->period_ms * 1e-3, hz),
+		.end_cycles = s.t_end,
+		.mark_cycles = s.t_warm,
+	};
+	if ((rc = vl_sim_new(&sim, &sc, &host, err)))
 		goto out;
 	unsigned idx[VL_CAP_MAX_KINDS] = {0};
-	for (gi = 0; gi < s.ng; gi++) {
+	for (gi = 0; gi < ng; gi++) {
 		const struct vl_cap_kind *k = &p->kinds[s.g[gi].kind];
-		if (!s.g[gi].admitted)
+		char name[VL_CAP_NAME + 16];
+		struct vl_params prm;
+		if (!gidx[gi])
 			continue;
 		double start = k->start_s + k->stagger_s * idx[s.g[gi].kind]++;
-		sched(&s, (uint64_t)(start * p->clock_hz), E_START, gi, 0, NULL);
-		if (k->lifetime_s > 0)
-			sched(&s, (uint64_t)((start + k->lifetime_s) * p->clock_hz), E_STOP, gi, 0, NULL);
+		struct vl_requests rq = {
+			.mean_gap_cycles = k->rate > 0 ? cycles_of(1 / k->rate, hz) : 0,
+			.start_cycles = cycles_of(start, hz),
+			.stop_cycles = k->lifetime_s > 0 ? cycles_of(start + k->lifetime_s, hz) : 0,
+			.open = req_open,
+			.done = req_done,
+			.ctx = &s.g[gi],
+		};
+		unsigned cap = k->cap > 100.0 * k->vcpus ? 100 * k->vcpus : (unsigned)(k->cap + 0.5);
+		struct vl_guest_config gc = {(unsigned)(k->weight + 0.5), cap, &rq};
+		snprintf(name, sizeof(name), "%s-%u", k->name, gi);
+		vl_config_params(&c->cfg[tech], vl_rng_mix(seed, replication, VL_RNG_MODEL + gi), &prm);
+		int g = vl_sim_add_guest_cfg(sim, name, c->cfg[tech].model, &prm, NULL, k->vcpus, &gc, err);
+		if (g < 0) {
+			rc = g;
+			goto out;
+		}
+		gidx[gi] = (unsigned)g + 1;
 	}
-	sched(&s, (uint64_t)s.period, E_TICK, 0, 0, NULL);
-	int mid_done = 0;
-	struct vl_qev ev;
-	while (!s.failed && vl_queue_next(&s.q, &ev)) {
-		if (ev.time > s.t_end)
-			break;
-		if (!mid_done && ev.time >= s.t_mid) {
-			for (gi = 0; gi < s.ng; gi++)
-				s.backlog_mid += s.g[gi].in_system;
-			mid_done = 1;
-		}
-		switch (ev.kind) {
-		case E_ARRIVAL: on_arrival(&s, ev.target, ev.time); break;
-		case E_RUNEND: on_runend(&s, ev.target, ev.time); break;
-		case E_TICK: on_tick(&s, ev.time); break;
-		case E_START: on_start(&s, ev.target, ev.time); break;
-		case E_STOP: s.g[ev.target].active = 0; break;
-		case E_DISKDONE:
-		case E_NETDONE: {
-			struct req q = s.io[ev.arg]; /* io_stage may move s.io */
-			unsigned g2 = s.io_guest[ev.arg];
-			if (ev.kind == E_DISKDONE && q.net > 0) {
-				io_stage(&s, g2, &q, ev.time, 0);
-				break;
-			}
-			complete(&s, g2, &q, ev.time);
-			/* a closed-loop vCPU waits for its job's I/O: wake it */
-			if (p->kinds[s.g[g2].kind].rate == 0)
-				for (unsigned i = s.g[g2].first_vcpu; i < s.g[g2].first_vcpu + s.g[g2].nvcpus; i++)
-					if (s.v[i].state == ST_IDLE && take(&s, (int)i, ev.time))
-						make_ready(&s, (int)i, ev.time), dispatch(&s, ev.time);
-			break;
-		}
-		}
-	}
+	if ((rc = vl_sim_run(sim, err)))
+		goto out;
 	if (s.failed) {
-		rc = err->code ? err->code : VL_ENOMEM;
+		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
 
 	/* results */
-	double window = (double)(s.t_end - s.t_warm) / p->clock_hz;
-	uint64_t backlog = 0;
+	const struct vl_sim_stats *st = vl_sim_stats(sim);
+	double window = (double)(s.t_end - s.t_warm) / hz;
+	uint64_t backlog = 0, completed = 0;
 	double offered = 0;
-	for (gi = 0; gi < s.ng; gi++) {
-		backlog += s.g[gi].in_system;
+	for (gi = 0; gi < ng; gi++) {
+		if (!gidx[gi])
+			continue;
+		const struct vl_guest_stats *gs = vl_sim_guest_stats(sim, gidx[gi] - 1);
+		struct vl_cap_kindres *kr = &r->kind[s.g[gi].kind];
 		const struct vl_cap_kind *k = &p->kinds[s.g[gi].kind];
-		if (s.g[gi].admitted && k->rate > 0)
+		backlog += gs->arrivals - gs->requests;
+		if (k->rate > 0)
 			offered += k->rate * c->d[tech][s.g[gi].kind].mean_virt;
+		kr->cpu_cycles += gs->cpu_cycles;
+		kr->work_s += (double)gs->mech_cycles[VL_MECH_DIRECT] / hz;
+		kr->overhead_s += (double)(gs->cpu_cycles - gs->mech_cycles[VL_MECH_DIRECT]) / hz;
+		kr->steal_s += (double)gs->steal_cycles / hz;
 	}
-	for (unsigned pc = 0; pc < p->pcpus; pc++)
-		if (s.pc[pc].running < 0)
-			s.pc[pc].idle += (double)(s.t_end - s.pc[pc].idle_since);
-	r->offered = offered / (p->pcpus * p->clock_hz);
-	uint64_t completed = 0;
+	r->offered = offered / (p->pcpus * hz);
 	for (size_t k = 0; k < p->nkinds; k++)
-		completed += r->kind[k].completed;
-	r->stable = r->offered < 0.999 && !(backlog > 100 && backlog > completed / 10 &&
-	                                    backlog > 2 * s.backlog_mid);
+		completed += s.completed[k];
+	r->stable = r->offered < 0.999 && !(backlog > 100 && backlog > completed / 10);
 	r->sim_s = p->duration_s;
-	double idle = 0;
-	for (unsigned pc = 0; pc < p->pcpus; pc++)
-		idle += s.pc[pc].idle;
-	r->idle_s = idle / p->clock_hz;
-	r->cpu_util = 1 - idle / ((double)s.t_end * p->pcpus);
-	r->disk_util = s.disk_busy / (double)s.t_end;
-	r->net_util = s.net_busy / (double)s.t_end;
-	r->slowdown = 0;
-	r->p99_ms = 0;
+	r->events = st->q_executed + st->batches;
+	r->idle_s = (double)st->idle_cycles / hz;
+	r->cpu_util = (double)st->busy_cycles / ((double)s.t_end * p->pcpus);
+	r->disk_util = (double)st->io_busy_cycles[0] / (double)s.t_end;
+	r->net_util = (double)st->io_busy_cycles[1] / (double)s.t_end;
 	for (size_t k = 0; k < p->nkinds; k++) {
 		struct vl_cap_kindres *kr = &r->kind[k];
 		const struct demand *d = &c->d[tech][k];
 		struct lat *l = &s.lat[k];
+		kr->completed = s.completed[k];
 		kr->throughput = (double)kr->completed / window;
 		if (l->n) {
 			gsl_sort(l->v, 1, l->n);
@@ -935,7 +714,7 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 			kr->p99_ms = 1e3 * quantile(l->v, l->n, 0.99);
 			kr->wait_ms = 1e3 * gsl_stats_mean(s.wait[k].v, 1, s.wait[k].n);
 			/* the native latency of one request on an idle host */
-			double alone = d->mean_native / p->clock_hz +
+			double alone = d->mean_native / hz +
 			               (d->mean_disk > 0 ? p->disk_latency_us * 1e-6 + d->mean_disk / (p->disk_mbs * 1e6) : 0) +
 			               (d->mean_net > 0 ? p->net_latency_us * 1e-6 + d->mean_net / (p->net_mbs * 1e6) : 0);
 			kr->slowdown = alone > 0 ? kr->mean_ms * 1e-3 / alone : 0;
@@ -943,8 +722,8 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 			kr->mean_ms = kr->p50_ms = kr->p95_ms = kr->p99_ms = kr->wait_ms = NAN;
 			kr->slowdown = NAN;
 		}
-		if (kr->admitted && (isnan(kr->slowdown) || kr->slowdown > r->slowdown))
-			r->slowdown = isnan(kr->slowdown) ? r->slowdown : kr->slowdown;
+		if (kr->admitted && !isnan(kr->slowdown) && kr->slowdown > r->slowdown)
+			r->slowdown = kr->slowdown;
 		if (kr->admitted && kr->p99_ms > r->p99_ms)
 			r->p99_ms = kr->p99_ms;
 	}
@@ -953,18 +732,13 @@ out:
 		free(s.lat[k].v);
 		free(s.wait[k].v);
 	}
-	if (s.g)
-		for (gi = 0; gi < s.ng; gi++)
-			free(s.g[gi].q);
+	if (s.vb)
+		for (unsigned v = 0; v < nv; v++)
+			free(s.vb[v].st);
+	free(s.vb);
 	free(s.g);
-	free(s.v);
-	free(s.pc);
-	free(s.io);
-	free(s.io_guest);
-	if (s.q.ops)
-		vl_queue_release(&s.q);
-	if (s.rarr)
-		gsl_rng_free(s.rarr);
+	free(gidx);
+	vl_sim_free(sim);
 	if (s.rdem)
 		gsl_rng_free(s.rdem);
 	if (s.rswap)

@@ -5,13 +5,15 @@
  * unit of the swept count), the techniques to compare and the targets.
  *
  * Each (workload, technique) pair is first profiled: requests of the
- * workload are replayed through the technique's model and through native,
- * giving the empirical distribution of each request's CPU demand (with and
- * without the technique's overhead) and its disk and network bytes. A host
- * simulation then plays the mix on the host: Poisson arrivals, guests'
- * vCPUs on physical CPUs under a credit scheduler (weights, caps,
- * overcommit), a switch between guests charged through the incoming
- * guest's model, shared FIFO disk and network, memory fitted or swapped.
+ * workload are replayed through the technique's model (and through native,
+ * for the slowdown) and recorded as steps: the cycles the model charged up
+ * to each I/O, then that I/O. A host simulation is one run of the
+ * discrete-event core (sim/sim.h) with a guest per planned guest, each with
+ * its own instance of the technique's model, serving recorded requests
+ * (Poisson arrivals or a closed loop) on the core's pCPUs under its credit
+ * scheduler (weights, caps, overcommit), with a switch between vCPUs
+ * charged through the incoming guest's model, the core's shared disk and
+ * network, and memory fitted or swapped.
  * docs/capacity.md tells the whole story.
  */
 #ifndef VL_CAPACITY_H
@@ -32,7 +34,8 @@
 
 struct vl_cap_kind {
 	char name[VL_CAP_NAME];
-	char workload[256];   /* gen:KIND:Ni (one request = N iterations) or exp:MEAN_MS */
+	char workload[256];   /* gen:KIND:Ni (one request = N iterations), trace:PATH (one
+	                         request = the trace) or exp:MEAN_MS */
 	unsigned vcpus;
 	double memory_mb;     /* what the guest is given (a VM) or uses (a container) */
 	double weight;        /* credit-scheduler weight (Xen's default 256) */
@@ -102,6 +105,7 @@ struct vl_cap_kindres {
 	double work_s, overhead_s, steal_s; /* CPU time: guest work, virtualization, runnable-waiting */
 	double memory_mb;              /* footprint, all guests of the kind */
 	uint64_t completed;
+	uint64_t cpu_cycles;           /* CPU cycles its guests used in the window, exactly */
 };
 
 struct vl_cap_result {
@@ -113,14 +117,15 @@ struct vl_cap_result {
 	double memory_mb, memory_host_mb;
 	double slowdown, p99_ms;       /* the worst kind's */
 	double sim_s;
+	uint64_t events;               /* the core's timed events and vCPU batches */
 };
 
-struct vl_cap_ctx; /* demand profiles of a plan, for all techniques */
+struct vl_cap_ctx; /* the recorded requests of a plan's workloads, for all techniques */
 
 int vl_cap_ctx_new(struct vl_cap_ctx **c, const struct vl_cap_plan *p, struct vl_err *err);
 void vl_cap_ctx_free(struct vl_cap_ctx *c);
 
-/* One host simulation: technique t, `count` units of the mix, a replication. */
+/* One host simulation on the core (sim/): technique t, `count` units of the mix, a replication. */
 int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned replication,
                     struct vl_cap_result *r, struct vl_err *err);
 

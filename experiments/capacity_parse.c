@@ -220,9 +220,10 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			k->line = ps->in.section_line;
 		}
 		if (!strcmp(key, "workload")) {
-			if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4)) || strlen(v) >= sizeof(k->workload))
-				return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations) or "
-				            "exp:MEAN_MS", v);
+			if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4) && strncmp(v, "trace:", 6)) ||
+			    strlen(v) >= sizeof(k->workload))
+				return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations), "
+				            "trace:PATH (a request is the trace) or exp:MEAN_MS", v);
 			snprintf(k->workload, sizeof(k->workload), "%s", v);
 			return 1;
 		}

@@ -17,6 +17,7 @@ enum vl_rng_stream {
 	VL_RNG_GEN = 0x300,    /* trace generators */
 	VL_RNG_ARRIVAL = 0x400,/* request arrivals (sim.c mixes the guest number in) */
 	VL_RNG_REQUEST = 0x500,/* what a request does (capacity plans) */
+	VL_RNG_SWAP = 0x600,   /* pages found in host swap (capacity plans) */
 };
 
 /* splitmix64 finaliser of (seed, replication, stream). */

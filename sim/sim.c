@@ -80,7 +80,6 @@ struct vcpu {
 	const struct vl_step *steps;
 	size_t nsteps, step;
 	uint64_t step_left;
-	unsigned step_mech;
 };
 
 struct pcpu {
@@ -771,6 +770,7 @@ static int take_request(struct vl_sim *s, uint32_t vi, uint64_t t, struct vl_err
 		if (t < g->rq.start_cycles || (g->rq.stop_cycles && t >= g->rq.stop_cycles))
 			return 0;
 		arrive = t;
+		g->gs.arrivals++;
 	} else {
 		if (!g->arr_len)
 			return 0;
@@ -791,7 +791,6 @@ static int take_request(struct vl_sim *s, uint32_t vi, uint64_t t, struct vl_err
 	v->nsteps = r.nsteps;
 	v->step = 0;
 	v->step_left = r.nsteps ? r.steps[0].cycles : 0;
-	v->step_mech = r.cpu_mech < VL_MECH__COUNT ? (unsigned)r.cpu_mech : VL_MECH_DIRECT;
 	if (!r.nsteps) {
 		v->src = r.src;
 		v->pos = v->nbuf = 0;
@@ -818,15 +817,20 @@ static enum outcome run_steps(struct vl_sim *s, uint32_t vi, uint64_t *tp, uint6
 
 	while (*tp < limit && v->step < v->nsteps) {
 		uint64_t run = v->step_left < limit - *tp ? v->step_left : limit - *tp;
+		unsigned mech = v->steps[v->step].mech;
 		*tp += run;
 		v->step_left -= run;
 		g->bd.cycles += run;
-		g->step_mech[v->step_mech] += run;
+		g->step_mech[mech < VL_MECH__COUNT ? mech : VL_MECH_DIRECT] += run;
 		if (v->step_left)
 			break;
 		const struct vl_event *io = &v->steps[v->step].io;
 		if (++v->step < v->nsteps)
 			v->step_left = v->steps[v->step].cycles;
+		if (io->type == VL_EV_HLT && v->outstanding) { /* as replay: wait for the I/O */
+			v->halted = 1;
+			return RUN_BLOCKED;
+		}
 		if (io->type != VL_EV_DISK && io->type != VL_EV_NET)
 			continue;
 		if (submit_io(s, vi, io, *tp, io_how(io), err))
@@ -899,11 +903,20 @@ static int on_arrival(struct vl_sim *s, unsigned gi, uint64_t t, struct vl_err *
 	}
 	g->arr[(g->arr_head + g->arr_len) % g->arr_cap] = t;
 	g->arr_len++;
-	for (unsigned k = 0; k < g->nvcpus; k++)
-		if (s->vcpus[g->first_vcpu + k].idle) {
-			wake_vcpu(s, g->first_vcpu + k, t);
-			break;
-		}
+	g->gs.arrivals++;
+	/*
+	 * Wake the halted vCPU that halted first: pCPUs run ahead of the queue
+	 * up to its next event, so one may have halted after t (its clock is
+	 * past t), and another, halted before t, serves the request at t.
+	 */
+	uint32_t best = NONE;
+	for (unsigned k = 0; k < g->nvcpus; k++) {
+		uint32_t vi = g->first_vcpu + k;
+		if (s->vcpus[vi].idle && (best == NONE || s->vcpus[vi].t < s->vcpus[best].t))
+			best = vi;
+	}
+	if (best != NONE)
+		wake_vcpu(s, best, t);
 	return schedule_arrival(s, gi, t + arrival_gap(g), err);
 }
 
@@ -959,17 +972,27 @@ static void dispatch(struct vl_sim *s, unsigned p, uint64_t t)
 	pc->last = (int)vi;
 }
 
-/* Wakes idle pCPUs while runnable vCPUs wait, at time t. */
+/*
+ * Wakes idle pCPUs while runnable vCPUs wait, at time t: the one idle
+ * since the earliest first (ties: the lowest index), since a pCPU runs
+ * ahead of the queue and may have gone idle after t.
+ */
 static void wake_idle(struct vl_sim *s, uint64_t t)
 {
-	for (unsigned p = 0; p < s->cfg.npcpus && s->sched->has_ready(s); p++) {
+	while (s->sched->has_ready(s)) {
+		int p = -1;
+		for (unsigned i = 0; i < s->cfg.npcpus; i++)
+			if (s->pcpus[i].cur < 0 && (p < 0 || s->pcpus[i].t < s->pcpus[p].t))
+				p = (int)i;
+		if (p < 0)
+			return;
 		struct pcpu *pc = &s->pcpus[p];
-		if (pc->cur < 0) {
-			uint64_t from = pc->t > t ? pc->t : t;
-			s->st.idle_cycles += from - pc->t;
-			pc->t = from;
-			dispatch(s, p, from);
-		}
+		uint64_t from = pc->t > t ? pc->t : t;
+		s->st.idle_cycles += from - pc->t;
+		pc->t = from;
+		dispatch(s, (unsigned)p, from);
+		if (pc->cur < 0)
+			return;
 	}
 }
 

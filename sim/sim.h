@@ -106,14 +106,17 @@ struct vl_sim_stats {
 
 /*
  * One step of a recorded request: CPU cycles the guest's model charged for
- * the request's events up to an I/O point, then that I/O (type VL_EV_DISK or
- * VL_EV_NET; any other type: none). A synchronous I/O blocks the vCPU until
- * it completes; one flagged VL_EVF_SYNTH is the host's (a page brought back
- * from host swap): the guest does not see it, so no interrupt is delivered.
+ * the request's events, charged to mechanism mech, then what the vCPU does
+ * next, as a replayed trace would: io of type VL_EV_DISK or VL_EV_NET is
+ * submitted (a synchronous one blocks the vCPU until it completes; one
+ * flagged VL_EVF_SYNTH is the host's, a page brought back from host swap:
+ * the guest does not see it, so no interrupt is delivered); VL_EV_HLT halts
+ * the vCPU while asynchronous I/O is outstanding; any other type: nothing.
  */
 struct vl_step {
 	uint64_t cycles;
 	struct vl_event io;
+	uint32_t mech;               /* enum vl_mech (0: direct) */
 };
 
 /* What a vCPU is to do for one request: replay src, or run steps. */
@@ -121,7 +124,6 @@ struct vl_request {
 	struct vl_source src;        /* used when nsteps == 0; borrowed until the next open */
 	const struct vl_step *steps; /* borrowed until the next open on the same vCPU */
 	size_t nsteps;
-	uint64_t cpu_mech;           /* mechanism steps' cycles are charged to (enum vl_mech) */
 };
 
 /*
@@ -153,6 +155,7 @@ struct vl_guest_config {
 /* Per-guest measures of a run; cycles from cfg.mark_cycles on unless said. */
 struct vl_guest_stats {
 	uint64_t requests;             /* requests completed (whole run) */
+	uint64_t arrivals;             /* requests arrived, or taken in a closed loop (whole run) */
 	uint64_t cpu_cycles;           /* cycles the guest used on pCPUs */
 	uint64_t steal_cycles;         /* runnable but waiting for a pCPU */
 	uint64_t mech_cycles[VL_MECH__COUNT]; /* by mechanism */
