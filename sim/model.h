@@ -57,6 +57,13 @@ struct vl_memory {
 	int shared_kernel;   /* 1: guests run on the host's kernel and bring none of their own */
 };
 
+/* A VM monitor's memory per guest, as a parameter (struct vl_memory's fixed_mb). */
+#define VL_MEMORY_P_MONITOR \
+	{"monitor_mb", "MB", 32, 0, 1e6, \
+	 "estimate: VMware's overhead-memory tables give a few tens of MB for a small VM: the " \
+	 "monitor, its code and data, device state", \
+	 "capacity plans: host memory per guest for the monitor"}
+
 /* Receives one named counter of a model's report (translation-cache hits, ...). */
 typedef void (*vl_emit_fn)(void *ctx, const char *name, double value, const char *unit);
 

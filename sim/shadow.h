@@ -111,6 +111,13 @@ static inline int vl_shadow_wants(unsigned type)
 	 "KVM keeps the current shadow root and KVM_MMU_NUM_PREV_ROOTS = 3 previous ones for " \
 	 "fast CR3 switches (arch/x86/include/asm/kvm_host.h); VMware's count is not published", \
 	 "shadow page tables kept, in address spaces (least recently run evicted)"}
+/* Memory of the shadow tables, for capacity plans (struct vl_memory's per_guest_mb). */
+#define VL_SHADOW_P_MEM \
+	{"shadow_pt_fraction", "ratio", 0.01, 0, 1, \
+	 "estimate: shadow page tables of several cached guest address spaces, about 1% of " \
+	 "guest memory", \
+	 "capacity plans: shadow page tables per MB of guest memory"}
+
 #define VL_SHADOW_P_BUILD \
 	{"shadow_build", "cycles", 2000, 0, 1e7, \
 	 "estimate: allocate and zero a 4 KiB shadow root (512 8-byte stores) and link the " \

@@ -118,14 +118,8 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_WORLDSWITCH] = {"worldswitch", "cycles", 6524, 0, 1e8,
 		"Sugerman et al., USENIX ATC 2001: 8.9 us per world switch at 733 MHz",
 		"one world switch, monitor -> host -> monitor"},
-	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
-		EST("VMware's overhead-memory tables give a few tens of MB for a small VM: the "
-		    "monitor, its code and data, device state"),
-		"capacity plans: host memory per guest for the monitor"},
-	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
-		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
-		    "memory"),
-		"capacity plans: shadow page tables per MB of guest memory"},
+	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
+	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
 };
 
 static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};

@@ -137,14 +137,8 @@ static const struct vl_param_def params[P__COUNT] = {
 		"0 on VT-x/AMD-V (guest kernel code runs directly); a software KVM (kvm_pvm) "
 		"emulates it: virtlab calibrate measures the cost",
 		"emulating one guest kernel-mode instruction (0: direct execution)"},
-	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
-		EST("VMware's overhead-memory tables give a few tens of MB for a small VM: the "
-		    "monitor, its code and data, device state"),
-		"capacity plans: host memory per guest for the monitor"},
-	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
-		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
-		    "memory"),
-		"capacity plans: shadow page tables per MB of guest memory (nested=0)"},
+	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
+	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
 	[P_MEM_EPT] = {"ept_fraction", "ratio", 0.002, 0, 1,
 		"an EPT/NPT entry of 8 bytes per 4 KiB guest page: 8 / 4096, about 0.2%",
 		"capacity plans: nested page tables per MB of guest memory (nested=1)"},

@@ -32,7 +32,6 @@ enum {
 };
 
 #define AA "Adams & Agesen 2006"
-#define EST(why) "estimate: " why
 
 static const struct vl_param_def params[P__COUNT] = {
 	[P_SENSITIVE_TRAPS] = {"sensitive_traps", "flag", 0, 0, 1,
@@ -61,14 +60,8 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_SHADOW_CAP] = VL_SHADOW_P_CAP,
 	[P_UNSYNC] = VL_SHADOW_P_UNSYNC,
 	[P_RESYNC] = VL_SHADOW_P_RESYNC,
-	[P_MEM_MONITOR] = {"monitor_mb", "MB", 32, 0, 1e6,
-		EST("a monitor of the size of a bt or hwassist monitor (VMware's overhead-memory "
-		    "tables: a few tens of MB)"),
-		"capacity plans: host memory per guest for the monitor"},
-	[P_MEM_SHADOW] = {"shadow_pt_fraction", "ratio", 0.01, 0, 1,
-		EST("shadow page tables of several cached guest address spaces, about 1% of guest "
-		    "memory"),
-		"capacity plans: shadow page tables per MB of guest memory"},
+	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
+	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
 };
 
 static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
