@@ -49,6 +49,7 @@ struct guest {
 	struct vl_requests rq;
 	uint64_t *arr;          /* arrival times waiting for a vCPU: a ring */
 	size_t arr_cap, arr_head, arr_len;
+	size_t arr_claimed;     /* of them, promised to vCPUs woken for them */
 	uint64_t rng;           /* splitmix64 state of the arrivals */
 	uint64_t next_req;
 	/* measures */
@@ -75,6 +76,7 @@ struct vcpu {
 	uint64_t vruntime;     /* fair scheduler: run time scaled by 256 / weight */
 	/* requests */
 	int idle;              /* halted for want of a request */
+	int claim;             /* woken for an arrival: it takes one before any other vCPU */
 	int has_req;
 	uint64_t req_no, req_arrive, req_start;
 	const struct vl_step *steps;
@@ -772,8 +774,18 @@ static int take_request(struct vl_sim *s, uint32_t vi, uint64_t t, struct vl_err
 		arrive = t;
 		g->gs.arrivals++;
 	} else {
-		if (!g->arr_len)
+		/*
+		 * The arrivals promised to woken vCPUs are theirs, as the woken
+		 * CPU's run queue holds the woken task in a guest kernel: a busy
+		 * vCPU that the loop runs first, and that finishes later in
+		 * simulated time, must not take it from under them.
+		 */
+		if (g->arr_len <= (v->claim ? 0 : g->arr_claimed))
 			return 0;
+		if (v->claim) {
+			v->claim = 0;
+			g->arr_claimed--;
+		}
 		arrive = g->arr[g->arr_head];
 		g->arr_head = (g->arr_head + 1) % g->arr_cap;
 		g->arr_len--;
@@ -915,8 +927,11 @@ static int on_arrival(struct vl_sim *s, unsigned gi, uint64_t t, struct vl_err *
 		if (s->vcpus[vi].idle && (best == NONE || s->vcpus[vi].t < s->vcpus[best].t))
 			best = vi;
 	}
-	if (best != NONE)
+	if (best != NONE) {
+		s->vcpus[best].claim = 1;
+		g->arr_claimed++;
 		wake_vcpu(s, best, t);
+	}
 	return schedule_arrival(s, gi, t + arrival_gap(g), err);
 }
 
