@@ -37,6 +37,16 @@ static const char *si(char *buf, size_t len, double x)
 	return buf;
 }
 
+/* A count: whole below 10000 (runs), with an SI suffix above (events). */
+static const char *count(char *buf, size_t len, uint64_t n)
+{
+	if (n < 10000) {
+		snprintf(buf, len, "%u", (unsigned)n);
+		return buf;
+	}
+	return si(buf, len, (double)n);
+}
+
 const char *vl_progress_eta(char *buf, size_t len, double left_s)
 {
 	if (!(left_s >= 0) || !isfinite(left_s) || left_s >= 99.0 * 3600) {
@@ -62,7 +72,7 @@ const char *vl_progress_format(char *buf, size_t len, uint64_t done, uint64_t to
 	 */
 	double rate = elapsed_s >= VL_PROGRESS_SETTLE_S && done ? (double)done / elapsed_s : 0;
 
-	si(d, sizeof(d), (double)done);
+	count(d, sizeof(d), done);
 	if (rate > 0)
 		si(r, sizeof(r), rate);
 	else
@@ -73,7 +83,8 @@ const char *vl_progress_format(char *buf, size_t len, uint64_t done, uint64_t to
 	}
 	if (done > total)
 		done = total;
-	si(t, sizeof(t), (double)total);
+	count(d, sizeof(d), done);
+	count(t, sizeof(t), total);
 	if (done == total) { /* the time it took instead of the time left */
 		vl_progress_eta(e, sizeof(e), elapsed_s);
 		snprintf(buf, len, "%s/%s %s (100%%) in %s  %s %s/s", d, t, unit, e, r, unit);
