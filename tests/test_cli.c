@@ -609,15 +609,17 @@ static void test_cli_calibrate_validate_json(void)
 
 /* ---- the notebook of docs/notebooks/, run headless ---- */
 
-/* Jupyter's nbconvert, and pandas and matplotlib in the python its kernel runs. */
+/*
+ * Jupyter's nbconvert, and pandas and matplotlib in the python it runs (its
+ * own interpreter, from its #! line, is the one its native kernel runs).
+ */
 static const char *needs_jupyter(void)
 {
 	if (system("jupyter nbconvert --version >/dev/null 2>&1"))
 		return "jupyter nbconvert not installed (Debian: jupyter-nbconvert python3-ipykernel)";
-	if (system("py=$(jupyter kernelspec list --json 2>/dev/null | python3 -c 'import json, sys; "
-	           "print(json.load(sys.stdin)[\"kernelspecs\"][\"python3\"][\"spec\"][\"argv\"][0])') "
-	           "&& \"$py\" -c 'import pandas, matplotlib' >/dev/null 2>&1"))
-		return "no python3 Jupyter kernel with pandas and matplotlib (Debian: python3-ipykernel "
+	if (system("py=$(sed -n '1s/^#! *//p' \"$(command -v jupyter)\") && "
+	           "$py -c 'import ipykernel, pandas, matplotlib' >/dev/null 2>&1"))
+		return "no ipykernel, pandas or matplotlib in Jupyter's python (Debian: python3-ipykernel "
 		       "python3-pandas python3-matplotlib)";
 	return NULL;
 }
