@@ -41,7 +41,8 @@ LIB_SRCS := \
 	reports/report.c reports/palette.c reports/doc.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \
 	testbed/capture.c testbed/syscapture.c \
-	testbed/kvm/vmm.c
+	testbed/kvm/vmm.c \
+	util/progress.c util/json.c
 
 CLI_SRCS := cli/main.c cli/util.c cli/cmd_run.c cli/cmd_models.c cli/cmd_trace.c \
 	cli/cmd_runs.c cli/cmd_experiment.c cli/cmd_report.c cli/cmd_export.c \

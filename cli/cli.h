@@ -65,10 +65,11 @@ int cli_ensure_parent(const char *path, struct vl_err *err);
 
 /*
  * After a report written into ROOT/NAME where ROOT is a directory called
- * "out": rewrites ROOT/index.html, the list of every report, and says so.
- * Elsewhere (--out somewhere else) it does nothing. A failure only warns.
+ * "out": rewrites ROOT/index.html, the list of every report, and says so
+ * on standard output unless quiet. Elsewhere (--out somewhere else) it does
+ * nothing. A failure only warns.
  */
-void cli_update_index(const char *report_dir);
+void cli_update_index(const char *report_dir, int quiet);
 
 struct vl_model;
 

@@ -4,6 +4,7 @@
  * workloads.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,11 +15,13 @@
 #include "reports/report.h"
 #include "sim/thishost.h"
 #include "testbed/testbed.h"
+#include "util/json.h"
+#include "util/progress.h"
 
 static void help_calibrate(void)
 {
 	printf("usage: virtlab calibrate [--quick] [--backend LIST] [--db F] [--profile-out F]\n"
-	       "                         [--kvm-dev PATH]\n\n"
+	       "                         [--kvm-dev PATH] [--quiet|--json]\n\n"
 	       "Measures on this host what the models charge for and writes the this-host\n"
 	       "profiles, so that `--profile this-host` (and `host = this-host`) run the models\n"
 	       "with this machine's numbers. Backends (docs/testbed.md):\n"
@@ -34,13 +37,72 @@ static void help_calibrate(void)
 	       "  --db F           results database (default " VL_DEFAULT_DB ")\n"
 	       "  --profile-out F  profile file (default $VIRTLAB_THIS_HOST or "
 	       VL_THIS_HOST_DEFAULT_PATH ")\n"
-	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n");
+	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n"
+	       "  --quiet          no progress and no tables: errors and one closing line\n"
+	       "  --json           no progress; on standard output one JSON object: host,\n"
+	       "                   microbenchmarks, kvm, skipped, calibration, db, profile\n");
 }
 
+/* The testbed's steps, as lines above the display. */
 static void print_line(void *ctx, const char *line)
 {
-	(void)ctx;
-	fprintf(stderr, "  %s\n", line);
+	vl_progress_line(ctx, "  %s", line);
+}
+
+/* A calibration's results as members of the open object of j. */
+static void json_calibration(struct vl_json *j, const struct vl_tb_calib *c)
+{
+	vl_json_str(j, "host", c->host);
+	vl_json_str(j, "started", c->started);
+	vl_json_bool(j, "quick", c->quick);
+	vl_json_num(j, "tsc_hz", c->tsc_hz);
+	vl_json_array(j, "microbenchmarks"); /* per operation */
+	for (size_t i = 0; i < c->nsums; i++) {
+		const struct vl_tb_summary *s = &c->sums[i];
+		const struct vl_tb_summary *n = vl_tb_find(c, "native", s->bench);
+		vl_json_object(j, NULL);
+		vl_json_str(j, "env", s->env);
+		vl_json_str(j, "backend", s->backend);
+		vl_json_str(j, "bench", s->bench);
+		vl_json_uint(j, "samples", s->n);
+		vl_json_num(j, "median_ns", s->median_ns);
+		vl_json_num(j, "lo_ns", s->lo_ns);
+		vl_json_num(j, "hi_ns", s->hi_ns);
+		vl_json_num(j, "median_cycles", s->median_cycles);
+		vl_json_num(j, "slowdown", n && n != s && n->median_ns > 0 ? s->median_ns / n->median_ns
+		                                                           : NAN);
+		vl_json_end(j);
+	}
+	vl_json_end(j);
+	if (c->nkvm) {
+		vl_json_object(j, "kvm");
+		vl_json_str(j, "label", c->kvm.label);
+		vl_json_array(j, "results");
+		for (size_t i = 0; i < c->nkvm; i++) {
+			const struct vl_tb_kvm *k = &c->kvmres[i];
+			vl_json_object(j, NULL);
+			vl_json_str(j, "bench", vl_gbench[k->bench].name);
+			vl_json_str(j, "mode", k->user ? "user" : "kernel");
+			vl_json_bool(j, "ok", k->ok);
+			vl_json_num(j, "cycles", k->ok ? k->cycles : NAN);
+			vl_json_num(j, "ns", k->ok ? k->ns : NAN);
+			vl_json_str(j, k->ok ? "outcome" : "error", k->ok ? k->outcome : k->error);
+			vl_json_end(j);
+		}
+		vl_json_end(j);
+		vl_json_end(j);
+	} else {
+		vl_json_null(j, "kvm");
+	}
+	vl_json_array(j, "skipped");
+	for (size_t i = 0; i < c->nskips; i++) {
+		vl_json_object(j, NULL);
+		vl_json_str(j, "env", c->skips[i].env);
+		vl_json_str(j, "backend", c->skips[i].backend);
+		vl_json_str(j, "reason", c->skips[i].reason);
+		vl_json_end(j);
+	}
+	vl_json_end(j);
 }
 
 static void print_calibration(const struct vl_tb_calib *c)
@@ -88,10 +150,12 @@ static void print_calibration(const struct vl_tb_calib *c)
 
 /*
  * The options calibrate and validate share; *place gets --profile-out or
- * --out. Returns -1 to go on, or the exit status.
+ * --out, *quiet and *json are set by --quiet and --json. Returns -1 to go
+ * on, or the exit status.
  */
 static int parse_opts(int argc, char **argv, const char *cmd, void (*help)(void),
-                      struct vl_tb_opts *o, const char **dbpath, const char **place)
+                      struct vl_tb_opts *o, const char **dbpath, const char **place, int *quiet,
+                      int *json)
 {
 	static const struct option opts[] = {
 		{"quick", no_argument, NULL, 'q'},
@@ -100,6 +164,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, void (*help)(void)
 		{"profile-out", required_argument, NULL, 'p'},
 		{"out", required_argument, NULL, 'o'},
 		{"kvm-dev", required_argument, NULL, 'k'},
+		{"quiet", no_argument, NULL, 'Q'},
+		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -124,6 +190,8 @@ static int parse_opts(int argc, char **argv, const char *cmd, void (*help)(void)
 			*place = optarg;
 			break;
 		case 'k': o->kvm_dev = optarg; break;
+		case 'Q': *quiet = 1; break;
+		case 'J': *json = 1; break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -155,38 +223,58 @@ static int mkparent(const char *path, struct vl_err *err)
 
 int cmd_calibrate(int argc, char **argv)
 {
-	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
+	struct vl_progress bar;
+	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line,
+	                       .ctx = &bar};
 	const char *dbpath = VL_DEFAULT_DB, *out = vl_this_host_path();
 	struct vl_err err = {0};
 	struct vl_tb_calib c;
 	struct vl_db *db = NULL;
 	int64_t id = 0;
-	int st = parse_opts(argc, argv, "calibrate", help_calibrate, &o, &dbpath, &out);
+	int quiet = 0, json = 0;
+	int st = parse_opts(argc, argv, "calibrate", help_calibrate, &o, &dbpath, &out, &quiet, &json);
 
 	if (st >= 0)
 		return st;
+	vl_progress_init(&bar, stderr, "steps", 0, quiet || json ? VL_PROGRESS_QUIET : 0);
 	/* where the results go must be writable before anything is measured */
 	if (((o.backends & VL_TB_NATIVE) && mkparent(out, &err)) || cli_ensure_parent(dbpath, &err) ||
 	    vl_db_open(&db, dbpath, &err))
 		return cli_fail(&err);
-	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
+	vl_progress_line(&bar, "calibrating this host%s", o.quick ? " (quick)" : "");
 	if (vl_tb_calibrate(&o, &c, &err)) {
 		vl_tb_calib_free(&c);
 		vl_db_close(db);
 		return cli_fail(&err);
 	}
-	print_calibration(&c);
 	if (vl_tb_record(db, &c, &id, &err) ||
 	    ((o.backends & VL_TB_NATIVE) && vl_tb_write_profile(&c, out, &err))) {
 		vl_tb_calib_free(&c);
 		vl_db_close(db);
 		return cli_fail(&err);
 	}
-	printf("\nrecorded as calibration %lld in %s\n", (long long)id, dbpath);
-	if (o.backends & VL_TB_NATIVE)
-		printf("wrote %s: use it with --profile this-host (or host = this-host)\n", out);
-	else
-		printf("no profile written: the native backend did not run\n");
+	int wrote = (o.backends & VL_TB_NATIVE) != 0;
+	if (json) {
+		struct vl_json j;
+		vl_json_init(&j, stdout);
+		vl_json_object(&j, NULL);
+		json_calibration(&j, &c);
+		vl_json_int(&j, "calibration", id);
+		vl_json_str(&j, "db", dbpath);
+		vl_json_str(&j, "profile", wrote ? out : NULL);
+		vl_json_end(&j);
+	} else if (quiet) {
+		printf("calibration %lld in %s; %s%s\n", (long long)id, dbpath,
+		       wrote ? "profile " : "no profile (the native backend did not run)",
+		       wrote ? out : "");
+	} else {
+		print_calibration(&c);
+		printf("\nrecorded as calibration %lld in %s\n", (long long)id, dbpath);
+		if (wrote)
+			printf("wrote %s: use it with --profile this-host (or host = this-host)\n", out);
+		else
+			printf("no profile written: the native backend did not run\n");
+	}
 	vl_tb_calib_free(&c);
 	vl_db_close(db);
 	return EXIT_OK;
@@ -195,7 +283,7 @@ int cmd_calibrate(int argc, char **argv)
 static void help_validate(void)
 {
 	printf("usage: virtlab validate [--quick] [--backend LIST] [--db F] [--out DIR]\n"
-	       "                        [--kvm-dev PATH]\n\n"
+	       "                        [--kvm-dev PATH] [--quiet|--json]\n\n"
 	       "Calibrates (as `virtlab calibrate`, into DIR/this-host.ini), then runs real\n"
 	       "workloads - a system-call loop, a page-touch loop, forkwait, file I/O and a\n"
 	       "compile-like mix - natively, in a container and under qemu-x86_64; writes a\n"
@@ -208,7 +296,12 @@ static void help_validate(void)
 	       "  --backend LIST   as for calibrate (default all)\n"
 	       "  --db F           results database (default " VL_DEFAULT_DB ")\n"
 	       "  --out DIR        table, plot and traces (default out/validate)\n"
-	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n");
+	       "  --kvm-dev PATH   the KVM device (default /dev/kvm)\n"
+	       "  --quiet          no progress and no tables: errors and one closing line\n"
+	       "  --json           no progress; on standard output one JSON object: the\n"
+	       "                   calibration (as calibrate --json), validation (workload,\n"
+	       "                   env, model, unit, measured, predicted, error), not_run,\n"
+	       "                   calibration id, db, out, plot\n");
 }
 
 static int write_validation(const struct vl_tb_validation *v, const char *dir, int *plotted,
@@ -284,9 +377,61 @@ static int write_validation(const struct vl_tb_validation *v, const char *dir, i
 	return 0;
 }
 
+/* validate --json (the whole result) or --quiet (one line). */
+static void print_validation_short(const struct vl_tb_calib *c, const struct vl_tb_validation *v,
+                                   int64_t id, const char *dbpath, const char *dir, int plotted,
+                                   int json)
+{
+	if (!json) {
+		double worst = 0;
+		for (size_t i = 0; i < v->nrows; i++)
+			if (fabs(v->rows[i].error) > worst)
+				worst = fabs(v->rows[i].error);
+		printf("validate: %zu predictions (largest error %.0f%%), %zu not run; calibration %lld "
+		       "in %s; table in %s/\n", v->nrows, 100 * worst, v->nskips, (long long)id, dbpath,
+		       dir);
+		return;
+	}
+	struct vl_json j;
+	vl_json_init(&j, stdout);
+	vl_json_object(&j, NULL);
+	vl_json_object(&j, "calibrate");
+	json_calibration(&j, c);
+	vl_json_end(&j);
+	vl_json_array(&j, "validation");
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct vl_tb_valrow *r = &v->rows[i];
+		vl_json_object(&j, NULL);
+		vl_json_str(&j, "workload", r->workload);
+		vl_json_str(&j, "env", r->env);
+		vl_json_str(&j, "model", r->model);
+		vl_json_str(&j, "unit", r->unit);
+		vl_json_num(&j, "measured", r->measured);
+		vl_json_num(&j, "predicted", r->predicted);
+		vl_json_num(&j, "error", r->error);
+		vl_json_end(&j);
+	}
+	vl_json_end(&j);
+	vl_json_array(&j, "not_run");
+	for (size_t i = 0; i < v->nskips; i++) {
+		vl_json_object(&j, NULL);
+		vl_json_str(&j, "env", v->skips[i].env);
+		vl_json_str(&j, "reason", v->skips[i].reason);
+		vl_json_end(&j);
+	}
+	vl_json_end(&j);
+	vl_json_int(&j, "calibration", id);
+	vl_json_str(&j, "db", dbpath);
+	vl_json_str(&j, "out", dir);
+	vl_json_bool(&j, "plot", plotted);
+	vl_json_end(&j);
+}
+
 int cmd_validate(int argc, char **argv)
 {
-	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line};
+	struct vl_progress bar;
+	struct vl_tb_opts o = {.backends = VL_TB_ALL, .kvm_dev = "/dev/kvm", .progress = print_line,
+	                       .ctx = &bar};
 	const char *dbpath = VL_DEFAULT_DB, *dir = "out/validate";
 	char profile[4200], traces[4200];
 	struct vl_err err = {0};
@@ -294,11 +439,12 @@ int cmd_validate(int argc, char **argv)
 	struct vl_tb_validation *v;
 	struct vl_db *db = NULL;
 	int64_t id = 0;
-	int plotted = 0;
-	int st = parse_opts(argc, argv, "validate", help_validate, &o, &dbpath, &dir);
+	int plotted = 0, quiet = 0, json = 0;
+	int st = parse_opts(argc, argv, "validate", help_validate, &o, &dbpath, &dir, &quiet, &json);
 
 	if (st >= 0)
 		return st;
+	vl_progress_init(&bar, stderr, "steps", 0, quiet || json ? VL_PROGRESS_QUIET : 0);
 	o.backends |= VL_TB_NATIVE; /* every prediction starts from the native costs */
 	snprintf(profile, sizeof(profile), "%s/this-host.ini", dir);
 	snprintf(traces, sizeof(traces), "%s/traces", dir);
@@ -312,10 +458,11 @@ int cmd_validate(int argc, char **argv)
 		vl_db_close(db);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "calibrating this host%s\n", o.quick ? " (quick)" : "");
+	vl_progress_line(&bar, "calibrating this host%s", o.quick ? " (quick)" : "");
 	int rc = vl_tb_calibrate(&o, &c, &err);
 	if (!rc) {
-		print_calibration(&c);
+		if (!quiet && !json)
+			print_calibration(&c);
 		rc = vl_tb_record(db, &c, &id, &err);
 	}
 	if (!rc)
@@ -333,6 +480,13 @@ int cmd_validate(int argc, char **argv)
 		vl_tb_calib_free(&c);
 		vl_db_close(db);
 		return cli_fail(&err);
+	}
+	if (json || quiet) {
+		print_validation_short(&c, v, id, dbpath, dir, plotted, json);
+		free(v);
+		vl_tb_calib_free(&c);
+		vl_db_close(db);
+		return EXIT_OK;
 	}
 	printf("\npredicted against measured (models under this-host; x = slowdown against "
 	       "native)\n");

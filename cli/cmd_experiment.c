@@ -9,13 +9,14 @@
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "experiments/capacity.h"
 #include "experiments/experiment.h"
 #include "sim/text.h"
+#include "util/json.h"
+#include "util/progress.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -28,7 +29,7 @@ static void on_signal(int sig)
 static void help(void)
 {
 	printf("usage: virtlab experiment run FILE [--jobs N] [--resume] [--shard I/N] [--db F]\n"
-	       "                              [-P K=V ...]\n"
+	       "                              [-P K=V ...] [--quiet|--json]\n"
 	       "       virtlab experiment runs FILE\n"
 	       "       virtlab experiment check FILE [--db F]\n"
 	       "       virtlab experiment slurm FILE [--shards N] [--out DIR]\n\n"
@@ -49,48 +50,35 @@ static void help(void)
 	       "      --db F     results database (default OUTPUT/results.db, OUTPUT from the\n"
 	       "                 file's [experiment] output, default out/NAME)\n"
 	       "  -P, --param K=V  set parameter K of every system whose model (or host) has\n"
-	       "                 it, over the file's value (repeatable); recorded with the runs\n\n"
+	       "                 it, over the file's value (repeatable); recorded with the runs\n"
+	       "  -q, --quiet    no progress: errors and the closing line only\n"
+	       "      --json     no progress; on standard output one JSON object: experiment,\n"
+	       "                 file, db, runs (total, run now, kept from before), jobs, shard\n\n"
 	       "The file format is in docs/experiments.md; 'virtlab report' draws the results.\n");
 }
 
-struct progress {
-	int tty;
-	double t0;
-	size_t last_pct;
+/* The runs' progress: the display, and the counts for --json. */
+struct runs_done {
+	struct vl_progress bar;
+	int started;
+	size_t done, total, skipped;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void progress(void *ctx, size_t done, size_t total, size_t skipped)
 {
-	struct progress *p = ctx;
-	double dt = now_s() - p->t0, rate = dt > 0 ? done / dt : 0;
+	struct runs_done *p = ctx;
 
-	if (done == 0) {
+	p->done = done;
+	p->total = total;
+	p->skipped = skipped;
+	if (!p->started) { /* the first call: the totals are known from here */
+		p->started = 1;
+		vl_progress_start(&p->bar, total);
 		if (skipped)
-			fprintf(stderr, "resuming: %zu runs already done, %zu to go\n", skipped, total);
-		return;
+			vl_progress_line(&p->bar, "resuming: %zu runs already done, %zu to go", skipped,
+			                 total);
 	}
-	if (p->tty) {
-		int width = 30, fill = total ? (int)(width * done / total) : width;
-		double eta = rate > 0 ? (total - done) / rate : 0;
-		fprintf(stderr, "\r[%.*s%*s] %zu/%zu runs, %.1f runs/s, ETA %d:%02d ", fill,
-		        "##############################", width - fill, "", done, total, rate,
-		        (int)eta / 60, (int)eta % 60);
-		if (done == total)
-			fprintf(stderr, "\n");
-	} else {
-		size_t pct = total ? 100 * done / total : 100;
-		if (pct / 10 != p->last_pct / 10 || done == total)
-			fprintf(stderr, "%zu/%zu runs (%.1f runs/s)\n", done, total, rate);
-		p->last_pct = pct;
-	}
+	vl_progress_update(&p->bar, done);
 }
 
 static int do_run(int argc, char **argv)
@@ -101,10 +89,13 @@ static int do_run(int argc, char **argv)
 		{"shard", required_argument, NULL, 's'},
 		{"db", required_argument, NULL, 'd'},
 		{"param", required_argument, NULL, 'P'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct vl_exp_opts o = {.jobs = 1, .stop = &stop_flag};
+	int quiet = 0, json = 0;
 	struct vl_override ov[VL_EXP_MAX_OV];
 	size_t nov = 0;
 	struct vl_err err = {0};
@@ -114,8 +105,10 @@ static int do_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "j:P:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "j:P:qh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'q': quiet = 1; break;
+		case 'J': json = 1; break;
 		case 'j':
 			if (cli_parse_u64(optarg, &v) || v < 1 || v > 256)
 				return cli_usage_error("experiment", "--jobs '%s': expected 1 to 256", optarg);
@@ -153,25 +146,51 @@ static int do_run(int argc, char **argv)
 		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", e->output);
 		db = dbbuf;
 	}
-	struct progress p = {.tty = isatty(STDERR_FILENO), .t0 = now_s()};
+	struct runs_done p = {.started = 0};
+	/* a plain line at every tenth when not on a terminal */
+	vl_progress_init(&p.bar, stderr, "runs", 0,
+	                 quiet || json ? VL_PROGRESS_QUIET : VL_PROGRESS_LINES);
 	o.progress = progress;
 	o.progress_ctx = &p;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	int rc = vl_exp_run(e, db, &o, &err);
+	vl_progress_end(&p.bar);
 	if (rc == VL_EINTR) {
-		fprintf(stderr, "\nvirtlab: interrupted; finished runs are kept: "
+		fprintf(stderr, "virtlab: interrupted; finished runs are kept: "
 		                "'virtlab experiment run %s --resume' does the rest\n", argv[optind]);
 		vl_exp_free(e);
 		return EXIT_INTR;
 	}
 	if (rc) {
-		if (p.tty)
-			fprintf(stderr, "\n");
 		vl_exp_free(e);
 		return cli_fail(&err);
 	}
-	printf("experiment %s: results in %s; 'virtlab report %s' draws them\n", e->name, db, db);
+	if (json) {
+		struct vl_json j;
+		vl_json_init(&j, stdout);
+		vl_json_object(&j, NULL);
+		vl_json_str(&j, "experiment", e->name);
+		vl_json_str(&j, "file", argv[optind]);
+		vl_json_str(&j, "db", db);
+		vl_json_object(&j, "runs");
+		vl_json_uint(&j, "total", p.total + p.skipped);
+		vl_json_uint(&j, "run", p.done);
+		vl_json_uint(&j, "kept", p.skipped);
+		vl_json_end(&j);
+		vl_json_uint(&j, "jobs", o.jobs);
+		if (o.nshards > 1) {
+			vl_json_object(&j, "shard");
+			vl_json_uint(&j, "index", o.shard);
+			vl_json_uint(&j, "count", o.nshards);
+			vl_json_end(&j);
+		} else {
+			vl_json_null(&j, "shard");
+		}
+		vl_json_end(&j);
+	} else {
+		printf("experiment %s: results in %s; 'virtlab report %s' draws them\n", e->name, db, db);
+	}
 	vl_exp_free(e);
 	return EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/json.h"
 #include "sim/recorder.h"
 
 static void help(void)
@@ -28,20 +29,6 @@ static void help(void)
 	       "  --wide         one row a run, one column a quantity\n"
 	       "  --units F      with --wide: write each column's unit to F (CSV: column,unit);\n"
 	       "                 the JSON form carries them in its \"units\" object\n");
-}
-
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
 }
 
 /* s as one CSV field: quoted when it holds a comma, quote or line break. */
@@ -212,9 +199,9 @@ static int export_wide(sqlite3 *h, const char *path, uint64_t run, const char *e
 		printf("{\"units\": {");
 		for (size_t i = 0; i < ncols; i++) {
 			printf("%s", i ? ", " : "");
-			json_str(cols[i].name);
+			vl_json_quote(stdout, cols[i].name);
 			printf(": ");
-			json_str(cols[i].unit);
+			vl_json_quote(stdout, cols[i].unit);
 		}
 		printf("},\n \"runs\": [");
 	} else {
@@ -259,13 +246,13 @@ static int export_wide(sqlite3 *h, const char *path, uint64_t run, const char *e
 				snprintf(num, sizeof(num), "%.17g", x);
 			if (json) {
 				printf("%s", i ? ", " : "");
-				json_str(cols[i].name);
+				vl_json_quote(stdout, cols[i].name);
 				printf(": ");
 				if (text && (!strcmp(cols[i].name, "run") || !strcmp(cols[i].name, "seed") ||
 				             !strcmp(cols[i].name, "replication")))
 					printf("%s", text);
 				else if (text)
-					json_str(text);
+					vl_json_quote(stdout, text);
 				else
 					printf("%s", num[0] ? num : "null");
 			} else {
@@ -379,20 +366,20 @@ int cmd_export(int argc, char **argv)
 		long long count = sqlite3_column_int64(st, 8);
 		if (json) {
 			printf("%s\n {\"run\": %lld, \"label\": ", n ? "," : "", sqlite3_column_int64(st, 0));
-			json_str(col[1]);
+			vl_json_quote(stdout, col[1]);
 			printf(", \"model\": ");
-			json_str(col[2]);
+			vl_json_quote(stdout, col[2]);
 			printf(", \"profile\": ");
-			json_str(col[3] ? col[3] : "");
+			vl_json_quote(stdout, col[3] ? col[3] : "");
 			printf(", \"trace\": ");
-			json_str(col[4]);
+			vl_json_quote(stdout, col[4]);
 			printf(", \"kind\": ");
-			json_str(col[5]);
+			vl_json_quote(stdout, col[5]);
 			printf(", \"name\": ");
-			json_str(col[6]);
+			vl_json_quote(stdout, col[6]);
 			if (has_count) {
 				printf(", \"mechanism\": ");
-				json_str(col[7]);
+				vl_json_quote(stdout, col[7]);
 				printf(", \"count\": %lld", count);
 			}
 			printf(", \"value\": %.17g}", value);

@@ -2,6 +2,7 @@
  * virtlab plan: how many guests fit on a host under each technique.
  */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "cli/cli.h"
 #include "experiments/capacity.h"
 #include "sim/recorder.h"
+#include "util/json.h"
+#include "util/progress.h"
 
 static volatile int stop_flag;
 
@@ -20,7 +23,8 @@ static void on_signal(int sig)
 
 static void help(void)
 {
-	printf("usage: virtlab plan FILE [--jobs N] [--db F] [--shard I/N] [--fresh] [--report-only]\n\n"
+	printf("usage: virtlab plan FILE [--jobs N] [--db F] [--shard I/N] [--fresh] [--report-only]\n"
+	       "                        [--quiet|--json]\n\n"
 	       "Sweeps the guest count of a plan file (docs/capacity.md) for each technique:\n"
 	       "every (technique, count, replication) is one host simulation, recorded in the\n"
 	       "results database; finished runs are kept, so an interrupted plan resumes. Then\n"
@@ -33,7 +37,75 @@ static void help(void)
 	       "                  databases with `virtlab merge`, then `virtlab plan FILE --db\n"
 	       "                  MERGED --report-only`\n"
 	       "  --fresh         forget this plan's earlier runs in the database\n"
-	       "  --report-only   answer from the runs already in the database\n");
+	       "  --report-only   answer from the runs already in the database\n"
+	       "  -q, --quiet     no progress: errors and one line of answers only\n"
+	       "  --json          no progress; on standard output one JSON object: plan, title,\n"
+	       "                  targets, mix, answers (technique, fit, binding, slowdown, p99\n"
+	       "                  and their intervals), report, db; or the shard that was run\n");
+}
+
+/* Each finished run: its line above the display, then the count. */
+struct plan_runs {
+	struct vl_progress bar;
+	int started;
+};
+
+static void progress(void *ctx, size_t done, size_t total, const char *line)
+{
+	struct plan_runs *r = ctx;
+
+	if (!r->started) {
+		r->started = 1;
+		vl_progress_start(&r->bar, total);
+	}
+	vl_progress_line(&r->bar, "  %s", line);
+	vl_progress_update(&r->bar, done);
+}
+
+static void print_json(const struct vl_cap_plan *p, const struct vl_cap_answer *a, size_t na,
+                       const char *dbpath)
+{
+	char report[1100];
+	struct vl_json j;
+
+	vl_json_init(&j, stdout);
+	vl_json_object(&j, NULL);
+	vl_json_str(&j, "plan", p->name);
+	vl_json_str(&j, "title", p->title);
+	vl_json_object(&j, "targets");
+	vl_json_num(&j, "max_slowdown", p->max_slowdown);
+	if (p->max_p99_ms > 0)
+		vl_json_num(&j, "max_p99_ms", p->max_p99_ms);
+	else
+		vl_json_null(&j, "max_p99_ms");
+	vl_json_end(&j);
+	vl_json_array(&j, "mix"); /* guests of each kind in one unit of count */
+	for (size_t k = 0; k < p->nkinds; k++) {
+		vl_json_object(&j, NULL);
+		vl_json_str(&j, "kind", p->kinds[k].name);
+		vl_json_uint(&j, "share", p->kinds[k].share);
+		vl_json_end(&j);
+	}
+	vl_json_end(&j);
+	vl_json_array(&j, "answers");
+	for (size_t i = 0; i < na; i++) {
+		vl_json_object(&j, NULL);
+		vl_json_str(&j, "technique", a[i].tech);
+		vl_json_uint(&j, "fit", a[i].fit);
+		vl_json_str(&j, "binding", a[i].binding);
+		/* at the count that fits; none when nothing does */
+		vl_json_num(&j, "slowdown", a[i].fit ? a[i].slowdown : NAN);
+		vl_json_num(&j, "slowdown_ci", a[i].fit ? a[i].slowdown_ci : NAN);
+		vl_json_num(&j, "p99_ms", a[i].fit ? a[i].p99_ms : NAN);
+		vl_json_num(&j, "p99_ci", a[i].fit ? a[i].p99_ci : NAN);
+		vl_json_uint(&j, "replications", a[i].n);
+		vl_json_end(&j);
+	}
+	vl_json_end(&j);
+	snprintf(report, sizeof(report), "%s/index.html", p->output);
+	vl_json_str(&j, "report", report);
+	vl_json_str(&j, "db", dbpath);
+	vl_json_end(&j);
 }
 
 int cli_parse_shard(const char *s, unsigned *i, unsigned *n)
@@ -52,13 +124,15 @@ int cmd_plan(int argc, char **argv)
 		{"shard", required_argument, NULL, 's'},
 		{"fresh", no_argument, NULL, 'f'},
 		{"report-only", no_argument, NULL, 'r'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"json", no_argument, NULL, 'J'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct vl_cap_opts o = {.jobs = 1, .stop = &stop_flag};
 	const char *dbpath = NULL;
 	char dbbuf[1100];
-	int fresh = 0, report_only = 0, ch;
+	int fresh = 0, report_only = 0, quiet = 0, json = 0, ch;
 	uint64_t jobs;
 	struct vl_err err = {0};
 	struct vl_cap_plan *p;
@@ -66,8 +140,10 @@ int cmd_plan(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "hqj:", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'q': quiet = 1; break;
+		case 'J': json = 1; break;
 		case 'j':
 			if (cli_parse_u64(optarg, &jobs) || !jobs || jobs > 64)
 				return cli_usage_error("plan", "--jobs '%s': a number from 1 to 64", optarg);
@@ -104,12 +180,32 @@ int cmd_plan(int argc, char **argv)
 	vl_db_close(db);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (!report_only && vl_cap_run(p, dbpath, &o, &err)) {
+	struct plan_runs runs = {.started = 0};
+	vl_progress_init(&runs.bar, stderr, "runs", 0, quiet || json ? VL_PROGRESS_QUIET : 0);
+	o.quiet = quiet || json;
+	o.progress = progress;
+	o.progress_ctx = &runs;
+	int rc = report_only ? 0 : vl_cap_run(p, dbpath, &o, &err);
+	vl_progress_end(&runs.bar);
+	if (rc) {
 		vl_cap_free(p);
 		return cli_fail(&err);
 	}
 	if (o.nshards > 1) {
-		printf("shard %u/%u of plan %s done: %s\n", o.shard, o.nshards, p->name, dbpath);
+		if (json) {
+			struct vl_json j;
+			vl_json_init(&j, stdout);
+			vl_json_object(&j, NULL);
+			vl_json_str(&j, "plan", p->name);
+			vl_json_object(&j, "shard");
+			vl_json_uint(&j, "index", o.shard);
+			vl_json_uint(&j, "count", o.nshards);
+			vl_json_end(&j);
+			vl_json_str(&j, "db", dbpath);
+			vl_json_end(&j);
+		} else {
+			printf("shard %u/%u of plan %s done: %s\n", o.shard, o.nshards, p->name, dbpath);
+		}
 		vl_cap_free(p);
 		return EXIT_OK;
 	}
@@ -121,6 +217,22 @@ int cmd_plan(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	vl_db_close(db);
+	if (json) {
+		print_json(p, a, na, dbpath);
+		cli_update_index(p->output, 1);
+		vl_cap_free(p);
+		return EXIT_OK;
+	}
+	if (quiet) { /* one line: the count that fits under each technique */
+		printf("plan %s:", p->name);
+		for (size_t i = 0; i < na; i++)
+			printf("%s %s %u%s%s%s", i ? "," : "", a[i].tech, a[i].fit, a[i].binding[0] ? " (" : "",
+			       a[i].binding, a[i].binding[0] ? ")" : "");
+		printf("; report %s/index.html\n", p->output);
+		cli_update_index(p->output, 1);
+		vl_cap_free(p);
+		return EXIT_OK;
+	}
 	printf("\n%s: %s\n", p->name, p->title);
 	printf("targets: slowdown <= %.2fx", p->max_slowdown);
 	if (p->max_p99_ms > 0)
@@ -143,7 +255,7 @@ int cmd_plan(int argc, char **argv)
 	}
 	printf("\nreport: %s/index.html and plan.md (knee plot %s/knee.png); runs in %s\n",
 	       p->output, p->output, dbpath);
-	cli_update_index(p->output);
+	cli_update_index(p->output, 0);
 	vl_cap_free(p);
 	return EXIT_OK;
 }

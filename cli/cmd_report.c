@@ -49,7 +49,7 @@ static int report_one(struct vl_db *db, const char *name, const struct vl_experi
 	printf(")\n");
 	if (r.missing[0])
 		fprintf(stderr, "virtlab: not drawn: %s\n", r.missing);
-	cli_update_index(r.dir);
+	cli_update_index(r.dir, 0);
 	return EXIT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "experiments/runner.h"
 #include "sim/registry.h"
+#include "util/progress.h"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -48,12 +49,20 @@ static void help(void)
 	       "exit status: 0 ok, 1 run or database failed, 2 invalid input, 130 interrupted\n");
 }
 
+/* The count of both replays (the model's, then the native baseline's). */
+struct replays {
+	struct vl_progress bar;
+	uint64_t before, last; /* events of the replays before this one; the last count seen */
+};
+
 static void progress(void *ctx, uint64_t events)
 {
-	char b[32];
+	struct replays *r = ctx;
 
-	(void)ctx;
-	fprintf(stderr, "\r  replayed %s events", cli_num(events, b, sizeof(b)));
+	if (events < r->last) /* a new replay began */
+		r->before += r->last;
+	r->last = events;
+	vl_progress_update(&r->bar, r->before + events);
 }
 
 static void print_summary(const struct vl_run_spec *spec, const struct vl_run_result *r,
@@ -238,13 +247,15 @@ int cmd_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	spec.sim.stop = &stop_flag;
-	if (!quiet && isatty(STDERR_FILENO))
-		spec.sim.progress = progress;
+	/* events replayed, native baseline included; the total is not known ahead */
+	struct replays rp = {.before = 0};
+	vl_progress_init(&rp.bar, stderr, "events", 0, quiet ? VL_PROGRESS_QUIET : 0);
+	spec.sim.progress = progress;
+	spec.sim.progress_ctx = &rp;
 
 	struct vl_run_result res;
 	rc = vl_run(&spec, db, &res, &err);
-	if (spec.sim.progress && res.stats.events >= (1u << 20))
-		fprintf(stderr, "\r%40s\r", "");
+	vl_progress_end(&rp.bar);
 	if (rc) {
 		vl_run_result_release(&res);
 		vl_db_close(db);

@@ -11,24 +11,9 @@
 #include "cli/cli.h"
 #include "traces/gen.h"
 #include "traces/trace.h"
+#include "util/progress.h"
 
 #define BATCH 4096
-
-/* Progress of long conversions and generations, on a terminal only. */
-static void show_progress(uint64_t done, int final)
-{
-	char b[32];
-
-	if (!isatty(STDERR_FILENO))
-		return;
-	if (final) {
-		if (done >= (1u << 22))
-			fprintf(stderr, "\r%40s\r", "");
-		return;
-	}
-	if (done % (1u << 22) < BATCH)
-		fprintf(stderr, "\r  %s events", cli_num(done, b, sizeof(b)));
-}
 
 static void help(void)
 {
@@ -54,8 +39,8 @@ static void help(void)
 	       "The trace format is specified in docs/trace-format.md.\n");
 }
 
-/* Copies every event of t to w, showing progress when asked. */
-static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, int progress,
+/* Copies every event of t to w, counting them on bar. */
+static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, struct vl_progress *bar,
                 struct vl_err *err)
 {
 	struct vl_event buf[BATCH];
@@ -68,11 +53,9 @@ static int pump(struct vl_trace *t, struct vl_writer *w, uint64_t limit, int pro
 		if (vl_writer_put(w, buf, (size_t)n, err))
 			return err->code;
 		done += (uint64_t)n;
-		if (progress)
-			show_progress(done, 0);
+		vl_progress_update(bar, done);
 	}
-	if (progress)
-		show_progress(done, 1);
+	vl_progress_end(bar);
 	return done < limit && n < 0 ? (int)n : 0;
 }
 
@@ -109,7 +92,9 @@ static int do_convert(int argc, char **argv)
 		vl_trace_close(t);
 		return cli_fail(&err);
 	}
-	if (pump(t, w, UINT64_MAX, 1, &err)) {
+	struct vl_progress bar;
+	vl_progress_init(&bar, stderr, "events", 0, strcmp(out, "-") ? 0 : VL_PROGRESS_QUIET);
+	if (pump(t, w, UINT64_MAX, &bar, &err)) {
 		vl_writer_abort(w);
 		vl_trace_close(t);
 		return cli_fail(&err);
@@ -148,7 +133,9 @@ static int do_cat(int argc, char **argv)
 		vl_trace_close(t);
 		return cli_fail(&err);
 	}
-	int rc = pump(t, w, head, 0, &err);
+	struct vl_progress bar;
+	vl_progress_init(&bar, stderr, "events", 0, VL_PROGRESS_QUIET);
+	int rc = pump(t, w, head, &bar, &err);
 	vl_trace_close(t);
 	if (vl_writer_close(w, rc ? NULL : &err) || rc)
 		return cli_fail(&err);
@@ -350,17 +337,17 @@ static int do_gen(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	struct vl_event buf[BATCH];
+	struct vl_progress bar;
 	uint64_t done = 0;
 	long n;
+	vl_progress_init(&bar, stderr, "events", events, strcmp(out, "-") ? 0 : VL_PROGRESS_QUIET);
 	while ((n = vl_gen_read(g, buf, BATCH, &err)) > 0) {
 		if (vl_writer_put(w, buf, (size_t)n, &err))
 			break;
 		done += (uint64_t)n;
-		if (strcmp(out, "-") != 0)
-			show_progress(done, 0);
+		vl_progress_update(&bar, done);
 	}
-	if (strcmp(out, "-") != 0)
-		show_progress(done, 1);
+	vl_progress_end(&bar);
 	vl_gen_free(g);
 	if (n != 0) {
 		vl_writer_abort(w);
@@ -368,6 +355,11 @@ static int do_gen(int argc, char **argv)
 	}
 	if (vl_writer_close(w, &err))
 		return cli_fail(&err);
+	if (strcmp(out, "-") != 0) {
+		char b[32];
+		fprintf(stderr, "wrote %s: %s events of %s, seed %llu\n", out, cli_num(done, b, sizeof(b)),
+		        argv[optind], (unsigned long long)seed);
+	}
 	return EXIT_OK;
 }
 

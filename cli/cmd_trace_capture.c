@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "util/progress.h"
 #include "testbed/capture.h"
 
 static void help(void)
@@ -37,8 +38,7 @@ static void help(void)
 
 static void progress(void *ctx, const char *line)
 {
-	(void)ctx;
-	fprintf(stderr, "\r%-78.78s", line);
+	vl_progress_status(ctx, line);
 }
 
 int cmd_trace_capture(int argc, char **argv)
@@ -91,11 +91,13 @@ int cmd_trace_capture(int argc, char **argv)
 	if (cli_ensure_parent(o.out, &err))
 		return cli_fail(&err);
 	o.argv = (const char *const *)argv + i;
-	if (isatty(STDERR_FILENO))
-		o.progress = progress;
+	/* the capture's status lines, on a terminal only */
+	struct vl_progress bar;
+	vl_progress_init(&bar, stderr, "events", 0, 0);
+	o.progress = bar.tty ? progress : NULL;
+	o.ctx = &bar;
 	int rc = vl_capture_run(&o, &st, &err);
-	if (o.progress)
-		fprintf(stderr, "\r%78s\r", "");
+	vl_progress_end(&bar);
 	if (rc)
 		return cli_fail(&err);
 	fprintf(stderr, "captured %s: %s events, %llu process%s (%llu fork%s, %llu exec%s), %s user "

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "traces/import.h"
+#include "util/progress.h"
 
 #define BATCH 4096
 
@@ -30,18 +31,21 @@ static void help(void)
 	       "What each line becomes, and what is assumed: docs/trace-format.md, Importers.\n");
 }
 
-/* Copies every event of im to w; returns 0 or a negative code (err set). */
-static int pump(struct vl_import *im, struct vl_writer *w, uint64_t *events, struct vl_err *err)
+/* Copies every event of im to w, counting them on bar; 0 or a negative code (err set). */
+static int pump(struct vl_import *im, struct vl_writer *w, uint64_t *events,
+                struct vl_progress *bar, struct vl_err *err)
 {
 	struct vl_event buf[BATCH];
 	long n;
 
 	while ((n = vl_import_read(im, buf, BATCH, err)) > 0) {
 		if (vl_writer_put(w, buf, (size_t)n, err))
-			return err->code;
+			break;
 		*events += (uint64_t)n;
+		vl_progress_update(bar, *events);
 	}
-	return n < 0 ? (int)n : 0;
+	vl_progress_end(bar);
+	return n > 0 ? err->code : n < 0 ? (int)n : 0;
 }
 
 int cmd_trace_import(int argc, char **argv)
@@ -104,7 +108,9 @@ int cmd_trace_import(int argc, char **argv)
 		vl_import_free(im);
 		return cli_fail(&err);
 	}
-	if (pump(im, w, &events, &err)) {
+	struct vl_progress bar;
+	vl_progress_init(&bar, stderr, "events", 0, to_stdout ? VL_PROGRESS_QUIET : 0);
+	if (pump(im, w, &events, &bar, &err)) {
 		vl_writer_abort(w);
 		vl_import_free(im);
 		return cli_fail(&err);

@@ -95,7 +95,7 @@ int cli_ensure_parent(const char *path, struct vl_err *err)
 	return 0;
 }
 
-void cli_update_index(const char *report_dir)
+void cli_update_index(const char *report_dir, int quiet)
 {
 	char root[1024];
 	struct vl_err err = {0};
@@ -114,7 +114,7 @@ void cli_update_index(const char *report_dir)
 		return;
 	if (vl_doc_index(root, &n, &err))
 		fprintf(stderr, "virtlab: warning: the index of reports: %s\n", err.msg);
-	else
+	else if (!quiet)
 		printf("index: %s/index.html lists %u report%s\n", root, n, n == 1 ? "" : "s");
 }
 

@@ -135,6 +135,13 @@ struct vl_cap_opts {
 	unsigned shard, nshards;   /* run only the runs with index % nshards == shard */
 	int quiet;
 	volatile int *stop;
+	/*
+	 * Called in the calling process as each run finishes (workers' runs
+	 * included): done of total, and a line that says what the run found.
+	 * NULL: that line goes to standard error unless quiet.
+	 */
+	void (*progress)(void *ctx, size_t done, size_t total, const char *line);
+	void *progress_ctx;
 };
 
 /* Runs the sweep, skipping runs already in db (resume), recording each. */

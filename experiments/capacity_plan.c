@@ -5,6 +5,7 @@
  * binding constraint, intervals, and a report with the knee of each curve.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -206,12 +207,55 @@ static int open_plan(const struct vl_cap_plan *p, const char *db_path, struct vl
 	return rc;
 }
 
+/*
+ * Says that a run finished, in one line: to o->progress in the calling
+ * process, or from a worker down the pipe fd to its parent (a line is
+ * shorter than PIPE_BUF, so lines of workers do not interleave); without a
+ * progress function, on standard error unless quiet.
+ */
+static void say_done(const struct vl_cap_opts *o, int fd, size_t *done, size_t total,
+                     const char *line)
+{
+	if (!o->progress) {
+		if (!o->quiet)
+			fprintf(stderr, "  %s\n", line);
+	} else if (fd >= 0) {
+		char buf[256];
+		int n = snprintf(buf, sizeof(buf), "%s\n", line);
+		if (write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
+			return; /* the parent is gone: it kills its workers */
+	} else {
+		o->progress(o->progress_ctx, ++*done, total, line);
+	}
+}
+
+/* Passes on each whole line the workers wrote to fd; part holds a partial one. */
+static void relay_done(const struct vl_cap_opts *o, int fd, char *part, size_t *plen,
+                       size_t *done, size_t total)
+{
+	ssize_t n;
+
+	while ((n = read(fd, part + *plen, 255 - *plen)) > 0) {
+		*plen += (size_t)n;
+		part[*plen] = '\0';
+		char *nl, *at = part;
+		while ((nl = strchr(at, '\n'))) {
+			*nl = '\0';
+			o->progress(o->progress_ctx, ++*done, total, at);
+			at = nl + 1;
+		}
+		*plen -= (size_t)(at - part);
+		memmove(part, at, *plen);
+	}
+}
+
 static int work(const struct vl_cap_plan *p, struct vl_cap_ctx *c, const char *db_path,
                 const struct item *todo, size_t ntodo, unsigned k, unsigned jobs,
-                const struct vl_cap_opts *o, struct vl_err *err)
+                const struct vl_cap_opts *o, int fd, struct vl_err *err)
 {
 	struct vl_db *db;
 	int64_t pid;
+	size_t done = 0;
 	int rc;
 
 	if ((rc = open_plan(p, db_path, &db, &pid, err)))
@@ -227,11 +271,14 @@ static int work(const struct vl_cap_plan *p, struct vl_cap_ctx *c, const char *d
 		if (!rc)
 			rc = record(vl_db_handle(db), pid, p, todo[i].t, todo[i].count, todo[i].rep, &r,
 			            now_s() - t0, err);
-		if (!rc && !o->quiet)
-			fprintf(stderr, "  %-12s x%-4u rep %u: %s slowdown %.3f p99 %.2f ms cpu %.0f%%%s\n",
-			        p->techs[todo[i].t].name, todo[i].count, todo[i].rep,
-			        r.stable ? "" : "UNSTABLE", r.slowdown, r.p99_ms, 100 * r.cpu_util,
-			        r.admitted < r.guests ? " (guests refused: memory)" : "");
+		if (!rc) {
+			char line[200];
+			snprintf(line, sizeof(line), "%-12s x%-4u rep %u: %s slowdown %.3f p99 %.2f ms cpu "
+			         "%.0f%%%s", p->techs[todo[i].t].name, todo[i].count, todo[i].rep,
+			         r.stable ? "" : "UNSTABLE", r.slowdown, r.p99_ms, 100 * r.cpu_util,
+			         r.admitted < r.guests ? " (guests refused: memory)" : "");
+			say_done(o, fd, &done, ntodo, line);
+		}
 	}
 	vl_db_close(db);
 	return rc;
@@ -281,11 +328,19 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 	if (jobs > ntodo)
 		jobs = (unsigned)ntodo;
 	if (jobs == 1) {
-		rc = work(p, c, db_path, todo, ntodo, 0, 1, o, err);
+		rc = work(p, c, db_path, todo, ntodo, 0, 1, o, -1, err);
 	} else {
 		pid_t pids[64], parent = getpid();
+		int fds[2] = {-1, -1};
+		char part[256];
+		size_t plen = 0, done = 0;
 		if (jobs > 64)
 			jobs = 64;
+		if (o->progress && pipe(fds)) {
+			vl_cap_ctx_free(c);
+			free(todo);
+			return vl_err_set(err, VL_EIO, "plan: pipe: %s", strerror(errno));
+		}
 		fflush(NULL); /* a worker must not inherit unwritten output */
 		for (unsigned k = 0; k < jobs; k++) {
 			pids[k] = fork();
@@ -299,11 +354,17 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 				prctl(PR_SET_PDEATHSIG, SIGKILL);
 				if (getppid() != parent)
 					_exit(1);
-				int r = work(p, c, db_path, todo, ntodo, k, jobs, o, &e);
+				if (fds[0] >= 0)
+					close(fds[0]);
+				int r = work(p, c, db_path, todo, ntodo, k, jobs, o, fds[1], &e);
 				if (r)
 					fprintf(stderr, "virtlab: %s\n", e.msg);
 				_exit(r ? 1 : 0);
 			}
+		}
+		if (fds[1] >= 0) {
+			close(fds[1]);
+			fcntl(fds[0], F_SETFL, O_NONBLOCK);
 		}
 		/* wait for every worker; a stop request (SIGINT, SIGTERM) stops each */
 		int failed = 0, stopped = 0;
@@ -327,10 +388,16 @@ int vl_cap_run(const struct vl_cap_plan *p, const char *db_path, const struct vl
 				alive--;
 				failed |= !WIFEXITED(st) || WEXITSTATUS(st);
 			}
+			if (fds[0] >= 0)
+				relay_done(o, fds[0], part, &plen, &done, ntodo);
 			if (alive == before) {
 				struct timespec ts = {0, 50 * 1000 * 1000};
 				nanosleep(&ts, NULL);
 			}
+		}
+		if (fds[0] >= 0) {
+			relay_done(o, fds[0], part, &plen, &done, ntodo);
+			close(fds[0]);
 		}
 		if (failed)
 			rc = (o->stop && *o->stop) ? vl_err_set(err, VL_EINTR, "interrupted")

@@ -66,6 +66,7 @@ syscap() { # NAME N CMD...
 	name=$1
 	ops=$2
 	shift 2
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) return 0 ;; esac
 	echo "  CAPTURE $out/$name.vlb (--system)"
 	TMPDIR=$work "$virtlab" trace capture --system --zstd-max --ops "$ops" -o "$out/$name.vlb" \
 		-- "$@" >/dev/null || echo "  SKIP    $out/$name.vlb: see the message above"

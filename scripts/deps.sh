@@ -21,7 +21,8 @@ parallel:cmd:parallel
 "
 # The testbed's emulation backend (virtlab calibrate/validate) and a
 # single-node Slurm for the sharding test, clang's libFuzzer for make fuzz,
-# headless Chromium for the reports' browser test:
+# headless Chromium for the reports' browser test, Jupyter with pandas and
+# matplotlib for the notebook's test (docs/notebooks/):
 # installed with the rest on Debian; without them those parts are skipped,
 # with the reason.
 OPTIONAL="
@@ -35,6 +36,10 @@ munge:cmd:munged
 clang:cmd:clang
 libclang-rt-14-dev:file:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 chromium:cmd:chromium
+python3-pandas:file:/usr/lib/python3/dist-packages/pandas/__init__.py
+python3-matplotlib:file:/usr/lib/python3/dist-packages/matplotlib/__init__.py
+jupyter-nbconvert:cmd:jupyter-nbconvert
+python3-ipykernel:file:/usr/share/jupyter/kernels/python3/kernel.json
 "
 
 have_header() {
@@ -88,7 +93,7 @@ if command -v apt-get >/dev/null 2>&1; then
 		echo "virtlab: installing the testbed's optional packages:$optional"
 		# shellcheck disable=SC2086
 		$SUDO apt-get install -y -qq --no-install-recommends $optional >/dev/null ||
-			echo "virtlab: could not install$optional; the emulation backend will be skipped" >&2
+			echo "virtlab: could not install$optional; the tests that need them will be skipped" >&2
 	fi
 	kernel
 	exit 0

@@ -2,6 +2,7 @@
  * External programs through posix_spawn: the child is a new program from
  * its first instruction, never a fork of ours holding our stdio buffers.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -80,4 +81,37 @@ int vl_proc_run(const char *dir, const char *const argv[], const char *out_path,
 		return vl_err_set(err, VL_EIO, "%s failed with exit status %d", argv[0],
 		                  WEXITSTATUS(st));
 	return vl_err_set(err, VL_EIO, "%s killed by signal %d", argv[0], WTERMSIG(st));
+}
+
+void vl_proc_first_line(const char *const argv[], const char *dir, char *buf, size_t len)
+{
+	char path[PATH_MAX + 32];
+	struct vl_err ignore = {0};
+	FILE *f;
+
+	snprintf(buf, len, "unknown");
+	snprintf(path, sizeof(path), "%s/first-line", dir);
+	if (vl_proc_run(NULL, argv, path, NULL, &ignore) || !(f = fopen(path, "r")))
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+	unlink(path);
+}
+
+void vl_proc_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX + 512];
+
+	if (d) {
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+				unlink(path);
+			}
+		closedir(d);
+	}
+	rmdir(dir);
 }

@@ -27,4 +27,15 @@ int vl_proc_find(const char *name, char *path, size_t len);
 int vl_proc_run(const char *dir, const char *const argv[], const char *out_path,
                 const char *err_path, struct vl_err *err);
 
+/*
+ * The first line argv prints on standard output (its newline removed), into
+ * buf (len bytes); "unknown" when it cannot be run. The output passes
+ * through a file in dir, removed afterwards. For provenance: a tool's
+ * `--version`.
+ */
+void vl_proc_first_line(const char *const argv[], const char *dir, char *buf, size_t len);
+
+/* Removes dir and the files directly in it (a work directory of ours). */
+void vl_proc_remove_dir(const char *dir);
+
 #endif

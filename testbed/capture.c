@@ -111,40 +111,7 @@ static void raw_size(const char *dir, uint64_t *bytes, unsigned *procs)
 	closedir(d);
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX + 512];
 
-	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-}
-
-/* The first line qemu prints for --version, for the provenance header. */
-static void qemu_version(const char *qemu, const char *dir, char *buf, size_t len)
-{
-	const char *argv[] = {qemu, "--version", NULL};
-	char path[PATH_MAX + 32];
-	struct vl_err ignore = {0};
-	FILE *f;
-
-	snprintf(buf, len, "unknown");
-	snprintf(path, sizeof(path), "%s/qemu-version", dir);
-	if (vl_proc_run(NULL, argv, path, NULL, &ignore) || !(f = fopen(path, "r")))
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-	unlink(path);
-}
 
 static void set_meta(struct vl_meta *m, const struct vl_capture_opts *o, const char *qemu_ver)
 {
@@ -315,7 +282,8 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 	if (!mkdtemp(dir))
 		return vl_err_set(err, VL_EIO, "capture: cannot make a directory for the records "
 		                  "beside '%s': %s", o->out, strerror(errno));
-	qemu_version(qemu, dir, qver, sizeof(qver));
+	const char *ver_argv[] = {qemu, "--version", NULL}; /* provenance */
+	vl_proc_first_line(ver_argv, dir, qver, sizeof(qver));
 	rc = run_qemu(o, qemu, plugin, dir, prog, &root, &status, err);
 	if (rc)
 		goto out;
@@ -363,6 +331,6 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 		unlink(tmp);
 	}
 out:
-	remove_dir(dir);
+	vl_proc_remove_dir(dir);
 	return rc;
 }

@@ -264,22 +264,6 @@ static int busybox_applet(const char *busybox, const char *name, const char *dir
 
 /* --- running the guest --------------------------------------------------- */
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[PATH_MAX + 512];
-
-	if (d) {
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-				unlink(path);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-}
 
 static off_t file_size(const char *path)
 {
@@ -396,22 +380,6 @@ static int read_console(const char *log, const char *syms_out, char *msg, size_t
 	return status;
 }
 
-static void qemu_version(const char *qemu, const char *dir, char *buf, size_t len)
-{
-	const char *argv[] = {qemu, "--version", NULL};
-	char path[PATH_MAX + 32];
-	struct vl_err ignore = {0};
-	FILE *f;
-
-	snprintf(buf, len, "unknown");
-	snprintf(path, sizeof(path), "%s/qemu-version", dir);
-	if (vl_proc_run(NULL, argv, path, NULL, &ignore) || !(f = fopen(path, "r")))
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-	unlink(path);
-}
 
 static void set_meta(struct vl_meta *m, const struct vl_syscap_opts *o, const char *qver,
                      const char *rel)
@@ -545,7 +513,8 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		                       pn ? pn + 1 : o->argv[0], words, nwords, !have_syms, err)))
 			goto out;
 	}
-	qemu_version(qemu, dir, qver, sizeof(qver));
+	const char *ver_argv[] = {qemu, "--version", NULL}; /* provenance */
+	vl_proc_first_line(ver_argv, dir, qver, sizeof(qver));
 	if (o->limit)
 		snprintf(spec, sizeof(spec), "%s,out=%s,limit=%llu", plugin, raw,
 		         (unsigned long long)o->limit);
@@ -606,6 +575,6 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 out:
 	vl_syscap_syms_free(sy);
 	free(words);
-	remove_dir(dir);
+	vl_proc_remove_dir(dir);
 	return rc;
 }

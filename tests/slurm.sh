@@ -79,12 +79,17 @@ until timeout 5 sinfo -h -o %T 2>/dev/null | grep -q idle; do
 done
 
 "$VIRTLAB" experiment slurm "$PLAN" --shards 3 --out "$OUT" >/dev/null || exit 1
-timeout 30 sh "$OUT/slurm/submit.sh" >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; exit 1; }
+timeout 120 sh "$OUT/slurm/submit.sh" >"$T/submit.out" 2>&1 || { cat "$T/submit.out"; exit 1; }
 merge=$(tail -1 "$T/submit.out")
-i=0
-while timeout 5 squeue -h 2>/dev/null | grep -q .; do
-	i=$((i + 1))
-	[ $i -gt 120 ] && { echo "jobs did not finish within 2 minutes"; timeout 5 squeue; exit 1; }
+# Done when squeue answers with an empty queue. A squeue that times out on a
+# loaded machine says nothing about the jobs, so it is asked again until a
+# wall-clock deadline, not a count of tries, runs out.
+deadline=$(($(date +%s) + 600))
+while :; do
+	if q=$(timeout 10 squeue -h 2>/dev/null) && [ -z "$q" ]; then
+		break
+	fi
+	[ "$(date +%s)" -gt "$deadline" ] && { echo "jobs did not finish within 10 minutes"; timeout 10 squeue; exit 1; }
 	sleep 1
 done
 [ -f "$OUT/slurm/merged.db" ] || { echo "no merged database (merge job $merge)"; cat "$OUT/slurm/merge.log" 2>/dev/null; exit 1; }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "tests/util.h"
+#include "util/json.h"
+#include "util/progress.h"
 
 static char out[65536];
 
@@ -210,14 +212,17 @@ static void test_cli_model_plugin(void)
 	T_ASSERT_STR_CONTAINS(out, "/nonexistent.so: cannot load the model plugin");
 }
 
+/* An experiment of two runs: system calls under trap-and-emulate and native. */
+static const char trap_ini[] = "[experiment]\nname = trap\n[workload s]\n"
+                               "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+                               "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n";
+
 static void test_cli_experiment_param(void)
 {
 	/* lab 1's -P trap=500: every system with a trap parameter, recorded */
 	char args[1024];
 	const char *db = t_path("lab1-trap.db");
-	const char *ini = t_write("trap.ini", "[experiment]\nname = trap\n[workload s]\n"
-	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
-	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n");
+	const char *ini = t_write("trap.ini", trap_ini);
 
 	unlink(db);
 	snprintf(args, sizeof(args), "experiment run %s -P trap=500 --db %s", ini, db);
@@ -335,6 +340,339 @@ static void test_cli_export_wide(void)
 	T_ASSERT_STR_CONTAINS(out, "--units goes with --wide");
 }
 
+/* ---- the progress display and the JSON writer (util/) ---- */
+
+static void test_cli_progress_text(void)
+{
+	char b[128];
+
+	/* no total: count and rate, no ETA */
+	T_ASSERT_STR_CONTAINS(vl_progress_format(b, sizeof(b), 2500000, 0, 2, "events"),
+	                      "2.50M events  1.25M events/s");
+	CU_ASSERT_PTR_NULL(strstr(b, "ETA"));
+	/* before a second has passed, one quick item gives no rate and no ETA */
+	CU_ASSERT_STRING_EQUAL(vl_progress_format(b, sizeof(b), 1, 9, 0.01, "runs"),
+	                       "1/9 runs (11%)  -- runs/s  ETA --");
+	/* 50 of 200 in 10 s: 5 a second, 150 left, 30 s */
+	CU_ASSERT_STRING_EQUAL(vl_progress_format(b, sizeof(b), 50, 200, 10, "runs"),
+	                       "50/200 runs (25%)  5 runs/s  ETA 0:30");
+	/* done: the time it took, never a negative ETA, also past the total */
+	CU_ASSERT_STRING_EQUAL(vl_progress_format(b, sizeof(b), 12, 10, 65, "runs"),
+	                       "10/10 runs (100%) in 1:05  0.18 runs/s");
+	CU_ASSERT_STRING_EQUAL(vl_progress_eta(b, sizeof(b), 3725), "1:02:05");
+	CU_ASSERT_STRING_EQUAL(vl_progress_eta(b, sizeof(b), -1), "--");
+	CU_ASSERT_STRING_EQUAL(vl_progress_eta(b, sizeof(b), 1e12), "--");
+	CU_ASSERT_STRING_EQUAL(vl_progress_eta(b, sizeof(b), 0.0 / 0.0), "--");
+}
+
+/* What a terminal shows after text: the last line, with \r going back to its start. */
+static void screen(const char *text, char *line, size_t len)
+{
+	size_t col = 0, end = 0;
+
+	memset(line, 0, len);
+	for (; *text; text++) {
+		if (*text == '\r') {
+			col = 0;
+		} else if (*text == '\n') {
+			col = end = 0;
+			memset(line, 0, len);
+		} else if (col + 1 < len) {
+			line[col++] = *text;
+			end = col > end ? col : end;
+		}
+	}
+	line[end] = '\0';
+}
+
+static void test_cli_progress_redraw_and_erase(void)
+{
+	char *buf = NULL, line[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct vl_progress p;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vl_progress_init(&p, f, "runs", 1000, VL_PROGRESS_TTY);
+	/* a thousand updates in 0.25 s: drawn at most every 0.1 s, and the last */
+	for (unsigned i = 1; i <= 1000; i++)
+		vl_progress_update_at(&p, i, 0.25 * i / 1000);
+	fflush(f);
+	CU_ASSERT(t_count(buf, "\r") <= 2 * 4);
+	screen(buf, line, sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "1000/1000 runs (100%) in 0:00  -- runs/s");
+	/* a line of its own goes above the display; the end leaves nothing behind */
+	vl_progress_update_at(&p, 10, 5);
+	vl_progress_line(&p, "a line");
+	vl_progress_update_at(&p, 20, 6);
+	vl_progress_end(&p);
+	fflush(f);
+	T_ASSERT_STR_CONTAINS(buf, "a line\n");
+	screen(buf, line, sizeof(line));
+	for (const char *c = line; *c; c++)
+		CU_ASSERT_EQUAL(*c, ' ');
+	fclose(f);
+	free(buf);
+
+	/* not on a terminal: plain lines, a second apart at least, the last one always */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vl_progress_init(&p, f, "runs", 100, VL_PROGRESS_FILE | VL_PROGRESS_LINES);
+	for (unsigned i = 1; i <= 100; i++)
+		vl_progress_update_at(&p, i, 0.1 * i);
+	vl_progress_end(&p);
+	fclose(f);
+	CU_ASSERT_PTR_NULL(strchr(buf, '\r'));
+	CU_ASSERT(t_count(buf, "\n") >= 5 && t_count(buf, "\n") <= 11);
+	T_ASSERT_STR_CONTAINS(buf, "100/100 runs (100%) in 0:10  10 runs/s\n");
+	free(buf);
+
+	/* quiet: nothing, whatever happens */
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vl_progress_init(&p, f, "runs", 10, VL_PROGRESS_QUIET | VL_PROGRESS_TTY);
+	vl_progress_update_at(&p, 10, 3);
+	vl_progress_line(&p, "hidden");
+	vl_progress_end(&p);
+	fclose(f);
+	CU_ASSERT_EQUAL(len, 0);
+	free(buf);
+}
+
+static void test_cli_json_writer(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct vl_json j;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	vl_json_init(&j, f);
+	vl_json_object(&j, NULL);
+	vl_json_str(&j, "s", "say \"hi\"\\ \n\t\x01 caf\xc3\xa9 bad\xff!");
+	vl_json_num(&j, "x", 0.1);
+	vl_json_num(&j, "nan", 0.0 / 0.0);
+	vl_json_int(&j, "i", -3);
+	vl_json_array(&j, "a");
+	vl_json_bool(&j, NULL, 1);
+	vl_json_null(&j, NULL);
+	vl_json_end(&j);
+	vl_json_object(&j, "empty");
+	vl_json_end(&j);
+	vl_json_str(&j, "none", NULL);
+	vl_json_end(&j);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(buf, "{\n"
+	                       "  \"s\": \"say \\\"hi\\\"\\\\ \\n\\t\\u0001 caf\xc3\xa9 bad\\ufffd!\",\n"
+	                       "  \"x\": 0.1,\n"
+	                       "  \"nan\": null,\n"
+	                       "  \"i\": -3,\n"
+	                       "  \"a\": [\n"
+	                       "    true,\n"
+	                       "    null\n"
+	                       "  ],\n"
+	                       "  \"empty\": {},\n"
+	                       "  \"none\": null\n"
+	                       "}\n");
+	free(buf);
+}
+
+/* ---- --json and --quiet of experiment run, plan, calibrate, validate ---- */
+
+static const char *needs_python3(void)
+{
+	return system("python3 -c 'import json' >/dev/null 2>&1")
+	       ? "python3 not installed (Debian: python3), which parses the --json output" : NULL;
+}
+
+static char err_out[65536];
+
+/*
+ * Runs virtlab ARGS with standard output into NAME.json and standard error
+ * into err_out; then, when it succeeded, prints the Python expression expr
+ * of the parsed document d into out. Returns virtlab's exit status, or -2
+ * when the output is not JSON.
+ */
+static int run_json(const char *name, const char *args, const char *expr)
+{
+	const char *bin = getenv("VIRTLAB");
+	char json[512], errf[520], cmd[8192];
+
+	snprintf(json, sizeof(json), "%s", t_path(name));
+	snprintf(errf, sizeof(errf), "%s.err", json);
+	snprintf(cmd, sizeof(cmd), "%s %s > '%s' 2> '%s'", bin ? bin : "./virtlab", args, json, errf);
+	int st = system(cmd);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	FILE *f = fopen(errf, "r");
+	err_out[f ? fread(err_out, 1, sizeof(err_out) - 1, f) : 0] = '\0';
+	if (f)
+		fclose(f);
+	out[0] = '\0';
+	if (st)
+		return st;
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); "
+	         "print(%s)' '%s' 2>&1", expr, json);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	out[fread(out, 1, sizeof(out) - 1, p)] = '\0';
+	int pst = pclose(p);
+	if (!WIFEXITED(pst) || WEXITSTATUS(pst)) {
+		fprintf(stderr, "\n  %s: not the JSON expected: %s", name, out);
+		return -2;
+	}
+	return 0;
+}
+
+static void test_cli_experiment_json_quiet(void)
+{
+	char args[1024];
+	const char *db = t_path("json-exp.db");
+	const char *ini = t_write("json-exp.ini", trap_ini);
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run %s --db %s --json", ini, db);
+	CU_ASSERT_EQUAL(run_json("exp.json", args, "d[\"experiment\"], d[\"runs\"][\"total\"], "
+	                         "d[\"runs\"][\"run\"], d[\"runs\"][\"kept\"], d[\"jobs\"], d[\"shard\"], "
+	                         "d[\"db\"].endswith(\"json-exp.db\")"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "trap 2 2 0 1 None True\n");
+	CU_ASSERT_STRING_EQUAL(err_out, ""); /* no progress, no chatter */
+	/* resumed: the runs are kept, none run again */
+	snprintf(args, sizeof(args), "experiment run %s --db %s --resume --json --jobs 2", ini, db);
+	CU_ASSERT_EQUAL(run_json("exp2.json", args, "d[\"runs\"], d[\"jobs\"]"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "{'total': 2, 'run': 0, 'kept': 2} 2\n");
+	CU_ASSERT_STRING_EQUAL(err_out, "");
+	/* --quiet: the closing line and nothing else, not even "resuming" */
+	snprintf(args, sizeof(args), "experiment run %s --db %s --resume -q", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_count(out, "\n"), 1);
+	T_ASSERT_STR_CONTAINS(out, "experiment trap: results in ");
+	snprintf(args, sizeof(args), "experiment run %s --db %s --resume", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "resuming: 2 runs already done, 0 to go\n");
+}
+
+static void test_cli_plan_json_quiet(void)
+{
+	char args[1024], text[1024];
+	const char *db = t_path("json-plan.db"), *dir = t_path("json-plan");
+	/* a title that needs escaping in JSON */
+	snprintf(text, sizeof(text), "[plan]\nname = jp\ntitle = a \"quoted\" \\ title\noutput = %s\n"
+	         "replications = 1\nduration_s = 0.3\nwarmup_s = 0.05\ncount = 1,2\n"
+	         "[guest w]\nworkload = exp:1\nrate = 100\n[technique native]\nmodel = native\n", dir);
+	const char *ini = t_write("json-plan.ini", text);
+
+	unlink(db);
+	/* two workers: each run's line reaches the parent, which prints it */
+	snprintf(args, sizeof(args), "plan %s --db %s --jobs 2", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_count(out, " rep 0: "), 2);
+	T_ASSERT_STR_CONTAINS(out, "\n  native     ");
+	snprintf(args, sizeof(args), "plan %s --db %s --fresh --jobs 2 --json", ini, db);
+	CU_ASSERT_EQUAL(run_json("plan.json", args, "d[\"plan\"], d[\"title\"], len(d[\"answers\"]), "
+	                         "d[\"answers\"][0][\"technique\"], d[\"answers\"][0][\"fit\"], "
+	                         "d[\"answers\"][0][\"slowdown\"] > 0, sorted(d[\"targets\"]), "
+	                         "d[\"mix\"], d[\"report\"].endswith(\"json-plan/index.html\")"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "jp a \"quoted\" \\ title 1 native 2 True ['max_p99_ms', "
+	                       "'max_slowdown'] [{'kind': 'w', 'share': 1}] True\n");
+	CU_ASSERT_STRING_EQUAL(err_out, "");
+	snprintf(args, sizeof(args), "plan %s --db %s --report-only --quiet", ini, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "plan jp: native 2");
+	CU_ASSERT_EQUAL(t_count(out, "\n"), 1);
+}
+
+static void test_cli_calibrate_validate_json(void)
+{
+	char args[2048];
+	const char *db = t_path("json-cal.db"), *prof = t_path("json-this-host.ini");
+	const char *dir = t_path("json-validate");
+
+	/* native only, as test_validate_cli: the same on every host */
+	setenv("VIRTLAB_PRETEND_ABSENT", "kvm,userns,qemu,cgroup,aarch64", 1);
+	snprintf(args, sizeof(args), "calibrate --quick --backend native --db '%s' --profile-out '%s' "
+	         "--quiet", db, prof);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	CU_ASSERT_EQUAL(t_count(out, "\n"), 1);
+	T_ASSERT_STR_CONTAINS(out, "calibration ");
+	T_ASSERT_STR_CONTAINS(out, "json-this-host.ini\n");
+	snprintf(args, sizeof(args), "validate --quick --backend native --db '%s' --out '%s' --json",
+	         db, dir);
+	/* the calibration as calibrate --json has it, then the validation */
+	CU_ASSERT_EQUAL(run_json("val.json", args, "len(d[\"validation\"]), sorted(d[\"validation\"][0]), "
+	                         "\"container\" in [s[\"env\"] for s in d[\"not_run\"]], "
+	                         "d[\"plot\"] in (True, False), d[\"calibration\"] >= 2, "
+	                         "d[\"out\"].endswith(\"json-validate\"), d[\"calibrate\"][\"kvm\"], "
+	                         "d[\"calibrate\"][\"quick\"], \"syscall\" in [m[\"bench\"] for m in "
+	                         "d[\"calibrate\"][\"microbenchmarks\"]], all(m[\"median_ns\"] > 0 for m "
+	                         "in d[\"calibrate\"][\"microbenchmarks\"])"), 0);
+	CU_ASSERT_STRING_EQUAL(out, "5 ['env', 'error', 'measured', 'model', 'predicted', 'unit', "
+	                       "'workload'] True True True True None True True True\n");
+	CU_ASSERT_STRING_EQUAL(err_out, "");
+	unsetenv("VIRTLAB_PRETEND_ABSENT");
+}
+
+/* ---- the notebook of docs/notebooks/, run headless ---- */
+
+/*
+ * Jupyter's nbconvert, and pandas and matplotlib in the python it runs (its
+ * own interpreter, from its #! line, is the one its native kernel runs).
+ */
+static const char *needs_jupyter(void)
+{
+	if (system("jupyter nbconvert --version >/dev/null 2>&1"))
+		return "jupyter nbconvert not installed (Debian: jupyter-nbconvert python3-ipykernel)";
+	if (system("py=$(sed -n '1s/^#! *//p' \"$(command -v jupyter)\") && "
+	           "$py -c 'import ipykernel, pandas, matplotlib' >/dev/null 2>&1"))
+		return "no ipykernel, pandas or matplotlib in Jupyter's python (Debian: python3-ipykernel "
+		       "python3-pandas python3-matplotlib)";
+	return NULL;
+}
+
+static void test_cli_notebook_lab1(void)
+{
+	/* lab 1's results, then the notebook on them: its table, its plot */
+	char args[2048];
+	const char *db = t_path("nb-lab1.db"), *dir = t_path("nb");
+
+	unlink(db);
+	snprintf(args, sizeof(args), "experiment run experiments/labs/1-virtualizability.ini "
+	         "--db '%s' --jobs 2 --quiet", db);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	/* generous timeouts: a kernel starts slowly on a loaded machine */
+	snprintf(args, sizeof(args), "VIRTLAB_DB='%s' jupyter nbconvert --to notebook --execute "
+	         "--ExecutePreprocessor.startup_timeout=600 --ExecutePreprocessor.timeout=600 "
+	         "docs/notebooks/lab1.ipynb --output-dir '%s' --output lab1-run > '%s.log' 2>&1",
+	         db, dir, dir);
+	int st = system(args);
+	if (st) {
+		snprintf(args, sizeof(args), "tail -n 20 '%s.log' >&2", dir);
+		CU_ASSERT_EQUAL(system(args), 0);
+	}
+	CU_ASSERT_EQUAL_FATAL(st, 0);
+	snprintf(args, sizeof(args), "%s/lab1-run.ipynb", dir);
+	FILE *f = fopen(args, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	static char nb[1 << 20];
+	nb[fread(nb, 1, sizeof(nb) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(nb, "3 workloads x 3 systems");
+	T_ASSERT_STR_CONTAINS(nb, "notebook-slowdown.png");
+	CU_ASSERT_PTR_NULL(strstr(nb, "\"output_type\": \"error\""));
+	/* the plot, beside the database */
+	snprintf(args, sizeof(args), "%s", db);
+	snprintf(strrchr(args, '/') + 1, sizeof(args) - (size_t)(strrchr(args, '/') + 1 - args),
+	         "notebook-slowdown.png");
+	f = fopen(args, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	unsigned char png[8] = {0};
+	CU_ASSERT_EQUAL(fread(png, 1, 8, f), 8);
+	fclose(f);
+	CU_ASSERT_EQUAL(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0);
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -349,6 +687,13 @@ void suite_cli(void)
 		{"cli_model_plugin", test_cli_model_plugin},
 		{"cli_experiment_param", test_cli_experiment_param},
 		{"cli_export_wide", test_cli_export_wide},
+		{"cli_progress_text", test_cli_progress_text},
+		{"cli_progress_redraw_and_erase", test_cli_progress_redraw_and_erase},
+		{"cli_json_writer", test_cli_json_writer},
+		{"cli_experiment_json_quiet", test_cli_experiment_json_quiet, needs_python3},
+		{"cli_plan_json_quiet", test_cli_plan_json_quiet, needs_python3},
+		{"cli_calibrate_validate_json", test_cli_calibrate_validate_json, needs_python3},
+		{"cli_notebook_lab1", test_cli_notebook_lab1, needs_jupyter},
 		{"cli_install_and_plugin", test_cli_install_and_plugin, needs_pkg_config},
 		{"cli_docs_as_shown", test_cli_docs_as_shown},
 		{NULL, NULL},

@@ -150,6 +150,20 @@ struct paravirt {
 	struct uml uml;
 };
 
+/*
+ * The costs that move with the processor (in Prescott cycles here): a
+ * hypercall, a bounced trap and an event-channel upcall are dominated by
+ * their ring transitions; validation, the page-table-base switch (the
+ * hypervisor's checks; the TLB it flushes is charged apart) and the split
+ * drivers are hypervisor and driver-domain software. The UML costs are
+ * instruction counts priced by the host, which already knows its generation.
+ */
+static const unsigned char scale[P__COUNT] = {
+	[P_HYPERCALL] = VL_SCALE_HW, [P_BOUNCE] = VL_SCALE_HW, [P_EVTCHN] = VL_SCALE_HW,
+	[P_VALIDATE] = VL_SCALE_SW, [P_CR3] = VL_SCALE_SW, [P_RING] = VL_SCALE_SW,
+	[P_BACKEND] = VL_SCALE_SW,
+};
+
 static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
 {
 	struct paravirt *s = state;
@@ -157,7 +171,7 @@ static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
 	(void)err;
 	vl_nativecost_init(&s->nc, p->host);
 	for (int i = 0; i < P__COUNT; i++)
-		s->h[i] = vl_cycles(p->v[i]);
+		s->h[i] = vl_cycles(p->v[i] * vl_host_scale(p->host, scale[i]));
 	s->batch = s->h[P_BATCH];
 	s->fast_syscall = p->v[P_FAST_SYSCALL] >= 0.5;
 	s->uml_on = p->v[P_UML_MODE] > -0.5;
