@@ -48,7 +48,7 @@ int main(void)
 		CU_basic_run_suite(suite);
 	else
 		CU_basic_run_tests();
-	t_print_skips();
+	t_print_report(suite ? only : NULL);
 	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_failures();
 	unsigned ran = CU_get_number_of_tests_run();
 	CU_cleanup_registry();

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,13 +116,52 @@ unsigned t_count(const char *hay, const char *needle)
 }
 
 static struct {
-	char what[160];
+	char suite[32];
+	char what[256];
 } skips[64];
 static unsigned nskips;
 
+/* Wall time of each test, for the slowest ones' list: CI's time is bounded. */
+static struct {
+	char name[96];
+	double s;
+} slow[16];
+static unsigned nslow;
+static double started;
+
+static double wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_setup(void)
+{
+	started = wall();
+}
+
+/* Keeps the slowest tests, slowest first. */
+static void test_teardown(void)
+{
+	double s = wall() - started;
+	CU_pSuite su = CU_get_current_suite();
+	CU_pTest t = CU_get_current_test();
+	unsigned n = sizeof(slow) / sizeof(slow[0]), i = nslow < n ? nslow++ : n - 1;
+
+	if (nslow == n && s <= slow[n - 1].s)
+		return;
+	for (; i > 0 && slow[i - 1].s < s; i--)
+		slow[i] = slow[i - 1];
+	snprintf(slow[i].name, sizeof(slow[i].name), "%s/%s", su ? su->pName : "?",
+	         t ? t->pName : "?");
+	slow[i].s = s;
+}
+
 void t_add_suite(const char *name, const struct t_case *cases)
 {
-	CU_pSuite s = CU_add_suite(name, NULL, NULL);
+	CU_pSuite s = CU_add_suite_with_setup_and_teardown(name, NULL, NULL, test_setup,
+	                                                    test_teardown);
 
 	CU_set_fail_on_inactive(CU_FALSE);
 	for (; cases->name; cases++) {
@@ -130,18 +170,28 @@ void t_add_suite(const char *name, const struct t_case *cases)
 		if (!why)
 			continue;
 		CU_set_test_active(t, CU_FALSE);
-		if (nskips < sizeof(skips) / sizeof(skips[0]))
+		if (nskips < sizeof(skips) / sizeof(skips[0])) {
+			snprintf(skips[nskips].suite, sizeof(skips[0].suite), "%s", name);
 			snprintf(skips[nskips++].what, sizeof(skips[0].what), "%s/%s: %s", name,
 			         cases->name, why);
+		}
 	}
 }
 
-void t_print_skips(void)
+void t_print_report(const char *only)
 {
-	if (nskips)
-		printf("\nSkipped (inactive), for want of what they measure:\n");
-	for (unsigned i = 0; i < nskips; i++)
+	unsigned shown = 0;
+	for (unsigned i = 0; i < nskips; i++) {
+		if (only && strcmp(only, skips[i].suite))
+			continue;
+		if (!shown++)
+			printf("\nSkipped (inactive), for want of what they measure:\n");
 		printf("  %s\n", skips[i].what);
+	}
+	if (nslow)
+		printf("\nSlowest tests, wall seconds:\n");
+	for (unsigned i = 0; i < nslow && i < 8; i++)
+		printf("  %7.1f  %s\n", slow[i].s, slow[i].name);
 }
 
 const char *t_needs_qemu_user(void)

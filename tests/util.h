@@ -70,7 +70,7 @@ void suite_tlb(void);
  * needs, when given, says why the test cannot run here (a missing facility:
  * /dev/kvm, qemu, ...) or returns NULL; such a test is registered inactive,
  * so CUnit's summary counts it as inactive, never as passed, and its reason
- * is listed by t_print_skips().
+ * is listed by t_print_report().
  */
 struct t_case {
 	const char *name;
@@ -79,8 +79,11 @@ struct t_case {
 };
 void t_add_suite(const char *name, const struct t_case *cases);
 
-/* Lists every inactive test with its reason (after the run). */
-void t_print_skips(void);
+/*
+ * After the run: every inactive test of the suite run (all when only is
+ * NULL) with its reason, and the slowest tests by wall time.
+ */
+void t_print_report(const char *only);
 
 /* needs functions shared by suites: NULL when present, else the reason. */
 const char *t_needs_qemu_user(void);
