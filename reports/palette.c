@@ -30,6 +30,7 @@ const struct vl_mechstyle vl_mechstyles[] = {
 	{VL_MECH_WORLDSWITCH, "I/O", "#4393c3"},
 	{VL_MECH_EVTCHN, "I/O", "#92c5de"},
 	{VL_MECH_RING, "I/O", "#053061"},
+	{VL_MECH_HOSTDRV, "I/O", "#d1e5f0"},
 
 	{VL_MECH_NAMESPACE, "containers", "#762a83"},
 	{VL_MECH_CGROUP, "containers", "#9970ab"},

@@ -602,6 +602,7 @@ static const struct {
 	{VL_MECH_CGROUP, "guest", "host OS"},
 	{VL_MECH_COPYUP, "host OS", "devices"},
 	{VL_MECH_BRIDGE, "host OS", "devices"},
+	{VL_MECH_HOSTDRV, "host OS", "devices"},
 };
 
 static int diagrams(struct ctx *c)

@@ -31,6 +31,7 @@ enum vl_mech {
 	VL_MECH_CGROUP,      /* cgroup accounting */
 	VL_MECH_COPYUP,      /* overlay file-system copy-up on first write */
 	VL_MECH_BRIDGE,      /* bridge/NAT network path per packet */
+	VL_MECH_HOSTDRV,     /* the host's native driver driving the real device for a guest */
 	VL_MECH__COUNT
 };
 

@@ -82,6 +82,29 @@ static inline void vl_native_charge(struct vl_nativecost *nc, const struct vl_ev
 		               : ev->type == VL_EV_VSWITCH ? VL_MECH_CTXSWITCH : VL_MECH_DIRECT, c);
 }
 
+/*
+ * A device access (IN, OUT, MMIO) of the trace's native driver, made for a
+ * guest by the host: whatever a technique puts between the guest and the
+ * device (a trap and an emulated register, a virtio kick, a Xen ring), a
+ * native driver in the host still drives the real device with the accesses
+ * the native driver makes, at their native cost. Models charge it beside
+ * their own interception, never instead of it, so no technique's device
+ * path is cheaper than the native one it replaces; it goes to "hostdrv".
+ * Port 0x80, the POST diagnostic port that kernels write to for a delay,
+ * has no device behind it in a virtual machine: a monitor emulates it and
+ * nothing reaches a host driver.
+ */
+static inline void vl_native_charge_hostdrv(struct vl_nativecost *nc, const struct vl_event *ev,
+                                            struct vl_charge *out)
+{
+	if ((ev->type == VL_EV_IN || ev->type == VL_EV_OUT) && ev->a == 0x80)
+		return;
+	uint64_t c = vl_nativecost_event(nc, ev);
+
+	if (c)
+		vl_charge(out, VL_MECH_HOSTDRV, c);
+}
+
 /* A parameter value as whole cycles (negative values as 0). */
 static inline uint64_t vl_cycles(double v)
 {

@@ -378,6 +378,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		} else {
 			callout_emulate(s, out);
 			device(s, out);
+			vl_native_charge_hostdrv(&s->nc, ev, out);
 		}
 		break;
 	case VL_EV_MMIO:
@@ -385,6 +386,7 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		s->traps++;
 		vl_charge(out, VL_MECH_TRAP, h[P_TRAP]);
 		device(s, out);
+		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	case VL_EV_DISK:
 	case VL_EV_NET:

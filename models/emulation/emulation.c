@@ -369,6 +369,7 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_OUT:
 	case VL_EV_MMIO:
 		vl_charge(out, VL_MECH_DEVEMU, h[P_DEVEMU]);
+		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	case VL_EV_TOUCH: /* the soft MMU's cost is per access (mem_refs, softmmu) */
 	case VL_EV_DISK:

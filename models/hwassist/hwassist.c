@@ -403,13 +403,13 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_IN:
 	case VL_EV_OUT:
-		/* A paravirtual driver makes no such accesses: its requests are kicks. */
-		if (!s->virtio)
-			io_exit(s, out, h[P_H_IO]);
-		break;
 	case VL_EV_MMIO:
+		/* A paravirtual driver makes no such accesses (its requests are
+		 * kicks); an emulated device's are exits. Either way the host's
+		 * driver makes the real ones. */
 		if (!s->virtio)
-			io_exit(s, out, h[P_H_MMIO]);
+			io_exit(s, out, h[ev->type == VL_EV_MMIO ? P_H_MMIO : P_H_IO]);
+		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	case VL_EV_DISK:
 	case VL_EV_NET:

@@ -251,7 +251,10 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_IN:
 	case VL_EV_OUT:
 	case VL_EV_MMIO:
-		break; /* the front-end driver touches no device registers */
+		/* the front-end driver touches no device registers; the back end's
+		 * native driver in the driver domain does */
+		vl_native_charge_hostdrv(&s->nc, ev, out);
+		break;
 	case VL_EV_DISK:
 	case VL_EV_NET:
 		vl_charge(out, VL_MECH_RING, h[P_RING] + h[P_BACKEND]);

@@ -269,7 +269,10 @@ void uml_on_event(struct uml *u, struct vl_nativecost *nc, const struct vl_event
 	case VL_EV_IN:
 	case VL_EV_OUT:
 	case VL_EV_MMIO:
-		break; /* the arch/um kernel has no privileged instructions or device registers */
+		/* the arch/um kernel has no device registers: its drivers call the
+		 * host, whose native driver makes the accesses */
+		vl_native_charge_hostdrv(nc, ev, out);
+		break;
 	default:
 		/* user code, the guest kernel's code (in the UML kernel process or,
 		 * in tt, in the process itself) and unprivileged instructions run

@@ -194,6 +194,7 @@ static void te_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_OUT:
 	case VL_EV_MMIO:
 		trap(s, out, VL_MECH_DEVEMU, h[P_DEVEMU]);
+		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	default:
 		if ((cls & VL_EVC_PRIV) || ((cls & VL_EVC_SENSITIVE) && kernel && s->sensitive_traps)) {
