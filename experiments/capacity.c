@@ -621,6 +621,10 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 	host.v[VL_H_CLOCK_HZ] = hz;
 	host.v[VL_H_DISK_LATENCY_NS] = p->disk_latency_us * 1e3;
 	host.v[VL_H_DISK_MBS] = p->disk_mbs;
+	if (p->disk_channels >= 0)
+		host.v[VL_H_DISK_CHANNELS] = p->disk_channels;
+	if (p->disk_seek >= 0)
+		host.v[VL_H_DISK_SEEK] = p->disk_seek;
 	host.v[VL_H_NET_LATENCY_NS] = p->net_latency_us * 1e3;
 	host.v[VL_H_NET_MBS] = p->net_mbs;
 	struct vl_sim_config sc = {

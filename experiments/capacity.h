@@ -78,6 +78,7 @@ struct vl_cap_plan {
 	/* host */
 	unsigned pcpus;
 	double clock_hz, memory_mb, disk_mbs, disk_latency_us, net_mbs, net_latency_us;
+	double disk_channels, disk_seek; /* < 0: the host profile's */
 	char host_profile[VL_CAP_NAME];
 	double page_sharing;  /* fraction of a guest's memory shared with identical guests */
 	int swap;             /* 0: refuse guests that do not fit; 1: admit and swap */

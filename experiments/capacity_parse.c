@@ -3,6 +3,7 @@
  * file, the line and the key.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,75 @@ static int counts(struct parse *ps, const char *sec, const char *key, const char
 	return !ok ? 0 : p->ncounts ? 1 : fail(ps, sec, key, "no count");
 }
 
+/* The numeric keys of [plan] and [host]: where each goes, its range, its unit's scale. */
+enum { NK_DOUBLE, NK_UNSIGNED, NK_U64 };
+static const struct numkey {
+	const char *sec, *key;
+	size_t off;
+	int type;
+	double lo, hi, scale;
+} numkeys[] = {
+#define PLAN(k, f, t, lo, hi, sc) {"plan", k, offsetof(struct vl_cap_plan, f), t, lo, hi, sc}
+#define HOST(k, f, t, lo, hi, sc) {"host", k, offsetof(struct vl_cap_plan, f), t, lo, hi, sc}
+	PLAN("seed", seed, NK_U64, 0, 1e18, 1),
+	PLAN("replications", replications, NK_UNSIGNED, 1, 1000, 1),
+	PLAN("duration_s", duration_s, NK_DOUBLE, 0.01, 1e5, 1),
+	PLAN("warmup_s", warmup_s, NK_DOUBLE, 0, 1e5, 1),
+	PLAN("max_slowdown", max_slowdown, NK_DOUBLE, 1, 1e6, 1),
+	PLAN("max_p99_ms", max_p99_ms, NK_DOUBLE, 0, 1e9, 1),
+	HOST("pcpus", pcpus, NK_UNSIGNED, 1, 4096, 1),
+	HOST("clock_hz", clock_hz, NK_DOUBLE, 1e6, 1e11, 1),
+	HOST("memory_mb", memory_mb, NK_DOUBLE, 1, 1e9, 1),
+	HOST("memory_gb", memory_mb, NK_DOUBLE, 0.001, 1e6, 1024),
+	HOST("disk_mbs", disk_mbs, NK_DOUBLE, 0.001, 1e7, 1),
+	HOST("disk_latency_us", disk_latency_us, NK_DOUBLE, 0, 1e9, 1),
+	HOST("disk_channels", disk_channels, NK_DOUBLE, 1, 1024, 1),
+	HOST("disk_seek", disk_seek, NK_DOUBLE, 0, 1, 1),
+	HOST("net_mbs", net_mbs, NK_DOUBLE, 0.001, 1e7, 1),
+	HOST("net_latency_us", net_latency_us, NK_DOUBLE, 0, 1e9, 1),
+	HOST("page_sharing", page_sharing, NK_DOUBLE, 0, 0.95, 1),
+	HOST("guest_kernel_mb", guest_kernel_mb, NK_DOUBLE, 0, 1e6, 1),
+	HOST("tslice_ms", tslice_ms, NK_DOUBLE, 0.01, 1e4, 1),
+	HOST("period_ms", period_ms, NK_DOUBLE, 0.1, 1e5, 1),
+#undef PLAN
+#undef HOST
+};
+
+static const struct numkey *numkey(const char *sec, const char *key)
+{
+	for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]); i++)
+		if (!strcmp(numkeys[i].sec, sec) && !strcmp(numkeys[i].key, key))
+			return &numkeys[i];
+	return NULL;
+}
+
+static int numeric(struct parse *ps, const char *sec, const char *key, const char *v,
+                   const struct numkey *n)
+{
+	char *at = (char *)ps->p + n->off;
+	double d;
+
+	if (!num(ps, sec, key, v, n->lo, n->hi, &d))
+		return 0;
+	d *= n->scale;
+	switch (n->type) {
+	case NK_DOUBLE: memcpy(at, &d, sizeof(d)); break;
+	case NK_UNSIGNED: *(unsigned *)(void *)at = (unsigned)d; break;
+	case NK_U64: *(uint64_t *)(void *)at = (uint64_t)d; break;
+	}
+	return 1;
+}
+
+/* A free text of at most size - 1 characters. */
+static int text(struct parse *ps, const char *sec, const char *key, const char *v, char *out,
+                size_t size)
+{
+	if (strlen(v) >= size)
+		return fail(ps, sec, key, "longer than %zu characters", size - 1);
+	snprintf(out, size, "%s", v);
+	return 1;
+}
+
 static int handler(void *user, const char *sec, const char *key, const char *v)
 {
 	struct parse *ps = user;
@@ -131,77 +201,38 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 
 	if (ps->failed)
 		return 0;
-	if (!strcmp(sec, "plan")) {
-		if (!strcmp(key, "name"))
+	if (!strcmp(sec, "plan") || !strcmp(sec, "host")) {
+		const struct numkey *n = numkey(sec, key);
+		if (n)
+			return numeric(ps, sec, key, v, n);
+		if (!strcmp(key, "name") && !strcmp(sec, "plan"))
 			return name(ps, sec, key, v, p->name);
-		else if (!strcmp(key, "title")) {
-			if (strlen(v) >= sizeof(p->title))
-				return fail(ps, sec, key, "longer than %zu characters", sizeof(p->title) - 1);
-			snprintf(p->title, sizeof(p->title), "%s", v);
-		} else if (!strcmp(key, "output")) {
-			if (strlen(v) >= sizeof(p->output))
-				return fail(ps, sec, key, "longer than %zu characters", sizeof(p->output) - 1);
-			snprintf(p->output, sizeof(p->output), "%s", v);
-		}
-		else if (!strcmp(key, "seed"))
-			return num(ps, sec, key, v, 0, 1e18, &d) && (p->seed = (uint64_t)d, 1);
-		else if (!strcmp(key, "replications"))
-			return num(ps, sec, key, v, 1, 1000, &d) && (p->replications = (unsigned)d, 1);
-		else if (!strcmp(key, "duration_s"))
-			return num(ps, sec, key, v, 0.01, 1e5, &p->duration_s);
-		else if (!strcmp(key, "warmup_s"))
-			return num(ps, sec, key, v, 0, 1e5, &p->warmup_s);
-		else if (!strcmp(key, "count"))
+		if (!strcmp(key, "title") && !strcmp(sec, "plan"))
+			return text(ps, sec, key, v, p->title, sizeof(p->title));
+		if (!strcmp(key, "output") && !strcmp(sec, "plan"))
+			return text(ps, sec, key, v, p->output, sizeof(p->output));
+		if (!strcmp(key, "count") && !strcmp(sec, "plan"))
 			return (p->count_line = ps->in.line), counts(ps, sec, key, v);
-		else if (!strcmp(key, "max_slowdown"))
-			return num(ps, sec, key, v, 1, 1e6, &p->max_slowdown);
-		else if (!strcmp(key, "max_p99_ms"))
-			return num(ps, sec, key, v, 0, 1e9, &p->max_p99_ms);
-		else
-			return fail(ps, sec, key, "unknown key (name, title, output, seed, replications, "
-			            "duration_s, warmup_s, count, max_slowdown, max_p99_ms)");
-		return 1;
-	}
-	if (!strcmp(sec, "host")) {
-		if (!strcmp(key, "pcpus"))
-			return num(ps, sec, key, v, 1, 4096, &d) && (p->pcpus = (unsigned)d, 1);
-		if (!strcmp(key, "clock_hz"))
-			return num(ps, sec, key, v, 1e6, 1e11, &p->clock_hz);
-		if (!strcmp(key, "memory_mb"))
-			return num(ps, sec, key, v, 1, 1e9, &p->memory_mb);
-		if (!strcmp(key, "memory_gb"))
-			return num(ps, sec, key, v, 0.001, 1e6, &d) && (p->memory_mb = d * 1024, 1);
-		if (!strcmp(key, "disk_mbs"))
-			return num(ps, sec, key, v, 0.001, 1e7, &p->disk_mbs);
-		if (!strcmp(key, "disk_latency_us"))
-			return num(ps, sec, key, v, 0, 1e9, &p->disk_latency_us);
-		if (!strcmp(key, "net_mbs"))
-			return num(ps, sec, key, v, 0.001, 1e7, &p->net_mbs);
-		if (!strcmp(key, "net_latency_us"))
-			return num(ps, sec, key, v, 0, 1e9, &p->net_latency_us);
-		if (!strcmp(key, "profile")) {
+		if (!strcmp(key, "profile") && !strcmp(sec, "host")) {
 			if (!vl_host_profile_find(v) && strcmp(v, "this-host"))
 				return fail(ps, sec, key, "no host profile '%s' (virtlab models hosts)", v);
 			snprintf(p->host_profile, sizeof(p->host_profile), "%s", v);
 			return 1;
 		}
-		if (!strcmp(key, "page_sharing"))
-			return num(ps, sec, key, v, 0, 0.95, &p->page_sharing);
-		if (!strcmp(key, "memory_policy")) {
+		if (!strcmp(key, "memory_policy") && !strcmp(sec, "host")) {
 			if (strcmp(v, "refuse") && strcmp(v, "swap"))
 				return fail(ps, sec, key, "'%s': refuse or swap", v);
 			p->swap = !strcmp(v, "swap");
 			return 1;
 		}
-		if (!strcmp(key, "guest_kernel_mb"))
-			return num(ps, sec, key, v, 0, 1e6, &p->guest_kernel_mb);
-		if (!strcmp(key, "tslice_ms"))
-			return num(ps, sec, key, v, 0.01, 1e4, &p->tslice_ms);
-		if (!strcmp(key, "period_ms"))
-			return num(ps, sec, key, v, 0.1, 1e5, &p->period_ms);
-		return fail(ps, sec, key, "unknown key (pcpus, clock_hz, memory_mb, memory_gb, disk_mbs, "
-		            "disk_latency_us, net_mbs, net_latency_us, profile, page_sharing, "
-		            "memory_policy, guest_kernel_mb, tslice_ms, period_ms)");
+		char keys[1024];
+		size_t len = (size_t)snprintf(keys, sizeof(keys), "%s",
+		                              !strcmp(sec, "plan") ? "name, title, output, count"
+		                                                   : "profile, memory_policy");
+		for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]) && len < sizeof(keys); i++)
+			if (!strcmp(numkeys[i].sec, sec))
+				len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", numkeys[i].key);
+		return fail(ps, sec, key, "unknown key (%s)", keys);
 	}
 	if (named(sec, "guest", &nm)) {
 		struct vl_cap_kind *k = NULL;
@@ -321,6 +352,7 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 	p->seed = 1, p->replications = 3, p->duration_s = 10, p->warmup_s = 1;
 	p->pcpus = 4, p->clock_hz = 3e9, p->memory_mb = 16384;
 	p->disk_mbs = 500, p->disk_latency_us = 100, p->net_mbs = 1250, p->net_latency_us = 10;
+	p->disk_channels = p->disk_seek = -1;
 	snprintf(p->host_profile, sizeof(p->host_profile), "modern");
 	p->guest_kernel_mb = 128, p->tslice_ms = 10, p->period_ms = 30;
 	p->max_slowdown = 1.2, p->max_p99_ms = 0;

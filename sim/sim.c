@@ -91,11 +91,22 @@ struct pcpu {
 	uint64_t quantum_end;
 };
 
+/*
+ * A device. The disk: each request takes the first free of its channels
+ * (one for a disk's head assembly; a flash drive's channels and dies serve
+ * many at once) for its access time, random with seeks and fixed without,
+ * then moves its bytes over the one link at the disk's rate. The network:
+ * each request's bytes go out over the link in FIFO order, then cross the
+ * wire in its fixed latency, as many at once as are in flight.
+ */
 struct device {
 	gsl_rng *rng;
-	double latency_cycles; /* mean of the exponential access time */
+	double latency_cycles;  /* access time (its mean, with seeks), or wire latency */
 	double cycles_per_byte;
-	uint64_t free_at;      /* FIFO single server: when the last request completes */
+	int seek;               /* the access time is random (exponential) */
+	unsigned nchan;         /* disk channels; 0: the network, no access stage */
+	uint64_t *chan_free;    /* when each channel is free again */
+	uint64_t link_free;     /* when the link has moved the bytes queued for it */
 };
 
 /* A FIFO of vCPUs linked through vcpu.runq_next; UINT32_MAX = none. */
@@ -201,6 +212,15 @@ int vl_sim_new(struct vl_sim **out, const struct vl_sim_config *cfg,
 		s->dev[d].latency_cycles = host->v[lat[d]] * 1e-9 * hz;
 		s->dev[d].cycles_per_byte = hz / (host->v[bw[d]] * 1e6);
 	}
+	s->dev[DEV_DISK].seek = host->v[VL_H_DISK_SEEK] >= 0.5;
+	s->dev[DEV_DISK].nchan = (unsigned)(host->v[VL_H_DISK_CHANNELS] + 0.5);
+	if (s->dev[DEV_DISK].nchan < 1)
+		s->dev[DEV_DISK].nchan = 1;
+	s->dev[DEV_DISK].chan_free = calloc(s->dev[DEV_DISK].nchan, sizeof(uint64_t));
+	if (!s->dev[DEV_DISK].chan_free) {
+		vl_err_set(err, VL_ENOMEM, "out of memory");
+		goto out_dev;
+	}
 	*out = s;
 	return 0;
 
@@ -208,6 +228,7 @@ out_dev:
 	for (int d = 0; d < DEV__COUNT; d++)
 		if (s->dev[d].rng)
 			gsl_rng_free(s->dev[d].rng);
+	free(s->dev[DEV_DISK].chan_free);
 	free(s->pcpus);
 out_queue:
 	vl_queue_release(&s->q);
@@ -230,8 +251,10 @@ void vl_sim_free(struct vl_sim *s)
 	}
 	for (unsigned i = 0; i < s->nvcpus; i++)
 		free(s->vcpus[i].buf);
-	for (int d = 0; d < DEV__COUNT; d++)
+	for (int d = 0; d < DEV__COUNT; d++) {
 		gsl_rng_free(s->dev[d].rng);
+		free(s->dev[d].chan_free);
+	}
 	free(s->guests);
 	free(s->vcpus);
 	free(s->pcpus);
@@ -633,16 +656,31 @@ static int submit_io(struct vl_sim *s, uint32_t vi, const struct vl_event *ev, u
 {
 	int d = ev->type == VL_EV_DISK ? DEV_DISK : DEV_NET;
 	struct device *dev = &s->dev[d];
-	double service = gsl_ran_exponential(dev->rng, dev->latency_cycles) +
-	                 ev->n * dev->cycles_per_byte;
-	uint64_t start = t > dev->free_at ? t : dev->free_at;
-	uint64_t done = start + (uint64_t)(service + 0.5);
-	struct vl_qev q = {done, QK_IODONE, vi, how};
+	uint64_t bytes = (uint64_t)(ev->n * dev->cycles_per_byte + 0.5), done, busy;
 
-	dev->free_at = done;
+	if (dev->nchan) {
+		unsigned k = 0;
+		for (unsigned i = 1; i < dev->nchan; i++)
+			if (dev->chan_free[i] < dev->chan_free[k])
+				k = i;
+		double access = dev->seek ? gsl_ran_exponential(dev->rng, dev->latency_cycles)
+		                          : dev->latency_cycles;
+		uint64_t start = t > dev->chan_free[k] ? t : dev->chan_free[k];
+		uint64_t ready = start + (uint64_t)(access + 0.5);
+		done = (ready > dev->link_free ? ready : dev->link_free) + bytes;
+		dev->chan_free[k] = done;
+		dev->link_free = done;
+		busy = done - start; /* a channel's time: the disk's busy share is this / nchan */
+		s->st.io_busy_cycles[d] += busy / dev->nchan;
+	} else {
+		uint64_t start = t > dev->link_free ? t : dev->link_free;
+		dev->link_free = start + bytes;
+		done = dev->link_free + (uint64_t)(dev->latency_cycles + 0.5);
+		s->st.io_busy_cycles[d] += bytes;
+	}
+	struct vl_qev q = {done, QK_IODONE, vi, how};
 	s->st.io_requests[d]++;
 	s->st.io_bytes[d] += ev->n;
-	s->st.io_busy_cycles[d] += done - start;
 	return vl_queue_schedule(&s->q, &q, NULL, err);
 }
 

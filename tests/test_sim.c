@@ -218,6 +218,63 @@ static void test_sim_async_io_and_hlt(void)
 	vl_sim_free(s);
 }
 
+/* Ends of n one-vCPU guests on n pCPUs, each making one synchronous request ev at 0. */
+static uint64_t devices_run(const struct vl_host *h, const struct vl_event *ev, unsigned n,
+                            uint64_t *busy)
+{
+	static const struct vl_event user = {VL_EV_USER, 0, 10, 0, 0};
+	struct vl_event evs[2] = {*ev, user};
+	struct arr a[4];
+	struct vl_sim *s;
+	struct vl_err err = {0};
+	struct vl_params p = {h, NULL, 0, 1};
+	struct vl_sim_config cfg = {.npcpus = n};
+
+	CU_ASSERT_EQUAL_FATAL(vl_sim_new(&s, &cfg, h, &err), 0);
+	for (unsigned g = 0; g < n; g++) {
+		a[g] = (struct arr){evs, 2, 0, 1, 0, 0};
+		struct vl_source src = {arr_read, &a[g]};
+		CU_ASSERT_EQUAL(vl_sim_add_guest(s, "g", &flat, &p, &src, 1, &err), (int)g);
+	}
+	CU_ASSERT_EQUAL_FATAL(vl_sim_run(s, &err), 0);
+	uint64_t end = vl_sim_stats(s)->end_cycles;
+	*busy = vl_sim_stats(s)->io_busy_cycles[ev->type == VL_EV_DISK ? 0 : 1];
+	vl_sim_free(s);
+	return end;
+}
+
+/*
+ * At 1 GHz, a byte a cycle. A flash disk of 2 channels and a fixed 1000-ns
+ * access: three 100-byte reads at 0 take channel 0 (ready 1000, on the link
+ * until 1100), channel 1 (ready 1000, the link free at 1100: done 1200) and
+ * channel 0 again (from 1100, ready 2100, done 2200); the last guest ends
+ * at 2200 + irq 50 + user 10 + finish 7 = 2267. Busy: (1100 + 1200 + 1100)
+ * / 2 channels = 1700. The network, 500 ns of wire: two 1000-byte sends at
+ * 0 leave the link at 1000 and 2000, arrive at 1500 and 2500: 2567.
+ */
+static void test_sim_device_channels_and_wire(void)
+{
+	struct vl_host h = host();
+	static const struct vl_event rd = {VL_EV_DISK, 0, 100, 0, 0};
+	static const struct vl_event tx = {VL_EV_NET, VL_EVF_WRITE, 1000, 0, 0};
+	uint64_t busy;
+
+	h.v[VL_H_CLOCK_HZ] = 1e9;
+	h.v[VL_H_DISK_MBS] = h.v[VL_H_NET_MBS] = 1000;
+	h.v[VL_H_DISK_LATENCY_NS] = 1000;
+	h.v[VL_H_DISK_SEEK] = 0;
+	h.v[VL_H_DISK_CHANNELS] = 2;
+	h.v[VL_H_NET_LATENCY_NS] = 500;
+	CU_ASSERT_EQUAL(devices_run(&h, &rd, 3, &busy), 2267);
+	CU_ASSERT_EQUAL(busy, 1700);
+	CU_ASSERT_EQUAL(devices_run(&h, &tx, 2, &busy), 2567);
+	CU_ASSERT_EQUAL(busy, 2000);
+	/* one channel: one read at a time, 1100 each */
+	h.v[VL_H_DISK_CHANNELS] = 1;
+	CU_ASSERT_EQUAL(devices_run(&h, &rd, 3, &busy), 3300 + 67);
+	CU_ASSERT_EQUAL(busy, 3300);
+}
+
 static uint64_t io_run(uint64_t seed, struct vl_breakdown *bd)
 {
 	static const struct vl_event ev[] = {
@@ -567,6 +624,7 @@ void suite_sim(void)
 		{"sim_two_pcpus_run_in_parallel", test_sim_two_pcpus_run_in_parallel},
 		{"sim_blocking_io_waits_and_interrupts", test_sim_blocking_io_waits_and_interrupts},
 		{"sim_async_io_and_hlt", test_sim_async_io_and_hlt},
+		{"sim_device_channels_and_wire", test_sim_device_channels_and_wire},
 		{"sim_deterministic_per_seed", test_sim_deterministic_per_seed},
 		{"sim_source_error_propagates", test_sim_source_error_propagates},
 		{"sim_stop_flag_interrupts", test_sim_stop_flag_interrupts},

@@ -74,6 +74,10 @@ static const struct vl_setting modern[] = {
 	{"vmcs_read", 52}, {"vmcs_write", 44},
 	TRANSITIONS(T_FROM_MEROM(784)),
 	{"disk_latency_ns", 100e3}, /* estimate: NVMe flash read, about 100 us */
+	{"disk_seek", 0},           /* flash: no seek, no rotation */
+	/* estimate: PCIe 3.0 NVMe datasheets give random-read IOPS at queue
+	 * depth 32 about 30 times those at depth 1 (e.g. 620k against 19k) */
+	{"disk_channels", 32},
 	{"disk_mbs", 2000},         /* estimate: PCIe 3.0 x4 NVMe */
 	{"net_latency_ns", 10e3},   /* estimate: 10 GbE in a rack */
 	{"net_mbs", 1250},          /* 10 Gbit/s */
