@@ -273,8 +273,10 @@ deps:
 	$(Q)sh scripts/deps.sh
 
 # The tests run the virtlab binary of the same build for the command-line cases.
+# Their build uses every CPU (JOBS), as CI's plain `make test` would not.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
 		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES) $(VLSYSCAP) $(VLINIT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 

@@ -39,6 +39,14 @@ for page in $(find "$DIR" -name index.html | sort); do
 	url="file://$(abs "$page")"
 	shot="$(dirname "$page")/screenshot.png"
 	rm -f "$shot"
+	# every image the page refers to exists: a page that lacks one has
+	# failed, and needs no browser to say so
+	missing=0
+	for img in $(grep -o '<img src="[^"]*"' "$page" | sed 's/<img src="//; s/"$//'); do
+		[ -s "$(dirname "$page")/$img" ] || {
+			echo "browser-check: $page: image $img does not load" >&2; missing=1; }
+	done
+	[ $missing -eq 0 ] || { fail=1; continue; }
 	browse --window-size=1200,1600 --screenshot="$shot" "$url" >/dev/null
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -53,21 +61,34 @@ for page in $(find "$DIR" -name index.html | sort); do
 		fail=1
 	fi
 	[ -s "$shot" ] || { echo "browser-check: $page: no screenshot" >&2; fail=1; }
-	# every image the page refers to exists
-	for img in $(grep -o '<img src="[^"]*"' "$page" | sed 's/<img src="//; s/"$//'); do
-		[ -s "$(dirname "$page")/$img" ] || {
-			echo "browser-check: $page: image $img does not load" >&2; fail=1; }
-	done
-	# each plot's SVG, as the browser renders it, shows every declared series
+	# each plot's SVG, as the browser renders it, shows every declared series:
+	# all of a page's plots inline in one document, so one browser start
+	# renders them (each start costs seconds)
+	n=0
+	: > "$tmp/svgs.html"
 	for gp in "$(dirname "$page")"/*.svg.gp; do
 		[ -e "$gp" ] || continue
+		n=$((n + 1))
+		{ printf '<div id="vl-svg-%d">\n' $n; grep -v '^<?xml\|^<!DOCTYPE' "${gp%.gp}"
+		  printf '</div>\n'; } >> "$tmp/svgs.html"
+	done
+	[ $n -gt 0 ] || continue
+	{ echo '<!DOCTYPE html><html><body>'; cat "$tmp/svgs.html"; echo '</body></html>'; } > "$tmp/all.html"
+	browse --dump-dom "file://$tmp/all.html" > "$tmp/dom" || {
+		echo "browser-check: $page: chromium could not render its plots" >&2; fail=1; continue; }
+	n=0
+	for gp in "$(dirname "$page")"/*.svg.gp; do
+		[ -e "$gp" ] || continue
+		n=$((n + 1))
 		svg=${gp%.gp}
-		browse --dump-dom "file://$(abs "$svg")" > "$tmp/dom" || {
-			echo "browser-check: $svg: chromium could not render it" >&2; fail=1; continue; }
+		# this plot's part of the rendered document
+		awk -v a="id=\"vl-svg-$n\"" -v b="id=\"vl-svg-$((n + 1))\"" \
+			'index($0, a) { on = 1 } index($0, b) { on = 0 } on' "$tmp/dom" > "$tmp/part"
+		[ -s "$tmp/part" ] || { echo "browser-check: $svg: not rendered" >&2; fail=1; continue; }
 		grep -o "title '[^']*'" "$gp" | sed "s/^title '//; s/'\$//" | sort -u |
 		while IFS= read -r t; do
 			[ -n "$t" ] || continue
-			grep -qF -- "$t" "$tmp/dom" || {
+			grep -qF -- "$t" "$tmp/part" || {
 				echo "browser-check: $svg: series '$t' not shown"; exit 1; }
 		done >&2 || fail=1
 	done

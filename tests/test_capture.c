@@ -491,8 +491,14 @@ static void test_capture_interrupted(void)
 		execl(bin, bin, "trace", "capture", "-o", out, "--", "/bin/sleep", "30", (char *)NULL);
 		_exit(127);
 	}
-	struct timespec ts = {1, 0};
-	nanosleep(&ts, NULL);
+	/* once QEMU runs, virtlab has its handler (it installs it first); a
+	 * fixed second was too short for a loaded machine or a sanitized build */
+	struct timespec ts = {0, 100000000};
+	for (int i = 0; i < 600; i++) {
+		if (system("pgrep -f 'qemu-x86_6[4].*/bin/sleep 30' >/dev/null") == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
 	kill(pid, SIGINT);
 	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
 	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 130);

@@ -622,6 +622,8 @@ static void test_cli_calibrate_validate_json(void)
  */
 static const char *needs_jupyter(void)
 {
+	if (t_release_only())
+		return t_release_only();
 	if (system("jupyter nbconvert --version >/dev/null 2>&1"))
 		return "jupyter nbconvert not installed (Debian: jupyter-nbconvert python3-ipykernel)";
 	if (system("py=$(sed -n '1s/^#! *//p' \"$(command -v jupyter)\") && "

@@ -106,7 +106,11 @@ static void test_kvm_user_mode(void)
 	vl_vmm_close(vm);
 }
 
-/* A guest that never finishes is stopped by the watchdog, promptly. */
+/*
+ * A guest that never finishes is stopped by the watchdog. The bound is far
+ * above the watchdog's time: it tells a stop from a hang, not speed, on a
+ * machine whose load may stall a process for seconds.
+ */
 static void test_kvm_watchdog(void)
 {
 	struct vl_vmm *vm;
@@ -119,14 +123,14 @@ static void test_kvm_watchdog(void)
 	double dt = now_s() - t0;
 	CU_ASSERT_EQUAL(rc, VL_ETIMEOUT);
 	T_ASSERT_STR_CONTAINS(err.msg, "watchdog");
-	CU_ASSERT(dt < 5);
+	CU_ASSERT(dt < 30);
 	vl_vmm_close(vm);
 	/* VMCALL at CPL0 may hang a software KVM: it must come back either way */
 	CU_ASSERT_EQUAL_FATAL(vl_vmm_open(&vm, "/dev/kvm", &err), 0);
 	t0 = now_s();
 	rc = vl_vmm_run(vm, VL_GB_VMCALL, 0, 16, 0.5, &r, &err);
 	CU_ASSERT(rc == 0 || rc == VL_ETIMEOUT);
-	CU_ASSERT(now_s() - t0 < 5);
+	CU_ASSERT(now_s() - t0 < 30);
 	vl_vmm_close(vm);
 }
 

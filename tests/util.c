@@ -201,11 +201,23 @@ const char *t_needs_qemu_user(void)
 	return vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)) ? NULL : why;
 }
 
+const char *t_release_only(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return "a sanitized build: the release run (make test) runs it; what it adds is another "
+	       "program's work, minutes of it";
+#else
+	return NULL;
+#endif
+}
+
 const char *t_needs_chromium(void)
 {
 	static const char *const names[] = {"chromium", "chromium-browser", "google-chrome"};
 	char path[4096];
 
+	if (t_release_only())
+		return t_release_only();
 	if (getenv("VIRTLAB_CHROMIUM"))
 		return NULL;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)

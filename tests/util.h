@@ -89,6 +89,13 @@ void t_print_report(const char *only);
 const char *t_needs_qemu_user(void);
 const char *t_needs_chromium(void);
 
+/*
+ * Non-NULL (why) in a sanitized build, for the tests whose time goes to
+ * another program (a browser, Jupyter): CI runs the suites twice, and the
+ * sanitizers have nothing to find in those programs.
+ */
+const char *t_release_only(void);
+
 #define T_ASSERT_STR_CONTAINS(hay, needle)                                         \
 	do {                                                                       \
 		const char *h_ = (hay), *n_ = (needle);                                 \
