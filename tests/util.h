@@ -91,8 +91,8 @@ const char *t_needs_chromium(void);
 
 /*
  * Non-NULL (why) in a sanitized build, for the tests whose time goes to
- * another program (a browser, Jupyter): CI runs the suites twice, and the
- * sanitizers have nothing to find in those programs.
+ * another program (a browser, Jupyter, a QEMU boot): CI runs the suites
+ * twice, and the sanitizers have nothing to find in those programs.
  */
 const char *t_release_only(void);
 
