@@ -101,7 +101,7 @@ $(BUILD)/%.o: %.S
 $(PROBE): testbed/probe/probe.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -I. -o $@ $< || \
 		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The instruction-counting QEMU plugin (testbed/tcg/insncount.c).
@@ -122,7 +122,7 @@ TOUCHPAGES := $(BUILD)/touch-pages
 $(TOUCHPAGES): tests/touch_pages.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $< || \
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -I. -o $@ $< || \
 		$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The full-system capture plugin and the guest's init behind
@@ -132,10 +132,10 @@ $(VLSYSCAP): testbed/tcg/vlsyscap.c testbed/tcg/qemu-plugin-v1.h traces/sysraw.h
 	@$(if $(Q),echo "  PLUGIN  $@")
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE -I. -O2 $(WARN) -shared -fPIC -o $@ $<
 
-$(VLINIT): testbed/tcg/vl-init.c
+$(VLINIT): testbed/tcg/vl-init.c testbed/tcg/ptsyms.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -static -I. -o $@ $<
 
 # Debian's cloud kernel for full-system runs, fetched once into out/.
 kernel:

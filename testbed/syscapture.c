@@ -32,6 +32,7 @@
 
 #include "sim/proc.h"
 #include "testbed/syscapture.h"
+#include "testbed/tcg/ptsyms.h"
 
 extern char **environ;
 
@@ -380,6 +381,45 @@ static int read_console(const char *log, const char *syms_out, char *msg, size_t
 	return status;
 }
 
+/*
+ * The plugin's pt= and fill= arguments from the symbol map: each
+ * page-table setter and page filler vl-init dumps is followed there by the
+ * next symbol, its end. Returns the number of ranges; 0 when the map has
+ * no setter or no page clearer (one written by an older vl-init: it is
+ * dumped again).
+ */
+static int pt_ranges(const char *syms, char *spec, size_t len)
+{
+	FILE *f = fopen(syms, "r");
+	char line[512], type[8], name[256];
+	unsigned long long addr, start = 0;
+	const char *arg = NULL;
+	int n = 0, have_pte = 0, have_clear = 0;
+	size_t k = 0;
+
+	spec[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %7s %255s", &addr, type, name) != 3)
+			continue;
+		if (arg && addr > start && k + 48 < len) {
+			k += (size_t)snprintf(spec + k, len - k, ",%s=%llx-%llx", arg, start, addr);
+			n++;
+		}
+		arg = NULL;
+		start = addr;
+		for (size_t i = 0; i < sizeof(vl_pt_setters) / sizeof(vl_pt_setters[0]); i++)
+			if (!strcmp(name, vl_pt_setters[i]))
+				arg = "pt";
+		for (size_t i = 0; i < sizeof(vl_pt_fillers) / sizeof(vl_pt_fillers[0]); i++)
+			if (!strcmp(name, vl_pt_fillers[i]))
+				arg = "fill";
+		have_pte |= !strcmp(name, "native_set_pte");
+		have_clear |= !strncmp(name, "clear_page_", 11);
+	}
+	if (f)
+		fclose(f);
+	return have_pte && have_clear ? n : 0;
+}
 
 static void set_meta(struct vl_meta *m, const struct vl_syscap_opts *o, const char *qver,
                      const char *rel)
@@ -469,13 +509,13 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	char why[512], qemu[PATH_MAX], busybox[PATH_MAX], plugin[PATH_MAX], init[PATH_MAX];
 	char kernel[PATH_MAX], rel[256], syms[PATH_MAX + 300], prog[PATH_MAX], dir[PATH_MAX];
 	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16], tmp[PATH_MAX + 16];
-	char spec[PATH_MAX * 2 + 64], qver[128], msg[256], *words = NULL;
+	char spec[PATH_MAX * 2 + 64 + 1024], ptspec[1024], qver[128], msg[256], *words = NULL;
 	const char *kdir = kernel_dir_of(o->kernel_dir), *slash;
 	struct vl_syscap_syms *sy = NULL;
 	struct vl_meta meta = {0};
 	struct vl_writer *w = NULL;
 	size_t nwords = 0;
-	int rc, have_syms;
+	int rc;
 
 	memset(st, 0, sizeof(*st));
 	*exit_status = -1;
@@ -490,7 +530,6 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	find_beside("vlsyscap.so", plugin, sizeof(plugin));
 	find_beside("vl-init", init, sizeof(init));
 	snprintf(syms, sizeof(syms), "%s/boot/vl-syms-%s.map", kdir, rel);
-	have_syms = !access(syms, R_OK);
 
 	slash = strrchr(o->out, '/');
 	snprintf(dir, sizeof(dir), "%.*s%s.vlsyscap-XXXXXX", slash ? (int)(slash - o->out + 1) : 0,
@@ -507,19 +546,41 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
 	snprintf(raw, sizeof(raw), "%s/sys.raw", dir);
 	snprintf(log, sizeof(log), "%s/console", dir);
+	if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
+		/* the kernel's symbols first: one boot that runs `true` and prints them */
+		static const char cmd_true[] = "/bin/busybox\0true";
+		const char *argv[] = {qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", GUEST_MEM,
+		                      "-smp", "1", "-nographic", "-no-reboot", "-kernel", kernel,
+		                      "-initrd", initrd, "-append", APPEND, NULL};
+		if ((rc = write_initrd(initrd, init, busybox, NULL, NULL, cmd_true, sizeof(cmd_true),
+		                       1, err)) ||
+		    (rc = run_guest(o, argv, log, raw, err)))
+			goto out;
+		read_console(log, syms, msg, sizeof(msg));
+		if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
+			/* the kernel's directory is not writable: keep them for this run */
+			snprintf(syms, sizeof(syms), "%s/syms.map", dir);
+			read_console(log, syms, msg, sizeof(msg));
+			if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
+				rc = vl_err_set(err, VL_EIO, "capture --system: the guest printed no "
+				                "page-table setters (native_set_pte): see %s", log);
+				goto out;
+			}
+		}
+	}
 	{
 		const char *pn = strrchr(o->argv[0], '/');
 		if ((rc = write_initrd(initrd, init, busybox, prog[0] ? prog : NULL,
-		                       pn ? pn + 1 : o->argv[0], words, nwords, !have_syms, err)))
+		                       pn ? pn + 1 : o->argv[0], words, nwords, 0, err)))
 			goto out;
 	}
 	const char *ver_argv[] = {qemu, "--version", NULL}; /* provenance */
 	vl_proc_first_line(ver_argv, dir, qver, sizeof(qver));
 	if (o->limit)
-		snprintf(spec, sizeof(spec), "%s,out=%s,limit=%llu", plugin, raw,
-		         (unsigned long long)o->limit);
+		snprintf(spec, sizeof(spec), "%s,out=%s,limit=%llu%s", plugin, raw,
+		         (unsigned long long)o->limit, ptspec);
 	else
-		snprintf(spec, sizeof(spec), "%s,out=%s", plugin, raw);
+		snprintf(spec, sizeof(spec), "%s,out=%s%s", plugin, raw, ptspec);
 	{
 		const char *argv[] = {qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", GUEST_MEM,
 		                      "-smp", "1", "-nographic", "-no-reboot", "-kernel", kernel,
@@ -528,12 +589,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		if ((rc = run_guest(o, argv, log, raw, err)))
 			goto out;
 	}
-	*exit_status = read_console(log, have_syms ? NULL : syms, msg, sizeof(msg));
-	if (!have_syms && access(syms, R_OK)) {
-		/* the kernel's directory is not writable: keep them for this run */
-		snprintf(syms, sizeof(syms), "%s/syms.map", dir);
-		read_console(log, syms, msg, sizeof(msg));
-	}
+	*exit_status = read_console(log, NULL, msg, sizeof(msg));
 	if ((rc = vl_syscap_syms_load(&sy, syms, err)))
 		goto out;
 	if (*exit_status < 0 && !o->limit) {

@@ -192,6 +192,80 @@ static void test_convert_system(void)
 	CU_ASSERT(!st.limited);
 }
 
+static void ptw(struct raw *r, uint64_t vaddr, unsigned kind)
+{
+	byte(r, VL_SR_PTW);
+	var(r, vaddr);
+	byte(r, kind);
+}
+
+/*
+ * Page-table writes: a setter fills entry 1 of a table page (0 1), writes
+ * it again (1 1), a read-modify-write keeps it (1 1), a plain store empties
+ * it (1 0); the setter fills entry 511 of a second page (0 1), an exchange
+ * empties it (1 0). Each event's address is the stand-in of its entry:
+ * table numbers 1 and 2 in order of first write, entry indexes 1 and 511.
+ */
+static void test_convert_system_ptes(void)
+{
+	struct raw r = {0};
+	struct vl_err err = {0};
+	struct vl_syscap_stats st;
+	struct vl_writer *w;
+	struct vl_trace *t;
+	static struct vl_event ev[16];
+	const char *out = t_path("sysptw.vlt");
+	const uint64_t t1 = 0xffff888001234000ull, t2 = 0xffff888005678000ull;
+
+	tbdef(&r, 0, K, 3, VL_ST_OTHER, 0);
+	mark(&r, VL_SM_RUN);
+	tb(&r, 0);
+	ptw(&r, t1 + 8, VL_SP_SET);
+	ptw(&r, t1 + 8, VL_SP_SET | VL_SP_LIVE);
+	ptw(&r, t1 + 8, VL_SP_RMW);
+	ptw(&r, t1 + 8, VL_SP_STORE);
+	ptw(&r, t2 + 511 * 8, VL_SP_SET);
+	ptw(&r, t2 + 511 * 8, VL_SP_XCHG);
+	mark(&r, VL_SM_RUN);
+	byte(&r, VL_SR_END), byte(&r, 0);
+	const char *raw = save("sysptw.raw", &r);
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, NULL, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+
+	const uint16_t kf = VL_EVF_KERNEL;
+	const uint64_t e1 = VL_SYSCAP_PT_BASE + (1ull << 21) + (1ull << 12);
+	const uint64_t e2 = VL_SYSCAP_PT_BASE + (2ull << 21) + (511ull << 12);
+	static const struct { uint16_t flags; int second; } want[] = {
+		{VL_EVF_P_NEW, 0}, {VL_EVF_P_OLD | VL_EVF_P_NEW, 0}, {VL_EVF_P_OLD | VL_EVF_P_NEW, 0},
+		{VL_EVF_P_OLD, 0}, {VL_EVF_P_NEW, 1}, {VL_EVF_P_OLD, 1},
+	};
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
+	long n = vl_trace_read(t, ev, 16, &err);
+	vl_trace_close(t);
+	CU_ASSERT_EQUAL_FATAL(n, 7);
+	CU_ASSERT_EQUAL(ev[0].type, VL_EV_BB);
+	for (int i = 0; i < 6; i++) {
+		CU_ASSERT_EQUAL(ev[i + 1].type, VL_EV_PTEWRITE);
+		CU_ASSERT_EQUAL(ev[i + 1].flags, kf | want[i].flags);
+		CU_ASSERT_EQUAL(ev[i + 1].a, want[i].second ? e2 : e1);
+	}
+	CU_ASSERT_EQUAL(st.ptewrites[VL_SP_SET], 3);
+	CU_ASSERT_EQUAL(st.ptewrites[VL_SP_RMW], 1);
+	CU_ASSERT_EQUAL(st.ptewrites[VL_SP_STORE], 1);
+	CU_ASSERT_EQUAL(st.ptewrites[VL_SP_XCHG], 1);
+
+	r.n = 0; /* a kind the plugin never writes */
+	ptw(&r, t1, 9);
+	raw = save("sysptwbad.raw", &r);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, t_path("sysptwbad.vlt"), VL_TFMT_TEXT, 0, NULL, &err),
+	                      0);
+	CU_ASSERT_EQUAL(vl_syscap_convert(raw, NULL, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
+	T_ASSERT_STR_CONTAINS(err.msg, "page-table write");
+	vl_writer_abort(w);
+}
+
 /* Bad raw records and symbol files: one clear error each. */
 static void test_convert_system_errors(void)
 {
@@ -315,8 +389,9 @@ static void test_capture_system(void)
  * between its phases within 10% of KP_FORKWAIT (counted by insncount in
  * the same guest; the capture's extra timer ticks add about 5%), its user
  * ones within 10% of the 268 insncount gave, 4 system calls and 8 page
- * faults an operation (as kernel-paths.sh's getrusage counted), kernel
- * blocks, and a bt replay whose translation cache misses and hits.
+ * faults an operation (as kernel-paths.sh's getrusage counted), its
+ * page-table writes, kernel blocks, and a bt replay whose translation
+ * cache misses and hits.
  */
 static void test_corpus_system(void)
 {
@@ -324,7 +399,7 @@ static void test_corpus_system(void)
 	struct vl_err err = {0};
 	struct vl_trace *t;
 	static struct vl_event buf[4096];
-	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0;
+	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0, pte[4] = {0};
 	int phase = 0;
 	long n;
 	char out[8192], args[512];
@@ -341,6 +416,8 @@ static void test_corpus_system(void)
 			ins[!!(buf[i].flags & VL_EVF_KERNEL)] += vl_ev_insns(&buf[i]);
 			sys += buf[i].type == VL_EV_SYSCALL;
 			pf += buf[i].type == VL_EV_PGFAULT;
+			if (buf[i].type == VL_EV_PTEWRITE)
+				pte[!!(buf[i].flags & VL_EVF_P_OLD) * 2 + !!(buf[i].flags & VL_EVF_P_NEW)]++;
 		}
 	vl_trace_close(t);
 	CU_ASSERT_EQUAL(n, 0);
@@ -350,6 +427,16 @@ static void test_corpus_system(void)
 	CU_ASSERT(u > 268 * 0.9 && u < 268 * 1.1);
 	CU_ASSERT_EQUAL(sys, 4 * ops);
 	CU_ASSERT_EQUAL(pf, 8 * ops);
+	/* page-table writes: at least the 13 entries a child gets in the
+	 * user-mode capture filled and emptied again per operation, what is
+	 * filled for a child emptied at its exit (within a quarter), and the
+	 * parent's write-protected entries */
+	printf("\n  system forkwait: PTE writes an operation: %.1f NP->P, %.1f P->NP, %.1f P->P ",
+	       (double)pte[1] / (double)ops, (double)pte[2] / (double)ops,
+	       (double)pte[3] / (double)ops);
+	CU_ASSERT(pte[1] >= 13 * ops && pte[2] >= 13 * ops && pte[3] >= 1 * ops);
+	CU_ASSERT(pte[2] > pte[1] * 3 / 4 && pte[2] < pte[1] * 5 / 4);
+	CU_ASSERT_EQUAL(pte[0], 0);
 	snprintf(args, sizeof(args), "run --no-db -t %s -m bt", path);
 	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
 	CU_ASSERT(counter(out, "bt.tc_misses = ") > 1000);
@@ -372,6 +459,7 @@ void suite_syscapture(void)
 {
 	static const struct t_case cases[] = {
 		{"convert_system", test_convert_system, NULL},
+		{"convert_system_ptes", test_convert_system_ptes, NULL},
 		{"convert_system_errors", test_convert_system_errors, NULL},
 		{"corpus_system", test_corpus_system, NULL},
 		{"capture_system_errors", test_capture_system_errors, needs_system},

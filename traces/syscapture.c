@@ -36,28 +36,77 @@
 enum sym_class { SYM_NONE, SYM_PF, SYM_TIMER, SYM_IRQ, SYM_EXC, SYM_SYS, SYM_FORK, SYM_EXEC,
                  SYM_EXIT };
 
-struct vl_syscap_syms {
-	uint64_t *addr; /* open addressing; 0 = empty */
-	uint32_t *val;  /* class | arg << 8 */
+/* A map of nonzero 64-bit keys to 32-bit values, open addressing. */
+struct map {
+	uint64_t *key; /* 0 = empty */
+	uint32_t *val;
 	size_t cap, n;
-	int have_pf, have_sys;
 };
 
-static size_t sym_slot(const struct vl_syscap_syms *s, uint64_t addr)
+static size_t map_slot(const struct map *m, uint64_t key)
 {
-	size_t i = (size_t)((addr * 0x9e3779b97f4a7c15ull) >> 24) & (s->cap - 1);
+	size_t i = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 24) & (m->cap - 1);
 
-	while (s->addr[i] && s->addr[i] != addr)
-		i = (i + 1) & (s->cap - 1);
+	while (m->key[i] && m->key[i] != key)
+		i = (i + 1) & (m->cap - 1);
 	return i;
 }
 
+/* The value of key; 0 when absent. */
+static uint32_t map_get(const struct map *m, uint64_t key)
+{
+	if (!m->cap)
+		return 0;
+	size_t i = map_slot(m, key);
+	return m->key[i] ? m->val[i] : 0;
+}
+
+static int map_put(struct map *m, uint64_t key, uint32_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct map n = {.cap = m->cap ? m->cap * 2 : 1024};
+		n.key = calloc(n.cap, sizeof(*n.key));
+		n.val = calloc(n.cap, sizeof(*n.val));
+		if (!n.key || !n.val) {
+			free(n.key);
+			free(n.val);
+			return -1;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->key[i]) {
+				size_t j = map_slot(&n, m->key[i]);
+				n.key[j] = m->key[i];
+				n.val[j] = m->val[i];
+				n.n++;
+			}
+		free(m->key);
+		free(m->val);
+		*m = n;
+	}
+	size_t i = map_slot(m, key);
+	if (!m->key[i]) {
+		m->key[i] = key;
+		m->n++;
+	}
+	m->val[i] = val;
+	return 0;
+}
+
+static void map_free(struct map *m)
+{
+	free(m->key);
+	free(m->val);
+	*m = (struct map){0};
+}
+
+struct vl_syscap_syms {
+	struct map m; /* address -> class | arg << 8 */
+	int have_pf, have_sys;
+};
+
 static uint32_t sym_lookup(const struct vl_syscap_syms *s, uint64_t addr)
 {
-	if (!s || !s->cap)
-		return 0;
-	size_t i = sym_slot(s, addr);
-	return s->addr[i] ? s->val[i] : 0;
+	return s ? map_get(&s->m, addr) : 0;
 }
 
 static int cmp_sysent(const void *key, const void *e)
@@ -109,44 +158,10 @@ static uint32_t classify(const char *name)
 	return SYM_NONE;
 }
 
-static int sym_add(struct vl_syscap_syms *s, uint64_t addr, uint32_t val)
-{
-	if ((s->n + 1) * 2 > s->cap) {
-		struct vl_syscap_syms n = {.cap = s->cap ? s->cap * 2 : 1024};
-		n.addr = calloc(n.cap, sizeof(*n.addr));
-		n.val = calloc(n.cap, sizeof(*n.val));
-		if (!n.addr || !n.val) {
-			free(n.addr);
-			free(n.val);
-			return -1;
-		}
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->addr[i]) {
-				size_t j = sym_slot(&n, s->addr[i]);
-				n.addr[j] = s->addr[i];
-				n.val[j] = s->val[i];
-				n.n++;
-			}
-		free(s->addr);
-		free(s->val);
-		s->addr = n.addr;
-		s->val = n.val;
-		s->cap = n.cap;
-	}
-	size_t i = sym_slot(s, addr);
-	if (!s->addr[i]) {
-		s->addr[i] = addr;
-		s->n++;
-	}
-	s->val[i] = val;
-	return 0;
-}
-
 void vl_syscap_syms_free(struct vl_syscap_syms *s)
 {
 	if (s) {
-		free(s->addr);
-		free(s->val);
+		map_free(&s->m);
 		free(s);
 	}
 }
@@ -173,7 +188,7 @@ int vl_syscap_syms_load(struct vl_syscap_syms **out, const char *path, struct vl
 			continue;
 		s->have_pf |= v == SYM_PF;
 		s->have_sys |= (v & 0xff) == SYM_SYS;
-		if (sym_add(s, addr, v)) {
+		if (map_put(&s->m, addr, v)) {
 			fclose(f);
 			vl_syscap_syms_free(s);
 			return vl_err_set(err, VL_ENOMEM, "out of memory");
@@ -252,6 +267,7 @@ struct conv {
 	unsigned depth, pf_depth; /* interrupt and exception nesting */
 	int pf_await;             /* 1: the closing iret ran; 2: its next block started */
 	long bb_idx;              /* the last bb event in the buffer; -1: written */
+	struct map ptpage;        /* page-table page -> its number, from 1 */
 };
 
 static int put_out(struct conv *c, int all)
@@ -591,6 +607,40 @@ static int on_faddr(struct conv *c)
 	return 0;
 }
 
+/*
+ * A page-table entry written (VL_SR_PTW). Its present bit before and after
+ * follows from how it was written: a setter stores a present entry into an
+ * empty one or over a live one, as the plugin saw (pte_clear's store of 0
+ * through the setter is taken for a present one too); an exchange or a
+ * plain store empties a live entry; a read-modify-write keeps it. The value
+ * written is not seen, so the address of the page it maps is not either:
+ * the event carries a stand-in, unique to the entry (VL_SYSCAP_PT_BASE,
+ * the table's number, the entry's index).
+ */
+static int on_ptw(struct conv *c)
+{
+	uint64_t vaddr;
+	int kind, before, after;
+	uint32_t id;
+
+	if (get_var(c, &vaddr) || (kind = get_byte(c)) < 0)
+		return bad(c, "truncated record");
+	before = kind != VL_SP_SET;
+	kind &= ~VL_SP_LIVE;
+	if (kind < VL_SP_SET || kind > VL_SP_STORE)
+		return bad(c, "unknown page-table write");
+	after = kind == VL_SP_SET || kind == VL_SP_RMW;
+	if (!(id = map_get(&c->ptpage, vaddr >> 12))) {
+		id = (uint32_t)c->ptpage.n + 1;
+		if (map_put(&c->ptpage, vaddr >> 12, id))
+			return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	}
+	c->st->ptewrites[kind]++;
+	uint64_t a = VL_SYSCAP_PT_BASE + ((uint64_t)id << 21) + (((vaddr & 4095) >> 3) << 12);
+	return emit(c, VL_EV_PTEWRITE, (uint16_t)(VL_EVF_KERNEL | (before ? VL_EVF_P_OLD : 0) |
+	                                          (after ? VL_EVF_P_NEW : 0)), 0, a, 0);
+}
+
 static int record(struct conv *c, int tag)
 {
 	uint64_t v;
@@ -607,6 +657,8 @@ static int record(struct conv *c, int tag)
 		return on_tb(c, v);
 	case VL_SR_FADDR:
 		return on_faddr(c);
+	case VL_SR_PTW:
+		return on_ptw(c);
 	case VL_SR_MARK:
 		if ((b = get_byte(c)) < 0)
 			return bad(c, "truncated record");
@@ -668,6 +720,7 @@ out:
 		fclose(c->f);
 	free(c->tb);
 	free(c->pool);
+	map_free(&c->ptpage);
 	free(c);
 	return rc;
 }

@@ -17,6 +17,14 @@
 /* A system call number the capture could not infer. */
 #define VL_SYSCAP_NR_UNKNOWN 0xffffffffull
 
+/*
+ * Where a page-table write's stand-in addresses start: the value written
+ * is not seen, so a ptewrite event's address is not the page the entry
+ * maps but base + table number << 21 + entry index << 12, unique to the
+ * entry (traces/syscapture.c, on_ptw).
+ */
+#define VL_SYSCAP_PT_BASE 0x7e0000000000ull
+
 /* What a conversion found. */
 struct vl_syscap_stats {
 	uint64_t events;         /* events written */
@@ -30,6 +38,7 @@ struct vl_syscap_stats {
 	uint64_t timers, irqs, exceptions;
 	uint64_t forks, execs, exits;
 	uint64_t ops[VL_SO__COUNT]; /* sensitive instructions executed, by kind */
+	uint64_t ptewrites[VL_SP_STORE + 1]; /* page-table entries written, by VL_SP_* */
 	uint64_t phases;
 	uint64_t raw_bytes;
 	int complete;            /* the recording ended at vl-init's closing marker */

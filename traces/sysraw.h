@@ -16,6 +16,17 @@ enum vl_sysraw_tag {
 	VL_SR_MARK,       /* kind: a marker instruction executed (enum vl_sysraw_mark) */
 	VL_SR_FADDR,      /* vaddr, store: the first access of the first block after an IRET */
 	VL_SR_END,        /* the recording ended: at the closing mark, the limit or exit */
+	VL_SR_PTW,        /* vaddr, kind: a page-table entry written (enum vl_sysraw_ptw) */
+};
+
+/* VL_SR_PTW's kind: how the entry was written (testbed/tcg/vlsyscap.c).
+ * Only a setter writes an entry that holds no value. */
+enum vl_sysraw_ptw {
+	VL_SP_SET = 1, /* by a setter (native_set_pte, _pmd, ...): a new value */
+	VL_SP_XCHG,    /* exchanged: ptep_get_and_clear, the entry emptied */
+	VL_SP_RMW,     /* a read-modify-write (and, or, btr): flags changed */
+	VL_SP_STORE,   /* a plain store: an exiting process's entry emptied */
+	VL_SP_LIVE = 16, /* or'ed into VL_SP_SET: the entry held a value before */
 };
 
 /* VL_SR_MARK's kind. */

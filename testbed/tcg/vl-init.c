@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testbed/tcg/ptsyms.h"
+
 #define MAX_ARGS 256
 
 static void mark(void)
@@ -71,6 +73,9 @@ static int read_cmd(char *buf, size_t len, char **argv)
  * call entries the converter needs. Addresses are fixed (nokaslr), so the
  * host keeps what this prints, once per kernel.
  */
+/* 1: a symbol the converter names; 2: one whose end is needed too (the
+ * page-table setters and the page fillers of vlsyscap.c's pt= and fill=
+ * ranges): it ends at the next symbol. */
 static int wanted(const char *name)
 {
 	static const char *const prefix[] = {"asm_exc_", "asm_sysvec_", "__x64_sys_"};
@@ -84,6 +89,12 @@ static int wanted(const char *name)
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 		if (!strcmp(name, exact[i]))
 			return 1;
+	for (size_t i = 0; i < sizeof(vl_pt_setters) / sizeof(vl_pt_setters[0]); i++)
+		if (!strcmp(name, vl_pt_setters[i]))
+			return 2;
+	for (size_t i = 0; i < sizeof(vl_pt_fillers) / sizeof(vl_pt_fillers[0]); i++)
+		if (!strcmp(name, vl_pt_fillers[i]))
+			return 2;
 	return 0;
 }
 
@@ -91,12 +102,16 @@ static void dump_symbols(void)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512], addr[32], type[8], name[256];
+	int next = 0;
 
 	printf("vl-syms begin\n");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%31s %7s %255s", addr, type, name) == 3 && !strchr(line, '[') &&
-		    wanted(name))
-			printf("vl-sym %s %s %s\n", addr, type, name);
+		if (sscanf(line, "%31s %7s %255s", addr, type, name) == 3 && !strchr(line, '[')) {
+			int w = wanted(name);
+			if (w || next) /* kallsyms is in address order: the next line ends a range */
+				printf("vl-sym %s %s %s\n", addr, type, name);
+			next = w == 2;
+		}
 	if (f)
 		fclose(f);
 	printf("vl-syms end\n");

@@ -15,7 +15,24 @@
  * runs (so boot and power-off are left out); `xchg %bx,%bx` (66 87 db),
  * vl-probe's marker around its operations, is recorded as a mark inside.
  * Block definitions are recorded from boot on: blocks translated then run
- * later. Plugin API version 1 reads no registers, so values (CR3, MSR
+ * later.
+ *
+ * Page-table writes: with pt=START-END (hex, repeatable) naming the
+ * kernel's page-table setters (native_set_pte and its kin, which a
+ * PARAVIRT_XXL kernel calls out of line), the pages those functions store
+ * into are page-table pages, from boot on. A store into one from elsewhere
+ * is an entry write too: an xchg (ptep_get_and_clear), a locked
+ * read-modify-write (ptep_set_wrprotect, clearing the accessed bit) or a
+ * plain store (an exiting process's tables emptied entry by entry,
+ * native_local_ptep_get_and_clear). A string instruction or a store from
+ * the page fillers named by fill=START-END (clear_page, copy_page, memset,
+ * memcpy, copy_user: kernel/vl-init's list) means the page was freed and
+ * reused, and it stops being one. Which entries a setter filled is kept
+ * per page, so a store into one never filled is the page's reuse too, and
+ * each entry write is recorded with the entry's address, how it was made
+ * and, for a setter's, whether the entry held a value (traces/sysraw.h).
+ *
+ * Plugin API version 1 reads no registers, so values (CR3, MSR
  * numbers, ports in DX, the system call number, the faulting address)
  * are not seen here; traces/syscapture.c infers what it can (the kernel's
  * System.map gives handler and system call entries) and
@@ -41,6 +58,8 @@ QP_EXPORT int qemu_plugin_version = 1;
 
 #define BUF_BYTES (1 << 20)
 #define MAX_OPS 64 /* sensitive instructions recorded per block */
+#define MAX_PT_RANGES 8
+#define MAX_FILL_RANGES 32
 
 enum { END_MARK, END_LIMIT, END_EXIT }; /* VL_SR_END's reason */
 
@@ -61,6 +80,11 @@ static struct {
 	struct tb *cur;        /* the block executing */
 	uint64_t loads, stores; /* counted inline by QEMU */
 	uint64_t base_loads, base_stores; /* at the current block's start */
+	uint64_t pt_lo[MAX_PT_RANGES], pt_hi[MAX_PT_RANGES]; /* the setters: [lo, hi) */
+	uint64_t fill_lo[MAX_FILL_RANGES], fill_hi[MAX_FILL_RANGES]; /* the page fillers */
+	unsigned npt, nfill;
+	struct ptpage *pt; /* the page-table pages, open addressing */
+	size_t ptcap, ptused;
 } g = {.fd = -1};
 
 /* --- output ------------------------------------------------------------- */
@@ -265,6 +289,144 @@ static int decode(const uint8_t *b, size_t n, struct op *o)
 	return o->op != 0;
 }
 
+/* --- page-table pages ------------------------------------------------------ */
+
+/* A page-table page: its number and which of its 512 entries hold a value
+ * a setter stored (not emptied since). */
+struct ptpage {
+	uint64_t key; /* page number + 2; PT_EMPTY, or PT_GONE: a tombstone */
+	uint64_t live[8];
+};
+
+#define PT_EMPTY 0
+#define PT_GONE 1
+
+static size_t pt_slot(uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (g.ptcap - 1);
+}
+
+static struct ptpage *pt_find(uint64_t page)
+{
+	uint64_t key = page + 2;
+
+	for (size_t i = pt_slot(key);; i = (i + 1) & (g.ptcap - 1)) {
+		if (g.pt[i].key == key)
+			return &g.pt[i];
+		if (g.pt[i].key == PT_EMPTY)
+			return NULL;
+	}
+}
+
+static void pt_rehash(size_t cap)
+{
+	struct ptpage *old = g.pt;
+	size_t ocap = g.ptcap;
+
+	if (!(g.pt = calloc(cap, sizeof(*g.pt))))
+		die("out of memory for page-table pages");
+	g.ptcap = cap;
+	g.ptused = 0;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].key > PT_GONE) {
+			size_t j = pt_slot(old[i].key);
+			while (g.pt[j].key)
+				j = (j + 1) & (cap - 1);
+			g.pt[j] = old[i];
+			g.ptused++;
+		}
+	free(old);
+}
+
+static struct ptpage *pt_add(uint64_t page)
+{
+	uint64_t key = page + 2;
+	struct ptpage *p = pt_find(page);
+	size_t i;
+
+	if (p)
+		return p;
+	if ((g.ptused + 1) * 2 > g.ptcap)
+		pt_rehash(g.ptcap * 2);
+	for (i = pt_slot(key); g.pt[i].key > PT_GONE; i = (i + 1) & (g.ptcap - 1))
+		;
+	if (g.pt[i].key == PT_EMPTY)
+		g.ptused++; /* a tombstone reused was counted already */
+	g.pt[i] = (struct ptpage){.key = key};
+	return &g.pt[i];
+}
+
+static int in_ranges(const uint64_t *lo, const uint64_t *hi, unsigned n, uint64_t vaddr)
+{
+	for (unsigned r = 0; r < n; r++)
+		if (vaddr >= lo[r] && vaddr < hi[r])
+			return 1;
+	return 0;
+}
+
+/* How an instruction stores, for the page-table rules above (VL_SP_*, or
+ * 0: a store that ends a page's life as a page table). */
+static unsigned store_kind(const uint8_t *b, size_t n, uint64_t vaddr)
+{
+	int o16;
+	unsigned rex;
+	size_t i = prefixes(b, n, &o16, &rex);
+
+	if (i >= n)
+		return 0;
+	if (in_ranges(g.pt_lo, g.pt_hi, g.npt, vaddr)) /* not its own stack stores */
+		return (b[i] & 0xf8) == 0x50 || b[i] == 0xe8 || b[i] == 0xff ? 0 : VL_SP_SET;
+	if (in_ranges(g.fill_lo, g.fill_hi, g.nfill, vaddr))
+		return 0;
+	switch (b[i]) {
+	case 0x86: case 0x87: /* xchg */
+		return VL_SP_XCHG;
+	case 0x88: case 0x89: case 0xc6: case 0xc7: /* mov */
+		return VL_SP_STORE;
+	case 0xaa: case 0xab: case 0xa4: case 0xa5: /* stos, movs: filling memory */
+		return 0;
+	default:
+		/* and, or, btr, bts, cmpxchg: read-modify-write, locked or not
+		 * (a uniprocessor kernel patches its lock prefixes out) */
+		return VL_SP_RMW;
+	}
+}
+
+/*
+ * A kernel store: udata is store_kind() + 1. A setter's store makes its
+ * page a page table and the entry live; any other store into a live entry
+ * is an entry write (and empties it unless locked); a store into an entry
+ * no setter filled means the page holds something else now.
+ */
+static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+	unsigned kind = (unsigned)(uintptr_t)udata - 1, e = (unsigned)(vaddr >> 3) & 511;
+	uint64_t bit = 1ull << (e & 63);
+	struct ptpage *p;
+
+	(void)vcpu;
+	if (!qemu_plugin_mem_is_store(info))
+		return; /* QEMU 7.2 calls back for loads too, whatever rw asked for */
+	if (kind == VL_SP_SET) {
+		p = pt_add(vaddr >> 12);
+		if (p->live[e >> 6] & bit)
+			kind |= VL_SP_LIVE;
+		p->live[e >> 6] |= bit;
+	} else if (!(p = pt_find(vaddr >> 12))) {
+		return;
+	} else if (!kind || !(p->live[e >> 6] & bit)) {
+		p->key = PT_GONE; /* freed and reused */
+		return;
+	} else if (kind != VL_SP_RMW) {
+		p->live[e >> 6] &= ~bit;
+	}
+	if (!g.on)
+		return;
+	rec(VL_SR_PTW);
+	put_var(vaddr);
+	put_byte(kind);
+}
+
 /* --- callbacks ------------------------------------------------------------ */
 
 /* Records the memory accesses of the block that just ran, the first time. */
@@ -371,6 +533,12 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 		if (vaddr < VL_SR_KERNEL_BASE && (k = mark_kind(insn)) >= 0)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS,
 			                                       (void *)(uintptr_t)k);
+		if (vaddr >= VL_SR_KERNEL_BASE && g.npt) {
+			unsigned sk = store_kind(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn),
+			                         qemu_plugin_insn_vaddr(insn));
+			qemu_plugin_register_vcpu_mem_cb(insn, on_store, QEMU_PLUGIN_CB_NO_REGS,
+			                                 QEMU_PLUGIN_MEM_W, (void *)(uintptr_t)(sk + 1));
+		}
 	}
 	qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(qtb, 0), on_first_mem,
 	                                 QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
@@ -405,6 +573,18 @@ static void at_exit(qemu_plugin_id_t id, void *udata)
 	g.fd = -1;
 }
 
+/* START-END in hex: [lo, hi). */
+static int parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	char *end;
+
+	*lo = strtoull(s, &end, 16);
+	if (*end != '-')
+		return -1;
+	*hi = strtoull(end + 1, &end, 16);
+	return *end || *hi <= *lo ? -1 : 0;
+}
+
 QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
                                   char **argv);
 QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int argc,
@@ -417,9 +597,20 @@ QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t 
 			snprintf(g.path, sizeof(g.path), "%s", argv[i] + 4);
 		else if (!strncmp(argv[i], "limit=", 6))
 			g.limit = strtoull(argv[i] + 6, NULL, 10);
+		else if (!strncmp(argv[i], "pt=", 3) && g.npt < MAX_PT_RANGES) {
+			if (parse_range(argv[i] + 3, &g.pt_lo[g.npt], &g.pt_hi[g.npt]))
+				return -1;
+			g.npt++;
+		} else if (!strncmp(argv[i], "fill=", 5) && g.nfill < MAX_FILL_RANGES) {
+			if (parse_range(argv[i] + 5, &g.fill_lo[g.nfill], &g.fill_hi[g.nfill]))
+				return -1;
+			g.nfill++;
+		}
 	}
 	if (!g.path[0])
 		return -1;
+	if (g.npt)
+		pt_rehash(4096);
 	g.fd = open(g.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (g.fd < 0)
 		die("open");
