@@ -44,6 +44,9 @@ static void help(void)
 	       "      --db F          results database (default " VL_DEFAULT_DB ")\n"
 	       "      --no-db         do not record the run\n"
 	       "      --no-baseline   skip the native replay (no slowdown figure)\n"
+	       "      --steady        one warm pass over the trace's operations (between its\n"
+	       "                      phases 1 and 2, else all of it): the trace replayed with\n"
+	       "                      them twice, less once; translations and shadows warm\n"
 	       "  -q, --quiet         print one line instead of the summary\n"
 	       "  -h, --help          this text\n\n"
 	       "exit status: 0 ok, 1 run or database failed, 2 invalid input, 130 interrupted\n");
@@ -135,7 +138,7 @@ static void print_summary(const struct vl_run_spec *spec, const struct vl_run_re
 
 int cmd_run(int argc, char **argv)
 {
-	enum { O_HOST = 256, O_REPL, O_PCPUS, O_QUANTUM, O_QUEUE, O_DB, O_NODB, O_NOBASE,
+	enum { O_HOST = 256, O_REPL, O_PCPUS, O_QUANTUM, O_QUEUE, O_DB, O_NODB, O_NOBASE, O_STEADY,
 	       O_PLUGIN };
 	static const struct option opts[] = {
 		{"trace", required_argument, NULL, 't'},
@@ -152,6 +155,7 @@ int cmd_run(int argc, char **argv)
 		{"db", required_argument, NULL, O_DB},
 		{"no-db", no_argument, NULL, O_NODB},
 		{"no-baseline", no_argument, NULL, O_NOBASE},
+		{"steady", no_argument, NULL, O_STEADY},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -212,6 +216,7 @@ int cmd_run(int argc, char **argv)
 		case O_DB: db_path = optarg; break;
 		case O_NODB: no_db = 1; break;
 		case O_NOBASE: spec.baseline = 0; break;
+		case O_STEADY: spec.steady = 1; break;
 		case 'q': quiet = 1; break;
 		case 'h': help(); return EXIT_OK;
 		default:

@@ -174,7 +174,13 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 				return fail(p, sec, key, "'%s': expected a number > 0", value);
 			return 1;
 		}
-		return fail(p, sec, key, "unknown key (valid: trace, per)");
+		if (strcmp(key, "steady") == 0) {
+			if (strcmp(value, "yes") && strcmp(value, "no"))
+				return fail(p, sec, key, "'%s': expected yes or no", value);
+			w->steady = strcmp(value, "yes") == 0;
+			return 1;
+		}
+		return fail(p, sec, key, "unknown key (valid: trace, per, steady)");
 	}
 	if (kind_of(sec, "system", &name)) {
 		struct vl_exp_system *s;

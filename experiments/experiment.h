@@ -33,6 +33,7 @@ struct vl_exp_workload {
 	char name[VL_NAME];
 	char trace[512];     /* a trace file, or gen:KIND[:EVENTS] */
 	double per;          /* operations in the trace, for per-operation metrics */
+	int steady;          /* measure one warm pass over its operations (vl_run_spec) */
 	int line;
 };
 

@@ -86,6 +86,7 @@ static int run_one(const struct vl_experiment *e, const struct vl_model *model,
 		.seed = e->seed,
 		.replication = r->rep,
 		.baseline = 1,
+		.steady = e->w[r->w].steady,
 		.label = r->label,
 		.experiment_id = exp_id,
 	};

@@ -78,22 +78,95 @@ void vl_source_close(const char *trace, void *handle, uint64_t *hash)
 	}
 }
 
-/* One replay of the trace through cfg; fills stats and (optionally) bd. */
-static int replay(const struct vl_run_spec *spec, const struct vl_config *cfg,
-                  struct vl_run_result *res, int record_detail, struct vl_sim **keep,
-                  uint64_t *hash, struct vl_err *err)
+/* --- the operations, replayed again (vl_run_spec.steady) ------------------ */
+
+/*
+ * A trace with its operations replayed `passes` times: what comes before
+ * phase 1, the events between phases 1 and 2 that many times over, then
+ * what follows phase 2. A trace without phases is replayed whole that
+ * many times. Each further pass reopens the trace (a generator anew, with
+ * the same seed) and skips to its phase 1.
+ */
+struct repeat {
+	const char *trace;
+	uint64_t seed;
+	struct vl_source in;
+	void *handle;
+	unsigned passes, pass;
+	int in_ops;   /* past phase 1 */
+	int skipping; /* a further pass: dropping events up to phase 1 */
+	int after;    /* past the last pass's phase 2 */
+};
+
+static int repeat_reopen(struct repeat *r, struct vl_err *err)
 {
+	char name[256];
+
+	vl_source_close(r->trace, r->handle, NULL);
+	r->handle = NULL;
+	if (vl_source_open(r->trace, r->seed, &r->in, &r->handle, name, sizeof(name), err))
+		return err->code;
+	r->pass++;
+	r->skipping = r->in_ops; /* a phased trace: back to its phase 1 */
+	return 0;
+}
+
+static long repeat_read(void *ctx, struct vl_event *buf, size_t max, struct vl_err *err)
+{
+	struct repeat *r = ctx;
+
+	for (;;) {
+		long n = r->in.read(r->in.ctx, buf, max, err);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			if (r->after || r->pass + 1 >= r->passes)
+				return 0;
+			if (repeat_reopen(r, err))
+				return err->code;
+			continue;
+		}
+		size_t k = 0;
+		for (long i = 0; i < n; i++) {
+			const struct vl_event *e = &buf[i];
+			if (r->skipping) {
+				r->skipping = e->type != VL_EV_PHASE;
+				continue;
+			}
+			if (e->type == VL_EV_PHASE && !r->after) {
+				if (!r->in_ops) {
+					r->in_ops = 1;
+				} else if (r->pass + 1 < r->passes) {
+					/* the end of a pass that is not the last: the next one */
+					if (repeat_reopen(r, err))
+						return err->code;
+					break; /* buf's remaining events are the old source's */
+				} else {
+					r->after = 1;
+				}
+			}
+			buf[k++] = *e;
+		}
+		if (k)
+			return (long)k;
+	}
+}
+
+/* One replay of the trace through cfg with its operations `passes` times. */
+static int replay_passes(const struct vl_run_spec *spec, const struct vl_config *cfg,
+                         unsigned passes, struct vl_sim **out, char *name, size_t namelen,
+                         uint64_t *hash, struct vl_err *err)
+{
+	struct repeat r = {.trace = spec->trace, .seed = spec->seed, .passes = passes};
 	struct vl_source src;
-	void *handle = NULL;
 	struct vl_sim *sim = NULL;
 	struct vl_params p;
-	char name[256];
 	int rc;
 
-	if (vl_source_open(spec->trace, spec->seed, &src, &handle, name, sizeof(name), err))
+	*out = NULL;
+	if (vl_source_open(spec->trace, spec->seed, &r.in, &r.handle, name, namelen, err))
 		return err->code;
-	if (record_detail)
-		snprintf(res->trace_name, sizeof(res->trace_name), "%s", name);
+	src = passes == 1 ? r.in : (struct vl_source){repeat_read, &r};
 	struct vl_sim_config sc = spec->sim;
 	sc.seed = spec->seed;
 	sc.replication = spec->replication;
@@ -102,22 +175,94 @@ static int replay(const struct vl_run_spec *spec, const struct vl_config *cfg,
 	vl_config_params(cfg, spec->seed, &p);
 	if ((rc = vl_sim_add_guest(sim, "guest", cfg->model, &p, &src, 1, err)) < 0)
 		goto out;
-	if ((rc = vl_sim_run(sim, err)))
-		goto out;
-	if (record_detail) {
-		res->stats = *vl_sim_stats(sim);
-		res->bd = *vl_sim_breakdown(sim, 0);
-	} else {
-		res->native_cycles = vl_sim_stats(sim)->end_cycles;
-	}
-	rc = 0;
+	rc = vl_sim_run(sim, err);
 out:
-	vl_source_close(spec->trace, handle, rc ? NULL : hash);
-	if (!rc && keep)
+	/* the last pass read the trace to its end, as a single one does */
+	vl_source_close(spec->trace, r.handle, rc ? NULL : hash);
+	if (rc)
+		vl_sim_free(sim);
+	else
+		*out = sim;
+	return rc < 0 ? rc : 0;
+}
+
+static uint64_t minus(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* b - a: the second replay's extra pass. */
+static void stats_minus(struct vl_sim_stats *b, const struct vl_sim_stats *a)
+{
+	b->end_cycles = minus(b->end_cycles, a->end_cycles);
+	b->events = minus(b->events, a->events);
+	b->busy_cycles = minus(b->busy_cycles, a->busy_cycles);
+	b->idle_cycles = minus(b->idle_cycles, a->idle_cycles);
+	b->switches = minus(b->switches, a->switches);
+	b->batches = minus(b->batches, a->batches);
+	for (int k = 0; k < 2; k++) {
+		b->io_requests[k] = minus(b->io_requests[k], a->io_requests[k]);
+		b->io_bytes[k] = minus(b->io_bytes[k], a->io_bytes[k]);
+		b->io_busy_cycles[k] = minus(b->io_busy_cycles[k], a->io_busy_cycles[k]);
+	}
+	b->io_wait_cycles = minus(b->io_wait_cycles, a->io_wait_cycles);
+	b->irqs = minus(b->irqs, a->irqs);
+	b->q_scheduled = minus(b->q_scheduled, a->q_scheduled);
+	b->q_executed = minus(b->q_executed, a->q_executed);
+	b->q_cancelled = minus(b->q_cancelled, a->q_cancelled);
+	b->ticks = minus(b->ticks, a->ticks);
+}
+
+static void breakdown_minus(struct vl_breakdown *b, const struct vl_breakdown *a)
+{
+	for (size_t i = 0; i < VL_ROWS; i++) {
+		b->events[i] = minus(b->events[i], a->events[i]);
+		for (size_t m = 0; m < VL_MECH__COUNT; m++) {
+			b->cell[i][m].count = minus(b->cell[i][m].count, a->cell[i][m].count);
+			b->cell[i][m].cycles = minus(b->cell[i][m].cycles, a->cell[i][m].cycles);
+		}
+	}
+	b->insns = minus(b->insns, a->insns);
+	b->holes = minus(b->holes, a->holes);
+	b->cycles = minus(b->cycles, a->cycles);
+}
+
+/* One replay of the trace through cfg (spec->steady: the difference of
+ * two); fills stats and (optionally) bd. */
+static int replay(const struct vl_run_spec *spec, const struct vl_config *cfg,
+                  struct vl_run_result *res, int record_detail, struct vl_sim **keep,
+                  uint64_t *hash, struct vl_err *err)
+{
+	struct vl_sim *sim = NULL, *once = NULL;
+	char name[256];
+	int rc;
+
+	if ((rc = replay_passes(spec, cfg, spec->steady ? 2 : 1, &sim, name, sizeof(name), hash,
+	                        err)))
+		return rc;
+	struct vl_sim_stats st = *vl_sim_stats(sim);
+	struct vl_breakdown bd = *vl_sim_breakdown(sim, 0);
+	if (spec->steady) {
+		if ((rc = replay_passes(spec, cfg, 1, &once, name, sizeof(name), NULL, err))) {
+			vl_sim_free(sim);
+			return rc;
+		}
+		stats_minus(&st, vl_sim_stats(once));
+		breakdown_minus(&bd, vl_sim_breakdown(once, 0));
+		vl_sim_free(once);
+	}
+	if (record_detail) {
+		snprintf(res->trace_name, sizeof(res->trace_name), "%s", name);
+		res->stats = st;
+		res->bd = bd;
+	} else {
+		res->native_cycles = st.end_cycles;
+	}
+	if (keep)
 		*keep = sim;
 	else
 		vl_sim_free(sim);
-	return rc < 0 ? rc : 0;
+	return 0;
 }
 
 static void collect(void *ctx, const char *name, double value, const char *unit)

@@ -24,6 +24,7 @@ struct vl_run_spec {
 	uint64_t seed;
 	unsigned replication;
 	int baseline;          /* also replay through native, for the slowdown */
+	int steady;            /* the steady state of the operations: see vl_run */
 	struct vl_sim_config sim;
 	const char *label;
 	int64_t experiment_id;
@@ -51,6 +52,16 @@ struct vl_run_result {
 /*
  * Runs spec; records it in db when db is non-NULL. On failure nothing is
  * recorded. Release res with vl_run_result_release (also after failure).
+ *
+ * With spec->steady, the figures are those of one warm pass over the
+ * trace's operations (the events between its phases 1 and 2; the whole
+ * trace when it has none): the trace is replayed with its operations once
+ * and twice in a row, between what comes before and after them, and the
+ * first replay's cycles, events and breakdown are subtracted from the
+ * second's. Caches a model keeps (translations, shadow page tables, TLBs)
+ * are then warm, as they are after the first of many operations, whatever
+ * the number captured. The counters the model reports are the second
+ * replay's.
  */
 int vl_run(const struct vl_run_spec *spec, struct vl_db *db, struct vl_run_result *res,
            struct vl_err *err);

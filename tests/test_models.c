@@ -638,6 +638,55 @@ static void test_models_emulation_processes(void)
 	vl_run_result_release(&res);
 }
 
+/*
+ * A steady-state run (vl_run_spec.steady) measures one warm pass over the
+ * operations between phases 1 and 2. Trace: 5000 kernel instructions, phase
+ * 1, two kernel blocks of 10 and 20 instructions, phase 2, 3000 more.
+ * Native (1 cycle an instruction on Prescott): 8030 cycles in all, 30 in
+ * the steady state. bt translates the two blocks at 2300 cycles an
+ * instruction the first time (69,000 cycles) and never again: once, 77,030
+ * with 69,000 of translate; steady, 30 with none, and slowdown 1. Without
+ * phases the whole trace is the operations: native steady 8030 (nothing to
+ * warm), bt steady 8030 with no translate.
+ */
+static void test_models_steady_state_warm_pass(void)
+{
+	const char *phased = t_write("steady.vlt", "vlt 1\nkernel 5000\nphase 1\n"
+	                                           "bb 1 10 kernel 0 0\nbb 2 20 kernel 0 0\n"
+	                                           "phase 2\nkernel 3000\n");
+	const char *flat = t_write("flat.vlt", "vlt 1\nkernel 5000\nbb 1 10 kernel 0 0\n"
+	                                       "bb 2 20 kernel 0 0\nkernel 3000\n");
+	struct vl_err err = {0};
+	struct {
+		const char *trace, *model;
+		int steady;
+		uint64_t cycles, translate;
+	} want[] = {
+		{phased, "native", 0, 8030, 0},  {phased, "native", 1, 30, 0},
+		{phased, "bt", 0, 77030, 69000}, {phased, "bt", 1, 30, 0},
+		{flat, "native", 1, 8030, 0},    {flat, "bt", 1, 8030, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct vl_run_spec spec = {.trace = want[i].trace, .model = vl_model_find(want[i].model),
+		                           .seed = 1, .baseline = 1, .steady = want[i].steady};
+		struct vl_run_result res;
+		CU_ASSERT_EQUAL_FATAL(vl_run(&spec, NULL, &res, &err), 0);
+		CU_ASSERT_EQUAL(res.stats.end_cycles, want[i].cycles);
+		uint64_t tr = 0;
+		for (size_t r = 0; r < VL_ROWS; r++)
+			tr += res.bd.cell[r][VL_MECH_TRANSLATE].cycles;
+		CU_ASSERT_EQUAL(tr, want[i].translate);
+		if (want[i].steady && !strcmp(want[i].model, "bt"))
+			CU_ASSERT_DOUBLE_EQUAL(res.slowdown, 1.0, 1e-12);
+		if (res.stats.end_cycles != want[i].cycles)
+			fprintf(stderr, "\n  case %zu: %llu cycles, want %llu\n", i,
+			        (unsigned long long)res.stats.end_cycles,
+			        (unsigned long long)want[i].cycles);
+		vl_run_result_release(&res);
+	}
+}
+
 void suite_models(void)
 {
 	static const struct t_case cases[] = {
@@ -651,6 +700,7 @@ void suite_models(void)
 		{"models_trapemu_holes", test_models_trapemu_holes},
 		{"models_bt_golden", test_models_bt_golden},
 		{"models_device_path_not_below_native", test_models_device_path_not_below_native},
+		{"models_steady_state_warm_pass", test_models_steady_state_warm_pass},
 		{"models_hwassist_golden", test_models_hwassist_golden},
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},
