@@ -72,3 +72,12 @@ syscap() { # NAME N CMD...
 		-- "$@" >/dev/null || echo "  SKIP    $out/$name.vlb: see the message above"
 }
 syscap system-forkwait $((SYSFW * scale)) "$probe" work forkwait $((SYSFW * scale))
+# lmbench's operations in the guest too (the static vl-probe: the guest has
+# no loader), few of each for the same reason; experiments replay them as
+# one warm pass (steady = yes)
+syscap system-null $((1000 * scale)) "$probe" work syscall $((1000 * scale))
+syscap system-exec $((20 * scale)) "$probe" work exec $((20 * scale))
+syscap system-sh $((10 * scale)) "$probe" work sh $((10 * scale))
+syscap system-ctx $((200 * scale)) "$probe" work ctxsw $((200 * scale))
+syscap system-pagefault $((512 * scale)) "$probe" work pagefault $((512 * scale))
+syscap system-mmap $((10 * scale)) "$probe" work mmap $((10 * scale))

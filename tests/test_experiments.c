@@ -377,8 +377,9 @@ static void test_exp_shipped_files_parse(void)
 	/* every paper and lab file in the tree parses and expands */
 	static const char *const files[] = {
 		"experiments/papers/adams-agesen-2006.ini", "experiments/papers/agesen-2012.ini",
-		"experiments/papers/bellard-2005.ini", "experiments/papers/bhargava-2008.ini",
-		"experiments/labs/1-virtualizability.ini", "experiments/labs/2-bt-vs-vtx.ini",
+		"experiments/papers/barham-2003.ini", "experiments/papers/bellard-2005.ini",
+		"experiments/papers/bhargava-2008.ini", "experiments/labs/1-virtualizability.ini",
+		"experiments/labs/2-bt-vs-vtx.ini",
 		"experiments/labs/3-shadow-vs-nested.ini", "experiments/labs/4-paravirt-batching.ini",
 		"experiments/labs/5-containers-vs-vms.ini", "experiments/labs/6-plugin.ini",
 	};
