@@ -235,16 +235,19 @@ struct conv_progress {
 	uint64_t next;
 };
 
-static void on_converted(void *ctx, uint64_t events)
+static int on_converted(void *ctx, uint64_t events)
 {
 	struct conv_progress *cp = ctx;
 	char line[96];
 
+	if (stop_signal)
+		return 1; /* Ctrl-C while writing: the writer is aborted, nothing is left */
 	if (!cp->o->progress || events < cp->next)
-		return;
+		return 0;
 	cp->next = events + (1u << 22);
 	snprintf(line, sizeof(line), "writing the trace: %llu events", (unsigned long long)events);
 	cp->o->progress(cp->o->ctx, line);
+	return 0;
 }
 
 int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
@@ -312,8 +315,14 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 		goto out;
 	{
 		struct vl_capture_stats cs;
+		struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 		int limited = st->limited, code = st->exit_status;
+		stop_signal = 0;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
 		rc = vl_capture_convert(dir, (long)root, w, o->limit, &cs, on_converted, &cp, err);
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
 		*st = cs;
 		st->limited |= limited;
 		st->exit_status = code;

@@ -71,6 +71,12 @@ static uint64_t zz(int64_t v)
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
 }
 
+static int stop_now(void *ctx, uint64_t events)
+{
+	(void)ctx, (void)events;
+	return 1;
+}
+
 /*
  * Times (ns) order the processes: the parent forks at 5-10 and waits at
  * 30-100; the child starts at 20 and exits at 40, so it runs inside the
@@ -143,6 +149,12 @@ static void test_convert_fork_wait(void)
 	rec(&c, VL_CR_PTE, 1, U(0x7001 << 4 | VL_CP_DROP));
 	rec(&c, VL_CR_END, 0);
 	save(dir, 101, &c);
+
+	/* a progress callback that says stop (Ctrl-C while writing): VL_EINTR */
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_capture_convert(dir, 100, w, 0, &st, stop_now, NULL, &err), VL_EINTR);
+	T_ASSERT_STR_CONTAINS(err.msg, "interrupted");
+	vl_writer_abort(w);
 
 	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);

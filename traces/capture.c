@@ -131,8 +131,8 @@ static int put_out(struct conv *c)
 		return c->err->code;
 	c->st->events += c->nout;
 	c->nout = 0;
-	if (c->progress)
-		c->progress(c->ctx, c->st->events);
+	if (c->progress && c->progress(c->ctx, c->st->events))
+		return vl_err_set(c->err, VL_EINTR, "capture: interrupted; no trace written");
 	return 0;
 }
 

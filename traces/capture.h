@@ -31,8 +31,9 @@ struct vl_capture_stats {
 	uint64_t touches;    /* page references the plugin's touch filter missed */
 };
 
-/* Called now and then with the events written so far. */
-typedef void (*vl_capture_progress_fn)(void *ctx, uint64_t events);
+/* Called now and then with the events written so far; nonzero stops the
+ * conversion (VL_EINTR). */
+typedef int (*vl_capture_progress_fn)(void *ctx, uint64_t events);
 
 /*
  * Converts the raw records in dir, starting with process root_pid, into w,
