@@ -361,6 +361,14 @@ out:
 	return rc;
 }
 
+/* A limit the technique's model states as a parameter (sim/model.h); 0: none. */
+static double model_limit(const struct vl_config *cfg, const char *name)
+{
+	int i = vl_param_find(cfg->model->params, cfg->model->nparams, name);
+
+	return i < 0 ? 0 : cfg->v[i];
+}
+
 int vl_cap_ctx_new(struct vl_cap_ctx **out, const struct vl_cap_plan *p, struct vl_err *err)
 {
 	struct vl_cap_ctx *c = calloc(1, sizeof(*c));
@@ -370,11 +378,23 @@ int vl_cap_ctx_new(struct vl_cap_ctx **out, const struct vl_cap_plan *p, struct 
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	c->p = p;
 	for (size_t t = 0; t < p->ntechs; t++)
-		for (size_t k = 0; k < p->nkinds; k++)
+		for (size_t k = 0; k < p->nkinds; k++) {
 			if (profile(c, t, k, err)) {
 				vl_cap_ctx_free(c);
 				return err->code;
 			}
+			double max = model_limit(&c->cfg[t], VL_LIMIT_VCPUS);
+			if (max > 0 && p->kinds[k].vcpus > max) {
+				vl_err_set(err, VL_EINVAL, "line %d: [guest %s] vcpus %u: technique %s (%s, "
+				           "profile %s) runs guests of at most %g vCPUs (its %s)",
+				           p->kinds[k].line, p->kinds[k].name, p->kinds[k].vcpus,
+				           p->techs[t].name, c->cfg[t].model->name,
+				           c->cfg[t].profile ? c->cfg[t].profile->name : "-", max,
+				           VL_LIMIT_VCPUS);
+				vl_cap_ctx_free(c);
+				return err->code;
+			}
+		}
 	*out = c;
 	return 0;
 }
@@ -583,14 +603,17 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 		goto out;
 	}
 
-	/* memory: guests unit by unit, kind by kind, fitted in that order */
-	unsigned gi = 0, seen[VL_CAP_MAX_KINDS] = {0};
-	double mem = 0, mem_all = 0;
+	/* memory: guests unit by unit, kind by kind, fitted in that order, up to
+	 * the most guests the monitor runs */
+	unsigned gi = 0, seen[VL_CAP_MAX_KINDS] = {0}, in = 0;
+	double mem = 0, mem_all = 0, max_guests = model_limit(&c->cfg[tech], VL_LIMIT_GUESTS);
 	for (unsigned u = 0; u < count; u++)
 		for (size_t k = 0; k < p->nkinds; k++)
 			for (unsigned j = 0; j < p->kinds[k].share; j++, gi++) {
 				double f = footprint(p, &c->mem[tech], &p->kinds[k], seen[k]++ == 0);
-				int admitted = p->swap || mem + f <= p->memory_mb;
+				int admitted = (p->swap || mem + f <= p->memory_mb) &&
+				               (max_guests <= 0 || in < max_guests);
+				in += (unsigned)admitted;
 				s.g[gi].s = &s;
 				s.g[gi].kind = (unsigned)k;
 				mem_all += f;

@@ -64,6 +64,21 @@ struct vl_memory {
 	 "monitor, its code and data, device state", \
 	 "capacity plans: host memory per guest for the monitor"}
 
+/*
+ * What a monitor supports, as parameters a model may declare (0: no
+ * limit): the most vCPUs one guest may have and the most guests one host
+ * may run. Capacity plans refuse a guest kind beyond the first and admit no
+ * guest beyond the second (docs/capacity.md).
+ */
+#define VL_LIMIT_VCPUS "max_vcpus"
+#define VL_LIMIT_GUESTS "max_guests"
+#define VL_LIMIT_P_VCPUS(src) \
+	{VL_LIMIT_VCPUS, "vCPUs", 0, 0, 1024, src, \
+	 "capacity plans: most vCPUs of one guest (0: no limit)"}
+#define VL_LIMIT_P_GUESTS(src) \
+	{VL_LIMIT_GUESTS, "guests", 0, 0, 1e6, src, \
+	 "capacity plans: most guests on one host (0: no limit)"}
+
 /* Receives one named counter of a model's report (translation-cache hits, ...). */
 typedef void (*vl_emit_fn)(void *ctx, const char *name, double value, const char *unit);
 

@@ -199,6 +199,56 @@ static void test_memory_fit(void)
 	vl_cap_free(p);
 }
 
+/*
+ * A monitor's limits (sim/model.h's max_vcpus and max_guests): ESX runs
+ * 2-way guests at most, 64 on a host. 70 small guests that all fit in
+ * memory: 64 admitted under vmware-esx-2006, all 70 under Workstation
+ * (no limit); a 4-vCPU guest is refused under ESX with one error naming
+ * the guest, the technique and the limit, and accepted under Workstation.
+ */
+static const char lim_fmt[] =
+	"[plan]\nname = lim\nreplications = 1\nduration_s = 0.2\nwarmup_s = 0.05\ncount = 70\n"
+	"[host]\npcpus = 8\nclock_hz = 3G\nprofile = modern\nmemory_gb = 64\n"
+	"memory_policy = refuse\nguest_kernel_mb = 16\npage_sharing = 0\n"
+	"[guest small]\nworkload = gen:cpu:1i\nvcpus = %u\nrate = 10\nmemory_mb = 64\n"
+	"[technique vm]\nmodel = bt\nprofile = %s\nmonitor_mb = 8\npt_fraction = 0\n";
+
+static void test_monitor_limits(void)
+{
+	static const struct {
+		unsigned vcpus;
+		const char *profile;
+		int ctx_rc;
+		unsigned admitted;
+	} cases[] = {
+		{1, "vmware-esx-2006", 0, 64},
+		{1, "vmware-workstation", 0, 70},
+		{4, "vmware-esx-2006", VL_EINVAL, 0},
+		{4, "vmware-workstation", 0, 70},
+	};
+	char text[1024];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vl_cap_ctx *ctx = NULL;
+		struct vl_err err = {0};
+		struct vl_cap_result r;
+		snprintf(text, sizeof(text), lim_fmt, cases[i].vcpus, cases[i].profile);
+		struct vl_cap_plan *p = plan(text);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		CU_ASSERT_EQUAL(vl_cap_ctx_new(&ctx, p, &err), cases[i].ctx_rc);
+		if (cases[i].ctx_rc) {
+			T_ASSERT_STR_CONTAINS(err.msg, "[guest small] vcpus 4");
+			T_ASSERT_STR_CONTAINS(err.msg, "at most 2 vCPUs (its max_vcpus)");
+		} else if (ctx) {
+			CU_ASSERT_EQUAL_FATAL(vl_cap_simulate(ctx, 0, 70, 0, &r, &err), 0);
+			CU_ASSERT_EQUAL(r.guests, 70);
+			CU_ASSERT_EQUAL(r.admitted, cases[i].admitted);
+		}
+		vl_cap_ctx_free(ctx);
+		vl_cap_free(p);
+	}
+}
+
 /* Techniques differ in per-request demand and in memory. */
 static void test_technique_costs(void)
 {
@@ -669,6 +719,7 @@ void suite_capacity(void)
 		{"credit_weights", test_credit_weights},
 		{"credit_cap", test_credit_cap},
 		{"memory_fit", test_memory_fit},
+		{"monitor_limits", test_monitor_limits, NULL},
 		{"lifetimes", test_lifetimes},
 		{"technique_costs", test_technique_costs},
 		{"memory_from_models", test_memory_from_models},

@@ -44,6 +44,8 @@ enum {
 	P_WORLDSWITCH,    /* monitor -> host OS -> monitor */
 	P_MEM_MONITOR,    /* host memory per guest for the monitor */
 	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory */
+	P_MAX_VCPUS,      /* most vCPUs of a guest (0: no limit) */
+	P_MAX_GUESTS,     /* most guests on a host (0: no limit) */
 	P__COUNT
 };
 
@@ -120,14 +122,20 @@ static const struct vl_param_def params[P__COUNT] = {
 		"one world switch, monitor -> host -> monitor"},
 	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
 	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
+	[P_MAX_VCPUS] = VL_LIMIT_P_VCPUS("0: no limit; vmware-esx-2006: 2, ESX's Virtual SMP of "
+	                                 "its time (2-way guests; recalled, not read here)"),
+	[P_MAX_GUESTS] = VL_LIMIT_P_GUESTS("0: no limit (a hosted monitor: the host's memory "
+	                                   "decides); vmware-esx-2006: 64 VMs per host (ESX's "
+	                                   "configuration maximum; recalled, not read here)"),
 };
 
+static const struct vl_setting esx[] = {{"max_vcpus", 2}, {"max_guests", 64}, {NULL, 0}};
 static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
 	{"vmware-esx-2006", "VMware's software VMM, bare metal (ESX), on the Prescott host",
-	 "prescott", NULL, "Adams & Agesen 2006's software VMM; every default of this model",
-	 NULL, "server"},
+	 "prescott", esx, "Adams & Agesen 2006's software VMM: every cost default of this model; "
+	 "ESX runs 2-way guests at most, 64 of them on a host", NULL, "server"},
 	{"vmware-workstation", "VMware Workstation: the software VMM, hosted", "prescott",
 	 workstation, "device accesses reach the host OS by a world switch (Sugerman et al. "
 	 "2001)", NULL, "desktop,development"},
