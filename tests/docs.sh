@@ -30,6 +30,11 @@ for f in "$ROOT"/*; do
 	case ${f##*/} in out|virtlab) ;; *) ln -s "$f" "$T/run/${f##*/}" ;; esac
 done
 ln -s "$VIRTLAB" "$T/run/virtlab"
+# out/ starts empty, but for the kernel `make kernel` fetched (a download)
+if [ -d "$ROOT/out/kernel-paths" ]; then
+	mkdir -p "$T/run/out"
+	ln -s "$ROOT/out/kernel-paths" "$T/run/out/kernel-paths"
+fi
 PATH=$T/run:$PATH
 export PATH
 
