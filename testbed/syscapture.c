@@ -509,7 +509,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	char why[512], qemu[PATH_MAX], busybox[PATH_MAX], plugin[PATH_MAX], init[PATH_MAX];
 	char kernel[PATH_MAX], rel[256], syms[PATH_MAX + 300], prog[PATH_MAX], dir[PATH_MAX];
 	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16], tmp[PATH_MAX + 16];
-	char spec[PATH_MAX * 2 + 64 + 1024], ptspec[1024], qver[128], msg[256], *words = NULL;
+	char spec[PATH_MAX * 2 + 64 + 2048], ptspec[2048], qver[128], msg[256], *words = NULL;
 	const char *kdir = kernel_dir_of(o->kernel_dir), *slash;
 	struct vl_syscap_syms *sy = NULL;
 	struct vl_meta meta = {0};
@@ -562,8 +562,9 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 			snprintf(syms, sizeof(syms), "%s/syms.map", dir);
 			read_console(log, syms, msg, sizeof(msg));
 			if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
-				rc = vl_err_set(err, VL_EIO, "capture --system: the guest printed no "
-				                "page-table setters (native_set_pte): see %s", log);
+				rc = vl_err_set(err, VL_EIO, "capture --system: the guest's kernel has no "
+				                "out-of-line page-table setters (native_set_pte) among its "
+				                "symbols: a kernel built without PARAVIRT_XXL?");
 				goto out;
 			}
 		}
