@@ -21,12 +21,12 @@
  * kernel's page-table setters (native_set_pte and its kin, which a
  * PARAVIRT_XXL kernel calls out of line), the pages those functions store
  * into are page-table pages, from boot on. A store into one from elsewhere
- * is an entry write too: an xchg (ptep_get_and_clear), a locked
- * read-modify-write (ptep_set_wrprotect, clearing the accessed bit) or a
- * plain store (an exiting process's tables emptied entry by entry,
+ * is an entry write too: an xchg (ptep_get_and_clear), a read-modify-write
+ * (ptep_set_wrprotect, clearing the accessed bit) or a plain store (an
+ * exiting process's tables emptied entry by entry,
  * native_local_ptep_get_and_clear). A string instruction or a store from
  * the page fillers named by fill=START-END (clear_page, copy_page, memset,
- * memcpy, copy_user: kernel/vl-init's list) means the page was freed and
+ * memcpy, copy_user: testbed/tcg/ptsyms.h) means the page was freed and
  * reused, and it stops being one. Which entries a setter filled is kept
  * per page, so a store into one never filled is the page's reuse too, and
  * each entry write is recorded with the entry's address, how it was made
@@ -346,8 +346,14 @@ static struct ptpage *pt_add(uint64_t page)
 
 	if (p)
 		return p;
-	if ((g.ptused + 1) * 2 > g.ptcap)
-		pt_rehash(g.ptcap * 2);
+	if ((g.ptused + 1) * 2 > g.ptcap) {
+		/* full of tombstones (pages freed and reused) or of pages: grow
+		 * only for the second, so that memory follows the live pages */
+		size_t live = 0;
+		for (size_t k = 0; k < g.ptcap; k++)
+			live += g.pt[k].key > PT_GONE;
+		pt_rehash((live + 1) * 4 > g.ptcap ? g.ptcap * 2 : g.ptcap);
+	}
 	for (i = pt_slot(key); g.pt[i].key > PT_GONE; i = (i + 1) & (g.ptcap - 1))
 		;
 	if (g.pt[i].key == PT_EMPTY)
@@ -395,8 +401,8 @@ static unsigned store_kind(const uint8_t *b, size_t n, uint64_t vaddr)
 /*
  * A kernel store: udata is store_kind() + 1. A setter's store makes its
  * page a page table and the entry live; any other store into a live entry
- * is an entry write (and empties it unless locked); a store into an entry
- * no setter filled means the page holds something else now.
+ * is an entry write (and empties it unless a read-modify-write); a store
+ * into an entry no setter filled means the page holds something else now.
  */
 static void on_store(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
 {
