@@ -93,9 +93,10 @@ static int counts(struct parse *ps, const char *sec, const char *key, const char
 
 	p->ncounts = 0;
 	if (sscanf(v, "%u..%u step %u%15s", &a, &b, &step, extra) >= 2 && strstr(v, "..")) {
-		if (!a || b < a || !step || b > VL_CAP_MAX_COUNT)
+		/* a step past the range would wrap an unsigned count around */
+		if (!a || b < a || !step || b > VL_CAP_MAX_COUNT || step > VL_CAP_MAX_COUNT)
 			return fail(ps, sec, key, "'%s': want FIRST..LAST [step N] with 1 <= FIRST <= LAST "
-			            "<= %d", v, VL_CAP_MAX_COUNT);
+			            "<= %d and 1 <= N <= %d", v, VL_CAP_MAX_COUNT, VL_CAP_MAX_COUNT);
 		for (unsigned c = a; c <= b; c += step) {
 			if (p->ncounts == VL_CAP_MAX_COUNTS)
 				return fail(ps, sec, key, "more than %d counts", VL_CAP_MAX_COUNTS);

@@ -400,6 +400,9 @@ static void test_plan_parse_errors(void)
 	} bad[] = {
 		{"[plan]\nname = x\ncount = 1\n[host]\npcpus = lots\n", "test.ini:5: [host] pcpus: 'lots' is not a number"},
 		{"[plan]\nname = x\ncount = 4..2\n", "test.ini:3: [plan] count"},
+		/* a step that would wrap the count around (a fuzzer's find) */
+		{"[plan]\nname = x\ncount = 2..40step 23333333333333\n", "test.ini:3: [plan] count"},
+		{"[plan]\nname = x\ncount = 2..40 step 4294967295\n", "test.ini:3: [plan] count"},
 		{"[plan]\nname = x\ncount = 1\n[guest a]\nworkload = disk\n", "test.ini:5: [guest a] workload"},
 		{"[plan]\nname = x\ncount = 1\n[technique t]\nmodel = vmware\n", "no model 'vmware'"},
 		{"[plan]\nname = x\ncount = 1\n[guest a]\nworkload = exp:1\n", "no [technique NAME]"},
