@@ -66,6 +66,15 @@ static int number(struct parse *p, const char *sec, const char *key, const char 
 	return 1;
 }
 
+/* A yes or no value into *out (1 or 0). */
+static int yes_no(struct parse *p, const char *sec, const char *key, const char *value, int *out)
+{
+	if (strcmp(value, "yes") && strcmp(value, "no"))
+		return fail(p, sec, key, "'%s': expected yes or no", value);
+	*out = strcmp(value, "yes") == 0;
+	return 1;
+}
+
 /* Splits "kind name" section headers; *name points into section. */
 static int kind_of(const char *section, const char *kind, const char **name)
 {
@@ -174,12 +183,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 				return fail(p, sec, key, "'%s': expected a number > 0", value);
 			return 1;
 		}
-		if (strcmp(key, "steady") == 0) {
-			if (strcmp(value, "yes") && strcmp(value, "no"))
-				return fail(p, sec, key, "'%s': expected yes or no", value);
-			w->steady = strcmp(value, "yes") == 0;
-			return 1;
-		}
+		if (strcmp(key, "steady") == 0)
+			return yes_no(p, sec, key, value, &w->steady);
 		return fail(p, sec, key, "unknown key (valid: trace, per, steady)");
 	}
 	if (kind_of(sec, "system", &name)) {
@@ -266,12 +271,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return copy(p, sec, key, r->source, sizeof(r->source), value);
 		if (strcmp(key, "value") == 0)
 			return number(p, sec, key, value, &r->value);
-		if (strcmp(key, "fitted") == 0) {
-			if (strcmp(value, "yes") && strcmp(value, "no"))
-				return fail(p, sec, key, "'%s': expected yes or no", value);
-			r->fitted = strcmp(value, "yes") == 0;
-			return 1;
-		}
+		if (strcmp(key, "fitted") == 0)
+			return yes_no(p, sec, key, value, &r->fitted);
 		return fail(p, sec, key, "unknown key (valid: workload, system, point, metric, value, "
 		            "unit, source, fitted)");
 	}
@@ -295,12 +296,8 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return copy(p, sec, key, pl->sweep, sizeof(pl->sweep), value);
 		if (strcmp(key, "workloads") == 0)
 			return copy(p, sec, key, pl->workloads, sizeof(pl->workloads), value);
-		if (strcmp(key, "log") == 0) {
-			if (strcmp(value, "yes") && strcmp(value, "no"))
-				return fail(p, sec, key, "'%s': expected yes or no", value);
-			pl->log = strcmp(value, "yes") == 0;
-			return 1;
-		}
+		if (strcmp(key, "log") == 0)
+			return yes_no(p, sec, key, value, &pl->log);
 		return fail(p, sec, key, "unknown key (valid: type, metric, title, sweep, workloads, log)");
 	}
 	if (kind_of(sec, "check", &name)) {
