@@ -192,6 +192,14 @@ void t_print_report(const char *only)
 		printf("\nSlowest tests, wall seconds:\n");
 	for (unsigned i = 0; i < nslow && i < 8; i++)
 		printf("  %7.1f  %s\n", slow[i].s, slow[i].name);
+	/* once more, last: a log cut to its tail (CI's) still names them */
+	CU_pFailureRecord f = CU_get_failure_list();
+	if (f)
+		printf("\nFailed:\n");
+	for (; f; f = f->pNext)
+		printf("  %s/%s  %s:%u  %s\n", f->pSuite ? f->pSuite->pName : "?",
+		       f->pTest ? f->pTest->pName : "?", f->strFileName ? f->strFileName : "?",
+		       f->uiLineNumber, f->strCondition ? f->strCondition : "");
 }
 
 const char *t_needs_qemu_user(void)
