@@ -363,6 +363,47 @@ static void test_models_hwassist_golden(void)
 	vl_run_result_release(&res);
 }
 
+static void test_models_hwassist_cluster_golden(void)
+{
+	/*
+	 * Exit clustering, cpuid exits on Prescott (6385 + h_cpuid 300 = 6685),
+	 * cluster_window 4:
+	 *   bb 2, cpuid   an exit; opens a candidate (site: block 2, cpuid)  6685
+	 *   bb 3, cpuid   3 instructions on: a cluster. Its site is new, so
+	 *                 the opener (2300) and 3 + 1 instructions (9200) are
+	 *                 translated; callret 2: 2 lookups (80); in-cache
+	 *                 emulation 216                                    11796
+	 *   bb 4, cpuid   4 on: joins (5 x 2300 + 216)                      11716
+	 *   bb 5, cpuid   5 on: an exit, a new candidate (block 5)           6685
+	 *   bb 6, cpuid   joins; new site: 2300 + 2 x 2300 + 216             7116
+	 *   irq           closes it: exit 6385 + h_irq 1000 + delivery 889   8274
+	 *   bb 2, cpuid   an exit, the first site again                      6685
+	 *   bb 3, cpuid   joins; the translation is cached: 80 + 216          296
+	 * Instructions 18 and 4 call/ret pairs (11 each) at native cost.
+	 */
+	const char *t = t_write("cl.vlt", "vlt 1\nbb 2 1 kernel\ncpuid\nbb 3 3 kernel\n"
+	                                  "callret 2 kernel\ncpuid\nbb 4 4 kernel\ncpuid\n"
+	                                  "bb 5 5 kernel\ncpuid\nbb 6 1 kernel\ncpuid\nirq\n"
+	                                  "bb 2 1 kernel\ncpuid\nbb 3 3 kernel\n"
+	                                  "callret 2 kernel\ncpuid\n");
+	struct vl_override on[2] = {{"cluster", 1}, {"cluster_window", 4}};
+	struct vl_run_result res;
+	run_model(t, "hwassist", NULL, on, 2, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 6685 + 11796 + 11716 + 6685 + 7116 + 8274 + 6685 + 296 +
+	                               18 + 44);
+	CU_ASSERT_EQUAL(counter(&res, "hwassist.exits"), 3 + 1);
+	CU_ASSERT_EQUAL(counter(&res, "hwassist.clustered_exits"), 4);
+	CU_ASSERT_EQUAL(counter(&res, "hwassist.clusters"), 3);
+	CU_ASSERT_EQUAL(counter(&res, "hwassist.cluster_translations"), 2);
+	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_LOOKUP), 160);
+	vl_run_result_release(&res);
+	/* without clustering: 7 cpuid exits and the irq */
+	run_model(t, "hwassist", NULL, NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 7 * 6685 + 8274 + 18 + 44);
+	CU_ASSERT_EQUAL(counter(&res, "hwassist.exits"), 8);
+	vl_run_result_release(&res);
+}
+
 static void test_models_paravirt_golden(void)
 {
 	/*
@@ -702,6 +743,7 @@ void suite_models(void)
 		{"models_device_path_not_below_native", test_models_device_path_not_below_native},
 		{"models_steady_state_warm_pass", test_models_steady_state_warm_pass},
 		{"models_hwassist_golden", test_models_hwassist_golden},
+		{"models_hwassist_cluster_golden", test_models_hwassist_cluster_golden},
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},
 		{"models_uml_tt_golden", test_models_uml_tt_golden},

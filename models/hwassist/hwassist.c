@@ -11,6 +11,7 @@
 #include "models/hwassist/hwassist.h"
 #include "sim/native.h"
 #include "sim/shadow.h"
+#include "sim/tcache.h"
 
 enum {
 	P_NESTED,         /* 0 shadow paging, 1 nested paging (EPT/NPT) */
@@ -47,6 +48,12 @@ enum {
 	P_H_IRQ,          /* handler: external interrupt, then injection */
 	P_SWITCH,         /* loading another vCPU's VMCS and state */
 	P_KERNEL_EMUL,    /* software KVM: cycles per emulated guest kernel instruction */
+	P_CLUSTER,        /* exit clustering (Agesen et al. 2012) */
+	P_CL_WINDOW,      /* clustering: instructions to the next exiting one */
+	P_CL_EMULATE,     /* clustering: an exiting instruction emulated in translated code */
+	P_CL_TRANSLATE,   /* clustering: translating one guest instruction */
+	P_CL_LOOKUP,      /* clustering: a call/ret or indirect branch in translated code */
+	P_CL_TC_KB,       /* clustering: translation cache for clusters */
 	P_MEM_MONITOR,    /* host memory per guest for the monitor */
 	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory (nested=0) */
 	P_MEM_EPT,        /* nested page tables per MB of guest memory (nested=1) */
@@ -54,6 +61,7 @@ enum {
 };
 
 #define AA4 "Adams & Agesen 2006, Fig. 4"
+#define AG12 "Agesen et al. 2012"
 #define EST(why) "estimate: " why
 #define DER(why) "derived from " AA4 ": " why " (see README)"
 
@@ -137,6 +145,28 @@ static const struct vl_param_def params[P__COUNT] = {
 		"0 on VT-x/AMD-V (guest kernel code runs directly); a software KVM (kvm_pvm) "
 		"emulates it: virtlab calibrate measures the cost",
 		"emulating one guest kernel-mode instruction (0: direct execution)"},
+	[P_CLUSTER] = {"cluster", "flag", 0, 0, 1,
+		AG12 ": VMware's hardware VMM translates clusters of exiting instructions, in "
+		"products from 2011 on (none in the 2006 VMM A&A measured)",
+		"1: an exit also handles the exiting instructions that follow it, in translated code"},
+	[P_CL_WINDOW] = {"cluster_window", "insns", 24, 0, 1e6,
+		EST("the translator looks ahead about two translation units of up to 12 "
+		    "instructions (A&A 2006, Sec. 3.1) for the next exiting instruction"),
+		"clustering: the next exiting instruction joins the cluster when it comes within "
+		"this many instructions"},
+	[P_CL_EMULATE] = {"cluster_emulate", "cycles", 216, 0, 1e7,
+		"Adams & Agesen 2006, Sec. 3.2: in-translation-cache emulation, 216 cycles (rdtsc); "
+		"BT's `in` costs 216 in all (Fig. 4)",
+		"clustering: an exiting instruction emulated inside the cluster's translation"},
+	[P_CL_TRANSLATE] = {"cluster_translate", "cycles/insn", 2300, 0, 1e6,
+		"Adams & Agesen 2006, Sec. 3.1: about 2300 cycles per translated guest instruction",
+		"clustering: translating a cluster, per guest instruction, once per site"},
+	[P_CL_LOOKUP] = {"cluster_lookup", "cycles", 40, 0, 1e6,
+		"Adams & Agesen 2006, Fig. 4: BT's call/ret 51 - native 11",
+		"clustering: a return or indirect branch in translated code (a hash lookup)"},
+	[P_CL_TC_KB] = {"cluster_tc_kb", "KiB", 1024, 1, 1e7,
+		EST("the size VMware gives cluster translations is not published"),
+		"clustering: translation cache for clusters (oldest go first)"},
 	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
 	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
 	[P_MEM_EPT] = {"ept_fraction", "ratio", 0.002, 0, 1,
@@ -198,6 +228,19 @@ struct hwassist {
 	int nested, tpr_shadow, io_user, virtio, exit_rdtsc;
 	uint64_t extra_walk;  /* nested paging: extra references per TLB miss x walk_ref */
 	uint64_t exits, shadow_exits, io_exits;
+	struct cluster {
+		int on;
+		int open;          /* an exit's translation could continue to this one */
+		int members;       /* exiting instructions the open cluster handled */
+		int building;      /* its site had no translation: translating as it goes */
+		uint64_t site;     /* the opening exit's block and kind */
+		uint64_t gap;      /* instructions since the last exiting one */
+		uint64_t lookups;  /* returns and indirect branches among them */
+		uint64_t last_bb;  /* id of the latest block */
+		uint64_t window;
+		struct vl_tcache tc;
+		uint64_t clusters, handled, translations;
+	} cl;
 };
 
 /*
@@ -215,6 +258,7 @@ static const unsigned char scale[P__COUNT] = {
 	[P_H_INVLPG] = VL_SCALE_SW, [P_H_CPUID] = VL_SCALE_SW, [P_H_CR] = VL_SCALE_SW,
 	[P_H_MSR] = VL_SCALE_SW, [P_H_HLT] = VL_SCALE_SW, [P_H_RDTSC] = VL_SCALE_SW,
 	[P_H_IRQ] = VL_SCALE_SW, [P_SWITCH] = VL_SCALE_SW,
+	[P_CL_EMULATE] = VL_SCALE_SW, [P_CL_TRANSLATE] = VL_SCALE_SW, [P_CL_LOOKUP] = VL_SCALE_SW,
 	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW,
 };
 
@@ -240,6 +284,11 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 	/* A 2-D walk makes n*m + n + m references instead of n (Bhargava et al. 2008). */
 	double n = h[VL_H_PT_LEVELS];
 	s->extra_walk = vl_cycles((n * n + n + n - n) * h[VL_H_WALK_REF]);
+	s->cl.on = v[P_CLUSTER] >= 0.5;
+	s->cl.window = (uint64_t)v[P_CL_WINDOW];
+	if (s->cl.on && vl_tcache_init(&s->cl.tc, (uint64_t)(v[P_CL_TC_KB] * 1024), VL_TC_FIFO,
+	                               err))
+		return -1;
 	if (!s->nested)
 		return vl_shadow_init(&s->sh, (unsigned)s->h[P_SHADOW_CAP], v[P_UNSYNC] >= 0.5, err);
 	return 0;
@@ -247,7 +296,11 @@ static int hw_init(void *state, const struct vl_params *p, struct vl_err *err)
 
 static void hw_release(void *state)
 {
-	vl_shadow_release(&((struct hwassist *)state)->sh);
+	struct hwassist *s = state;
+
+	vl_shadow_release(&s->sh);
+	if (s->cl.on)
+		vl_tcache_release(&s->cl.tc);
 }
 
 /*
@@ -262,7 +315,7 @@ static uint64_t exit_round_trip(struct hwassist *s)
 	return s->exit_cost + (s->nc.tlb.touches ? 0 : s->tlb_refill);
 }
 
-static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uint64_t handler)
+static void exit_once(struct hwassist *s, struct vl_charge *out, unsigned mech, uint64_t handler)
 {
 	s->exits++;
 	vl_charge(out, VL_MECH_VMEXIT, exit_round_trip(s));
@@ -271,9 +324,99 @@ static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uin
 		vl_charge(out, mech, handler);
 }
 
+/* a cluster's translated bytes per guest instruction: bt's tc_bytes estimate */
+#define CL_BYTES_PER_INSN 5
+
+/* An exit that no cluster can hold (a fault, an interrupt, a CR3 switch). */
+static void vmexit(struct hwassist *s, struct vl_charge *out, unsigned mech, uint64_t handler)
+{
+	s->cl.open = 0;
+	exit_once(s, out, mech, handler);
+}
+
+/*
+ * Exit clustering (Agesen et al. 2012). At an exit the monitor translates
+ * the guest code that follows the exiting instruction and runs it in
+ * translated form, emulating the further exiting instructions it meets,
+ * so that one exit stands for the whole cluster; the translation is cached
+ * by site. Here an exiting instruction joins the open cluster when it
+ * comes within cluster_window instructions of the previous one, with no
+ * interrupt, fault, system call or unclusterable exit between: it costs
+ * cluster_emulate instead of an exit, the instructions between ran as
+ * translated code (native, plus a lookup per return or indirect branch),
+ * and while the site's translation is being built each instruction it
+ * covers costs cluster_translate. The look-ahead is the trace's own
+ * future; a real translator finds the same instructions statically.
+ * Returns 1 when ev was handled inside a cluster.
+ */
+static int clustered(struct hwassist *s, const struct vl_event *ev, struct vl_charge *out,
+                     unsigned mech)
+{
+	struct cluster *c = &s->cl;
+
+	if (!c->on)
+		return 0;
+	if (!c->open || c->gap > c->window) { /* this exit opens a candidate cluster */
+		c->open = 1;
+		c->members = 1;
+		c->site = c->last_bb << 6 | ev->type;
+		c->gap = c->lookups = 0;
+		return 0;
+	}
+	if (c->members++ == 1) { /* the candidate is a cluster: its translation */
+		c->clusters++;
+		c->building = vl_tcache_access(&c->tc, c->site,
+		                               (uint32_t)(c->window * CL_BYTES_PER_INSN)) != 1;
+		if (c->building) {
+			c->translations++;
+			vl_charge(out, VL_MECH_TRANSLATE, s->h[P_CL_TRANSLATE]); /* the opener */
+		}
+	}
+	if (c->building)
+		vl_charge(out, VL_MECH_TRANSLATE, (c->gap + 1) * s->h[P_CL_TRANSLATE]);
+	if (c->lookups)
+		vl_charge(out, VL_MECH_LOOKUP, c->lookups * s->h[P_CL_LOOKUP]);
+	vl_charge(out, mech, s->h[P_CL_EMULATE]);
+	c->handled++;
+	c->gap = c->lookups = 0;
+	return 1;
+}
+
+/* The instructions between exits, as a cluster sees them. */
+static void cluster_track(struct cluster *c, const struct vl_event *ev)
+{
+	switch (ev->type) {
+	case VL_EV_BB:
+		c->last_bb = ev->a;
+		/* fallthrough */
+	case VL_EV_USER:
+	case VL_EV_KERNEL:
+		c->gap += ev->n;
+		break;
+	case VL_EV_CALLRET:
+	case VL_EV_INDIRECT:
+		c->lookups += ev->n;
+		break;
+	default:
+		if (vl_evdesc[ev->type].cls & VL_EVC_INTR)
+			c->open = 0; /* control leaves the translated code */
+	}
+}
+
+/* An exiting instruction: an exit, or one more member of a cluster. */
+static int insn_exit(struct hwassist *s, const struct vl_event *ev, struct vl_charge *out,
+                     unsigned mech, uint64_t handler)
+{
+	if (clustered(s, ev, out, mech))
+		return 1;
+	exit_once(s, out, mech, handler);
+	return 0;
+}
+
 /* n exits whose handlers do `shadow` cycles of shadow-table work in all. */
 static void shadow_exits(struct hwassist *s, struct vl_charge *out, uint64_t n, uint64_t shadow)
 {
+	s->cl.open = 0;
 	s->exits += n;
 	s->shadow_exits += n;
 	vl_charge(out, VL_MECH_VMEXIT, n * exit_round_trip(s));
@@ -300,8 +443,8 @@ static int shadow_event(struct hwassist *s, const struct vl_event *ev, struct vl
 			vl_native_charge(&s->nc, ev, out);
 		} else {
 			int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
-			s->shadow_exits++;
-			vmexit(s, out, VL_MECH_EMULATE, h[P_H_PTE]);
+			if (!insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_PTE]))
+				s->shadow_exits++;
 			uint64_t w = before == after ? h[P_SHADOW_SAME] : before ? h[P_SHADOW_CLEAR]
 			                                                         : h[P_SHADOW_SET];
 			if (w)
@@ -330,10 +473,11 @@ static int shadow_event(struct hwassist *s, const struct vl_event *ev, struct vl
 	}
 }
 
-static void io_exit(struct hwassist *s, struct vl_charge *out, uint64_t handler)
+static void io_exit(struct hwassist *s, const struct vl_event *ev, struct vl_charge *out,
+                    uint64_t handler)
 {
-	s->io_exits++;
-	vmexit(s, out, VL_MECH_DEVEMU, handler);
+	if (!insn_exit(s, ev, out, VL_MECH_DEVEMU, handler))
+		s->io_exits++;
 	if (s->io_user)
 		vl_charge(out, VL_MECH_WORLDSWITCH, s->h[P_USER_EXIT]);
 }
@@ -343,6 +487,8 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	struct hwassist *s = state;
 	const uint64_t *h = s->h;
 
+	if (s->cl.on)
+		cluster_track(&s->cl, ev);
 	/* Shadow paging's INVLPG exit reaches the TLB too (the VMM flushes the
 	 * entry; its CR3 exit loads the shadow CR3 through vl_native_charge);
 	 * nested paging's go through vl_native_charge below. */
@@ -378,26 +524,26 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 			vl_native_charge(&s->nc, ev, out);
 			vl_charge(out, VL_MECH_DIRECT, h[P_TPR_CYCLES]);
 		} else {
-			vmexit(s, out, VL_MECH_EMULATE, h[P_H_CR]);
+			insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_CR]);
 		}
 		break;
 	case VL_EV_CR0:
 	case VL_EV_CR4:
-		vmexit(s, out, VL_MECH_EMULATE, h[P_H_CR]);
+		insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_CR]);
 		break;
 	case VL_EV_CPUID:
-		vmexit(s, out, VL_MECH_EMULATE, h[P_H_CPUID]);
+		insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_CPUID]);
 		break;
 	case VL_EV_RDMSR:
 	case VL_EV_WRMSR:
-		vmexit(s, out, VL_MECH_EMULATE, h[P_H_MSR]);
+		insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_MSR]);
 		break;
 	case VL_EV_HLT:
 		vmexit(s, out, VL_MECH_EMULATE, h[P_H_HLT]);
 		break;
 	case VL_EV_RDTSC:
 		if (s->exit_rdtsc)
-			vmexit(s, out, VL_MECH_EMULATE, h[P_H_RDTSC]);
+			insn_exit(s, ev, out, VL_MECH_EMULATE, h[P_H_RDTSC]);
 		else
 			vl_native_charge(&s->nc, ev, out);
 		break;
@@ -408,13 +554,13 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		 * kicks); an emulated device's are exits. Either way the host's
 		 * driver makes the real ones. */
 		if (!s->virtio)
-			io_exit(s, out, h[ev->type == VL_EV_MMIO ? P_H_MMIO : P_H_IO]);
+			io_exit(s, ev, out, h[ev->type == VL_EV_MMIO ? P_H_MMIO : P_H_IO]);
 		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	case VL_EV_DISK:
 	case VL_EV_NET:
 		if (s->virtio)
-			io_exit(s, out, h[P_H_KICK]);
+			io_exit(s, ev, out, h[P_H_KICK]);
 		break;
 	case VL_EV_IRQ:
 	case VL_EV_TIMER:
@@ -447,6 +593,11 @@ static void hw_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "exits", (double)s->exits, "count");
 	emit(ctx, "shadow_exits", (double)s->shadow_exits, "count");
 	emit(ctx, "io_exits", (double)s->io_exits, "count");
+	if (s->cl.on) {
+		emit(ctx, "clusters", (double)s->cl.clusters, "count");
+		emit(ctx, "clustered_exits", (double)s->cl.handled, "count");
+		emit(ctx, "cluster_translations", (double)s->cl.translations, "count");
+	}
 	if (!s->nested)
 		vl_shadow_report(&s->sh, emit, ctx);
 	if (s->nc.tlb.touches) {
