@@ -61,6 +61,7 @@ enum vl_ev {
 	VL_EV_EXEC,      /* a new program image replaces the process's; n pages torn down */
 	VL_EV_EXIT,      /* the process ends; n pages torn down */
 	VL_EV_TOUCH,     /* a reference to the page at a that a small LRU filter missed */
+	VL_EV_XPAGE,     /* n direct jumps or fall-throughs into a block on another code page */
 	VL_EV__COUNT
 };
 

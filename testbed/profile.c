@@ -24,39 +24,53 @@ static void kv(FILE *f, const char *key, double v, const char *why)
 		fprintf(f, "; %s\n", why);
 }
 
-/*
- * qemu-user's costs by instruction class, each from one microbenchmark run
- * natively and under qemu-x86_64 (cycles per iteration): the guest's own
- * native work is done as well (dbt_factor 1), and on top of it every
- * instruction costs insn_extra (alu: 10 instructions), every load and store
- * softmmu (mem: 10 instructions, 8 accesses), every return a lookup
- * (callret: 4 instructions, 1 return), every instruction translated
- * translate (codegen: a new 5-instruction block). Without a measurement a
- * class keeps the model's default.
- */
-static void emulation_classes(const struct vl_tb_calib *c, FILE *f, double alu)
+/* qemu-x86_64's cycles per iteration of bench less the native ones; -1 if either is missing. */
+static double extra(const struct vl_tb_calib *c, const char *bench)
 {
-	const char *q = "qemu-x86_64";
-	double e = pos(cyc(c, q, "alu") - alu) / VL_ALU_INSNS;
-	double mem = cyc(c, "native", "mem"), qmem = cyc(c, q, "mem");
-	double cr = cyc(c, "native", "callret"), qcr = cyc(c, q, "callret");
-	double cg = cyc(c, "native", "codegen"), qcg = cyc(c, q, "codegen");
+	double n = cyc(c, "native", bench), q = cyc(c, "qemu-x86_64", bench);
+	return n > 0 && q > 0 ? q - n : -1;
+}
+
+/*
+ * qemu-user's costs by instruction class, each from microbenchmarks run
+ * natively and under qemu-x86_64 (the extra cycles per iteration, Δ): the
+ * guest's own native work is done as well (dbt_factor 1), and on top of
+ * it every block entered through its chain costs block_extra B and every
+ * instruction insn_extra e:
+ *   alu     10 instructions, 1 block           Δ = 10e + B
+ *   blocks  10 instructions, 5 blocks          Δ = 10e + 5B
+ *   xpage   blocks, each on its own page       Δ = 10e + 5B + 5 xpage_lookup
+ *   mem     10 instructions, 1 block, 8 accesses       + 8 softmmu
+ *   callret 4 instructions, 3 blocks, 1 return         + lookup
+ *   codegen a new 5-instruction block, run once        + 5 translate
+ * Without a measurement a class keeps the model's default.
+ */
+static void emulation_classes(const struct vl_tb_calib *c, FILE *f)
+{
+	double alu = extra(c, "alu"), blk = extra(c, "blocks"), xp = extra(c, "xpage");
+	double mem = extra(c, "mem"), cr = extra(c, "callret"), cg = extra(c, "codegen");
+	double b = blk >= 0 ? pos(blk - alu) / 4 : 0, e = pos(alu - b) / VL_ALU_INSNS;
 
 	kv(f, "dbt_factor", 1, "the guest's native work is done as well; insn_extra comes on top");
-	kv(f, "insn_extra", e, "(qemu-x86_64 alu - native alu) / 10 instructions");
-	if (mem > 0 && qmem > 0)
-		kv(f, "softmmu", pos(qmem - mem - 10 * e) / 8,
-		   "(qemu-x86_64 mem - native mem - 10 insn_extra) / 8 accesses: qemu-user "
-		   "adds the guest base, no soft MMU");
+	if (blk >= 0)
+		kv(f, "block_extra", b, "(Δblocks - Δalu) / 4: the 4 more blocks entered by a chain");
+	kv(f, "insn_extra", e, "(Δalu - block_extra) / 10 instructions");
+	if (xp >= 0 && blk >= 0)
+		kv(f, "xpage_lookup", pos(xp - blk) / 5,
+		   "(Δxpage - Δblocks) / 5: jumps to another page are looked up, not chained");
+	if (mem >= 0)
+		kv(f, "softmmu", pos(mem - 10 * e - b) / 8,
+		   "(Δmem - 10 insn_extra - block_extra) / 8 accesses: qemu-user adds the guest base, "
+		   "no soft MMU");
 	else
 		kv(f, "softmmu", 0, "qemu-user maps guest memory directly: no soft MMU");
-	if (cr > 0 && qcr > 0)
-		kv(f, "lookup", pos(qcr - cr - 4 * e),
-		   "qemu-x86_64 callret - native callret - 4 insn_extra: the return's lookup");
-	if (cg > 0 && qcg > 0)
-		kv(f, "translate", pos(qcg - cg - 5 * e) / 5,
-		   "(qemu-x86_64 codegen - native codegen - 5 insn_extra) / 5 instructions: "
-		   "translating a new block (its page's invalidation on munmap included)");
+	if (cr >= 0)
+		kv(f, "lookup", pos(cr - 4 * e - 3 * b),
+		   "Δcallret - 4 insn_extra - 3 block_extra: the return's lookup");
+	if (cg >= 0)
+		kv(f, "translate", pos(cg - 5 * e - b) / 5,
+		   "(Δcodegen - 5 insn_extra - block_extra) / 5 instructions: translating a new block "
+		   "(its page's invalidation on munmap included)");
 }
 
 /* Instructions of the guest loops around the measured operation (guest.S). */
@@ -154,7 +168,7 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		           "an x86-64 program on this host\n");
 		kv(f, "dbt", 1, NULL);
 		kv(f, "user_mode", 1, "qemu-user: the host kernel serves the guest's system calls");
-		emulation_classes(c, f, alu);
+		emulation_classes(c, f);
 		kv(f, "exec_native", 1, "qemu-user hands execve to the host kernel: programs it "
 		   "execs run natively");
 		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");

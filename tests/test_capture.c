@@ -235,6 +235,59 @@ static void test_convert_fork_wait(void)
 	CU_ASSERT(st.limited);
 }
 
+/*
+ * Jumps into another code page (xpage), by hand: blocks 0 and 1 on page
+ * 0x401, 2 and 4 on 0x402, 3 on 0x403. The run 0 1 2 3 0 2, syscall, 4:
+ * 0 -> 1 stays on its page; 1 -> 2 falls through to another (1); 2 calls
+ * into 3 on another (2); 3 returns (a return, not a jump: callret); 0 -> 2
+ * jumps to another page (3); after the system call the emulator's loop
+ * finds block 4, which is no jump at all. So 3 xpage and 1 callret.
+ */
+static void test_convert_xpage(void)
+{
+	const char *dir = t_path("rawxpage"), *out = t_path("rawxpage.vlt");
+	struct raw p = {0};
+	struct vl_err err = {0};
+	struct vl_writer *w;
+	struct vl_capture_stats st;
+	static struct vl_event ev[64];
+	static const struct { uint64_t addr, insns, term; } tb[] = {
+		{0x401000, 4, VL_CT_OTHER}, {0x401010, 2, VL_CT_OTHER}, {0x402000, 3, VL_CT_CALL},
+		{0x403000, 1, VL_CT_RET},   {0x402020, 2, VL_CT_OTHER},
+	};
+	static const int run[] = {0, 1, 2, 3, 0, 2};
+
+	mkdir(dir, 0755);
+	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
+	for (int i = 0; i < 5; i++)
+		rec(&p, VL_CR_TBDEF, 4, U(i), tb[i].addr, tb[i].insns, tb[i].term);
+	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++)
+		rec(&p, VL_CR_TB, 1, U(run[i]));
+	rec(&p, VL_CR_SYS, 8, U(39), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
+	rec(&p, VL_CR_SYSRET, 3, U(39), zz(100), U(6));
+	rec(&p, VL_CR_TB, 1, U(4));
+	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(10));
+	rec(&p, VL_CR_RSS, 1, U(0));
+	rec(&p, VL_CR_END, 0);
+	save(dir, 100, &p);
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	long n = t_read_all(out, ev, 64, &err);
+	uint64_t xpage = 0, rets = 0, blocks = 0;
+	for (long i = 0; i < n; i++) {
+		xpage += ev[i].type == VL_EV_XPAGE ? ev[i].n : 0;
+		rets += ev[i].type == VL_EV_CALLRET ? ev[i].n : 0;
+		blocks += ev[i].type == VL_EV_BB;
+		if (ev[i].type == VL_EV_XPAGE) /* after the blocks, before the system call */
+			CU_ASSERT(i + 1 < n && ev[i + 1].type == VL_EV_SYSCALL && ev[i - 1].type != VL_EV_SYSCALL);
+	}
+	CU_ASSERT_EQUAL(xpage, 3);
+	CU_ASSERT_EQUAL(rets, 1);
+	CU_ASSERT_EQUAL(blocks, 7);
+}
+
 /* A corrupt stream names its file and byte; a missing child names its pid. */
 static void test_convert_errors(void)
 {
@@ -630,6 +683,7 @@ void suite_capture(void)
 {
 	static const struct t_case cases[] = {
 		{"convert_fork_wait", test_convert_fork_wait, NULL},
+		{"convert_xpage", test_convert_xpage, NULL},
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
 		{"capture_touches", test_capture_touches, t_needs_qemu_user},

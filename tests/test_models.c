@@ -587,6 +587,9 @@ static void test_models_emulation_golden(void)
  * run 10 + 10 x 2 = 30, accesses 5 x 1 = 5: 1035; second visit 35. Two
  * call/ret pairs: their instructions are in the blocks, so only the native
  * extra 2 x 11 = 22 and the returns' lookups 2 x 20 = 40: 62. 1132.
+ * With block_extra 3 and xpage_lookup 50, each block entered through its
+ * chain costs 3 more (6) and the 4 jumps to another page 4 x 50 (200):
+ * 1338; without page_chain those jumps are chained like any other: 1138.
  */
 static void test_models_emulation_classes(void)
 {
@@ -600,6 +603,19 @@ static void test_models_emulation_classes(void)
 	CU_ASSERT_EQUAL(res.bd.cycles, 1132);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_CALLRET][VL_MECH_LOOKUP].cycles, 40);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_TRANSLATE].cycles, 1000);
+	vl_run_result_release(&res);
+
+	const char *x = t_write("emxpage.vlt", "vlt 1\nbb 3 10 user 3 2\nbb 3 10 user 3 2\n"
+	                                       "callret 2 user\nxpage 4 user\n");
+	struct vl_override more[8] = {{"dbt_factor", 1}, {"insn_extra", 2}, {"softmmu", 1},
+	                              {"lookup", 20}, {"translate", 100}, {"block_extra", 3},
+	                              {"xpage_lookup", 50}, {"page_chain", 0}};
+	run_model(x, "emulation", "qemu-tcg", more, 7, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1338);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_XPAGE][VL_MECH_LOOKUP].cycles, 200);
+	vl_run_result_release(&res);
+	run_model(x, "emulation", "qemu-tcg", more, 8, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1138);
 	vl_run_result_release(&res);
 }
 

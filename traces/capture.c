@@ -56,6 +56,7 @@ struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
 	uint32_t insns;
 	uint32_t loads, stores;
+	uint64_t page;   /* guest code page of its first instruction */
 	uint8_t term;
 };
 
@@ -96,6 +97,8 @@ struct proc {
 	uint64_t fork_list, rss_list; /* file offsets of the page lists (0: none) */
 	uint64_t unmapped;            /* pages named since the last unmap record */
 	int forking, exec_pending;
+	uint64_t prev_page; /* the block it ran last: its code page and ending */
+	int prev_term;      /* -1: none since it started */
 };
 
 struct conv {
@@ -116,7 +119,7 @@ struct conv {
 	/* a block waiting for its memory counts, and the branches since the last flush */
 	struct vl_event bb;
 	int have_bb;
-	uint32_t rets, indirects, since_flush;
+	uint32_t rets, indirects, xpages, since_flush;
 	/* a page list read back (one at a time) */
 	unsigned char list[LIST_BYTES];
 	size_t list_pos, list_len;
@@ -157,7 +160,9 @@ static int flush_branches(struct conv *c)
 		rc = emit(c, VL_EV_CALLRET, 0, c->rets, 0, 0);
 	if (!rc && c->indirects)
 		rc = emit(c, VL_EV_INDIRECT, 0, c->indirects, 0, 0);
-	c->rets = c->indirects = c->since_flush = 0;
+	if (!rc && c->xpages)
+		rc = emit(c, VL_EV_XPAGE, 0, c->xpages, 0, 0);
+	c->rets = c->indirects = c->xpages = c->since_flush = 0;
 	return rc;
 }
 
@@ -422,7 +427,8 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 		if (emit(c, VL_EV_BB, 0, c->bb.n, c->bb.a, c->bb.b))
 			return c->err->code;
 		/* the branches belong after the block that ends with them */
-		if (c->since_flush >= RUN_FLUSH && (c->rets || c->indirects) && flush_branches(c))
+		if (c->since_flush >= RUN_FLUSH && (c->rets || c->indirects || c->xpages) &&
+		    flush_branches(c))
 			return c->err->code;
 	}
 	c->bb = (struct vl_event){VL_EV_BB, 0, e->insns, e->out,
@@ -432,6 +438,12 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 	c->st->insns += e->insns;
 	c->st->loads += e->loads;
 	c->st->stores += e->stores;
+	/* a direct transfer (jump, branch, call, fall-through) into another
+	 * code page; returns, indirect branches and system calls are their own */
+	if ((p->prev_term == VL_CT_OTHER || p->prev_term == VL_CT_CALL) && e->page != p->prev_page)
+		c->xpages++;
+	p->prev_page = e->page;
+	p->prev_term = e->term;
 	if (e->term == VL_CT_RET)
 		c->rets++;
 	else if (e->term == VL_CT_ICALL || e->term == VL_CT_IJMP)
@@ -558,6 +570,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 		if (!(e = tab_get(p->tab, v[0], 1)))
 			return bad(c, p, "block id out of range");
 		e->out = ++c->next_id;
+		e->page = v[1] >> VL_CAPRAW_PAGE_SHIFT;
 		e->insns = (uint32_t)(v[2] > 512 ? 512 : v[2]);
 		e->term = (uint8_t)term;
 		return 0;
@@ -576,6 +589,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 		if (get_vars(&p->rd, v, 8))
 			break;
 		p->sys_nr = v[0];
+		p->prev_term = -1; /* the emulator's loop finds the next block */
 		memcpy(p->sys_a, v + 1, sizeof(p->sys_a));
 		if (flush_user(c))
 			return c->err->code;
@@ -699,6 +713,7 @@ static int proc_open(struct conv *c, long pid, struct proc *parent)
 	if (!p)
 		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
 	p->pid = pid;
+	p->prev_term = -1;
 	snprintf(p->rd.path, sizeof(p->rd.path), "%s/%ld.raw", c->dir, pid);
 	if (c->nlive == MAX_LIVE) {
 		free(p);

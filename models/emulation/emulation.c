@@ -21,7 +21,10 @@ enum {
 	P_TC_POLICY,
 	P_TC_BYTES,     /* host bytes per translated guest instruction */
 	P_CHAINING,     /* direct jumps between translated blocks */
+	P_PAGE_CHAIN,   /* chains only within a guest code page */
 	P_LOOKUP,       /* finding the next block without a chain */
+	P_XPAGE_LOOKUP, /* finding the next block across a code page */
+	P_BLOCK_EXTRA,  /* entering a translated block through its chain */
 	P_MEM_REFS,     /* memory accesses per guest instruction */
 	P_SOFTMMU,      /* cycles per memory access through the soft MMU */
 	P_CROSS_ISA,    /* factor for a guest ISA unlike the host's */
@@ -63,9 +66,22 @@ static const struct vl_param_def params[P__COUNT] = {
 		"host code bytes per guest instruction"},
 	[P_CHAINING] = {"chaining", "flag", 1, 0, 1,
 		"Bellard 2005: direct block chaining", "1: translated blocks jump to each other"},
+	[P_PAGE_CHAIN] = {"page_chain", "flag", 1, 0, 1,
+		"QEMU (translator_use_goto_tb): a block chains to a direct target only on its own "
+		"guest page, so that unmapping or rewriting a page can drop its translations",
+		"1: direct jumps to another code page (trace `xpage`) are looked up, not chained"},
 	[P_LOOKUP] = {"lookup", "cycles", 30, 0, 1e6,
 		EST("a hash lookup of the next block's address"),
-		"finding the next block (every block without chaining; indirect jumps always)"},
+		"finding the next block: every block without chaining; returns and indirect jumps "
+		"always"},
+	[P_XPAGE_LOOKUP] = {"xpage_lookup", "cycles", 30, 0, 1e6,
+		EST("as lookup: the same jump-cache lookup; virtlab calibrate measures it on this "
+		    "host (vl-probe xpage against blocks under qemu-x86_64)"),
+		"finding the next block of a direct jump to another code page (page_chain)"},
+	[P_BLOCK_EXTRA] = {"block_extra", "cycles", 0, 0, 1e6,
+		"0: Bellard's factor carries the whole cost; virtlab calibrate measures it on this "
+		"host (vl-probe blocks against alu under qemu-x86_64)",
+		"translated code: entering each executed block through its chain"},
 	[P_MEM_REFS] = {"mem_refs", "ratio", 0.4, 0, 4,
 		EST("loads and stores are about 40% of integer instructions (Hennessy & Patterson)"),
 		"memory accesses per guest instruction"},
@@ -143,7 +159,7 @@ struct emulation {
 	int exec_native;
 	struct vl_tcache tc;
 	uint64_t h[P__COUNT];
-	int dbt, chaining;
+	int dbt, chaining, page_chain;
 	double interp_cpi, dbt_factor, insn_extra, mem_refs, softmmu, cross, tc_bytes;
 	double frac;  /* fractional cycles carried between events */
 	uint64_t insns;
@@ -160,6 +176,7 @@ static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
 		s->h[i] = vl_cycles(v[i]);
 	s->dbt = v[P_DBT] >= 0.5;
 	s->chaining = v[P_CHAINING] >= 0.5;
+	s->page_chain = v[P_PAGE_CHAIN] >= 0.5;
 	s->interp_cpi = v[P_INTERP_CPI];
 	s->dbt_factor = v[P_DBT_FACTOR];
 	s->insn_extra = v[P_INSN_EXTRA];
@@ -288,6 +305,7 @@ static int is_kernel_work(const struct vl_event *ev)
 	case VL_EV_BB:
 	case VL_EV_CALLRET:
 	case VL_EV_INDIRECT:
+	case VL_EV_XPAGE:
 		return !!(ev->flags & VL_EVF_KERNEL);
 	case VL_EV_TLBMISS:
 		return 0;
@@ -332,8 +350,16 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 				vl_charge(out, VL_MECH_TRANSLATE, ev->n * h[P_TRANSLATE]);
 			if (!s->chaining)
 				vl_charge(out, VL_MECH_LOOKUP, h[P_LOOKUP]);
+			else if (h[P_BLOCK_EXTRA])
+				vl_charge(out, VL_MECH_TRANSLATED, h[P_BLOCK_EXTRA]);
 		}
 		execute_block(s, ev, out);
+		break;
+	case VL_EV_XPAGE:
+		/* chained blocks reach another page through the lookup (with no
+		 * chaining at all, every block has paid one already) */
+		if (s->dbt && s->chaining && s->page_chain)
+			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_XPAGE_LOOKUP]);
 		break;
 	case VL_EV_USER:
 	case VL_EV_KERNEL:

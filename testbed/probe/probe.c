@@ -117,6 +117,53 @@ static void op_mem(long n)
 #endif
 }
 
+/*
+ * 10 instructions an iteration, as op_alu, but in 5 blocks: each of the
+ * first four adds and branches (taken) to the next, the fifth closes the
+ * loop. What a translator pays to go from one block to the next when the
+ * two are on one page (x86; a C loop elsewhere).
+ */
+static void op_blocks(long n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("mov $1, %%rax\n"
+	                 "1:\n\tadd $1, %%rax\n\tjnz 2f\n"
+	                 "2:\n\tadd $1, %%rax\n\tjnz 3f\n"
+	                 "3:\n\tadd $1, %%rax\n\tjnz 4f\n"
+	                 "4:\n\tadd $1, %%rax\n\tjnz 5f\n"
+	                 "5:\n\tdec %0\n\tjnz 1b"
+	                 : "+r"(n)
+	                 :
+	                 : "rax", "cc");
+#else
+	op_alu(n);
+#endif
+}
+
+#if defined(__x86_64__)
+/* op_xpage's loop: op_blocks' five blocks, each on a page of its own. */
+__asm__(".text\n\t.p2align 12\n"
+        "vl_probe_xpage:\n\tmov $1, %rax\n"
+        "1:\tadd $1, %rax\n\tjnz 2f\n\t.p2align 12\n"
+        "2:\tadd $1, %rax\n\tjnz 3f\n\t.p2align 12\n"
+        "3:\tadd $1, %rax\n\tjnz 4f\n\t.p2align 12\n"
+        "4:\tadd $1, %rax\n\tjnz 5f\n\t.p2align 12\n"
+        "5:\tdec %rdi\n\tjnz 1b\n\tret\n");
+#endif
+
+/*
+ * op_blocks with every block on another page: each of the 5 jumps an
+ * iteration leaves its page, which QEMU does not chain (x86 only).
+ */
+static void op_xpage(long n)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("call vl_probe_xpage" : "+D"(n) : : "rax", "memory", "cc");
+#else
+	(void)n;
+#endif
+}
+
 #if defined(__x86_64__)
 /* A leaf that returns at once: the target of op_callret's calls. */
 __asm__(".text\n\t.p2align 4\n"
@@ -574,6 +621,8 @@ static const struct op ops[] = {
 	{"alu", op_alu, NULL, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
 	{"mem", op_mem, NULL, 1000000, 0, "10 instructions: 4 loads, 4 stores of an L1-resident buffer (x86; a C loop elsewhere)"},
 	{"callret", op_callret, NULL, 1000000, 0, "a direct call and its return, 4 instructions (x86; a C loop elsewhere)"},
+	{"blocks", op_blocks, NULL, 1000000, 0, "10 instructions in 5 blocks on one page, each ending in a taken branch (x86; a C loop elsewhere)"},
+	{"xpage", op_xpage, NULL, 1000000, 1, "the 5 blocks of 'blocks', each on a page of its own"},
 	{"codegen", op_codegen, NULL, 4096, 1, "a block of code never run before (load, add, store, compare, jump), run once"},
 	{"syscall", op_syscall, NULL, 20000, 0, "getppid() system call"},
 	{"pgfault", op_pgfault, NULL, 4096, 0, "first touch of an anonymous page"},
