@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -223,13 +224,15 @@ static int forget(struct vl_db *db, int64_t exp_id, const struct vl_exp_run *run
 }
 
 /*
- * A worker: runs todo[i] for i = first, first + jobs, ...; tells the parent
- * on fd, one line each (shorter than PIPE_BUF, so lines of workers never
- * mix): "S k i" before todo[i], "+ k" after it, "E k message" on failure.
+ * A worker: takes the next run not yet taken (todo[*next], the counter
+ * shared by every worker) until none is left, so that a worker that drew
+ * short runs takes more of them; tells the parent on fd, one line each
+ * (shorter than PIPE_BUF, so lines of workers never mix): "S k i" before
+ * todo[i], "+ k" after it, "E k message" on failure.
  */
 static int worker(const struct vl_experiment *e, const struct vl_model **models,
                   const struct vl_exp_run *runs, const size_t *todo, size_t ntodo, unsigned k,
-                  size_t first, unsigned jobs, int64_t exp_id, const char *db_path,
+                  size_t *next, int64_t exp_id, const char *db_path,
                   volatile sig_atomic_t *stop, int fd)
 {
 	struct vl_db *db;
@@ -240,7 +243,7 @@ static int worker(const struct vl_experiment *e, const struct vl_model **models,
 	if (open_db(db_path, &db, &err)) {
 		rc = err.code;
 	} else {
-		for (size_t i = first; i < ntodo && !rc; i += jobs) {
+		for (size_t i; !rc && (i = __atomic_fetch_add(next, 1, __ATOMIC_RELAXED)) < ntodo;) {
 			len = snprintf(line, sizeof(line), "S %u %zu\n", k, i);
 			if (write(fd, line, (size_t)len) != len) {
 				rc = VL_EIO;
@@ -263,10 +266,10 @@ static int worker(const struct vl_experiment *e, const struct vl_model **models,
 	return rc;
 }
 
-/* Starts worker k on todo[first], todo[first + jobs], ...; returns its pid or -1. */
+/* Starts worker k on the runs not yet taken; returns its pid or -1. */
 static pid_t spawn(const struct vl_experiment *e, const struct vl_model **models,
                    const struct vl_exp_run *runs, const size_t *todo, size_t ntodo, unsigned k,
-                   size_t first, unsigned jobs, int64_t exp_id, const char *db_path,
+                   size_t *next, int64_t exp_id, const char *db_path,
                    const struct vl_exp_opts *o, int fds[2])
 {
 	pid_t parent = getpid(), pid = fork();
@@ -278,8 +281,7 @@ static pid_t spawn(const struct vl_experiment *e, const struct vl_model **models
 	if (getppid() != parent)
 		_exit(-VL_EINTR);
 	close(fds[0]);
-	_exit(-worker(e, models, runs, todo, ntodo, k, first, jobs, exp_id, db_path, o->stop,
-	              fds[1]));
+	_exit(-worker(e, models, runs, todo, ntodo, k, next, exp_id, db_path, o->stop, fds[1]));
 }
 
 /* Records a run that crashed its worker as failed, with how it ended. */
@@ -365,8 +367,8 @@ static void drain(int fd, struct lines *l)
 /*
  * The parent of jobs workers: forwards a stop request (SIGINT, SIGTERM) to
  * every worker, reports progress, and when a worker dies in the middle of a
- * run records that run as failed, names it, and starts a worker for the rest
- * of the dead one's share. Returns 0, VL_EINTR, or the first failure.
+ * run records that run as failed, names it, and starts a worker in its place
+ * while runs are left. Returns 0, VL_EINTR, or the first failure.
  */
 static int supervise(const struct vl_experiment *e, const struct vl_model **models,
                      const struct vl_exp_run *runs, const size_t *todo, size_t ntodo,
@@ -379,11 +381,19 @@ static int supervise(const struct vl_experiment *e, const struct vl_model **mode
 	unsigned alive = 0, crashed = 0;
 	char crash_msg[sizeof(err->msg)] = "", msg[sizeof(err->msg)] = "";
 
-	if (pipe(fds) != 0)
+	/* the next run to take, shared with the workers */
+	size_t *next = mmap(NULL, sizeof(*next), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	                    -1, 0);
+	if (next == MAP_FAILED)
+		return vl_err_set(err, VL_ENOMEM, "mmap: %s", strerror(errno));
+	*next = 0;
+	if (pipe(fds) != 0) {
+		munmap(next, sizeof(*next));
 		return vl_err_set(err, VL_EIO, "pipe: %s", strerror(errno));
+	}
 	for (unsigned k = 0; k < jobs; k++) {
 		current[k] = SIZE_MAX;
-		pids[k] = spawn(e, models, runs, todo, ntodo, k, k, jobs, exp_id, db_path, o, fds);
+		pids[k] = spawn(e, models, runs, todo, ntodo, k, next, exp_id, db_path, o, fds);
 		if (pids[k] < 0) {
 			rc = vl_err_set(err, VL_EIO, "fork: %s", strerror(errno));
 			jobs = k;
@@ -447,9 +457,8 @@ static int supervise(const struct vl_experiment *e, const struct vl_model **mode
 			if (!crashed++)
 				snprintf(crash_msg, sizeof(crash_msg), "run %s: %s", r->label, why);
 			current[k] = SIZE_MAX;
-			if (!stopped && i + jobs < ntodo) {
-				pids[k] = spawn(e, models, runs, todo, ntodo, k, i + jobs, jobs, exp_id, db_path,
-				                o, fds);
+			if (!stopped && __atomic_load_n(next, __ATOMIC_RELAXED) < ntodo) {
+				pids[k] = spawn(e, models, runs, todo, ntodo, k, next, exp_id, db_path, o, fds);
 				if (pids[k] > 0)
 					alive++;
 				else if (!rc)
@@ -459,12 +468,68 @@ static int supervise(const struct vl_experiment *e, const struct vl_model **mode
 	}
 	close(fds[0]);
 	close(fds[1]);
+	munmap(next, sizeof(*next));
 	if (!rc && stopped)
 		rc = vl_err_set(err, VL_EINTR, "interrupted");
 	if (crashed && (!rc || rc == VL_EINTR) && !stopped)
 		rc = vl_err_set(err, VL_EIO, "%s; %u run%s recorded as failed, the others are done "
 		                "('--resume' retries the failed)", crash_msg, crashed, crashed > 1 ? "s" : "");
 	return rc;
+}
+
+/*
+ * A run's expected length, for starting the longest runs first (a long run
+ * started last keeps one worker busy while the others idle): its trace's
+ * size in events, about half a byte's worth for a file (a binary trace
+ * takes about two bytes an event), a hundred events an iteration of a
+ * generator's (their iterations are tens to hundreds); three replays when
+ * steady. Only the order depends on it, never a result.
+ */
+static double run_weight(const struct vl_experiment *e, const struct vl_exp_run *r)
+{
+	const struct vl_exp_workload *w = &e->w[r->w];
+	double events = 1;
+	struct stat st;
+
+	if (strncmp(w->trace, "gen:", 4) != 0) {
+		if (stat(w->trace, &st) == 0)
+			events = (double)st.st_size / 2;
+	} else {
+		const char *colon = strchr(w->trace + 4, ':');
+		char *end;
+		events = colon ? strtod(colon + 1, &end) : 1e6;
+		if (colon && *end == 'i')
+			events *= 100;
+	}
+	return events * (w->steady ? 3 : 1);
+}
+
+struct weighted {
+	double w;
+	size_t i;
+};
+
+static int cmp_weighted(const void *a, const void *b)
+{
+	const struct weighted *x = a, *y = b;
+	return x->w > y->w ? -1 : x->w < y->w ? 1 : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Orders todo longest run first (ties: in the file's order). */
+static int longest_first(const struct vl_experiment *e, const struct vl_exp_run *runs, size_t *todo,
+                         size_t ntodo)
+{
+	struct weighted *w = malloc((ntodo ? ntodo : 1) * sizeof(*w));
+
+	if (!w)
+		return VL_ENOMEM;
+	for (size_t k = 0; k < ntodo; k++)
+		w[k] = (struct weighted){run_weight(e, &runs[todo[k]]), todo[k]};
+	qsort(w, ntodo, sizeof(*w), cmp_weighted);
+	for (size_t k = 0; k < ntodo; k++)
+		todo[k] = w[k].i;
+	free(w);
+	return 0;
 }
 
 int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct vl_exp_opts *o,
@@ -505,6 +570,10 @@ int vl_exp_run(const struct vl_experiment *e, const char *db_path, const struct 
 			todo[ntodo++] = i;
 		else
 			skipped++;
+	}
+	if (longest_first(e, runs, todo, ntodo)) {
+		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
+		goto out;
 	}
 	if (o->progress)
 		o->progress(o->progress_ctx, 0, ntodo, skipped);

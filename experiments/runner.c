@@ -265,6 +265,63 @@ static int replay(const struct vl_run_spec *spec, const struct vl_config *cfg,
 	return 0;
 }
 
+/*
+ * Native baselines this process has replayed. The systems of an experiment
+ * share their (trace, host, seed), and each needs the same native replay:
+ * it is done once and its cycles reused, as a replay would give them again
+ * bit for bit. The key is everything the native replay depends on: the
+ * trace by its name and the content hash of the run's own replay, the
+ * seed, replication, steady state, simulator settings, and every value of
+ * the resolved native host.
+ */
+#define BASELINES 64
+static struct baseline {
+	char key[1024];
+	uint64_t native_cycles;
+} baselines[BASELINES];
+static unsigned baselines_next;
+
+static int baseline_key(char *key, size_t len, const struct vl_run_spec *spec,
+                        const struct vl_host *host, uint64_t hash)
+{
+	const struct vl_sim_config *sc = &spec->sim;
+	int n = snprintf(key, len, "%s|%016llx|%llu|%u|%d|%u|%llu|%d|%llu|%llu|%llu|%016llx",
+	                 spec->trace, (unsigned long long)hash, (unsigned long long)spec->seed,
+	                 spec->replication, spec->steady, sc->npcpus,
+	                 (unsigned long long)sc->quantum_cycles, (int)sc->sched,
+	                 (unsigned long long)sc->period_cycles, (unsigned long long)sc->end_cycles,
+	                 (unsigned long long)sc->mark_cycles,
+	                 (unsigned long long)XXH3_64bits(host->v, sizeof(host->v)));
+	return n > 0 && (size_t)n < len; /* a key that does not fit is not cached */
+}
+
+static const struct baseline *baseline_find(const char *key)
+{
+	for (unsigned i = 0; i < BASELINES; i++)
+		if (baselines[i].key[0] && strcmp(baselines[i].key, key) == 0)
+			return &baselines[i];
+	return NULL;
+}
+
+static void baseline_keep(const char *key, uint64_t native_cycles)
+{
+	struct baseline *b = &baselines[baselines_next++ % BASELINES];
+	snprintf(b->key, sizeof(b->key), "%s", key);
+	b->native_cycles = native_cycles;
+}
+
+/* The overrides in ov that set host parameters (not the model's own), into hov. */
+static size_t host_overrides(const struct vl_run_spec *spec, struct vl_override *hov, size_t max)
+{
+	size_t nh = 0;
+
+	for (size_t i = 0; i < spec->nov && nh < max; i++)
+		if (vl_param_find(vl_host_params, VL_H__COUNT, spec->ov[i].name) >= 0 &&
+		    vl_param_find(spec->model->params, spec->model->nparams, spec->ov[i].name) < 0)
+			hov[nh++] = spec->ov[i];
+	return nh;
+}
+
 static void collect(void *ctx, const char *name, double value, const char *unit)
 {
 	struct vl_run_result *r = ctx;
@@ -293,26 +350,26 @@ int vl_run(const struct vl_run_spec *spec, struct vl_db *db, struct vl_run_resul
 		return rc;
 
 	if (spec->baseline) {
-		if (spec->model == &vl_model_native) {
+		/* Native on the same host, with the host overrides only. */
+		struct vl_override hov[64];
+		struct vl_config nc;
+		char key[sizeof(baselines[0].key)];
+		if ((rc = vl_config_resolve(&nc, &vl_model_native, NULL, res->cfg.hostprof->name, hov,
+		                            host_overrides(spec, hov, 64), err)))
+			goto out;
+		int cacheable = baseline_key(key, sizeof(key), spec, &nc.host, res->trace_hash);
+		const struct baseline *b = cacheable ? baseline_find(key) : NULL;
+		if (spec->model == &vl_model_native)
 			res->native_cycles = res->stats.end_cycles;
-		} else {
-			/* Native on the same host, with the host overrides only. */
-			struct vl_config nc;
-			struct vl_override hov[64];
-			size_t nh = 0;
-			for (size_t i = 0; i < spec->nov && nh < 64; i++)
-				if (vl_param_find(vl_host_params, VL_H__COUNT, spec->ov[i].name) >= 0 &&
-				    vl_param_find(spec->model->params, spec->model->nparams,
-				                  spec->ov[i].name) < 0)
-					hov[nh++] = spec->ov[i];
-			if ((rc = vl_config_resolve(&nc, &vl_model_native, NULL, res->cfg.hostprof->name,
-			                            hov, nh, err)))
-				goto out;
+		else if (b)
+			res->native_cycles = b->native_cycles;
+		else
 			rc = replay(spec, &nc, res, 0, NULL, NULL, err);
-			vl_config_release(&nc);
-			if (rc)
-				goto out;
-		}
+		vl_config_release(&nc);
+		if (rc)
+			goto out;
+		if (cacheable && !b)
+			baseline_keep(key, res->native_cycles);
 		if (res->native_cycles)
 			res->slowdown = (double)res->stats.end_cycles / (double)res->native_cycles;
 	}

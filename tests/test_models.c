@@ -404,6 +404,43 @@ static void test_models_hwassist_cluster_golden(void)
 	vl_run_result_release(&res);
 }
 
+/*
+ * The native baseline is replayed once per trace, host and seed and reused
+ * (experiments/runner.c): what it reuses must be what a replay gives. One
+ * file rewritten with other content of the same size (a syscall for a
+ * cpuid), an override of a host parameter, another seed: each baseline is
+ * the native model's own cycles for exactly that input.
+ */
+static void test_models_baseline_reuse(void)
+{
+	static const char *const text[2] = {"vlt 1\nuser 100\nsyscall\n",
+	                                    "vlt 1\nuser 100\ncpuid  \n"};
+	struct vl_override fast = {"syscall", 100};
+	struct vl_run_result n, m;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 2; i++) {
+			const char *t = t_write("reuse.vlt", text[i]);
+			const struct vl_override *ov = round ? &fast : NULL;
+			run_model(t, "native", NULL, ov, round, &n);
+			run_model(t, "bt", NULL, ov, round, &m);
+			CU_ASSERT_EQUAL(m.native_cycles, n.stats.end_cycles);
+			CU_ASSERT(m.native_cycles > 0);
+			vl_run_result_release(&m);
+			run_model(t, "hwassist", NULL, ov, round, &m);
+			CU_ASSERT_EQUAL(m.native_cycles, n.stats.end_cycles);
+			vl_run_result_release(&m);
+			vl_run_result_release(&n);
+		}
+	/* the two contents cost differently natively, and so does the override */
+	const char *t = t_write("reuse.vlt", text[0]);
+	run_model(t, "hwassist", NULL, NULL, 0, &m);
+	run_model(t, "hwassist", NULL, &fast, 1, &n);
+	CU_ASSERT_EQUAL(m.native_cycles - n.native_cycles, 242 - 100);
+	vl_run_result_release(&m);
+	vl_run_result_release(&n);
+}
+
 static void test_models_paravirt_golden(void)
 {
 	/*
@@ -760,6 +797,7 @@ void suite_models(void)
 		{"models_steady_state_warm_pass", test_models_steady_state_warm_pass},
 		{"models_hwassist_golden", test_models_hwassist_golden},
 		{"models_hwassist_cluster_golden", test_models_hwassist_cluster_golden},
+		{"models_baseline_reuse", test_models_baseline_reuse},
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},
 		{"models_uml_tt_golden", test_models_uml_tt_golden},
