@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/tlb.h"
+#include "traces/kpaths.h"
 #include "testbed/testbed.h"
 
 static double cyc(const struct vl_tb_calib *c, const char *env, const char *bench)
@@ -19,7 +21,7 @@ static double pos(double x) { return x > 0 ? x : 0; }
 
 static void kv(FILE *f, const char *key, double v, const char *why)
 {
-	fprintf(f, "%-14s = %.6g\n", key, v);
+	fprintf(f, "%-14s = %.10g\n", key, v);
 	if (why)
 		fprintf(f, "; %s\n", why);
 }
@@ -71,6 +73,75 @@ static void emulation_classes(const struct vl_tb_calib *c, FILE *f)
 		kv(f, "translate", pos(cg - 5 * e - b) / 5,
 		   "(Δcodegen - 5 insn_extra - block_extra) / 5 instructions: translating a new block "
 		   "(its page's invalidation on munmap included)");
+}
+
+/*
+ * The data TLB from native chases (testbed.c, tlb_benches): extra(N) is a
+ * load's cost over N pages less its cost over N cache lines, i.e. what the
+ * TLB adds. Up to the L1 DTLB's reach it adds nothing; up to the L2's, an
+ * L2 hit; beyond, a walk (its page tables in the caches: the largest N).
+ * The L1's reach is the largest N whose extra stays within a twentieth of
+ * a walk; the L2's, within a tenth of the step from an L2 hit to a walk. The walk is charged as 4 references of walk_ref (no
+ * page-walk cache in the profile); an L2 hit is not charged by the TLB
+ * model (docs/tlb.md), so the profile says what it measured.
+ */
+static void tlb_geometry(const struct vl_tb_calib *c, FILE *f)
+{
+	static const int sizes[] = {32, 48, 64, 96, 128, 192, 256, 512, 768, 1024, 1536, 2048,
+	                            3072, 4096, 8192};
+	enum { NS = sizeof(sizes) / sizeof(sizes[0]) };
+	double x[NS];
+	char bench[32];
+
+	for (int i = 0; i < NS; i++) {
+		snprintf(bench, sizeof(bench), "pages:%d", sizes[i]);
+		double p = cyc(c, "native", bench);
+		snprintf(bench, sizeof(bench), "lines:%d", sizes[i]);
+		double l = cyc(c, "native", bench);
+		if (p <= 0 || l <= 0)
+			return; /* not measured (an older calibration, or not x86) */
+		x[i] = pos(p - l);
+	}
+	double walk = x[NS - 1];
+	int l1 = -1, l2 = -1;
+	for (int i = 0; i < NS && x[i] <= 0.05 * walk; i++)
+		l1 = i;
+	if (l1 < 0 || l1 + 2 >= NS || walk <= 0)
+		return; /* no L1 plateau: nothing to read off */
+	double hit = x[l1 + 2 < NS - 1 ? l1 + 2 : l1 + 1];
+	for (int i = l1; i < NS && x[i] <= hit + 0.1 * (walk - hit); i++)
+		l2 = i;
+	fprintf(f, "; data TLB, from native chases over N pages against N cache lines (cycles a "
+	           "load adds):\n;");
+	for (int i = 0; i < NS; i++)
+		fprintf(f, " %d:%.1f", sizes[i], x[i]);
+	fprintf(f, "\n");
+	int e1 = sizes[l1] < VL_TLB_L1_MAX ? sizes[l1] : VL_TLB_L1_MAX;
+	kv(f, "dtlb1_entries", e1, "the largest N at which pages cost no more than lines");
+	kv(f, "dtlb1_ways", e1, "associativity not measured: fully associative");
+	if (l2 > l1 && sizes[l2] <= VL_TLB_L2_MAX) {
+		kv(f, "dtlb2_entries", sizes[l2], "the largest N still within a tenth of the L2 hit");
+		kv(f, "dtlb2_ways", 4, "associativity not measured: 4-way");
+		fprintf(f, "; an L2 hit adds %.1f cycles, which the TLB model does not charge\n", hit);
+	}
+	kv(f, "pwc_entries", 0, "the walk below is measured whole");
+	kv(f, "walk_ref", walk / 4, "a walk over 8192 pages / 4 references");
+}
+
+static double transition(const struct vl_tb_calib *c, const char *bench, double path_insns)
+{
+	double alu = cyc(c, "native", "alu"), v = cyc(c, "native", bench);
+	return alu > 0 && v > 0 ? pos(v - path_insns * alu / VL_ALU_INSNS) : -1;
+}
+
+double vl_tb_syscall_transition(const struct vl_tb_calib *c)
+{
+	return transition(c, "syscall", KP_NULL_SYSCALL);
+}
+
+double vl_tb_fault_transition(const struct vl_tb_calib *c)
+{
+	return transition(c, "pgfault", KP_FAULT);
 }
 
 /* Instructions of the guest loops around the measured operation (guest.S). */
@@ -128,8 +199,16 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	kv(f, "clock_hz", c->tsc_hz, "TSC ticks per second against CLOCK_MONOTONIC");
 	kv(f, "cpi_user", alu / VL_ALU_INSNS, "native alu: cycles per 10-instruction iteration / 10");
 	kv(f, "cpi_kernel", alu / VL_ALU_INSNS, "not measurable without counters: as cpi_user");
-	kv(f, "syscall", sys, "native syscall: getppid() round trip");
-	kv(f, "pgfault", pf, "native pgfault: first touch of an anonymous page, mmap/munmap amortised");
+	if (cyc(c, "native", "callret") > 0)
+		kv(f, "callret", pos(cyc(c, "native", "callret") - 4 * alu / VL_ALU_INSNS),
+		   "native callret - its 4 instructions at cpi_user: a pair beyond its instructions");
+	tlb_geometry(c, f);
+	kv(f, "syscall", vl_tb_syscall_transition(c),
+	   "native syscall (a getppid() round trip) less getppid's 323 kernel instructions "
+	   "(traces/kpaths.h) at cpi_kernel: the transition; traces carry the path");
+	kv(f, "pgfault", vl_tb_fault_transition(c),
+	   "native pgfault (a first touch, mmap/munmap amortised) less the fault path's 4253 "
+	   "kernel instructions at cpi_kernel");
 	kv(f, "ctxswitch", cs / 2, "native ctxsw: pipe round trip / 2");
 	if (cyc(c, "native", "cpuid") > 0)
 		kv(f, "cpuid", cyc(c, "native", "cpuid"), "native cpuid");

@@ -269,11 +269,27 @@ static const char *const probe_benches[] = {"alu", "mem", "callret", "blocks", "
                                             "forkwait", "ctxsw", "exec", "tcp", "rdtsc",
                                             "cpuid", "fileio"};
 
+/*
+ * The TLB's reach and walk, natively only: a chase over N pages against one
+ * over N cache lines, N from within any L1 DTLB to beyond any L2
+ * (testbed/profile.c finds the knees).
+ */
+static const char *const tlb_benches[] = {
+	"pages:32", "lines:32", "pages:48", "lines:48", "pages:64", "lines:64", "pages:96",
+	"lines:96", "pages:128", "lines:128", "pages:192", "lines:192", "pages:256", "lines:256",
+	"pages:512", "lines:512", "pages:768", "lines:768", "pages:1024", "lines:1024",
+	"pages:1536", "lines:1536", "pages:2048", "lines:2048", "pages:3072", "lines:3072",
+	"pages:4096", "lines:4096", "pages:8192", "lines:8192",
+};
+
 /* A median per benchmark measured in env: every probe benchmark, and start-up. */
 static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
 {
 	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]); i++)
 		if (add_summary(c, backend, env, probe_benches[i]))
+			return VL_ENOMEM;
+	for (size_t i = 0; i < sizeof(tlb_benches) / sizeof(tlb_benches[0]); i++)
+		if (add_summary(c, backend, env, tlb_benches[i]))
 			return VL_ENOMEM;
 	return add_summary(c, backend, env, "start") ? VL_ENOMEM : 0;
 }
@@ -314,12 +330,16 @@ static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const ch
                      const char *envname, enum vl_tb_env env, const char *qemu,
                      const char *probe, struct vl_err *err)
 {
+	size_t nprobe = sizeof(probe_benches) / sizeof(probe_benches[0]);
+	size_t ntlb = env == VL_TB_ENV_NATIVE && !qemu ? sizeof(tlb_benches) / sizeof(tlb_benches[0])
+	                                               : 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]) && !rc; i++) {
-		const char *plain[] = {probe, "bench", probe_benches[i], probe_samples(o->quick),
+	for (size_t i = 0; i < nprobe + ntlb && !rc; i++) {
+		const char *name = i < nprobe ? probe_benches[i] : tlb_benches[i - nprobe];
+		const char *plain[] = {probe, "bench", name, probe_samples(o->quick),
 		                       probe_scale(o->quick), NULL};
-		const char *emu[] = {qemu, probe, "bench", probe_benches[i], probe_samples(o->quick),
+		const char *emu[] = {qemu, probe, "bench", name, probe_samples(o->quick),
 		                     probe_scale(o->quick), NULL};
 		char *out = NULL;
 		rc = vl_tb_spawn(env, qemu ? emu : plain, o->quick ? 60 : 300, &out, NULL, err);

@@ -114,6 +114,15 @@ int vl_tb_record(struct vl_db *db, const struct vl_tb_calib *c, int64_t *id, str
 /* Writes the this-host profile file from c (see sim/thishost.h). */
 int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl_err *err);
 
+/*
+ * What the this-host profile charges for a system call's and a page
+ * fault's transitions: the measured getppid() round trip and first touch
+ * less their kernel paths' instructions (traces/kpaths.h) at cpi_kernel,
+ * which traces carry as `kernel` runs of their own. -1 when not measured.
+ */
+double vl_tb_syscall_transition(const struct vl_tb_calib *c);
+double vl_tb_fault_transition(const struct vl_tb_calib *c);
+
 /* Median and 95% distribution-free interval of x[0..n) (sorts x). */
 void vl_tb_median_ci(double *x, size_t n, double *median, double *lo, double *hi);
 

@@ -24,7 +24,9 @@
 #include "sim/registry.h"
 #include "testbed/capture.h"
 #include "testbed/tb_int.h"
+#include "traces/capture.h"
 #include "traces/gen.h"
+#include "traces/kpaths.h"
 
 struct work {
 	const char *name;
@@ -99,7 +101,11 @@ static int measure_all(const struct vl_tb_opts *o, const struct work *w, long n,
 	return 0;
 }
 
-/* The this-host host values the traces are sized with. */
+/*
+ * The this-host values the traces are sized with: cpi; a system call's
+ * transition as the profile charges it (its kernel path comes as a run of
+ * its own); a fault, a fork+exit+wait and the file I/O whole.
+ */
 struct hostc {
 	double cpi, sys, pf, fork, file;
 };
@@ -118,6 +124,12 @@ static int trace_open(FILE **f, const char *dir, const char *name, char *path, s
 
 static long insns(double cycles, double cpi) { return cycles > 0 ? lround(cycles / cpi) : 0; }
 
+/* A first touch: the fault's transition and its kernel path, as a capture has it. */
+static void emit_fault(FILE *f, uint64_t addr)
+{
+	fprintf(f, "pgfault 0x%llx user w\nkernel %d\n", (unsigned long long)addr, KP_FAULT);
+}
+
 /* One fork+exit+wait: two system calls, its page faults, and kernel work. */
 static void emit_fork(FILE *f, const struct hostc *h, long faults, uint64_t *addr)
 {
@@ -127,7 +139,7 @@ static void emit_fork(FILE *f, const struct hostc *h, long faults, uint64_t *add
 		fprintf(f, "kernel %ld\n", k);
 	fprintf(f, "sysret\n");
 	for (long i = 0; i < faults; i++, *addr += 4096)
-		fprintf(f, "pgfault 0x%llx user w\n", (unsigned long long)*addr);
+		emit_fault(f, *addr);
 	fprintf(f, "syscall 61\nsysret\n");
 }
 
@@ -142,10 +154,12 @@ static int write_trace(const char *dir, const struct work *w, long n, long minfl
 	fprintf(f, "@ops %ld\n", n);
 	if (!strcmp(w->name, "syscall")) {
 		for (long i = 0; i < n; i++)
-			fprintf(f, "user 6\nsyscall 110\nsysret\n");
+			fprintf(f, "user 6\nsyscall 110\nkernel %d\nsysret\n", KP_NULL_SYSCALL);
 	} else if (!strcmp(w->name, "pgfault")) {
-		for (long i = 0; i < n; i++, addr += 4096)
-			fprintf(f, "user 4\npgfault 0x%llx user w\n", (unsigned long long)addr);
+		for (long i = 0; i < n; i++, addr += 4096) {
+			fprintf(f, "user 4\n");
+			emit_fault(f, addr);
+		}
 	} else if (!strcmp(w->name, "forkwait")) {
 		/* faults beyond the parent's own few, per child */
 		long faults = minflt > 100 ? (minflt - 100) / n : 0;
@@ -158,14 +172,18 @@ static int write_trace(const char *dir, const struct work *w, long n, long minfl
 		fprintf(f, "syscall 74\nsysret\n");
 		for (long i = 0; i < n; i++)
 			fprintf(f, "syscall 0\nkernel %ld\nsysret\n", k);
-	} else { /* mix: the parts, no kernel work sized from the mix itself */
+	} else { /* mix: the parts, each call with its kernel path as a capture has it */
+		static const struct { int nr; long ret; } calls[] = {
+			{2, 3}, {0, 300}, {0, 0}, {0, 0}, {0, 0}, {3, 0}, /* open, 4 reads, close */
+		};
 		for (long i = 0; i < n; i++) {
-			for (int s = 0; s < 6; s++)
-				fprintf(f, "syscall 0\nsysret\n");
-			fprintf(f, "user 2000000\nsyscall 9\nsysret\n");
+			for (size_t s = 0; s < sizeof(calls) / sizeof(calls[0]); s++)
+				fprintf(f, "syscall %d\nkernel %u\nsysret\n", calls[s].nr,
+				        vl_capture_kernel_path((uint64_t)calls[s].nr, calls[s].ret));
+			fprintf(f, "user 2000000\nsyscall 9\nkernel %d\nsysret\n", KP_MMAP);
 			for (int p = 0; p < 64; p++, addr += 4096)
-				fprintf(f, "pgfault 0x%llx user w\n", (unsigned long long)addr);
-			fprintf(f, "syscall 11\nsysret\n");
+				emit_fault(f, addr);
+			fprintf(f, "syscall 11\nkernel %d\nsysret\n", KP_MMAP);
 			if (i % 8 == 0)
 				emit_fork(f, h, 0, &addr);
 		}
@@ -559,8 +577,9 @@ int vl_tb_validate(const struct vl_tb_opts *o, const struct vl_tb_calib *c, cons
 	snprintf(v->tracedir, sizeof(v->tracedir), "%s", tracedir);
 	if (!alu || !sys || !pf || !fork || !file)
 		return vl_err_set(err, VL_EINVAL, "validation needs the native calibration");
-	h = (struct hostc){alu->median_cycles / VL_ALU_INSNS, sys->median_cycles,
-	                   pf->median_cycles, fork->median_cycles, file->median_cycles};
+	h = (struct hostc){alu->median_cycles / VL_ALU_INSNS, vl_tb_syscall_transition(c),
+	                   vl_tb_fault_transition(c) + KP_FAULT * alu->median_cycles / VL_ALU_INSNS,
+	                   fork->median_cycles, file->median_cycles};
 	if (!have_container)
 		add_vskip(v, "container", why);
 	if (!vl_tb_find(c, "container", "syscall") && have_container) {

@@ -171,7 +171,7 @@ static void test_cli_model_plugin(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	/*
-	 * hello.vlt under the example plugin: native 21645 plus one 1000-cycle
+	 * hello.vlt under the example plugin: native 21641 plus one 1000-cycle
 	 * exit for each privileged or I/O event: out, out, in, cr3, hlt, mmio,
 	 * disk and the disk's completion interrupt, 8 x 1000.
 	 */
@@ -196,12 +196,12 @@ static void test_cli_model_plugin(void)
 	T_ASSERT_STR_CONTAINS(out, "ideal-stale.so: the plugin was built for model interface "
 	                           "version 0; this virtlab speaks versions 2 to 3");
 	/* one of version 2, whose table ends before the memory hook, loads and runs:
-	 * native's 21645 cycles of hello.vlt */
+	 * native's 21641 cycles of hello.vlt */
 	snprintf(args, sizeof(args),
 	         "run --model-path %s/v2.so -m oldnative -t traces/samples/hello.vlt --no-db", dir);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
 	T_ASSERT_STR_CONTAINS(out, "model       oldnative");
-	T_ASSERT_STR_CONTAINS(out, "direct                   21,645");
+	T_ASSERT_STR_CONTAINS(out, "direct                   21,641");
 	/* so is a shared object that is not a plugin, and a missing file */
 	snprintf(args, sizeof(args),
 	         "run --model-path %s/not-a-plugin.so -m x -t traces/samples/hello.vlt --no-db", dir);

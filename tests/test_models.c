@@ -322,22 +322,23 @@ static void test_models_bt_golden(void)
 {
 	/*
 	 * First visit of a 10-instruction kernel block: translate 10 x 2300 = 23000,
-	 * run 10; second visit 10. callret 2 kernel: 2 x 11 + 2 x 40 = 102.
+	 * run 10; second visit 10. callret 2 kernel: 2 x 9 (beyond the two
+	 * instructions) + 2 x 40 = 98.
 	 * out 0x1f7: callout 1038 + emulate 216 + device 2000 + the host driver's
 	 * own out, native 3209 = 6463 (hosted: + 6524). mmio: hidden fault 1814 +
 	 * device 2000 + the host driver's native access 700 = 4514 (hosted: +
-	 * 6524). ESX: 23000 + 20 + 102 + 6463 + 4514 = 34099; Workstation: + 2 x
-	 * 6524 = 47147.
+	 * 6524). ESX: 23000 + 20 + 98 + 6463 + 4514 = 34095; Workstation: + 2 x
+	 * 6524 = 47143.
 	 */
 	const char *t = t_write("bt.vlt", "vlt 1\nbb 7 10 kernel\nbb 7 10 kernel\n"
 	                                  "callret 2 kernel\nout 0x1f7\nmmio 0xfe000000 4 w\n");
 	struct vl_run_result res;
 	run_model(t, "bt", "vmware-esx-2006", NULL, 0, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 34099);
+	CU_ASSERT_EQUAL(res.bd.cycles, 34095);
 	CU_ASSERT_EQUAL(mech_cycles(&res, VL_MECH_HOSTDRV), 3209 + 700);
 	vl_run_result_release(&res);
 	run_model(t, "bt", "vmware-workstation", NULL, 0, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 47147);
+	CU_ASSERT_EQUAL(res.bd.cycles, 47143);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_MMIO][VL_MECH_WORLDSWITCH].cycles, 6524);
 	vl_run_result_release(&res);
 }
@@ -379,7 +380,8 @@ static void test_models_hwassist_cluster_golden(void)
 	 *   irq           closes it: exit 6385 + h_irq 1000 + delivery 889   8274
 	 *   bb 2, cpuid   an exit, the first site again                      6685
 	 *   bb 3, cpuid   joins; the translation is cached: 80 + 216          296
-	 * Instructions 18 and 4 call/ret pairs (11 each) at native cost.
+	 * Instructions 18 and 4 call/ret pairs (9 each beyond their instructions)
+ * at native cost.
 	 */
 	const char *t = t_write("cl.vlt", "vlt 1\nbb 2 1 kernel\ncpuid\nbb 3 3 kernel\n"
 	                                  "callret 2 kernel\ncpuid\nbb 4 4 kernel\ncpuid\n"
@@ -390,7 +392,7 @@ static void test_models_hwassist_cluster_golden(void)
 	struct vl_run_result res;
 	run_model(t, "hwassist", NULL, on, 2, &res);
 	CU_ASSERT_EQUAL(res.bd.cycles, 6685 + 11796 + 11716 + 6685 + 7116 + 8274 + 6685 + 296 +
-	                               18 + 44);
+	                               18 + 36);
 	CU_ASSERT_EQUAL(counter(&res, "hwassist.exits"), 3 + 1);
 	CU_ASSERT_EQUAL(counter(&res, "hwassist.clustered_exits"), 4);
 	CU_ASSERT_EQUAL(counter(&res, "hwassist.clusters"), 3);
@@ -399,7 +401,7 @@ static void test_models_hwassist_cluster_golden(void)
 	vl_run_result_release(&res);
 	/* without clustering: 7 cpuid exits and the irq */
 	run_model(t, "hwassist", NULL, NULL, 0, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 7 * 6685 + 8274 + 18 + 44);
+	CU_ASSERT_EQUAL(res.bd.cycles, 7 * 6685 + 8274 + 18 + 36);
 	CU_ASSERT_EQUAL(counter(&res, "hwassist.exits"), 8);
 	vl_run_result_release(&res);
 }
@@ -623,10 +625,10 @@ static void test_models_emulation_golden(void)
  * instructions, 3 loads, 2 stores), first visit: translate 10 x 100 = 1000,
  * run 10 + 10 x 2 = 30, accesses 5 x 1 = 5: 1035; second visit 35. Two
  * call/ret pairs: their instructions are in the blocks, so only the native
- * extra 2 x 11 = 22 and the returns' lookups 2 x 20 = 40: 62. 1132.
+ * extra 2 x 9 = 18 and the returns' lookups 2 x 20 = 40: 58. 1128.
  * With block_extra 3 and xpage_lookup 50, each block entered through its
  * chain costs 3 more (6) and the 4 jumps to another page 4 x 50 (200):
- * 1338; without page_chain those jumps are chained like any other: 1138.
+ * 1334; without page_chain those jumps are chained like any other: 1134.
  */
 static void test_models_emulation_classes(void)
 {
@@ -637,7 +639,7 @@ static void test_models_emulation_classes(void)
 	struct vl_run_result res;
 
 	run_model(t, "emulation", "qemu-tcg", ov, 5, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 1132);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1128);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_CALLRET][VL_MECH_LOOKUP].cycles, 40);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_TRANSLATE].cycles, 1000);
 	vl_run_result_release(&res);
@@ -648,11 +650,11 @@ static void test_models_emulation_classes(void)
 	                              {"lookup", 20}, {"translate", 100}, {"block_extra", 3},
 	                              {"xpage_lookup", 50}, {"page_chain", 0}};
 	run_model(x, "emulation", "qemu-tcg", more, 7, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 1338);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1334);
 	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_XPAGE][VL_MECH_LOOKUP].cycles, 200);
 	vl_run_result_release(&res);
 	run_model(x, "emulation", "qemu-tcg", more, 8, &res);
-	CU_ASSERT_EQUAL(res.bd.cycles, 1138);
+	CU_ASSERT_EQUAL(res.bd.cycles, 1134);
 	vl_run_result_release(&res);
 }
 

@@ -270,10 +270,12 @@ static double value(const struct vl_config *cfg, const char *name)
 static void test_profile_roundtrip(void)
 {
 	struct vl_tb_calib c;
-	struct vl_tb_summary sums[32];
+	struct vl_tb_summary sums[64];
 	struct vl_err err = {0};
 	struct vl_config cfg;
 	const char *path = t_path("this-host-roundtrip.ini");
+	static const int tlb_n[] = {32, 48, 64, 96, 128, 192, 256, 512, 768, 1024, 1536, 2048,
+	                            3072, 4096, 8192};
 
 	memset(&c, 0, sizeof(c));
 	c.sums = sums;
@@ -297,6 +299,19 @@ static void test_profile_roundtrip(void)
 	put_sum(&c, "qemu-x86_64", "codegen", 10025);
 	put_sum(&c, "qemu-x86_64", "syscall", 1600);
 	put_sum(&c, "qemu-x86_64", "forkwait", 3500000);
+	put_sum(&c, "native", "blocks", 3);
+	put_sum(&c, "qemu-x86_64", "blocks", 11);
+	put_sum(&c, "native", "xpage", 4);
+	put_sum(&c, "qemu-x86_64", "xpage", 50);
+	/* the TLB adds nothing up to 64 pages, 5 cycles up to 1024, a 40-cycle walk beyond */
+	for (size_t i = 0; i < sizeof(tlb_n) / sizeof(tlb_n[0]); i++) {
+		static char names[15][2][16];
+		int n = tlb_n[i];
+		snprintf(names[i][0], sizeof(names[i][0]), "pages:%d", n);
+		snprintf(names[i][1], sizeof(names[i][1]), "lines:%d", n);
+		put_sum(&c, "native", names[i][0], 10 + (n <= 64 ? 0 : n <= 1024 ? 5 : n == 1536 ? 10 : 40));
+		put_sum(&c, "native", names[i][1], 10);
+	}
 	put_kvm(&c, VL_GB_ALU, 0, 25000);
 	put_kvm(&c, VL_GB_CPUID, 1, 20000);
 	put_kvm(&c, VL_GB_OUT, 0, 40000);
@@ -311,7 +326,15 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_STRING_EQUAL(cfg.host.profile, "this-host");
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "clock_hz"), 2.5e9, 1);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cpi_user"), 0.5, 1e-9);
-	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall"), 600, 1e-9);
+	/* the transitions: less the kernel paths' 323 and 4253 instructions at cpi 0.5 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall"), 600 - 323 * 0.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "pgfault"), 7000 - 4253 * 0.5, 1e-9);
+	/* a call/ret pair costs 1 cycle: less than its 4 instructions, so nothing beyond them */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "callret"), 0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dtlb1_entries"), 64, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dtlb2_entries"), 1024, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "pwc_entries"), 0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "walk_ref"), 40.0 / 4, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ctxswitch"), 5000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "vmexit"), 20000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "kernel_emul"), 2500, 1e-9);
@@ -331,14 +354,18 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("emulation"), "this-host", NULL,
 	                                        NULL, 0, &err), 0);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dbt_factor"), 1, 1e-9);
-	/* (10 - 5) / 10 instructions */
-	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "insn_extra"), 0.5, 1e-9);
-	/* (12 - 2 - 10 x 0.5) / 8 accesses */
+	/* Δalu 5, Δblocks 8: (8 - 5) / 4 more blocks */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "block_extra"), 0.75, 1e-9);
+	/* (5 - 0.75) / 10 instructions */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "insn_extra"), 0.425, 1e-9);
+	/* (Δxpage 46 - 8) / 5 jumps */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "xpage_lookup"), 7.6, 1e-9);
+	/* (Δmem 10 - 10 x 0.425 - 0.75) / 8 accesses */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "softmmu"), 0.625, 1e-9);
-	/* 23 - 1 - 4 x 0.5 */
-	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "lookup"), 20, 1e-9);
-	/* (10025 - 20 - 5 x 0.5) / 5 */
-	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "translate"), 2000.5, 1e-9);
+	/* Δcallret 22 - 4 x 0.425 - 3 x 0.75 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "lookup"), 18.05, 1e-9);
+	/* (Δcodegen 10005 - 5 x 0.425 - 0.75) / 5 */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "translate"), 2000.425, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_mode"), 1, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
 	/* 3500000 - 500000 - 3 x 1000 */

@@ -164,6 +164,51 @@ static void op_xpage(long n)
 #endif
 }
 
+/*
+ * A pointer chase through chase_n slots in one random cyclic order: a page
+ * apart (pages: each access on another page, so the TLB's reach decides
+ * its cost; the slot's offset in its page moves a cache line at a time, so
+ * the lines spread over the cache's sets) or a cache line apart (lines:
+ * as many lines on few pages, the control). `bench pages:N` sets N.
+ * Transparent huge pages are turned off for the buffer: they would let one
+ * TLB entry cover 512 of its pages.
+ */
+static long chase_n = 512;
+static void **chase_at;
+
+static void chase(long n, size_t stride)
+{
+	if (!chase_at) {
+		size_t slots = (size_t)chase_n, len = slots * stride + 4096;
+		char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		size_t *order = malloc(slots * sizeof(*order));
+		uint64_t x = 88172645463325252ull;
+		if (buf == MAP_FAILED || !order)
+			die("chase buffer");
+		madvise(buf, len, MADV_NOHUGEPAGE);
+		for (size_t i = 0; i < slots; i++)
+			order[i] = i;
+		for (size_t i = slots - 1; i > 0; i--) { /* Fisher-Yates, xorshift64 */
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			size_t j = (size_t)(x % (i + 1)), t = order[i];
+			order[i] = order[j], order[j] = t;
+		}
+#define SLOT(i) ((void **)(buf + (i) * stride + (stride >= 4096 ? (i) * 64 % 4096 : 0)))
+		for (size_t k = 0; k < slots; k++)
+			*SLOT(order[k]) = SLOT(order[(k + 1) % slots]);
+		chase_at = SLOT(order[0]);
+#undef SLOT
+		free(order);
+	}
+	void **p = chase_at;
+	for (long i = 0; i < n; i++)
+		p = *p;
+	chase_at = *(void **volatile *)&p;
+}
+
+static void op_pages(long n) { chase(n, 4096); }
+static void op_lines(long n) { chase(n, 64); }
+
 #if defined(__x86_64__)
 /* A leaf that returns at once: the target of op_callret's calls. */
 __asm__(".text\n\t.p2align 4\n"
@@ -623,6 +668,8 @@ static const struct op ops[] = {
 	{"callret", op_callret, NULL, 1000000, 0, "a direct call and its return, 4 instructions (x86; a C loop elsewhere)"},
 	{"blocks", op_blocks, NULL, 1000000, 0, "10 instructions in 5 blocks on one page, each ending in a taken branch (x86; a C loop elsewhere)"},
 	{"xpage", op_xpage, NULL, 1000000, 1, "the 5 blocks of 'blocks', each on a page of its own"},
+	{"pages", op_pages, NULL, 200000, 0, "a load from another page each, over N pages in a random cycle (pages:N; default 512)"},
+	{"lines", op_lines, NULL, 200000, 0, "a load from another cache line each, N lines in a random cycle (lines:N): the control of pages:N"},
 	{"codegen", op_codegen, NULL, 4096, 1, "a block of code never run before (load, add, store, compare, jump), run once"},
 	{"syscall", op_syscall, NULL, 20000, 0, "getppid() system call"},
 	{"pgfault", op_pgfault, NULL, 4096, 0, "first touch of an anonymous page"},
@@ -681,6 +728,8 @@ static int can_trace(void)
 	return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
+static const char *bench_name; /* the name as asked for, with its argument */
+
 static void bench(const struct op *o, int samples, double scale)
 {
 	long batch = (long)(o->batch * scale);
@@ -709,7 +758,8 @@ static void bench(const struct op *o, int samples, double scale)
 		o->fn(batch);
 		uint64_t c1 = tsc();
 		double t1 = now_ns();
-		printf("sample %s %.3f %.3f %ld\n", o->name, (t1 - t0) / (double)batch,
+		printf("sample %s %.3f %.3f %ld\n", bench_name ? bench_name : o->name,
+		       (t1 - t0) / (double)batch,
 		       (double)(c1 - c0) / (double)batch, batch);
 		fflush(stdout);
 	}
@@ -730,7 +780,7 @@ static double tv_ns(struct timeval tv) { return (double)tv.tv_sec * 1e9 + (doubl
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: vl-probe bench NAME|all [SAMPLES [SCALE]]\n"
+	fprintf(f, "usage: vl-probe bench NAME[:N]|all [SAMPLES [SCALE]]\n"
 	           "       vl-probe work NAME N\n"
 	           "       vl-probe list\n");
 	return f == stdout ? 0 : 2;
@@ -754,6 +804,16 @@ int main(int argc, char **argv)
 		double scale = argc > 4 ? atof(argv[4]) : 1.0;
 		if (samples < 1 || scale <= 0)
 			return usage(stderr);
+		char *arg = strchr(argv[2], ':');
+		if (arg) { /* pages:N, lines:N */
+			chase_n = atol(arg + 1);
+			if (chase_n < 2 || chase_n > 1 << 20)
+				return usage(stderr);
+			static char name[64];
+			snprintf(name, sizeof(name), "%s", argv[2]);
+			bench_name = name;
+			*arg = '\0';
+		}
 		for (size_t i = 0; i < NOPS; i++)
 			if (!strcmp(argv[2], "all") ? strcmp(ops[i].name, "mix") != 0
 			                            : !strcmp(argv[2], ops[i].name))
