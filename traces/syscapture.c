@@ -506,9 +506,12 @@ static int on_op(struct conv *c, const struct sop *o, int kernel)
 		return emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 	case VL_SO_IRET:
 		c->st->irets++;
-		c->sys_idx = -1;
+		/* the end of an interrupt taken on the way into a system call leaves
+		 * the call waiting for its name; back in user mode, it stays unnamed */
 		if (c->depth)
 			c->depth--;
+		else
+			c->sys_idx = -1;
 		if (c->pf_idx >= 0 && c->depth == c->pf_depth)
 			c->pf_await = 1;
 		return emit(c, VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0);
