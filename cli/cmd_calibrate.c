@@ -300,8 +300,8 @@ static void help_validate(void)
 	       "  --quiet          no progress and no tables: errors and one closing line\n"
 	       "  --json           no progress; on standard output one JSON object: the\n"
 	       "                   calibration (as calibrate --json), validation (workload,\n"
-	       "                   env, model, unit, measured, predicted, error), not_run,\n"
-	       "                   calibration id, db, out, plot\n");
+	       "                   env, model, unit, measured, predicted, error, fitted),\n"
+	       "                   not_run, calibration id, db, out, plot\n");
 }
 
 static int write_validation(const struct vl_tb_validation *v, const char *dir, int *plotted,
@@ -318,20 +318,25 @@ static int write_validation(const struct vl_tb_validation *v, const char *dir, i
 		fclose(tsv);
 		return vl_err_set(err, VL_EIO, "%s: cannot write", path);
 	}
-	fprintf(tsv, "workload\tenv\tmodel\tunit\tmeasured\tpredicted\terror\n");
+	fprintf(tsv, "workload\tenv\tmodel\tunit\tmeasured\tpredicted\terror\tbasis\n");
 	fprintf(md, "# Predicted against measured on this host\n\n"
 	            "Written by `virtlab validate`; docs/testbed.md explains how each trace is "
 	            "built. Units: `x` slowdown against native, `s` seconds (the native model "
-	            "against the native run), `cycles` per guest loop iteration.\n\n"
+	            "against the native run), `cycles` per guest loop iteration. A *fitted* row "
+	            "is the operation a parameter of its environment was calibrated from: it "
+	            "checks the arithmetic, not the model, and the largest error is of the "
+	            "*predicted* rows.\n\n"
 	            "![predicted against measured](validation.png)\n\n"
-	            "| workload | environment | model (this-host) | measured | predicted | error |\n"
-	            "|---|---|---|---:|---:|---:|\n");
+	            "| workload | environment | model (this-host) | measured | predicted | error | "
+	            "basis |\n|---|---|---|---:|---:|---:|---|\n");
 	for (size_t i = 0; i < v->nrows; i++) {
 		const struct vl_tb_valrow *r = &v->rows[i];
-		fprintf(tsv, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.4f\n", r->workload, r->env, r->model,
-		        r->unit, r->measured, r->predicted, r->error);
-		fprintf(md, "| %s | %s | %s | %.4g %s | %.4g %s | %+.0f%% |\n", r->workload, r->env,
-		        r->model, r->measured, r->unit, r->predicted, r->unit, 100 * r->error);
+		const char *basis = r->fitted ? "fitted" : "predicted";
+		fprintf(tsv, "%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.4f\t%s\n", r->workload, r->env, r->model,
+		        r->unit, r->measured, r->predicted, r->error, basis);
+		fprintf(md, "| %s | %s | %s | %.4g %s | %.4g %s | %+.0f%% | %s |\n", r->workload,
+		        r->env, r->model, r->measured, r->unit, r->predicted, r->unit, 100 * r->error,
+		        r->fitted ? "*fitted*" : "predicted");
 	}
 	fprintf(md, "\n## Not run here\n\n");
 	for (size_t i = 0; i < v->nskips; i++)
@@ -384,12 +389,15 @@ static void print_validation_short(const struct vl_tb_calib *c, const struct vl_
 {
 	if (!json) {
 		double worst = 0;
-		for (size_t i = 0; i < v->nrows; i++)
-			if (fabs(v->rows[i].error) > worst)
+		size_t fitted = 0;
+		for (size_t i = 0; i < v->nrows; i++) {
+			fitted += v->rows[i].fitted;
+			if (!v->rows[i].fitted && fabs(v->rows[i].error) > worst)
 				worst = fabs(v->rows[i].error);
-		printf("validate: %zu predictions (largest error %.0f%%), %zu not run; calibration %lld "
-		       "in %s; table in %s/\n", v->nrows, 100 * worst, v->nskips, (long long)id, dbpath,
-		       dir);
+		}
+		printf("validate: %zu predictions (largest error %.0f%%) and %zu fitted rows, %zu not "
+		       "run; calibration %lld in %s; table in %s/\n", v->nrows - fitted, 100 * worst,
+		       fitted, v->nskips, (long long)id, dbpath, dir);
 		return;
 	}
 	struct vl_json j;
@@ -409,6 +417,7 @@ static void print_validation_short(const struct vl_tb_calib *c, const struct vl_
 		vl_json_num(&j, "measured", r->measured);
 		vl_json_num(&j, "predicted", r->predicted);
 		vl_json_num(&j, "error", r->error);
+		vl_json_bool(&j, "fitted", r->fitted);
 		vl_json_end(&j);
 	}
 	vl_json_end(&j);
@@ -490,14 +499,20 @@ int cmd_validate(int argc, char **argv)
 	}
 	printf("\npredicted against measured (models under this-host; x = slowdown against "
 	       "native)\n");
-	printf("  %-14s %-12s %-10s %14s %14s %8s\n", "workload", "environment", "model",
-	       "measured", "predicted", "error");
+	printf("  %-14s %-12s %-10s %14s %14s %8s  %s\n", "workload", "environment", "model",
+	       "measured", "predicted", "error", "basis");
+	double worst = 0;
 	for (size_t i = 0; i < v->nrows; i++) {
 		const struct vl_tb_valrow *r = &v->rows[i];
-		printf("  %-14s %-12s %-10s %12.4g %-2s %11.4g %-2s %+7.0f%%\n", r->workload, r->env,
+		printf("  %-14s %-12s %-10s %12.4g %-2s %11.4g %-2s %+7.0f%%  %s\n", r->workload, r->env,
 		       r->model, r->measured, r->unit[0] == 'c' ? "c" : r->unit, r->predicted,
-		       r->unit[0] == 'c' ? "c" : r->unit, 100 * r->error);
+		       r->unit[0] == 'c' ? "c" : r->unit, 100 * r->error,
+		       r->fitted ? "fitted" : "predicted");
+		if (!r->fitted && fabs(r->error) > worst)
+			worst = fabs(r->error);
 	}
+	printf("largest error of the predicted rows: %.0f%% (a fitted row reproduces the operation "
+	       "its environment was calibrated from)\n", 100 * worst);
 	for (size_t i = 0; i < v->nskips; i++)
 		printf("not run: %s: %s\n", v->skips[i].env, v->skips[i].reason);
 	printf("\nrecorded with calibration %lld in %s; table, traces%s in %s/\n", (long long)id,

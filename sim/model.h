@@ -18,12 +18,13 @@
 /*
  * Interface version: bumped when a member is appended to struct vl_model or
  * to a struct it points to an array of (2: struct vl_profile's alias_of,
- * field; 3: struct vl_model's memory). The registry still loads plugins of
- * version 2 (see vl_model_load): it copies their table and leaves what was
- * appended since NULL.
+ * field; 3: struct vl_model's memory), or when what a plugin embeds in its
+ * own state changes size (4: struct vl_nativecost of sim/native.h, with
+ * the xpage event kind and the kernel path classes). A plugin of an older
+ * version would overrun its state, so the registry refuses it: rebuild it.
  */
-#define VL_MODEL_VERSION 3
-#define VL_MODEL_VERSION_MIN 2
+#define VL_MODEL_VERSION 4
+#define VL_MODEL_VERSION_MIN 4
 
 #define VL_CHARGE_MAX 6
 

@@ -34,6 +34,22 @@ static const int fixed_param[VL_EV__COUNT] = {
 	[VL_EV_XPAGE] = -1, /* the jump is in its block's run */
 };
 
+enum vl_kclass vl_kclass_of(uint64_t nr)
+{
+	switch (nr) {
+	case 56: case 57: case 58: case 60: case 61: case 231: case 247: case 435:
+		return VL_KC_PROC; /* clone, fork, vfork, exit, wait4, exit_group, waitid, clone3 */
+	case 59: case 322:
+		return VL_KC_EXEC; /* execve, execveat */
+	case 9: case 10: case 11: case 12: case 25: case 28:
+		return VL_KC_MM; /* mmap, mprotect, munmap, brk, mremap, madvise */
+	case 0: case 1: case 17: case 18: case 19: case 20: case 295: case 296:
+		return VL_KC_IO; /* read, write, pread64, pwrite64, readv, writev, preadv, pwritev */
+	default:
+		return VL_KC_OTHER;
+	}
+}
+
 static uint64_t cyc(double v)
 {
 	return v <= 0 ? 0 : (uint64_t)llround(v);
@@ -52,6 +68,13 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host)
 	nc->per_unit[VL_EV_TLBMISS] = cyc(h[VL_H_PT_LEVELS] * h[VL_H_WALK_REF]);
 	nc->cpi_fp[0] = cyc(ldexp(h[VL_H_CPI_USER], VL_CPI_SHIFT));
 	nc->cpi_fp[1] = cyc(ldexp(h[VL_H_CPI_KERNEL], VL_CPI_SHIFT));
+	static const int kscale[VL_KC__COUNT] = {
+		[VL_KC_OTHER] = -1, [VL_KC_PROC] = VL_H_KSCALE_PROC, [VL_KC_EXEC] = VL_H_KSCALE_EXEC,
+		[VL_KC_MM] = VL_H_KSCALE_MM, [VL_KC_IO] = VL_H_KSCALE_IO,
+	};
+	for (int k = 0; k < VL_KC__COUNT; k++)
+		nc->kcpi_fp[k] = cyc(ldexp(h[VL_H_CPI_KERNEL] * (kscale[k] < 0 ? 1 : h[kscale[k]]),
+		                           VL_CPI_SHIFT));
 	nc->pte[0] = cyc(h[VL_H_PTE_SAME]);
 	nc->pte[1] = cyc(h[VL_H_PTE_CLEAR]);
 	nc->pte[2] = cyc(h[VL_H_PTE_SET]);

@@ -15,10 +15,28 @@
 
 #define VL_CPI_SHIFT 16
 
+/*
+ * What the kernel is doing, by the last system call or interrupt that
+ * entered it: its kernel runs cost cpi_kernel x the class's kscale_*.
+ */
+enum vl_kclass {
+	VL_KC_OTHER, /* any other call, faults, interrupts: cpi_kernel */
+	VL_KC_PROC,  /* fork, clone, vfork, exit, exit_group, wait4, waitid */
+	VL_KC_EXEC,  /* execve, execveat */
+	VL_KC_MM,    /* mmap, munmap, mprotect, mremap, madvise, brk */
+	VL_KC_IO,    /* read, write, pread, pwrite, readv, writev, preadv, pwritev */
+	VL_KC__COUNT
+};
+
+/* The class of x86-64 Linux system call nr. */
+enum vl_kclass vl_kclass_of(uint64_t nr);
+
 struct vl_nativecost {
 	uint64_t fixed[VL_EV__COUNT];  /* cycles per event (non-runs) */
 	uint64_t per_unit[VL_EV__COUNT]; /* cycles per n-unit (callret, indirect, tlbmiss) */
 	uint64_t cpi_fp[2];            /* cycles/insn << VL_CPI_SHIFT: [0] user, [1] kernel */
+	uint64_t kcpi_fp[VL_KC__COUNT]; /* kernel cycles/insn << VL_CPI_SHIFT, by class */
+	unsigned kclass;               /* enum vl_kclass of the kernel's current work */
 	uint64_t pte[3];               /* ptewrite: same, clear (P->NP), set (NP->P) */
 	uint64_t rem[2];               /* fractional cycles carried between runs */
 	struct vl_tlb tlb;             /* prices `touch` events: a miss walks the tables */
@@ -29,7 +47,7 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host);
 /* Cycles of n instructions in the given mode, carrying the fraction. */
 static inline uint64_t vl_nativecost_insns(struct vl_nativecost *nc, uint64_t n, int kernel)
 {
-	uint64_t fp = n * nc->cpi_fp[kernel] + nc->rem[kernel];
+	uint64_t fp = n * (kernel ? nc->kcpi_fp[nc->kclass] : nc->cpi_fp[0]) + nc->rem[kernel];
 	nc->rem[kernel] = fp & ((1u << VL_CPI_SHIFT) - 1);
 	return fp >> VL_CPI_SHIFT;
 }
@@ -48,6 +66,16 @@ static inline uint64_t vl_nativecost_event(struct vl_nativecost *nc, const struc
 		int before = !!(ev->flags & VL_EVF_P_OLD), after = !!(ev->flags & VL_EVF_P_NEW);
 		return nc->pte[before == after ? 0 : before ? 1 : 2];
 	}
+	case VL_EV_SYSCALL:
+		nc->kclass = vl_kclass_of(ev->a);
+		return nc->fixed[ev->type];
+	case VL_EV_INT:
+	case VL_EV_EXCEPTION:
+	case VL_EV_PGFAULT:
+	case VL_EV_IRQ:
+	case VL_EV_TIMER:
+		nc->kclass = VL_KC_OTHER;
+		return nc->fixed[ev->type];
 	default:
 		return nc->fixed[ev->type] + ev->n * nc->per_unit[ev->type];
 	}

@@ -11,6 +11,10 @@
 #define AA "Adams & Agesen, ASPLOS 2006, Fig. 4 (native)"
 #define INF 1e18
 
+/* The kernel path classes: no published per-path costs; this host's are measured. */
+#define KSCALE_SRC(bench) "assumption: every kernel path at cpi_kernel; virtlab calibrate measures " \
+	"this host's from vl-probe " bench
+
 const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 	[VL_H_CLOCK_HZ] = {"clock_hz", "Hz", 3.8e9, 1e6, 1e11,
 		"Adams & Agesen 2006, Sec. 6: Pentium 4 672, 3.8 GHz", "host clock rate"},
@@ -146,6 +150,15 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 	[VL_H_NESTED_LARGE_PAGES] = {"nested_large_pages", "ratio", 0, 0, 1,
 		"assumption: 4 KiB host backing unless a study sets it",
 		"fraction of guest-physical 2 MiB regions the host backs with a large page"},
+	[VL_H_KSCALE_PROC] = {"kscale_proc", "ratio", 1, 0, 1000, KSCALE_SRC("forkwait"),
+		"the kernel paths of fork, exit and wait: cycles per instruction against cpi_kernel"},
+	[VL_H_KSCALE_EXEC] = {"kscale_exec", "ratio", 1, 0, 1000, KSCALE_SRC("exec"),
+		"the kernel path of execve, against cpi_kernel"},
+	[VL_H_KSCALE_MM] = {"kscale_mm", "ratio", 1, 0, 1000, KSCALE_SRC("mapunmap"),
+		"the kernel paths of mmap, munmap, mprotect, mremap, madvise and brk, against "
+		"cpi_kernel"},
+	[VL_H_KSCALE_IO] = {"kscale_io", "ratio", 1, 0, 1000, KSCALE_SRC("rw1"),
+		"the kernel paths of read and write calls, against cpi_kernel"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

@@ -57,11 +57,7 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 		return vl_err_set(err, VL_EINVAL,
 		                  "%s: not a virtlab model plugin (it exports no vl_plugin_model)", path);
 	}
-	/*
-	 * version comes first in the struct, so it can be read before anything
-	 * else; an older table is shorter, so members appended since are read
-	 * only through accessors that check it (vl_model_memory)
-	 */
+	/* version comes first in the struct, so it can be read before anything else */
 	if (m->version < VL_MODEL_VERSION_MIN || m->version > VL_MODEL_VERSION) {
 		int v = m->version;
 		dlclose(h);
@@ -106,7 +102,7 @@ int vl_model_load(const char *path, const struct vl_model **model, struct vl_err
 void vl_model_memory(const struct vl_model *m, const struct vl_params *p, struct vl_memory *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (m->version >= 3 && m->memory)
+	if (m->memory)
 		m->memory(p, out);
 }
 

@@ -144,6 +144,45 @@ double vl_tb_fault_transition(const struct vl_tb_calib *c)
 	return transition(c, "pgfault", KP_FAULT);
 }
 
+/*
+ * What a kernel path costs here per instruction against cpi_kernel, by
+ * class, each from its own microbenchmark: the measured operation less
+ * its system calls' and faults' transitions, over the path's instructions
+ * (traces/kpaths.h, Linux 6.1 counted under TCG) at cpi_kernel. One CPI
+ * does not fit them all: on a virtual machine a fork's page-table work and
+ * an exec's are dear, an mmap of untouched pages cheap.
+ *   rw1       2 calls, 2 x KP_NULL_IO
+ *   mapunmap  2 calls, 2 x KP_MMAP
+ *   forkwait  4 calls and 8 faults; KP_FORKWAIT, whose 8 faults' and
+ *             set_robust_list's paths keep cpi_kernel
+ *   exec      forkwait's and one call more, KP_EXEC
+ */
+static void kernel_classes(const struct vl_tb_calib *c, FILE *f)
+{
+	double cpi = cyc(c, "native", "alu") / VL_ALU_INSNS, ts = vl_tb_syscall_transition(c),
+	       tf = vl_tb_fault_transition(c), rw = cyc(c, "native", "rw1"),
+	       mm = cyc(c, "native", "mapunmap"), fw = cyc(c, "native", "forkwait"),
+	       ex = cyc(c, "native", "exec");
+
+	if (cpi <= 0 || ts < 0 || tf < 0)
+		return;
+	if (rw > 0)
+		kv(f, "kscale_io", pos(rw - 2 * ts) / (2 * KP_NULL_IO * cpi),
+		   "(native rw1 - 2 syscall) / (2 x 617 instructions x cpi_kernel)");
+	if (mm > 0)
+		kv(f, "kscale_mm", pos(mm - 2 * ts) / (2 * KP_MMAP * cpi),
+		   "(native mapunmap - 2 syscall) / (2 x 9278 instructions x cpi_kernel)");
+	if (fw > 0)
+		kv(f, "kscale_proc",
+		   pos(fw - 4 * ts - 8 * tf - (8 * KP_FAULT + KP_NULL_SYSCALL) * cpi) /
+		       (KP_FORKWAIT_REST * cpi),
+		   "(native forkwait - 4 syscall - 8 pgfault - the faults' and set_robust_list's "
+		   "paths) / (124,122 instructions x cpi_kernel)");
+	if (fw > 0 && ex > 0)
+		kv(f, "kscale_exec", pos(ex - fw - ts) / (KP_EXEC * cpi),
+		   "(native exec - native forkwait - 1 syscall) / (483,951 instructions x cpi_kernel)");
+}
+
 /* Instructions of the guest loops around the measured operation (guest.S). */
 enum { LOOP_OUT = 3, LOOP_HLT = 2, LOOP_MMIO = 2, PF_LOOP = 9, PF_HANDLER = 27 };
 
@@ -202,6 +241,7 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	if (cyc(c, "native", "callret") > 0)
 		kv(f, "callret", pos(cyc(c, "native", "callret") - 4 * alu / VL_ALU_INSNS),
 		   "native callret - its 4 instructions at cpi_user: a pair beyond its instructions");
+	kernel_classes(c, f);
 	tlb_geometry(c, f);
 	kv(f, "syscall", vl_tb_syscall_transition(c),
 	   "native syscall (a getppid() round trip) less getppid's 323 kernel instructions "

@@ -136,6 +136,7 @@ struct vl_tb_valrow {
 	double measured, predicted;     /* slowdowns against native */
 	double error;                   /* (predicted - measured) / measured */
 	int ok;
+	int fitted;                     /* a parameter was calibrated from this very operation */
 	char note[320];
 };
 

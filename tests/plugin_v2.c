@@ -1,8 +1,9 @@
 /*
  * A test plugin built as against model interface version 2: "oldnative",
  * native costs, exported as the version-2 table, which ends before the
- * members appended since (memory). virtlab must load and run it without
- * reading past its end.
+ * members appended since (memory). Since version 4 the struct vl_nativecost
+ * such a plugin embeds in its state has grown, so virtlab must refuse it
+ * with a clear message rather than load it.
  */
 #include "sim/model.h"
 #include "sim/native.h"
