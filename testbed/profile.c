@@ -156,18 +156,21 @@ double vl_tb_fault_transition(const struct vl_tb_calib *c)
  *   forkwait  4 calls and 8 faults; KP_FORKWAIT, whose 8 faults' and
  *             set_robust_list's paths keep cpi_kernel
  *   exec      forkwait's and one call more, KP_EXEC
+ * Returns kscale_io (1 when not measured).
  */
-static void kernel_classes(const struct vl_tb_calib *c, FILE *f)
+static double kernel_classes(const struct vl_tb_calib *c, FILE *f)
 {
 	double cpi = cyc(c, "native", "alu") / VL_ALU_INSNS, ts = vl_tb_syscall_transition(c),
 	       tf = vl_tb_fault_transition(c), rw = cyc(c, "native", "rw1"),
 	       mm = cyc(c, "native", "mapunmap"), fw = cyc(c, "native", "forkwait"),
 	       ex = cyc(c, "native", "exec");
 
+	double kio = 1;
+
 	if (cpi <= 0 || ts < 0 || tf < 0)
-		return;
+		return kio;
 	if (rw > 0)
-		kv(f, "kscale_io", pos(rw - 2 * ts) / (2 * KP_NULL_IO * cpi),
+		kv(f, "kscale_io", kio = pos(rw - 2 * ts) / (2 * KP_NULL_IO * cpi),
 		   "(native rw1 - 2 syscall) / (2 x 617 instructions x cpi_kernel)");
 	if (mm > 0)
 		kv(f, "kscale_mm", pos(mm - 2 * ts) / (2 * KP_MMAP * cpi),
@@ -181,6 +184,32 @@ static void kernel_classes(const struct vl_tb_calib *c, FILE *f)
 	if (fw > 0 && ex > 0)
 		kv(f, "kscale_exec", pos(ex - fw - ts) / (KP_EXEC * cpi),
 		   "(native exec - native forkwait - 1 syscall) / (483,951 instructions x cpi_kernel)");
+	return kio;
+}
+
+/*
+ * The block device from O_DIRECT reads: a random 4 KiB read's access time
+ * is dread less what a trace charges the CPU for it (the transition and
+ * the 4 KiB read path at kscale_io); the rate is what a 1 MiB read adds
+ * over a 4 KiB one. One request at a time is all that is measured, so the
+ * device's channels keep their default; a virtual machine's disk does not
+ * seek.
+ */
+static void disk(const struct vl_tb_calib *c, FILE *f, double kscale_io)
+{
+	const struct vl_tb_summary *r = vl_tb_find(c, "native", "dread"),
+	                           *s = vl_tb_find(c, "native", "dseq");
+	double cpi = cyc(c, "native", "alu") / VL_ALU_INSNS, ts = vl_tb_syscall_transition(c);
+
+	if (!r || !s || cpi <= 0 || ts < 0 || c->tsc_hz <= 0)
+		return;
+	double cpu_ns = (ts + KP_IO_4K * cpi * kscale_io) / c->tsc_hz * 1e9;
+	kv(f, "disk_latency_ns", pos(r->median_ns - cpu_ns),
+	   "native dread (a random 4 KiB O_DIRECT read) less its system call and read path");
+	if (s->median_ns > r->median_ns)
+		kv(f, "disk_mbs", ((1 << 20) - 4096) / ((s->median_ns - r->median_ns) / 1e3),
+		   "(1 MiB - 4 KiB) / (native dseq - native dread): the transfer rate");
+	kv(f, "disk_seek", 0, "a virtual machine's block device: no seek; not measured apart");
 }
 
 /* Instructions of the guest loops around the measured operation (guest.S). */
@@ -241,7 +270,7 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	if (cyc(c, "native", "callret") > 0)
 		kv(f, "callret", pos(cyc(c, "native", "callret") - 4 * alu / VL_ALU_INSNS),
 		   "native callret - its 4 instructions at cpi_user: a pair beyond its instructions");
-	kernel_classes(c, f);
+	disk(c, f, kernel_classes(c, f));
 	tlb_geometry(c, f);
 	kv(f, "syscall", vl_tb_syscall_transition(c),
 	   "native syscall (a getppid() round trip) less getppid's 323 kernel instructions "

@@ -270,11 +270,13 @@ static const char *const probe_benches[] = {"alu", "mem", "callret", "blocks", "
                                             "cpuid", "fileio"};
 
 /*
- * The TLB's reach and walk, natively only: a chase over N pages against one
- * over N cache lines, N from within any L1 DTLB to beyond any L2
- * (testbed/profile.c finds the knees).
+ * Natively only: the block device (O_DIRECT reads, random 4 KiB and
+ * sequential 1 MiB), and the TLB's reach and walk: a chase over N pages
+ * against one over N cache lines, N from within any L1 DTLB to beyond any
+ * L2 (testbed/profile.c finds the knees).
  */
-static const char *const tlb_benches[] = {
+static const char *const native_benches[] = {
+	"dread", "dseq",
 	"pages:32", "lines:32", "pages:48", "lines:48", "pages:64", "lines:64", "pages:96",
 	"lines:96", "pages:128", "lines:128", "pages:192", "lines:192", "pages:256", "lines:256",
 	"pages:512", "lines:512", "pages:768", "lines:768", "pages:1024", "lines:1024",
@@ -288,8 +290,8 @@ static int summarize_env(struct vl_tb_calib *c, const char *backend, const char 
 	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]); i++)
 		if (add_summary(c, backend, env, probe_benches[i]))
 			return VL_ENOMEM;
-	for (size_t i = 0; i < sizeof(tlb_benches) / sizeof(tlb_benches[0]); i++)
-		if (add_summary(c, backend, env, tlb_benches[i]))
+	for (size_t i = 0; i < sizeof(native_benches) / sizeof(native_benches[0]); i++)
+		if (add_summary(c, backend, env, native_benches[i]))
 			return VL_ENOMEM;
 	return add_summary(c, backend, env, "start") ? VL_ENOMEM : 0;
 }
@@ -331,12 +333,12 @@ static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const ch
                      const char *probe, struct vl_err *err)
 {
 	size_t nprobe = sizeof(probe_benches) / sizeof(probe_benches[0]);
-	size_t ntlb = env == VL_TB_ENV_NATIVE && !qemu ? sizeof(tlb_benches) / sizeof(tlb_benches[0])
-	                                               : 0;
+	size_t nnative = env == VL_TB_ENV_NATIVE && !qemu
+	                         ? sizeof(native_benches) / sizeof(native_benches[0]) : 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < nprobe + ntlb && !rc; i++) {
-		const char *name = i < nprobe ? probe_benches[i] : tlb_benches[i - nprobe];
+	for (size_t i = 0; i < nprobe + nnative && !rc; i++) {
+		const char *name = i < nprobe ? probe_benches[i] : native_benches[i - nprobe];
 		const char *plain[] = {probe, "bench", name, probe_samples(o->quick),
 		                       probe_scale(o->quick), NULL};
 		const char *emu[] = {qemu, probe, "bench", name, probe_samples(o->quick),

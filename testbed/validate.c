@@ -12,6 +12,8 @@
  * that operation. The compile-like mix is built from the parts alone, so
  * even its native row is a prediction.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -446,6 +448,22 @@ static int measured_region(const char *from, const char *path, struct vl_err *er
 	return vl_writer_close(w, err);
 }
 
+/* fio's data file: bytes written and synced, so that reading it reaches the device. */
+#define FIO_BYTES (16l << 20)
+static int lay_out(const char *path, long bytes, struct vl_err *err)
+{
+	static char buf[1 << 16];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int ok = fd >= 0;
+
+	memset(buf, 0x5a, sizeof(buf));
+	for (long off = 0; ok && off < bytes; off += (long)sizeof(buf))
+		ok = write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf);
+	if (fd >= 0)
+		ok = !fsync(fd) && !close(fd) && ok;
+	return ok ? 0 : vl_err_set(err, VL_EIO, "%s: cannot write: %s", path, strerror(errno));
+}
+
 /*
  * Real programs, captured here (virtlab trace capture) and run natively,
  * in a container and under qemu-x86_64: the prediction comes from what the
@@ -458,9 +476,11 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 {
 	char probe[PATH_MAX], gzip[PATH_MAX], gcc[PATH_MAX], input[PATH_MAX], unit[PATH_MAX];
 	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32];
+	char fio[PATH_MAX], fio_file[PATH_MAX + 16];
 	/* resolved on PATH: qemu-user loads a file, it does not search */
 	int have_gzip = vl_proc_find("gzip", gzip, sizeof(gzip));
 	int have_gcc = vl_proc_find("gcc", gcc, sizeof(gcc));
+	int have_fio = vl_proc_find("fio", fio, sizeof(fio));
 	int reps = o->quick ? 3 : 5;
 	struct vl_err perr = {0};
 
@@ -502,10 +522,14 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 		FILE *f = fopen(unit, "w");
 		if (!f || fputs(compile_unit, f) < 0 || fclose(f))
 			return vl_err_set(err, VL_EIO, "%s: cannot write", unit);
+		/* fio's file, laid out and synced here so that fio only reads it */
+		snprintf(fio_file, sizeof(fio_file), "--filename=%s/fio.dat", dir);
+		if (have_fio && lay_out(fio_file + strlen("--filename="), FIO_BYTES, err))
+			return err->code;
 	}
 	const struct {
 		const char *name, *what;
-		const char *argv[10];
+		const char *argv[12];
 		int have;
 	} progs[] = {
 		{"cap-getppid", "getppid() in a loop, captured", {probe, "work", "syscall", nsys}, 1},
@@ -514,6 +538,10 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 		 have_gzip},
 		{"cap-compile", "gcc -O2 -c of a 40-line C unit, captured",
 		 {gcc, "-O2", "-c", "-o", unit_o, unit}, have_gcc},
+		{"cap-fio", "fio: 4 KiB random O_DIRECT reads of 16 MiB, one at a time, captured",
+		 {fio, "--name=randread", "--rw=randread", "--bs=4k", "--size=16m",
+		  "--ioengine=psync", "--direct=1", "--iodepth=1", fio_file, "--output=/dev/null"},
+		 have_fio},
 	};
 	struct vl_override exec_native = {"exec_native", 1};
 

@@ -299,6 +299,8 @@ static void test_profile_roundtrip(void)
 	put_sum(&c, "qemu-x86_64", "codegen", 10025);
 	put_sum(&c, "qemu-x86_64", "syscall", 1600);
 	put_sum(&c, "qemu-x86_64", "forkwait", 3500000);
+	put_sum(&c, "native", "dread", 200000); /* 100 us a random 4 KiB read */
+	put_sum(&c, "native", "dseq", 1000000); /* 500 us a 1 MiB read */
 	put_sum(&c, "native", "blocks", 3);
 	put_sum(&c, "qemu-x86_64", "blocks", 11);
 	put_sum(&c, "native", "xpage", 4);
@@ -335,6 +337,12 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "dtlb2_entries"), 1024, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "pwc_entries"), 0, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "walk_ref"), 40.0 / 4, 1e-9);
+	/* dread 100,000 ns less its transition (438.5) and the 4 KiB read path
+	 * (4845 x 0.5, kscale_io 1: no rw1) at 2.5 GHz: 2861 cycles, 1144.4 ns */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "disk_latency_ns"), 100000 - 2861 / 2.5, 1e-6);
+	/* (1 MiB - 4 KiB) over (500 - 100) us */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "disk_mbs"), 1044480.0 / 400, 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "disk_seek"), 0, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ctxswitch"), 5000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "vmexit"), 20000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "kernel_emul"), 2500, 1e-9);

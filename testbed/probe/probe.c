@@ -609,6 +609,63 @@ static void op_cpuid(long n)
 #endif
 }
 
+/*
+ * The block device, past the page cache: a 64 MiB file in TMPDIR, written
+ * and synced once per process, then read with O_DIRECT. dread: 4 KiB at
+ * random aligned offsets, one at a time (a device's access time, as fio's
+ * randread at queue depth 1); dseq: 1 MiB at a time in order (its rate).
+ */
+#define DISK_FILE (64l << 20)
+static int disk_fd = -1;
+static void *disk_buf;
+
+static void disk_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+
+	if (disk_fd >= 0)
+		return;
+	snprintf(path, sizeof(path), "%s/vl-probe-disk-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0 || posix_memalign(&disk_buf, 4096, 1 << 20))
+		die("disk file");
+	memset(disk_buf, 7, 1 << 20);
+	for (long off = 0; off < DISK_FILE; off += 1 << 20)
+		if (pwrite(fd, disk_buf, 1 << 20, off) != 1 << 20)
+			die("pwrite");
+	if (fsync(fd))
+		die("fsync");
+	close(fd);
+	disk_fd = open(path, O_RDONLY | O_DIRECT);
+	unlink(path);
+	if (disk_fd < 0)
+		die("open O_DIRECT");
+}
+
+static void op_dread(long n)
+{
+	static uint64_t x = 88172645463325252ull;
+
+	disk_open();
+	for (long i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		off_t off = (off_t)(x % (DISK_FILE / 4096)) * 4096;
+		if (pread(disk_fd, disk_buf, 4096, off) != 4096)
+			die("pread");
+	}
+}
+
+static void op_dseq(long n)
+{
+	static off_t off;
+
+	disk_open();
+	for (long i = 0; i < n; i++, off = (off + (1 << 20)) % DISK_FILE)
+		if (pread(disk_fd, disk_buf, 1 << 20, off) != 1 << 20)
+			die("pread");
+}
+
 /* n 4 KiB writes to a fresh file, one fsync, n reads back. */
 static void op_fileio(long n)
 {
@@ -686,6 +743,8 @@ static const struct op ops[] = {
 	{"rdtsc", op_rdtsc, NULL, 100000, 1, "RDTSC"},
 	{"cpuid", op_cpuid, NULL, 20000, 1, "CPUID leaf 0"},
 	{"fileio", op_fileio, NULL, 256, 0, "write 4 KiB, later fsync and read it back"},
+	{"dread", op_dread, NULL, 500, 0, "read 4 KiB with O_DIRECT at a random offset of a 64 MiB file"},
+	{"dseq", op_dseq, NULL, 64, 0, "read 1 MiB with O_DIRECT, in order through a 64 MiB file"},
 	{"mix", op_mix, NULL, 4, 0, "compile-like unit"},
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
