@@ -124,7 +124,11 @@ static int counts(struct parse *ps, const char *sec, const char *key, const char
 	return !ok ? 0 : p->ncounts ? 1 : fail(ps, sec, key, "no count");
 }
 
-/* The numeric keys of [plan] and [host]: where each goes, its range, its unit's scale. */
+/*
+ * The numeric keys of every section: where each goes (an offset in the
+ * plan, or in the guest kind or technique the section names), its range,
+ * its unit's scale.
+ */
 enum { NK_DOUBLE, NK_UNSIGNED, NK_U64 };
 static const struct numkey {
 	const char *sec, *key;
@@ -134,6 +138,8 @@ static const struct numkey {
 } numkeys[] = {
 #define PLAN(k, f, t, lo, hi, sc) {"plan", k, offsetof(struct vl_cap_plan, f), t, lo, hi, sc}
 #define HOST(k, f, t, lo, hi, sc) {"host", k, offsetof(struct vl_cap_plan, f), t, lo, hi, sc}
+#define GUEST(k, t, lo, hi) {"guest", #k, offsetof(struct vl_cap_kind, k), t, lo, hi, 1}
+#define TECH(k, lo, hi) {"technique", #k, offsetof(struct vl_cap_tech, k), NK_DOUBLE, lo, hi, 1}
 	PLAN("seed", seed, NK_U64, 0, 1e18, 1),
 	PLAN("replications", replications, NK_UNSIGNED, 1, 1000, 1),
 	PLAN("duration_s", duration_s, NK_DOUBLE, 0.01, 1e5, 1),
@@ -154,8 +160,22 @@ static const struct numkey {
 	HOST("guest_kernel_mb", guest_kernel_mb, NK_DOUBLE, 0, 1e6, 1),
 	HOST("tslice_ms", tslice_ms, NK_DOUBLE, 0.01, 1e4, 1),
 	HOST("period_ms", period_ms, NK_DOUBLE, 0.1, 1e5, 1),
+	GUEST(vcpus, NK_UNSIGNED, 1, 256),
+	GUEST(memory_mb, NK_DOUBLE, 1, 1e8),
+	GUEST(weight, NK_DOUBLE, 1, 65535),
+	GUEST(cap, NK_DOUBLE, 0, 25600),
+	GUEST(rate, NK_DOUBLE, 0, 1e9),
+	GUEST(share, NK_UNSIGNED, 1, 1000),
+	GUEST(start_s, NK_DOUBLE, 0, 1e9),
+	GUEST(stagger_s, NK_DOUBLE, 0, 1e9),
+	GUEST(lifetime_s, NK_DOUBLE, 0, 1e9),
+	TECH(monitor_mb, 0, 1e6),
+	TECH(pt_fraction, 0, 1),
+	TECH(shared_kernel, 0, 1),
 #undef PLAN
 #undef HOST
+#undef GUEST
+#undef TECH
 };
 
 static const struct numkey *numkey(const char *sec, const char *key)
@@ -166,10 +186,11 @@ static const struct numkey *numkey(const char *sec, const char *key)
 	return NULL;
 }
 
-static int numeric(struct parse *ps, const char *sec, const char *key, const char *v,
+/* Sets the numeric key n of the struct at base from v. */
+static int numeric(struct parse *ps, void *base, const char *sec, const char *key, const char *v,
                    const struct numkey *n)
 {
-	char *at = (char *)ps->p + n->off;
+	char *at = (char *)base + n->off;
 	double d;
 
 	if (!num(ps, sec, key, v, n->lo, n->hi, &d))
@@ -181,6 +202,19 @@ static int numeric(struct parse *ps, const char *sec, const char *key, const cha
 	case NK_U64: *(uint64_t *)(void *)at = (uint64_t)d; break;
 	}
 	return 1;
+}
+
+/* "unknown key (TEXT KEYS, NUMERIC KEYS)": what section sec takes. */
+static int unknown_key(struct parse *ps, const char *sec, const char *key, const char *section,
+                       const char *text_keys)
+{
+	char keys[1024];
+	size_t len = (size_t)snprintf(keys, sizeof(keys), "%s", text_keys);
+
+	for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]) && len < sizeof(keys); i++)
+		if (!strcmp(numkeys[i].sec, section))
+			len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", numkeys[i].key);
+	return fail(ps, sec, key, "unknown key (%s)", keys);
 }
 
 /* A free text of at most size - 1 characters. */
@@ -197,15 +231,14 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 {
 	struct parse *ps = user;
 	struct vl_cap_plan *p = ps->p;
+	const struct numkey *n;
 	const char *nm;
-	double d;
 
 	if (ps->failed)
 		return 0;
 	if (!strcmp(sec, "plan") || !strcmp(sec, "host")) {
-		const struct numkey *n = numkey(sec, key);
-		if (n)
-			return numeric(ps, sec, key, v, n);
+		if ((n = numkey(sec, key)))
+			return numeric(ps, p, sec, key, v, n);
 		if (!strcmp(key, "name") && !strcmp(sec, "plan"))
 			return name(ps, sec, key, v, p->name);
 		if (!strcmp(key, "title") && !strcmp(sec, "plan"))
@@ -226,14 +259,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			p->swap = !strcmp(v, "swap");
 			return 1;
 		}
-		char keys[1024];
-		size_t len = (size_t)snprintf(keys, sizeof(keys), "%s",
-		                              !strcmp(sec, "plan") ? "name, title, output, count"
-		                                                   : "profile, memory_policy");
-		for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]) && len < sizeof(keys); i++)
-			if (!strcmp(numkeys[i].sec, sec))
-				len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", numkeys[i].key);
-		return fail(ps, sec, key, "unknown key (%s)", keys);
+		return unknown_key(ps, sec, key, sec, !strcmp(sec, "plan") ? "name, title, output, count"
+		                                                           : "profile, memory_policy");
 	}
 	if (named(sec, "guest", &nm)) {
 		struct vl_cap_kind *k = NULL;
@@ -251,6 +278,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
 			k->line = ps->in.section_line;
 		}
+		if ((n = numkey("guest", key)))
+			return numeric(ps, k, sec, key, v, n);
 		if (!strcmp(key, "workload")) {
 			if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4) && strncmp(v, "trace:", 6)) ||
 			    strlen(v) >= sizeof(k->workload))
@@ -259,26 +288,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			snprintf(k->workload, sizeof(k->workload), "%s", v);
 			return 1;
 		}
-		if (!strcmp(key, "vcpus"))
-			return num(ps, sec, key, v, 1, 256, &d) && (k->vcpus = (unsigned)d, 1);
-		if (!strcmp(key, "memory_mb"))
-			return num(ps, sec, key, v, 1, 1e8, &k->memory_mb);
-		if (!strcmp(key, "weight"))
-			return num(ps, sec, key, v, 1, 65535, &k->weight);
-		if (!strcmp(key, "cap"))
-			return num(ps, sec, key, v, 0, 25600, &k->cap);
-		if (!strcmp(key, "rate"))
-			return num(ps, sec, key, v, 0, 1e9, &k->rate);
-		if (!strcmp(key, "share"))
-			return num(ps, sec, key, v, 1, 1000, &d) && (k->share = (unsigned)d, 1);
-		if (!strcmp(key, "start_s"))
-			return num(ps, sec, key, v, 0, 1e9, &k->start_s);
-		if (!strcmp(key, "stagger_s"))
-			return num(ps, sec, key, v, 0, 1e9, &k->stagger_s);
-		if (!strcmp(key, "lifetime_s"))
-			return num(ps, sec, key, v, 0, 1e9, &k->lifetime_s);
-		return fail(ps, sec, key, "unknown key (workload, vcpus, memory_mb, weight, cap, rate, "
-		            "share, start_s, stagger_s, lifetime_s)");
+		return unknown_key(ps, sec, key, "guest", "workload");
 	}
 	if (named(sec, "technique", &nm)) {
 		struct vl_cap_tech *t = NULL;
@@ -304,12 +314,8 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		}
 		if (!strcmp(key, "profile"))
 			return name(ps, sec, key, v, t->profile);
-		if (!strcmp(key, "monitor_mb"))
-			return num(ps, sec, key, v, 0, 1e6, &t->monitor_mb);
-		if (!strcmp(key, "pt_fraction"))
-			return num(ps, sec, key, v, 0, 1, &t->pt_fraction);
-		if (!strcmp(key, "shared_kernel"))
-			return num(ps, sec, key, v, 0, 1, &t->shared_kernel);
+		if ((n = numkey("technique", key)))
+			return numeric(ps, t, sec, key, v, n);
 		if (!strncmp(key, "param.", 6)) {
 			if (t->nov == 16)
 				return fail(ps, sec, key, "more than 16 parameters");
@@ -321,8 +327,7 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 			t->nov++;
 			return 1;
 		}
-		return fail(ps, sec, key, "unknown key (model, profile, monitor_mb, pt_fraction, "
-		            "shared_kernel, param.NAME)");
+		return unknown_key(ps, sec, key, "technique", "model, profile, param.NAME");
 	}
 	vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
 	           "technique NAME)", ps->name, ps->in.section_line, sec);
