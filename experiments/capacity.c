@@ -243,8 +243,7 @@ static int record(struct inst *vm, struct inst *nat, struct vl_source *src, stru
 				q->disk += ev->n;
 			else if (ev->type == VL_EV_NET)
 				q->net += ev->n;
-			if ((ev->type == VL_EV_DISK || ev->type == VL_EV_NET || ev->type == VL_EV_HLT) &&
-			    rec_flush(&r, ev))
+			if (vl_ev_waits(ev->type) && rec_flush(&r, ev))
 				return vl_err_set(err, VL_ENOMEM, "out of memory");
 		}
 		*events += (uint64_t)m;

@@ -62,6 +62,7 @@ enum vl_ev {
 	VL_EV_EXIT,      /* the process ends; n pages torn down */
 	VL_EV_TOUCH,     /* a reference to the page at a that a small LRU filter missed */
 	VL_EV_XPAGE,     /* n direct jumps or fall-throughs into a block on another code page */
+	VL_EV_SLEEP,     /* the guest waits a ns for a timer, with nothing else to run */
 	VL_EV__COUNT
 };
 
@@ -131,6 +132,12 @@ static inline const char *vl_ev_name(unsigned type)
 static inline uint64_t vl_ev_insns(const struct vl_event *ev)
 {
 	return ev->type <= VL_EV_BB ? ev->n : 0;
+}
+
+/* Kinds that make the guest wait for something outside its CPU: a device, an interrupt, a timer. */
+static inline int vl_ev_waits(unsigned type)
+{
+	return type == VL_EV_DISK || type == VL_EV_NET || type == VL_EV_HLT || type == VL_EV_SLEEP;
 }
 
 /* A block's memory accesses per execution (0 when the trace does not say). */

@@ -32,6 +32,7 @@ static const int fixed_param[VL_EV__COUNT] = {
 	[VL_EV_FORK] = -1, [VL_EV_EXEC] = -1, [VL_EV_EXIT] = -1, /* their work is in the runs */
 	[VL_EV_TOUCH] = -1, /* a TLB model prices it (a hit costs nothing) */
 	[VL_EV_XPAGE] = -1, /* the jump is in its block's run */
+	[VL_EV_SLEEP] = -1, /* the core idles the vCPU: time, not work */
 };
 
 enum vl_kclass vl_kclass_of(uint64_t nr)

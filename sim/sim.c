@@ -150,11 +150,6 @@ struct vl_sim {
 
 static const struct sched_ops *const scheds[VL_SCHED__COUNT];
 
-/* Kinds whose events the core acts on, besides charging them. */
-static inline int is_special(unsigned type)
-{
-	return type == VL_EV_DISK || type == VL_EV_NET || type == VL_EV_HLT;
-}
 
 int vl_sim_new(struct vl_sim **out, const struct vl_sim_config *cfg,
                const struct vl_host *host, struct vl_err *err)
@@ -684,6 +679,16 @@ static int submit_io(struct vl_sim *s, uint32_t vi, const struct vl_event *ev, u
 	return vl_queue_schedule(&s->q, &q, NULL, err);
 }
 
+/* A sleep: the vCPU waits until t + the event's nanoseconds; no device, no interrupt seen. */
+static int sleep_until(struct vl_sim *s, uint32_t vi, const struct vl_event *ev, uint64_t t,
+                       struct vl_err *err)
+{
+	uint64_t wait = (uint64_t)((double)ev->a * 1e-9 * s->host.v[VL_H_CLOCK_HZ] + 0.5);
+	struct vl_qev q = {t + wait, QK_IODONE, vi, IO_HOST};
+
+	return vl_queue_schedule(&s->q, &q, NULL, err);
+}
+
 /* How an I/O event waits: 0 async, 1 sync, IO_HOST the host's own (sync, unseen). */
 static uint64_t io_how(const struct vl_event *ev)
 {
@@ -733,7 +738,16 @@ static inline enum outcome replay(struct vl_sim *s, uint32_t vi, uint64_t *tp, u
 		g->bd.insns += vl_ev_insns(ev);
 		if (t >= g->next_sample)
 			sample(s, g, t);
-		if (__builtin_expect(is_special(ev->type), 0)) {
+		if (__builtin_expect(vl_ev_waits(ev->type), 0)) {
+			if (ev->type == VL_EV_SLEEP) {
+				if (sleep_until(s, vi, ev, t, err)) {
+					out = RUN_ERROR;
+					break;
+				}
+				v->waiting_sync = 1;
+				out = RUN_BLOCKED;
+				break;
+			}
 			if (ev->type == VL_EV_HLT) {
 				if (v->outstanding) {
 					v->halted = 1;
@@ -879,6 +893,12 @@ static enum outcome run_steps(struct vl_sim *s, uint32_t vi, uint64_t *tp, uint6
 			v->step_left = v->steps[v->step].cycles;
 		if (io->type == VL_EV_HLT && v->outstanding) { /* as replay: wait for the I/O */
 			v->halted = 1;
+			return RUN_BLOCKED;
+		}
+		if (io->type == VL_EV_SLEEP) {
+			if (sleep_until(s, vi, io, *tp, err))
+				return RUN_ERROR;
+			v->waiting_sync = 1;
 			return RUN_BLOCKED;
 		}
 		if (io->type != VL_EV_DISK && io->type != VL_EV_NET)

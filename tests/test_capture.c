@@ -288,6 +288,84 @@ static void test_convert_xpage(void)
 	CU_ASSERT_EQUAL(blocks, 7);
 }
 
+/*
+ * Idle time, by hand. A parent (100) forks a child (101) at 5-10 and then
+ * either waits for it (wait4 from 30) or first reads a file it opened with
+ * O_DIRECT (pread from 30 to 600); the child sleeps (clock_nanosleep) from
+ * 40 to 540 and exits at 550. Waiting for a child has no time of its own
+ * in the trace, so the child's sleep is idle from 40, when the last other
+ * process stopped running (the parent at 30 or the child's own call at
+ * 40): `sleep 500`. A disk read's wait is its disk event: no idle then.
+ */
+static int convert_sleep(int device, uint64_t *idle)
+{
+	const char *dir = t_path(device ? "rawsleep-dev" : "rawsleep");
+	struct raw p = {0}, c = {0};
+	struct vl_err err = {0};
+	struct vl_writer *w;
+	struct vl_capture_stats st;
+	static struct vl_event ev[256];
+	const char *out = t_path("rawsleep.vlt");
+	int sleeps = 0;
+
+	mkdir(dir, 0755);
+	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
+	rec(&p, VL_CR_TBDEF, 4, U(0), U(0x401000), U(5), U(VL_CT_OTHER));
+	rec(&p, VL_CR_TB, 1, U(0));
+	if (device) { /* open("f", O_RDONLY | O_DIRECT) = 3 */
+		rec(&p, VL_CR_SYS, 8, U(2), U(0x500000), U(040000), U(0), U(0), U(0), U(0), U(2));
+		rec(&p, VL_CR_SYSRET, 3, U(2), zz(3), U(3));
+	}
+	rec(&p, VL_CR_SYS, 8, U(57), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
+	rec(&p, VL_CR_FORK, 3, U(1), U(0), U(0));
+	rec(&p, VL_CR_SYSRET, 3, U(57), zz(101), U(10));
+	rec(&p, VL_CR_TB, 1, U(0));
+	if (device) {
+		rec(&p, VL_CR_SYS, 8, U(17), U(3), U(0x600000), U(4096), U(0), U(0), U(0), U(30));
+		rec(&p, VL_CR_SYSRET, 3, U(17), zz(4096), U(600));
+	}
+	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(device ? 610 : 30));
+	rec(&p, VL_CR_SYSRET, 3, U(61), zz(101), U(700));
+	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(710));
+	rec(&p, VL_CR_RSS, 1, U(0));
+	rec(&p, VL_CR_END, 0);
+	save(dir, 100, &p);
+	rec(&c, VL_CR_START, 4, U(101), U(100), U(1), U(20));
+	rec(&c, VL_CR_SYSRET, 3, U(57), zz(0), U(21));
+	rec(&c, VL_CR_TB, 1, U(0));
+	rec(&c, VL_CR_SYS, 8, U(230), U(0), U(0), U(0), U(0), U(0), U(0), U(40));
+	rec(&c, VL_CR_SYSRET, 3, U(230), zz(0), U(540));
+	rec(&c, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(550));
+	rec(&c, VL_CR_RSS, 1, U(0));
+	rec(&c, VL_CR_END, 0);
+	save(dir, 101, &c);
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	long n = t_read_all(out, ev, 256, &err);
+	*idle = 0;
+	for (long i = 0; i < n; i++)
+		if (ev[i].type == VL_EV_SLEEP) {
+			sleeps++;
+			*idle += ev[i].a;
+			CU_ASSERT(i > 0 && ev[i + 1].type == VL_EV_SYSRET);
+		}
+	CU_ASSERT_EQUAL(st.idle_ns, *idle);
+	CU_ASSERT_EQUAL(st.disk, device ? 1 : 0);
+	return sleeps;
+}
+
+static void test_convert_sleep(void)
+{
+	uint64_t idle;
+
+	CU_ASSERT_EQUAL(convert_sleep(0, &idle), 1);
+	CU_ASSERT_EQUAL(idle, 500);
+	CU_ASSERT_EQUAL(convert_sleep(1, &idle), 0);
+	CU_ASSERT_EQUAL(idle, 0);
+}
+
 /* A corrupt stream names its file and byte; a missing child names its pid. */
 static void test_convert_errors(void)
 {
@@ -684,6 +762,7 @@ void suite_capture(void)
 	static const struct t_case cases[] = {
 		{"convert_fork_wait", test_convert_fork_wait, NULL},
 		{"convert_xpage", test_convert_xpage, NULL},
+		{"convert_sleep", test_convert_sleep, NULL},
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
 		{"capture_touches", test_capture_touches, t_needs_qemu_user},

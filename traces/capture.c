@@ -52,6 +52,22 @@ static int is_vdso(uint64_t nr)
 	return nr == NR_CLOCK_GETTIME || nr == NR_GETTIMEOFDAY || nr == NR_TIME || nr == NR_GETCPU;
 }
 
+/*
+ * A call that waits for a timer (nanosleep, clock_nanosleep) or for a
+ * descriptor with a timeout (select, pselect6, poll, ppoll, epoll_wait,
+ * epoll_pwait, epoll_pwait2): while it waits and no other process has
+ * anything to do, the CPU idles (see idle_ns).
+ */
+static int is_sleep(uint64_t nr)
+{
+	switch (nr) {
+	case 7: case 23: case 35: case 230: case 232: case 270: case 271: case 281: case 441:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
 	uint32_t insns;
@@ -99,6 +115,9 @@ struct proc {
 	int forking, exec_pending;
 	uint64_t prev_page; /* the block it ran last: its code page and ending */
 	int prev_term;      /* -1: none since it started */
+	uint64_t sys_ns;    /* when its current (or last) system call began */
+	int sleeping;       /* that call waits for a timer (is_sleep) */
+	int device;         /* that call waits for the disk: a disk event stands for its wait */
 };
 
 struct conv {
@@ -120,6 +139,7 @@ struct conv {
 	struct vl_event bb;
 	int have_bb;
 	uint32_t rets, indirects, xpages, since_flush;
+	uint64_t gone_ns;   /* when the last process to end made its last call */
 	/* a page list read back (one at a time) */
 	unsigned char list[LIST_BYTES];
 	size_t list_pos, list_len;
@@ -367,6 +387,17 @@ static void fd_set_direct(struct proc *p, uint64_t fd, int on)
  * served from the page cache, and its writeback is invisible to a
  * user-mode capture: no disk events for it.
  */
+static int is_rw(uint64_t nr)
+{
+	switch (nr) {
+	case NR_READ: case NR_PREAD: case NR_READV: case NR_PREADV:
+	case NR_WRITE: case NR_PWRITE: case NR_WRITEV: case NR_PWRITEV:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 {
 	const uint64_t *a = p->sys_a;
@@ -496,7 +527,32 @@ static int is_fork(uint64_t nr)
 	return nr == NR_CLONE || nr == NR_FORK || nr == NR_VFORK;
 }
 
-static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
+/*
+ * How long the CPU idled while p's sleeping call, which began at p->sys_ns,
+ * waited until t: none while another process waited for the disk (its
+ * disk event stands for that time), else the time since p's call began or
+ * since another process last ran, whichever is later (a process waiting
+ * for a child, a pipe or a timer has no time of its own in the trace). A
+ * capture runs the others slower than natively, so this errs towards less
+ * idle time, never more.
+ */
+static uint64_t idle_ns(const struct conv *c, const struct proc *p, uint64_t t)
+{
+	uint64_t last = c->gone_ns > p->sys_ns ? c->gone_ns : p->sys_ns;
+
+	for (size_t i = 0; i < c->nlive; i++) {
+		const struct proc *q = c->live[i];
+		if (q == p || q->held.tag != VL_CR_SYSRET)
+			continue; /* not started yet: it did nothing in the meantime */
+		if (q->device)
+			return 0;
+		if (q->sys_ns > last)
+			last = q->sys_ns;
+	}
+	return t > last ? t - last : 0;
+}
+
+static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret, uint64_t t)
 {
 	if (is_fork(nr) && ret == 0)
 		return 0; /* the child's side: its parent was charged the fork */
@@ -525,6 +581,13 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 	}
 	if (kernel_run(c, vl_capture_kernel_path(nr, ret)) || follow_fds(c, p, nr, ret))
 		return c->err->code;
+	uint64_t idle = p->sleeping ? idle_ns(c, p, t) : 0;
+	p->sleeping = 0;
+	if (idle) {
+		c->st->idle_ns += idle;
+		if (emit(c, VL_EV_SLEEP, 0, 0, idle, 0))
+			return c->err->code;
+	}
 	return emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0);
 }
 
@@ -532,7 +595,7 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 static int on_timed(struct conv *c, struct proc *p, int tag, const uint64_t *v)
 {
 	if (tag == VL_CR_SYSRET)
-		return on_sysret(c, p, v[0], (int64_t)(v[1] >> 1) ^ -(int64_t)(v[1] & 1));
+		return on_sysret(c, p, v[0], (int64_t)(v[1] >> 1) ^ -(int64_t)(v[1] & 1), v[2]);
 	if (!p->exec_pending)
 		return bad(c, p, "a process image starts without an execve");
 	/* execve succeeded: the old image is torn down, a new one begins */
@@ -589,6 +652,9 @@ static int record(struct conv *c, struct proc *p, int tag)
 		if (get_vars(&p->rd, v, 8))
 			break;
 		p->sys_nr = v[0];
+		p->sys_ns = v[7];
+		p->sleeping = is_sleep(v[0]);
+		p->device = is_rw(v[0]) && fd_direct(p, v[1]);
 		p->prev_term = -1; /* the emulator's loop finds the next block */
 		memcpy(p->sys_a, v + 1, sizeof(p->sys_a));
 		if (flush_user(c))
@@ -765,6 +831,8 @@ static int schedule(struct conv *c)
 			return rc;
 		if (rc == 1) { /* the process is gone */
 			c->st->exits++;
+			if (p->sys_ns > c->gone_ns)
+				c->gone_ns = p->sys_ns;
 			if ((rc = flush_user(c)) || (rc = teardown(c, p, VL_EV_EXIT)))
 				return rc;
 			c->live[k] = c->live[--c->nlive];

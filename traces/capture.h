@@ -29,6 +29,7 @@ struct vl_capture_stats {
 	int limited;         /* stopped at the event limit */
 	int exit_status;     /* the program's exit status (-1: killed at the limit) */
 	uint64_t touches;    /* page references the plugin's touch filter missed */
+	uint64_t idle_ns;    /* waited on timers with nothing else to run (sleep events) */
 };
 
 /* Called now and then with the events written so far; nonzero stops the
