@@ -25,6 +25,115 @@ static void arr(struct vl_tlb *t, int a, struct vl_tlb_array **g, uint64_t **k, 
 	}
 }
 
+/*
+ * The index of a fully associative array (the walk caches, and an L1 or L2
+ * of one set): key -> way, linear probing, so that a lookup does not scan
+ * every way. It holds exactly the array's keys; what it changes is speed,
+ * never a result.
+ */
+#define IX_MASK (VL_TLB_IX_SLOTS - 1)
+
+static int indexed(const struct vl_tlb_array *g)
+{
+	return g->sets == 1 && g->ways <= VL_TLB_IX_WAYS;
+}
+
+static size_t ix_home(uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 56) & IX_MASK;
+}
+
+static void ix_insert(uint8_t *ix, uint64_t key, size_t way)
+{
+	size_t h = ix_home(key);
+
+	while (ix[h])
+		h = (h + 1) & IX_MASK;
+	ix[h] = (uint8_t)(way + 1);
+}
+
+/* Removes the slot of way (which holds key), shifting the probe chain back. */
+static void ix_remove(uint8_t *ix, const uint64_t *k, uint64_t key, size_t way)
+{
+	size_t h = ix_home(key);
+
+	while (ix[h] != way + 1)
+		h = (h + 1) & IX_MASK;
+	for (size_t j = (h + 1) & IX_MASK; ix[j]; j = (j + 1) & IX_MASK) {
+		size_t home = ix_home((k[ix[j] - 1] & ~GLOBAL) - 1);
+		/* the entry at j may move back to h unless its home lies in (h, j] */
+		if (((j - home) & IX_MASK) >= ((j - h) & IX_MASK)) {
+			ix[h] = ix[j];
+			h = j;
+		}
+	}
+	ix[h] = 0;
+}
+
+/*
+ * The recency order of an indexed array's filled ways, as a list: a hit
+ * moves its way to the front, a fill into a full array takes the back.
+ * It is the order of the ways' last-use stamps, which decide a victim in
+ * the other arrays, so the two ways of choosing agree.
+ */
+#define NIL 0xff
+
+static void lru_unlink(struct vl_tlb *t, int a, size_t w)
+{
+	uint8_t p = t->lru_prev[a][w], n = t->lru_next[a][w];
+
+	if (p != NIL)
+		t->lru_next[a][p] = n;
+	else
+		t->lru_head[a] = n;
+	if (n != NIL)
+		t->lru_prev[a][n] = p;
+	else
+		t->lru_tail[a] = p;
+}
+
+static void lru_push_front(struct vl_tlb *t, int a, size_t w)
+{
+	uint8_t h = t->lru_head[a];
+
+	t->lru_prev[a][w] = NIL;
+	t->lru_next[a][w] = h;
+	if (h != NIL)
+		t->lru_prev[a][h] = (uint8_t)w;
+	else
+		t->lru_tail[a] = (uint8_t)w;
+	t->lru_head[a] = (uint8_t)w;
+}
+
+/* Index, recency list and empty ways anew from the keys and stamps. */
+static void ix_rebuild(struct vl_tlb *t, int a)
+{
+	struct vl_tlb_array *g;
+	uint64_t *k, *s;
+
+	arr(t, a, &g, &k, &s);
+	memset(t->ix[a], 0, sizeof(t->ix[a]));
+	memset(t->empty[a], 0, sizeof(t->empty[a]));
+	t->lru_head[a] = t->lru_tail[a] = NIL;
+	if (!indexed(g))
+		return;
+	uint8_t order[VL_TLB_IX_WAYS];
+	size_t n = 0;
+	for (size_t i = 0; i < g->ways; i++) {
+		if (!k[i]) {
+			t->empty[a][i / 64] |= 1ull << (i % 64);
+			continue;
+		}
+		ix_insert(t->ix[a], (k[i] & ~GLOBAL) - 1, i);
+		size_t j = n++; /* insertion sort by stamp, oldest first: ways are few */
+		for (; j > 0 && s[order[j - 1]] > s[i]; j--)
+			order[j] = order[j - 1];
+		order[j] = (uint8_t)i;
+	}
+	for (size_t j = 0; j < n; j++)
+		lru_push_front(t, a, order[j]);
+}
+
 /* Whether key is held; a hit becomes the set's most recently used. */
 static int lookup(struct vl_tlb *t, int a, uint64_t key)
 {
@@ -34,8 +143,20 @@ static int lookup(struct vl_tlb *t, int a, uint64_t key)
 	arr(t, a, &g, &k, &s);
 	if (!g->sets)
 		return 0;
-	size_t base = g->sets == 1 ? 0 : (size_t)(key % g->sets) * g->ways;
 	t->clock++;
+	if (indexed(g)) {
+		const uint8_t *ix = t->ix[a];
+		for (size_t h = ix_home(key); ix[h]; h = (h + 1) & IX_MASK)
+			if ((k[ix[h] - 1] & ~GLOBAL) == key + 1) {
+				size_t w = ix[h] - 1;
+				s[w] = t->clock;
+				lru_unlink(t, a, w);
+				lru_push_front(t, a, w);
+				return 1;
+			}
+		return 0;
+	}
+	size_t base = g->sets == 1 ? 0 : (size_t)(key % g->sets) * g->ways;
 	for (size_t i = base; i < base + g->ways; i++)
 		if ((k[i] & ~GLOBAL) == key + 1) {
 			s[i] = t->clock;
@@ -53,6 +174,24 @@ static void fill(struct vl_tlb *t, int a, uint64_t key, int global)
 	arr(t, a, &g, &k, &s);
 	if (!g->sets)
 		return;
+	if (indexed(g)) { /* the first empty way, else the least recently used */
+		size_t victim = NIL;
+		for (size_t b = 0; b < VL_TLB_IX_WAYS / 64 && victim == NIL; b++)
+			if (t->empty[a][b]) {
+				victim = b * 64 + (size_t)__builtin_ctzll(t->empty[a][b]);
+				t->empty[a][b] &= t->empty[a][b] - 1;
+			}
+		if (victim == NIL) {
+			victim = t->lru_tail[a];
+			ix_remove(t->ix[a], k, (k[victim] & ~GLOBAL) - 1, victim);
+			lru_unlink(t, a, victim);
+		}
+		k[victim] = (key + 1) | (global ? GLOBAL : 0);
+		s[victim] = ++t->clock;
+		ix_insert(t->ix[a], key, victim);
+		lru_push_front(t, a, victim);
+		return;
+	}
 	size_t base = g->sets == 1 ? 0 : (size_t)(key % g->sets) * g->ways, victim = base;
 	for (size_t i = base; i < base + g->ways; i++) {
 		if (!k[i]) {
@@ -98,6 +237,8 @@ void vl_tlb_init(struct vl_tlb *t, const struct vl_host *host)
 	t->nlarge_fp = (uint32_t)(h[VL_H_NESTED_LARGE_PAGES] * 65536 + 0.5);
 	t->walk_ref = cyc(h[VL_H_WALK_REF]);
 	t->pwc_hit = cyc(h[VL_H_PWC_HIT]);
+	for (int a = A_L1; a <= A_NTLB; a++)
+		ix_rebuild(t, a);
 }
 
 /* A fixed hash (splitmix64's finalizer): which 2 MiB regions are large. */
@@ -230,6 +371,8 @@ static void drop_if(struct vl_tlb *t, int a, int (*drop)(uint64_t stored, uint64
 	for (size_t i = 0; i < (size_t)g->sets * g->ways; i++)
 		if (k[i] && drop(k[i], arg))
 			k[i] = 0;
+	if (indexed(g))
+		ix_rebuild(t, a);
 }
 
 static int not_global(uint64_t stored, uint64_t arg)
@@ -282,6 +425,7 @@ void vl_tlb_flush(struct vl_tlb *t)
 		uint64_t *k, *s;
 		arr(t, a, &g, &k, &s);
 		memset(k, 0, (size_t)g->sets * g->ways * sizeof(*k));
+		ix_rebuild(t, a);
 	}
 	drop_if(t, A_PWC, guest_dim, 0);
 }

@@ -18,6 +18,10 @@
 #define VL_TLB_L2_MAX 2048
 #define VL_TLB_PWC_MAX 64
 #define VL_TLB_NTLB_MAX 64
+/* A fully associative array of up to VL_TLB_IX_WAYS ways is looked up through
+ * an index of VL_TLB_IX_SLOTS slots (open addressing) rather than a scan. */
+#define VL_TLB_IX_WAYS 128
+#define VL_TLB_IX_SLOTS 256
 
 /* Geometry of one set-associative array with LRU replacement. */
 struct vl_tlb_array {
@@ -52,6 +56,11 @@ struct vl_tlb {
 	uint64_t k2[VL_TLB_L2_MAX], s2[VL_TLB_L2_MAX];
 	uint64_t kp[VL_TLB_PWC_MAX], sp[VL_TLB_PWC_MAX];
 	uint64_t kn[VL_TLB_NTLB_MAX], sn[VL_TLB_NTLB_MAX];
+	/* by array, when indexed: way + 1 of a key (0: empty slot); the ways in
+	 * recency order (a list, most recent first; 0xff: none); the empty ways */
+	uint8_t ix[4][VL_TLB_IX_SLOTS];
+	uint8_t lru_prev[4][VL_TLB_IX_WAYS], lru_next[4][VL_TLB_IX_WAYS], lru_head[4], lru_tail[4];
+	uint64_t empty[4][VL_TLB_IX_WAYS / 64];
 };
 
 /* Sets t up from the host's geometry and costs; walks are 1-D (nested 0). */
