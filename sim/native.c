@@ -67,8 +67,7 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host)
 	nc->per_unit[VL_EV_CALLRET] = cyc(h[VL_H_CALLRET]);
 	nc->per_unit[VL_EV_INDIRECT] = cyc(h[VL_H_INDIRECT]);
 	nc->per_unit[VL_EV_TLBMISS] = cyc(h[VL_H_PT_LEVELS] * h[VL_H_WALK_REF]);
-	nc->cpi_fp[0] = cyc(ldexp(h[VL_H_CPI_USER], VL_CPI_SHIFT));
-	nc->cpi_fp[1] = cyc(ldexp(h[VL_H_CPI_KERNEL], VL_CPI_SHIFT));
+	nc->cpi_user_fp = cyc(ldexp(h[VL_H_CPI_USER], VL_CPI_SHIFT));
 	static const int kscale[VL_KC__COUNT] = {
 		[VL_KC_OTHER] = -1, [VL_KC_PROC] = VL_H_KSCALE_PROC, [VL_KC_EXEC] = VL_H_KSCALE_EXEC,
 		[VL_KC_MM] = VL_H_KSCALE_MM, [VL_KC_IO] = VL_H_KSCALE_IO,

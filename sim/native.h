@@ -34,7 +34,7 @@ enum vl_kclass vl_kclass_of(uint64_t nr);
 struct vl_nativecost {
 	uint64_t fixed[VL_EV__COUNT];  /* cycles per event (non-runs) */
 	uint64_t per_unit[VL_EV__COUNT]; /* cycles per n-unit (callret, indirect, tlbmiss) */
-	uint64_t cpi_fp[2];            /* cycles/insn << VL_CPI_SHIFT: [0] user, [1] kernel */
+	uint64_t cpi_user_fp;          /* user cycles/insn << VL_CPI_SHIFT */
 	uint64_t kcpi_fp[VL_KC__COUNT]; /* kernel cycles/insn << VL_CPI_SHIFT, by class */
 	unsigned kclass;               /* enum vl_kclass of the kernel's current work */
 	uint64_t pte[3];               /* ptewrite: same, clear (P->NP), set (NP->P) */
@@ -47,7 +47,7 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host);
 /* Cycles of n instructions in the given mode, carrying the fraction. */
 static inline uint64_t vl_nativecost_insns(struct vl_nativecost *nc, uint64_t n, int kernel)
 {
-	uint64_t fp = n * (kernel ? nc->kcpi_fp[nc->kclass] : nc->cpi_fp[0]) + nc->rem[kernel];
+	uint64_t fp = n * (kernel ? nc->kcpi_fp[nc->kclass] : nc->cpi_user_fp) + nc->rem[kernel];
 	nc->rem[kernel] = fp & ((1u << VL_CPI_SHIFT) - 1);
 	return fp >> VL_CPI_SHIFT;
 }

@@ -419,17 +419,14 @@ static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 		if (ret >= 0)
 			fd_set_direct(p, (uint64_t)ret, fd_direct(p, a[0]));
 		return 0;
-	case NR_READ: case NR_PREAD: case NR_READV: case NR_PREADV:
-	case NR_WRITE: case NR_PWRITE: case NR_WRITEV: case NR_PWRITEV: {
-		if (ret <= 0 || !fd_direct(p, a[0]))
+	default: {
+		if (!is_rw(nr) || ret <= 0 || !fd_direct(p, a[0]))
 			return 0;
 		int w = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV;
 		c->st->disk++;
 		return emit(c, VL_EV_DISK, (uint16_t)(w ? VL_EVF_WRITE : 0),
 		            (uint32_t)(ret > UINT32_MAX ? UINT32_MAX : ret), 0, 0);
 	}
-	default:
-		return 0;
 	}
 }
 
