@@ -16,16 +16,18 @@ static void help(void)
 {
 	printf("usage: virtlab trace capture --system [-o FILE] [--limit EVENTS] [--zstd|--zstd-max]\n"
 	       "                             [--ops N] [--kernel DIR] [--timeout S] -- CMD [ARGS...]\n\n"
-	       "Boots Debian's cloud kernel (nokaslr) with an initramfs of busybox and CMD under\n"
-	       "qemu-system-x86_64 -accel tcg (one vCPU, 512 MiB) and records the whole machine\n"
-	       "while CMD runs, from its fork to its reaping (boot and power-off left out):\n"
-	       "every block executed, user and kernel, with its loads and stores; returns and\n"
-	       "indirect branches; cli, sti, pushf, popf, CR writes, invlpg, rdmsr, wrmsr,\n"
-	       "in/out, hlt, iret, sysret, rdtsc, cpuid, syscall, int and the descriptor-table\n"
-	       "instructions; page faults, timer and device interrupts and exceptions (from\n"
-	       "the kernel's handler entries); page-table writes (stores into the pages the\n"
-	       "kernel's page-table setters write); fork, exec and exit. vl-probe's operation\n"
-	       "markers become phases 1 and 2.\n\n"
+	       "Boots Debian's cloud kernel (nokaslr norandmaps: no address randomisation)\n"
+	       "with an initramfs of busybox and CMD under qemu-system-x86_64 -accel tcg (one\n"
+	       "vCPU, 512 MiB) and records the whole machine while CMD runs, from its fork to\n"
+	       "its reaping (boot and power-off left out): every block executed, user and\n"
+	       "kernel, with its loads and stores; returns and indirect branches; cli, sti,\n"
+	       "pushf, popf, CR writes (and the address space each loads), invlpg, rdmsr,\n"
+	       "wrmsr, in/out, hlt, iret, sysret, rdtsc, cpuid, syscall, int and the\n"
+	       "descriptor-table instructions; page faults, timer and device interrupts and\n"
+	       "exceptions (from the kernel's handler entries); page-table writes (stores into\n"
+	       "the pages the kernel's page-table setters write); data references to pages,\n"
+	       "user and kernel, that a 16-page LRU filter misses (touch); fork, exec and exit.\n"
+	       "vl-probe's operation markers become phases 1 and 2.\n\n"
 	       "CMD runs inside the guest: a static x86-64 program (copied in) or a busybox\n"
 	       "applet. It runs as root with VL_PROBE_MARK=1, /proc, /sys, /dev and a tmpfs\n"
 	       "/tmp, and only the files of the initramfs.\n\n"
@@ -113,13 +115,15 @@ int cmd_trace_capture_system(int argc, char **argv)
 		return cli_fail(&err);
 	fprintf(stderr, "captured %s: %s events; %s user and %s kernel instructions; %llu system "
 	        "calls (%llu named), %llu page faults (%llu with an address), %llu timer and %llu "
-	        "device interrupts, %llu CR3 writes, %llu cli, %llu sti, %llu pushf, %llu popf%s; "
+	        "device interrupts, %llu CR3 writes (%llu reloads), %llu "
+	        "touches, %llu cli, %llu sti, %llu pushf, %llu popf%s; "
 	        "exit status %d\n", o.out, cli_num(st.events, a, sizeof(a)),
 	        cli_num(st.insns[0], b, sizeof(b)), cli_num(st.insns[1], c, sizeof(c)),
 	        (unsigned long long)st.syscalls, (unsigned long long)st.syscalls_named,
 	        (unsigned long long)st.pgfaults, (unsigned long long)st.pgfault_addrs,
 	        (unsigned long long)st.timers, (unsigned long long)st.irqs,
-	        (unsigned long long)st.ops[VL_SO_CRW], (unsigned long long)st.ops[VL_SO_CLI],
+	        (unsigned long long)st.ops[VL_SO_CRW], (unsigned long long)st.cr3_reloads,
+	        (unsigned long long)st.touches, (unsigned long long)st.ops[VL_SO_CLI],
 	        (unsigned long long)st.ops[VL_SO_STI], (unsigned long long)st.ops[VL_SO_PUSHF],
 	        (unsigned long long)st.ops[VL_SO_POPF], st.limited ? " (stopped at --limit)" : "",
 	        status);

@@ -10,7 +10,7 @@ set -eu
 build=${1:?usage: capture-corpus.sh BUILD_DIR [OUT_DIR]}
 out=${2:-traces/captured}
 scale=${SCALE:-1}
-SYSFW=50 # forkwait children of the full-system capture (0.6 MB)
+SYSFW=50 # forkwait children of the full-system capture (0.8 MB)
 virtlab=$build/virtlab
 probe=$(cd "$build" && pwd)/vl-probe
 probe_dyn=$(cd "$build" && pwd)/vl-probe-dyn

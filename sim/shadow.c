@@ -313,12 +313,18 @@ static void on_ptewrite(struct vl_shadow *sh, const struct vl_event *ev, struct 
 		set_del(s, page);
 }
 
-static void on_touch(struct vl_shadow *sh, uint64_t addr, struct vl_shadow_out *o)
+/*
+ * A touch of a page without a shadow entry is a hidden fault. Kernel pages
+ * never are: every guest address space links the same kernel page tables
+ * (the upper half of each PGD), so a monitor that shadows per guest page
+ * table shares their shadows too, filled before the trace began.
+ */
+static void on_touch(struct vl_shadow *sh, uint64_t addr, int kernel, struct vl_shadow_out *o)
 {
 	struct vl_shadow_as *a = sh->cur >= 0 ? &sh->as[sh->cur] : NULL;
 
 	sh->seen_touch = 1;
-	if (!a || a->slot < 0)
+	if (!a || a->slot < 0 || kernel)
 		return;
 	uint64_t page = addr >> PAGE_SHIFT;
 	if (set_add(&sh->sets[a->slot], page) && !(a->warm && !set_has(&sh->known, page))) {
@@ -350,11 +356,15 @@ void vl_shadow_event(struct vl_shadow *sh, const struct vl_event *ev, struct vl_
 		on_ptewrite(sh, ev, o);
 		break;
 	case VL_EV_TOUCH:
-		on_touch(sh, ev->a, o);
+		on_touch(sh, ev->a, !!(ev->flags & VL_EVF_KERNEL), o);
 		break;
 	case VL_EV_PGFAULT:
 		if (a && a->warm)
 			set_add(&sh->known, ev->a >> PAGE_SHIFT);
+		/* the guest's handler writes the entry (a traced write, filled at
+		 * once); the retried access finds it */
+		if (a && a->slot >= 0 && ev->a)
+			sh->fills += (uint64_t)set_add(&sh->sets[a->slot], ev->a >> PAGE_SHIFT);
 		break;
 	case VL_EV_INVLPG:
 		if (a && a->warm)

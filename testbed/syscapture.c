@@ -33,13 +33,14 @@
 #include "sim/proc.h"
 #include "testbed/syscapture.h"
 #include "testbed/tcg/ptsyms.h"
+#include "traces/capraw.h"
 
 extern char **environ;
 
 #define DEFAULT_KERNEL_DIR "out/kernel-paths/kernel"
 #define DEFAULT_TIMEOUT 1800
 #define GUEST_MEM "512" /* MiB: as kernel-paths.sh, whose paths traces/kpaths.h holds */
-#define APPEND "console=ttyS0 quiet panic=-1 nokaslr"
+#define APPEND "console=ttyS0 quiet panic=-1 nokaslr norandmaps"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -382,11 +383,11 @@ static int read_console(const char *log, const char *syms_out, char *msg, size_t
 }
 
 /*
- * The plugin's pt= and fill= arguments from the symbol map: each
- * page-table setter and page filler vl-init dumps is followed there by the
- * next symbol, its end. Returns the number of ranges; 0 when the map has
- * no setter or no page clearer (one written by an older vl-init: it is
- * dumped again).
+ * The plugin's pt=, fill= and mm= arguments from the symbol map: each
+ * page-table setter, page filler and address-space switch vl-init dumps is
+ * followed there by the next symbol, its end. Returns the number of
+ * ranges; 0 when the map has no setter, no page clearer or no switch (one
+ * written by an older vl-init: it is dumped again).
  */
 static int pt_ranges(const char *syms, char *spec, size_t len)
 {
@@ -394,7 +395,7 @@ static int pt_ranges(const char *syms, char *spec, size_t len)
 	char line[512], type[8], name[256];
 	unsigned long long addr, start = 0;
 	const char *arg = NULL;
-	int n = 0, have_pte = 0, have_clear = 0;
+	int n = 0, have_pte = 0, have_clear = 0, have_mm = 0;
 	size_t k = 0;
 
 	spec[0] = 0;
@@ -413,12 +414,15 @@ static int pt_ranges(const char *syms, char *spec, size_t len)
 		for (size_t i = 0; i < sizeof(vl_pt_fillers) / sizeof(vl_pt_fillers[0]); i++)
 			if (!strcmp(name, vl_pt_fillers[i]))
 				arg = "fill";
+		for (size_t i = 0; i < sizeof(vl_mm_switchers) / sizeof(vl_mm_switchers[0]); i++)
+			if (!strcmp(name, vl_mm_switchers[i]))
+				arg = "mm", have_mm = 1;
 		have_pte |= !strcmp(name, "native_set_pte");
 		have_clear |= !strncmp(name, "clear_page_", 11);
 	}
 	if (f)
 		fclose(f);
-	return have_pte && have_clear ? n : 0;
+	return have_pte && have_clear && have_mm ? n : 0;
 }
 
 static void set_meta(struct vl_meta *m, const struct vl_syscap_opts *o, const char *qver,
@@ -447,6 +451,8 @@ static void set_meta(struct vl_meta *m, const struct vl_syscap_opts *o, const ch
 	vl_meta_set(m, "qemu", qver, &ignore);
 	vl_meta_set(m, "guest_kernel", rel, &ignore);
 	vl_meta_set(m, "guest", "-accel tcg -cpu qemu64 -m " GUEST_MEM " -smp 1, " APPEND, &ignore);
+	snprintf(n, sizeof(n), "%d", VL_CAPRAW_TOUCH_FILTER);
+	vl_meta_set(m, "touch_filter", n, &ignore);
 	if (o->operations) {
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)o->operations);
 		vl_meta_set(m, "operations", n, &ignore);

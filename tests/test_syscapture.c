@@ -321,6 +321,97 @@ static void test_convert_system_ptes(void)
 	vl_writer_abort(w);
 }
 
+static void mm(struct raw *r, uint64_t vaddr)
+{
+	byte(r, VL_SR_MM);
+	var(r, vaddr);
+}
+
+static void touch(struct raw *r, uint64_t vaddr, int store)
+{
+	byte(r, VL_SR_TOUCH);
+	var(r, (vaddr >> 12) << 1 | (uint64_t)store);
+}
+
+/*
+ * Address spaces and touches. A fork (child 2); the switch marks mm A, new
+ * after a fork: the child's, cr3 2; it touches a user page (a store) and a
+ * kernel one; a CR3 write no switch marked reloads it (cr3 2); do_exit's
+ * exit event waits for the switch away, to mm P: the first address space
+ * (1). A second fork (3) whose child's mm reuses A's memory: a new address
+ * space, 3, not the dead 2. Back to P: 1 again. An exec in it: its new mm
+ * B keeps the process's id (1).
+ */
+static void test_convert_system_address_spaces(void)
+{
+	struct raw r = {0};
+	struct vl_err err = {0};
+	struct vl_syscap_syms *sy;
+	struct vl_syscap_stats st;
+	struct vl_writer *w;
+	struct vl_trace *t;
+	static struct vl_event ev[64];
+	const char *out = t_path("sysmm.vlt");
+	const uint64_t A = 0xffff888004a11440ull, P = 0xffff888004a12880ull,
+	               B = 0xffff888004a13cc0ull, FORK = K + 0x1000, EXIT = K + 0x2000,
+	               EXEC = K + 0x3000;
+	const char *syms = t_write("syms-mm.map", "ffffffff81c00be0 T asm_exc_page_fault\n"
+	                                          "ffffffff810b0f90 T __x64_sys_getppid\n"
+	                                          "ffffffff81001000 T kernel_clone\n"
+	                                          "ffffffff81002000 T do_exit\n"
+	                                          "ffffffff81003000 T begin_new_exec\n");
+
+	tbdef(&r, 0, FORK, 3, VL_ST_OTHER, 0);
+	tbdef(&r, 1, EXIT, 3, VL_ST_OTHER, 0);
+	tbdef(&r, 2, EXEC, 3, VL_ST_OTHER, 0);
+	tbdef(&r, 3, K, 2, VL_ST_OTHER, 1, VL_SO_CRW, 3, 0);
+	tbdef(&r, 4, 0x401000, 5, VL_ST_OTHER, 0);
+	mark(&r, VL_SM_RUN);
+	tb(&r, 0), mm(&r, A), tb(&r, 3);
+	tb(&r, 4), touch(&r, 0x7ffc1234, 1), touch(&r, 0xffff888001000040ull, 0);
+	tb(&r, 3); /* reload */
+	tb(&r, 1), mm(&r, P), tb(&r, 3);
+	tb(&r, 0), mm(&r, A), tb(&r, 3);
+	mm(&r, P), tb(&r, 3);
+	tb(&r, 2), mm(&r, B), tb(&r, 3);
+	mark(&r, VL_SM_RUN);
+	byte(&r, VL_SR_END), byte(&r, 0);
+	const char *raw = save("sysmm.raw", &r);
+
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	vl_syscap_syms_free(sy);
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
+	long n = vl_trace_read(t, ev, 64, &err);
+	vl_trace_close(t);
+
+	static const struct { uint16_t type, flags; uint64_t a; } want[] = {
+		{VL_EV_FORK, VL_EVF_KERNEL, 2}, {VL_EV_CR3, VL_EVF_KERNEL, 2},
+		{VL_EV_TOUCH, VL_EVF_WRITE, 0x7ffc1000},
+		{VL_EV_TOUCH, VL_EVF_KERNEL, 0xffff888001000000ull}, {VL_EV_CR3, VL_EVF_KERNEL, 2},
+		{VL_EV_EXIT, VL_EVF_KERNEL, 0}, {VL_EV_CR3, VL_EVF_KERNEL, 1},
+		{VL_EV_FORK, VL_EVF_KERNEL, 3}, {VL_EV_CR3, VL_EVF_KERNEL, 3},
+		{VL_EV_CR3, VL_EVF_KERNEL, 1}, {VL_EV_EXEC, VL_EVF_KERNEL, 0},
+		{VL_EV_CR3, VL_EVF_KERNEL, 1},
+	};
+	size_t k = 0;
+	for (long i = 0; i < n; i++) {
+		if (ev[i].type == VL_EV_BB || ev[i].type == VL_EV_PHASE)
+			continue;
+		CU_ASSERT_FATAL(k < sizeof(want) / sizeof(want[0]));
+		CU_ASSERT_EQUAL(ev[i].type, want[k].type);
+		CU_ASSERT_EQUAL(ev[i].flags, want[k].flags);
+		CU_ASSERT_EQUAL(ev[i].a, want[k].a);
+		k++;
+	}
+	CU_ASSERT_EQUAL(k, sizeof(want) / sizeof(want[0]));
+	CU_ASSERT_EQUAL(st.touches, 2);
+	CU_ASSERT_EQUAL(st.cr3_reloads, 1);
+	CU_ASSERT_EQUAL(st.exits, 1);
+}
+
 /* Bad raw records and symbol files: one clear error each. */
 static void test_convert_system_errors(void)
 {
@@ -454,7 +545,8 @@ static void test_corpus_system(void)
 	struct vl_err err = {0};
 	struct vl_trace *t;
 	static struct vl_event buf[4096];
-	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0, pte[4] = {0};
+	uint64_t ins[2] = {0}, sys = 0, pf = 0, ops = 0, pte[4] = {0}, touch[2] = {0};
+	uint64_t ids[256], nids = 0, cr3 = 0;
 	int phase = 0;
 	long n;
 	char out[8192], args[512];
@@ -473,6 +565,16 @@ static void test_corpus_system(void)
 			pf += buf[i].type == VL_EV_PGFAULT;
 			if (buf[i].type == VL_EV_PTEWRITE)
 				pte[!!(buf[i].flags & VL_EVF_P_OLD) * 2 + !!(buf[i].flags & VL_EVF_P_NEW)]++;
+			if (buf[i].type == VL_EV_TOUCH)
+				touch[!!(buf[i].flags & VL_EVF_KERNEL)]++;
+			if (buf[i].type == VL_EV_CR3) {
+				uint64_t k = 0;
+				while (k < nids && ids[k] != buf[i].a)
+					k++;
+				if (k == nids && nids < 256)
+					ids[nids++] = buf[i].a;
+				cr3++;
+			}
 		}
 	vl_trace_close(t);
 	CU_ASSERT_EQUAL(n, 0);
@@ -492,6 +594,13 @@ static void test_corpus_system(void)
 	CU_ASSERT(pte[1] >= 13 * ops && pte[2] >= 13 * ops && pte[3] >= 1 * ops);
 	CU_ASSERT(pte[2] > pte[1] * 3 / 4 && pte[2] < pte[1] * 5 / 4);
 	CU_ASSERT_EQUAL(pte[0], 0);
+	/* 4 CR3 writes a fork into 1 + ops address spaces: the parent's one id
+	 * whenever it runs again, one for each child; touches of the kernel's
+	 * pages (its task, stack, tables) and a few of the child's own */
+	CU_ASSERT_EQUAL(cr3, 4 * ops);
+	CU_ASSERT_EQUAL(nids, ops + 1);
+	CU_ASSERT(touch[1] > 1000 * ops);
+	CU_ASSERT(touch[0] >= 5 * ops && touch[0] < touch[1] / 10);
 	snprintf(args, sizeof(args), "run --no-db -t %s -m bt", path);
 	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
 	CU_ASSERT(counter(out, "bt.tc_misses = ") > 1000);
@@ -516,6 +625,7 @@ void suite_syscapture(void)
 		{"convert_system", test_convert_system, NULL},
 		{"convert_system_irq_in_entry", test_convert_system_irq_in_entry, NULL},
 		{"convert_system_ptes", test_convert_system_ptes, NULL},
+		{"convert_system_address_spaces", test_convert_system_address_spaces, NULL},
 		{"convert_system_errors", test_convert_system_errors, NULL},
 		{"corpus_system", test_corpus_system, NULL},
 		{"capture_system_errors", test_capture_system_errors, needs_system},

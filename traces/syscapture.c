@@ -13,8 +13,12 @@
  *    asm_exc_* are timer interrupts, device interrupts and exceptions;
  *  - the first __x64_sys_NAME block after a syscall instruction names it;
  *  - kernel_clone, begin_new_exec and do_exit are fork, exec and exit;
- *  - a CR3 write switches to a new address-space id (a count: the value
- *    written is not seen).
+ *  - a CR3 write switches to the address space of the mm_struct whose CPU
+ *    mask the switch before it marked (the value written is not seen): the
+ *    same mm, the same id while it lives (cr3_id); a write no switch marked
+ *    reloads the running one;
+ *  - touches the plugin's filter missed are kernel references when the
+ *    page is in the upper half.
  * Events whose operand is not known (an inferred syscall or fault address
  * still pending) are patched in the output buffer before it is written.
  */
@@ -30,6 +34,7 @@
 #define RD_BYTES 65536
 #define RUN_FLUSH 64 /* blocks between callret/indirect events */
 #define MAX_TBS (1u << 26)
+#define FORKQ 8 /* address spaces waiting for their mm, first served first */
 
 /* --- symbols ------------------------------------------------------------- */
 
@@ -268,6 +273,13 @@ struct conv {
 	int pf_await;             /* 1: the closing iret ran; 2: its next block started */
 	long bb_idx;              /* the last bb event in the buffer; -1: written */
 	struct map ptpage;        /* page-table page -> its number, from 1 */
+	struct map mmid;          /* mm_struct (its CPU mask) -> address-space id; 0: gone */
+	uint64_t next_mm, cur_mm; /* marked by the switch; loaded by the last CR3 write */
+	uint64_t cur_id;          /* the running address space's id */
+	uint64_t forkq[FORKQ];    /* ids waiting for an mm not seen before (expect_mm) */
+	unsigned nforkq;
+	int first_bound;          /* id 1, the first address space, has its mm */
+	int exiting;              /* do_exit ran; the exit event waits for the switch */
 };
 
 static int put_out(struct conv *c, int all)
@@ -415,6 +427,77 @@ static int on_tbdef(struct conv *c)
 	return 0;
 }
 
+/* The running mm goes (exit, or exec replacing it): its memory may hold the
+ * next one, which is another address space. */
+static int forget_mm(struct conv *c)
+{
+	if (c->cur_mm && map_get(&c->mmid, c->cur_mm) && map_put(&c->mmid, c->cur_mm, 0))
+		return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	c->cur_mm = 0;
+	return 0;
+}
+
+/* The process that ran do_exit is switched away from: it is gone. */
+static int end_exit(struct conv *c)
+{
+	c->exiting = 0;
+	if (forget_mm(c))
+		return c->err->code;
+	return emit(c, VL_EV_EXIT, VL_EVF_KERNEL, 0, 0, 0);
+}
+
+/* An id the next mm not seen before takes: at the back (a fork child's, when
+ * it first runs) or at the front (exec's new mm, loaded at once). */
+static void expect_mm(struct conv *c, uint64_t id, int front)
+{
+	if (c->nforkq == FORKQ)
+		c->nforkq--; /* the newest waits longest: forget it */
+	if (front) {
+		memmove(c->forkq + 1, c->forkq, c->nforkq * sizeof(c->forkq[0]));
+		c->forkq[0] = id;
+	} else {
+		c->forkq[c->nforkq] = id;
+	}
+	c->nforkq++;
+}
+
+/*
+ * The id of the address space a CR3 write loads. Without a switch marking
+ * an mm before it, the write reloads the running one (a TLB flush). An mm
+ * not seen before takes the id waiting for it, else the first address
+ * space's (1: the one running when the recording began, until an mm is
+ * known as it), else a new one.
+ */
+static int cr3_id(struct conv *c, uint64_t *id)
+{
+	uint64_t mm = c->next_mm;
+
+	c->next_mm = 0;
+	if (!mm) {
+		c->st->cr3_reloads++;
+		*id = c->cur_id;
+		return 0;
+	}
+	if (c->exiting && end_exit(c))
+		return c->err->code;
+	c->cur_mm = mm;
+	if (!(*id = map_get(&c->mmid, mm))) {
+		if (c->nforkq) {
+			*id = c->forkq[0];
+			memmove(c->forkq, c->forkq + 1, --c->nforkq * sizeof(c->forkq[0]));
+		} else if (!c->first_bound) {
+			*id = 1;
+		} else {
+			*id = ++c->asid;
+		}
+		c->first_bound |= *id == 1;
+		if (map_put(&c->mmid, mm, (uint32_t)*id))
+			return vl_err_set(c->err, VL_ENOMEM, "out of memory");
+	}
+	c->cur_id = *id;
+	return 0;
+}
+
 /* An interrupt, exception or fault enters the kernel at block e. */
 static int on_entry(struct conv *c, const struct tbent *e)
 {
@@ -452,13 +535,21 @@ static int on_entry(struct conv *c, const struct tbent *e)
 		return 0;
 	case SYM_FORK:
 		c->st->forks++;
-		return emit(c, VL_EV_FORK, VL_EVF_KERNEL, 0, ++c->asid, 0);
+		expect_mm(c, ++c->asid, 0);
+		return emit(c, VL_EV_FORK, VL_EVF_KERNEL, 0, c->asid, 0);
 	case SYM_EXEC:
+		/* the process keeps its id: a model starts its new image afresh */
 		c->st->execs++;
+		if (forget_mm(c))
+			return c->err->code;
+		expect_mm(c, c->cur_id, 1);
 		return emit(c, VL_EV_EXEC, VL_EVF_KERNEL, 0, 0, 0);
 	case SYM_EXIT:
+		/* the exit event waits for the switch away from the dying process:
+		 * until then its mm is loaded and its tables are torn down in it */
 		c->st->exits++;
-		return emit(c, VL_EV_EXIT, VL_EVF_KERNEL, 0, 0, 0);
+		c->exiting = 1;
+		return 0;
 	default:
 		return 0;
 	}
@@ -486,9 +577,12 @@ static int on_op(struct conv *c, const struct sop *o, int kernel)
 		static const uint8_t cr[16] = {[0] = VL_EV_CR0, [3] = VL_EV_CR3, [4] = VL_EV_CR4,
 		                               [8] = VL_EV_CR8};
 		unsigned t = o->arg < 16 ? cr[o->arg] : 0;
+		uint64_t id = 0;
 		if (!t)
 			return 0; /* CR2 is written only by faults */
-		return emit(c, t, VL_EVF_KERNEL, 0, t == VL_EV_CR3 ? ++c->asid : 0, 0);
+		if (t == VL_EV_CR3 && cr3_id(c, &id))
+			return c->err->code;
+		return emit(c, t, VL_EVF_KERNEL, 0, id, 0);
 	}
 	case VL_SO_IN:
 	case VL_SO_OUT:
@@ -644,6 +738,20 @@ static int on_ptw(struct conv *c)
 	                                          (after ? VL_EVF_P_NEW : 0)), 0, a, 0);
 }
 
+/* A data reference the plugin's filter missed: a kernel one in the upper half. */
+static int on_touch(struct conv *c)
+{
+	uint64_t v, page;
+
+	if (get_var(c, &v))
+		return bad(c, "truncated record");
+	page = v >> 1;
+	c->st->touches++;
+	return emit(c, VL_EV_TOUCH, (uint16_t)((v & 1 ? VL_EVF_WRITE : 0) |
+	                                       (page >= VL_SR_KERNEL_BASE >> 12 ? VL_EVF_KERNEL : 0)),
+	            0, page << 12, 0);
+}
+
 static int record(struct conv *c, int tag)
 {
 	uint64_t v;
@@ -662,6 +770,13 @@ static int record(struct conv *c, int tag)
 		return on_faddr(c);
 	case VL_SR_PTW:
 		return on_ptw(c);
+	case VL_SR_TOUCH:
+		return on_touch(c);
+	case VL_SR_MM:
+		if (get_var(c, &v))
+			return bad(c, "truncated record");
+		c->next_mm = v;
+		return 0;
 	case VL_SR_MARK:
 		if ((b = get_byte(c)) < 0)
 			return bad(c, "truncated record");
@@ -694,7 +809,8 @@ int vl_syscap_convert(const char *raw_path, const struct vl_syscap_syms *syms,
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	*c = (struct conv){.path = raw_path, .syms = syms, .w = w,
 	                   .limit = limit ? limit : UINT64_MAX, .st = st, .progress = progress,
-	                   .ctx = ctx, .err = err, .sys_idx = -1, .pf_idx = -1, .bb_idx = -1};
+	                   .ctx = ctx, .err = err, .sys_idx = -1, .pf_idx = -1, .bb_idx = -1,
+	                   .asid = 1, .cur_id = 1};
 	if (!(c->f = fopen(raw_path, "rb"))) {
 		rc = vl_err_set(err, VL_EIO, "%s: %s", raw_path, strerror(errno));
 		goto out;
@@ -713,6 +829,8 @@ int vl_syscap_convert(const char *raw_path, const struct vl_syscap_syms *syms,
 			break;
 		}
 	}
+	if (!rc && c->exiting)
+		rc = end_exit(c);
 	if (!rc)
 		rc = flush_branches(c);
 	if (!rc)
@@ -724,6 +842,7 @@ out:
 	free(c->tb);
 	free(c->pool);
 	map_free(&c->ptpage);
+	map_free(&c->mmid);
 	free(c);
 	return rc;
 }

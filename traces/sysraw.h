@@ -17,6 +17,8 @@ enum vl_sysraw_tag {
 	VL_SR_FADDR,      /* vaddr, store: the first access of the first block after an IRET */
 	VL_SR_END,        /* the recording ended: at the closing mark, the limit or exit */
 	VL_SR_PTW,        /* vaddr, kind: a page-table entry written (enum vl_sysraw_ptw) */
+	VL_SR_TOUCH,      /* page << 1 | store: a data reference the touch filter missed */
+	VL_SR_MM,         /* vaddr: the address-space switch marked the next mm (its CPU mask) */
 };
 
 /* VL_SR_PTW's kind: how the entry was written (testbed/tcg/vlsyscap.c).

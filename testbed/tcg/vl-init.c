@@ -74,8 +74,8 @@ static int read_cmd(char *buf, size_t len, char **argv)
  * host keeps what this prints, once per kernel.
  */
 /* 1: a symbol the converter names; 2: one whose end is needed too (the
- * page-table setters and the page fillers of vlsyscap.c's pt= and fill=
- * ranges): it ends at the next symbol. */
+ * page-table setters, the page fillers and the address-space switch of
+ * vlsyscap.c's pt=, fill= and mm= ranges): it ends at the next symbol. */
 static int wanted(const char *name)
 {
 	static const char *const prefix[] = {"asm_exc_", "asm_sysvec_", "__x64_sys_"};
@@ -94,6 +94,9 @@ static int wanted(const char *name)
 			return 2;
 	for (size_t i = 0; i < sizeof(vl_pt_fillers) / sizeof(vl_pt_fillers[0]); i++)
 		if (!strcmp(name, vl_pt_fillers[i]))
+			return 2;
+	for (size_t i = 0; i < sizeof(vl_mm_switchers) / sizeof(vl_mm_switchers[0]); i++)
+		if (!strcmp(name, vl_mm_switchers[i]))
 			return 2;
 	return 0;
 }

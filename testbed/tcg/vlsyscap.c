@@ -32,6 +32,19 @@
  * each entry write is recorded with the entry's address, how it was made
  * and, for a setter's, whether the entry held a value (traces/sysraw.h).
  *
+ * Page references: a data reference to a page outside a small LRU filter
+ * of the pages referenced most recently (VL_CAPRAW_TOUCH_FILTER, emptied
+ * after every block that may change what a TLB holds: a system call,
+ * sysret or iret, a CR3 write or an INVLPG) is recorded as a touch, user
+ * and kernel pages alike, so the stream is what an LRU TLB at least as
+ * large as the filter misses on (docs/trace-format.md).
+ *
+ * Address spaces: with mm=START-END naming the kernel's address-space
+ * switch (switch_mm_irqs_off), the address of the `bts` with which it sets
+ * this CPU's bit in the next mm_struct's CPU mask is recorded: the mm the
+ * following CR3 write loads, so that a switch back to a process is known
+ * as one.
+ *
  * Plugin API version 1 reads no registers, so values (CR3, MSR
  * numbers, ports in DX, the system call number, the faulting address)
  * are not seen here; traces/syscapture.c infers what it can (the kernel's
@@ -47,6 +60,7 @@
 #include <unistd.h>
 
 #include "testbed/tcg/qemu-plugin-v1.h"
+#include "traces/capraw.h"
 #include "traces/sysraw.h"
 
 /* Version 1 declarations that qemu-plugin-v1.h leaves out (QEMU 7.2's qemu-plugin.h). */
@@ -60,6 +74,8 @@ QP_EXPORT int qemu_plugin_version = 1;
 #define MAX_OPS 64 /* sensitive instructions recorded per block */
 #define MAX_PT_RANGES 8
 #define MAX_FILL_RANGES 32
+#define MAX_MM_RANGES 4
+#define FILTER VL_CAPRAW_TOUCH_FILTER
 
 enum { END_MARK, END_LIMIT, END_EXIT }; /* VL_SR_END's reason */
 
@@ -67,6 +83,7 @@ struct tb {
 	uint64_t id;
 	uint8_t term;
 	uint8_t measured; /* its loads and stores have been recorded */
+	uint8_t flush;    /* after it, the touch filter is emptied (see above) */
 };
 
 static struct {
@@ -82,7 +99,10 @@ static struct {
 	uint64_t base_loads, base_stores; /* at the current block's start */
 	uint64_t pt_lo[MAX_PT_RANGES], pt_hi[MAX_PT_RANGES]; /* the setters: [lo, hi) */
 	uint64_t fill_lo[MAX_FILL_RANGES], fill_hi[MAX_FILL_RANGES]; /* the page fillers */
-	unsigned npt, nfill;
+	uint64_t mm_lo[MAX_MM_RANGES], mm_hi[MAX_MM_RANGES]; /* the address-space switch */
+	unsigned npt, nfill, nmm;
+	uint64_t filt[FILTER]; /* the touch filter, most recent first */
+	unsigned nfilt;
 	struct ptpage *pt; /* the page-table pages, open addressing */
 	size_t ptcap, ptused;
 } g = {.fd = -1};
@@ -456,6 +476,8 @@ static void on_tb(unsigned int vcpu, void *udata)
 		return;
 	measure();
 	g.after_iret = g.cur && g.cur->term == VL_ST_IRET;
+	if (g.cur && g.cur->flush)
+		g.nfilt = 0;
 	g.cur = t;
 	g.base_loads = g.loads;
 	g.base_stores = g.stores;
@@ -479,6 +501,53 @@ static void on_first_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t
 	rec(VL_SR_FADDR);
 	put_var(vaddr);
 	put_byte(qemu_plugin_mem_is_store(info));
+}
+
+/*
+ * A data reference: an LRU update of the touch filter (a scan of at most
+ * FILTER pages), and a touch record when the page was not in it.
+ */
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+	uint64_t page = vaddr >> VL_CAPRAW_PAGE_SHIFT;
+	unsigned i = 1;
+
+	(void)vcpu, (void)udata;
+	if (!g.on || (g.nfilt && g.filt[0] == page))
+		return;
+	while (i < g.nfilt && g.filt[i] != page)
+		i++;
+	if (i >= g.nfilt) {
+		if (g.nfilt < FILTER)
+			g.nfilt++;
+		i = g.nfilt - 1;
+		rec(VL_SR_TOUCH);
+		put_var(page << 1 | (uint64_t)qemu_plugin_mem_is_store(info));
+	}
+	memmove(&g.filt[1], &g.filt[0], i * sizeof(g.filt[0]));
+	g.filt[0] = page;
+}
+
+/* The `bts` of the address-space switch: the next mm's CPU mask. */
+static void on_mm(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *udata)
+{
+	(void)vcpu, (void)udata;
+	if (!g.on || !qemu_plugin_mem_is_store(info))
+		return;
+	rec(VL_SR_MM);
+	put_var(vaddr);
+}
+
+/* 1 for a bts with a memory operand (0f ab /r, 0f ba /5 ib). */
+static int is_bts_mem(const uint8_t *b, size_t n)
+{
+	int o16;
+	unsigned rex;
+	size_t i = prefixes(b, n, &o16, &rex);
+
+	if (i + 2 >= n || b[i] != 0x0f || (b[i + 2] >> 6) == 3)
+		return 0;
+	return b[i + 1] == 0xab || (b[i + 1] == 0xba && ((b[i + 2] >> 3) & 7) == 5);
 }
 
 static void on_mark(unsigned int vcpu, void *udata)
@@ -536,6 +605,12 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 		                                     QEMU_PLUGIN_INLINE_ADD_U64, &g.loads, 1);
 		qemu_plugin_register_vcpu_mem_inline(insn, QEMU_PLUGIN_MEM_W,
 		                                     QEMU_PLUGIN_INLINE_ADD_U64, &g.stores, 1);
+		qemu_plugin_register_vcpu_mem_cb(insn, on_mem, QEMU_PLUGIN_CB_NO_REGS,
+		                                 QEMU_PLUGIN_MEM_RW, NULL);
+		if (g.nmm && in_ranges(g.mm_lo, g.mm_hi, g.nmm, qemu_plugin_insn_vaddr(insn)) &&
+		    is_bts_mem(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn)))
+			qemu_plugin_register_vcpu_mem_cb(insn, on_mm, QEMU_PLUGIN_CB_NO_REGS,
+			                                 QEMU_PLUGIN_MEM_W, NULL);
 		if (vaddr < VL_SR_KERNEL_BASE && (k = mark_kind(insn)) >= 0)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark, QEMU_PLUGIN_CB_NO_REGS,
 			                                       (void *)(uintptr_t)k);
@@ -551,6 +626,9 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	last = qemu_plugin_tb_get_insn(qtb, n - 1);
 	t->id = g.next_tb++;
 	t->term = terminator(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last));
+	t->flush = t->term == VL_ST_SYSCALL || t->term == VL_ST_SYSRET || t->term == VL_ST_IRET;
+	for (unsigned i = 0; i < nops; i++)
+		t->flush |= ops[i].op == VL_SO_INVLPG || (ops[i].op == VL_SO_CRW && ops[i].arg == 3);
 	rec(VL_SR_TBDEF);
 	put_var(t->id);
 	put_var(vaddr);
@@ -607,6 +685,10 @@ QP_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t 
 			if (parse_range(argv[i] + 3, &g.pt_lo[g.npt], &g.pt_hi[g.npt]))
 				return -1;
 			g.npt++;
+		} else if (!strncmp(argv[i], "mm=", 3) && g.nmm < MAX_MM_RANGES) {
+			if (parse_range(argv[i] + 3, &g.mm_lo[g.nmm], &g.mm_hi[g.nmm]))
+				return -1;
+			g.nmm++;
 		} else if (!strncmp(argv[i], "fill=", 5) && g.nfill < MAX_FILL_RANGES) {
 			if (parse_range(argv[i] + 5, &g.fill_lo[g.nfill], &g.fill_hi[g.nfill]))
 				return -1;
