@@ -72,9 +72,12 @@ syscap() { # NAME N CMD...
 		-- "$@" >/dev/null || echo "  SKIP    $out/$name.vlb: see the message above"
 }
 syscap system-forkwait $((SYSFW * scale)) "$probe" work forkwait $((SYSFW * scale))
-# lmbench's operations in the guest too (the static vl-probe: the guest has
-# no loader), few of each for the same reason; experiments replay them as
-# one warm pass (steady = yes)
+# lmbench's operations in the guest too, few of each for the same reason;
+# experiments replay them as one warm pass (steady = yes). fork is lmbench's
+# (a dynamically linked parent, as fork.vlb: its loader and libc are copied
+# into the guest); the others are the static vl-probe's, as their user-mode
+# captures are
+syscap system-fork $((20 * scale)) "$probe_dyn" work forkwait $((20 * scale))
 syscap system-null $((1000 * scale)) "$probe" work syscall $((1000 * scale))
 syscap system-exec $((20 * scale)) "$probe" work exec $((20 * scale))
 syscap system-sh $((10 * scale)) "$probe" work sh $((10 * scale))

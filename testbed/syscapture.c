@@ -9,9 +9,10 @@
  * leaves nothing behind; the trace is written under a temporary name and
  * renamed when complete, as a user-mode capture is (testbed/capture.c).
  *
- * The command runs inside the guest: it must be a static program (copied
- * into the initramfs as /bin/NAME) or a busybox applet (busybox-static is
- * /bin/busybox, and /bin/sh). The kernel's symbols come from the guest's
+ * The command runs inside the guest: it must be an x86-64 program (copied
+ * into the initramfs as /bin/NAME; a dynamically linked one with its loader
+ * and shared libraries, as ldd lists them, at their own paths) or a busybox
+ * applet (busybox-static is /bin/busybox, and /bin/sh). The kernel's symbols come from the guest's
  * /proc/kallsyms the first time (Debian ships no System.map) and are kept
  * beside the kernel as vl-syms-RELEASE.map.
  */
@@ -79,8 +80,9 @@ static int find_kernel(const char *dir, char *path, size_t len, char *rel, size_
 	return found;
 }
 
-/* A static ELF program (no PT_INTERP): 1, else 0. */
-static int is_static_elf(const char *path)
+/* An x86-64 ELF program: 1 when static (no PT_INTERP), 2 when dynamically
+ * linked, else 0. */
+static int elf_kind(const char *path)
 {
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph;
@@ -95,7 +97,7 @@ static int is_static_elf(const char *path)
 			if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
 			        sizeof(ph) ||
 			    ph.p_type == PT_INTERP) {
-				ok = 0;
+				ok = 2;
 				break;
 			}
 	}
@@ -132,7 +134,7 @@ int vl_syscap_available(const char *kernel_dir, char *why, size_t len)
 		snprintf(why, len, "qemu-system-x86_64 not found (Debian package qemu-system-x86)");
 		return 0;
 	}
-	if (!vl_proc_find("busybox", path, sizeof(path)) || !is_static_elf(path)) {
+	if (!vl_proc_find("busybox", path, sizeof(path)) || elf_kind(path) != 1) {
 		snprintf(why, len, "no static busybox on PATH (Debian package busybox-static)");
 		return 0;
 	}
@@ -209,10 +211,28 @@ static int cpio_file(struct cpio *c, const char *name, const char *src)
 	return 0;
 }
 
-/* The initramfs: vl-init, busybox (also as /bin/sh), the command and its words. */
+/* A file at its own absolute path, with the directories above it (the
+ * kernel's unpacker takes a directory made twice as made once). */
+static int cpio_at_path(struct cpio *c, const char *abs)
+{
+	char name[PATH_MAX];
+	const char *src = abs;
+
+	snprintf(name, sizeof(name), "%s", abs + 1);
+	for (char *sl = strchr(name, '/'); sl; sl = strchr(sl + 1, '/')) {
+		*sl = 0;
+		cpio_data(c, name, S_IFDIR | 0755, NULL, 0);
+		*sl = '/';
+	}
+	return cpio_file(c, name, src);
+}
+
+/* The initramfs: vl-init, busybox (also as /bin/sh), the command, the shared
+ * libraries it needs (libs: NUL-separated absolute paths, "" ending them;
+ * NULL: none) and its words. */
 static int write_initrd(const char *path, const char *init, const char *busybox,
-                        const char *prog, const char *prog_name, const char *cmd, size_t cmd_len,
-                        int want_syms, struct vl_err *err)
+                        const char *prog, const char *prog_name, const char *libs,
+                        const char *cmd, size_t cmd_len, int want_syms, struct vl_err *err)
 {
 	static const char *const dirs[] = {"bin", "dev", "proc", "sys", "tmp"};
 	struct cpio c = {fopen(path, "wb"), 0, 0};
@@ -231,6 +251,9 @@ static int write_initrd(const char *path, const char *init, const char *busybox,
 		if (cpio_file(&c, name, prog))
 			c.failed = 1;
 	}
+	for (const char *l = libs; l && *l; l += strlen(l) + 1)
+		if (cpio_at_path(&c, l))
+			c.failed = 1;
 	cpio_data(&c, "vl-cmd", S_IFREG | 0644, cmd, cmd_len);
 	if (want_syms)
 		cpio_data(&c, "vl-syms", S_IFREG | 0644, NULL, 0);
@@ -472,30 +495,73 @@ static int on_converted(void *ctx, uint64_t events)
 	return stop_signal != 0;
 }
 
+/*
+ * The loader and shared libraries of a dynamically linked program, as ldd
+ * lists them (linux-vdso has no file), into libs: NUL-separated absolute
+ * paths, an empty one last. 0, or an error naming the program.
+ */
+static int guest_libs(const char *prog, const char *dir, char *libs, size_t len,
+                      struct vl_err *err)
+{
+	const char *argv[] = {"ldd", prog, NULL};
+	char path[PATH_MAX + 16], line[PATH_MAX + 64];
+	size_t k = 0;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/ldd", dir);
+	if ((rc = vl_proc_run(NULL, argv, path, NULL, err)))
+		return vl_err_set(err, rc, "capture --system: '%s' is dynamically linked and ldd "
+		                  "cannot list its libraries (Debian package libc-bin): %s", prog,
+		                  err->msg);
+	if (!(f = fopen(path, "r")))
+		return vl_err_set(err, VL_EIO, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *lib = strstr(line, "=> "), *end;
+		lib = lib ? lib + 3 : line + strspn(line, " \t");
+		if (*lib != '/' || !(end = strstr(lib, " (")))
+			continue; /* linux-vdso.so.1, or "not found" */
+		*end = 0;
+		if (k + strlen(lib) + 2 > len) {
+			fclose(f);
+			return vl_err_set(err, VL_EINVAL, "capture --system: '%s' needs too many "
+			                  "libraries", prog);
+		}
+		k += (size_t)snprintf(libs + k, len - k, "%s", lib) + 1;
+	}
+	fclose(f);
+	libs[k] = 0;
+	return 0;
+}
+
 /* The command inside the guest: its words, NUL-separated, and what to copy. */
 static int guest_command(const struct vl_syscap_opts *o, const char *busybox, const char *dir,
-                         char *prog, size_t plen, char *words, size_t wlen, size_t *used,
-                         struct vl_err *err)
+                         char *prog, size_t plen, char *libs, size_t llen, char *words,
+                         size_t wlen, size_t *used, struct vl_err *err)
 {
 	char found[PATH_MAX];
 	const char *name = strrchr(o->argv[0], '/');
 	size_t k = 0;
+	int kind = 0;
 
 	name = name ? name + 1 : o->argv[0];
 	prog[0] = 0;
-	if (vl_proc_find(o->argv[0], found, sizeof(found)) && is_static_elf(found) &&
+	libs[0] = 0;
+	if (vl_proc_find(o->argv[0], found, sizeof(found)) && (kind = elf_kind(found)) &&
 	    strcmp(name, "busybox") && strcmp(name, "sh") && strlen(name) < 200) {
 		if (!realpath(found, prog) || strlen(prog) >= plen)
 			return vl_err_set(err, VL_EIO, "capture: '%s': %s", o->argv[0], strerror(errno));
+		if (kind == 2 && guest_libs(prog, dir, libs, llen, err))
+			return err->code;
 		k += (size_t)snprintf(words, wlen, "/bin/%s", name) + 1;
 	} else if (!strchr(o->argv[0], '/') && busybox_applet(busybox, name, dir)) {
 		k += (size_t)snprintf(words, wlen, "/bin/busybox") + 1;
 		k += (size_t)snprintf(words + k, wlen - k, "%s", name) + 1;
 	} else {
 		return vl_err_set(err, VL_EINVAL, "capture --system: '%s' is %s: the command runs "
-		                  "inside the guest's initramfs, so it must be a static x86-64 program "
-		                  "or a busybox applet", o->argv[0],
-		                  vl_proc_find(o->argv[0], NULL, 0) ? "not a static x86-64 program"
+		                  "inside the guest's initramfs, so it must be an x86-64 program or a "
+		                  "busybox applet", o->argv[0],
+		                  vl_proc_find(o->argv[0], NULL, 0) ? "not an x86-64 program"
 		                                                    : "not found nor a busybox applet");
 	}
 	for (int i = 1; o->argv[i]; i++) {
@@ -516,6 +582,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	char kernel[PATH_MAX], rel[256], syms[PATH_MAX + 300], prog[PATH_MAX], dir[PATH_MAX];
 	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	char spec[PATH_MAX * 2 + 64 + 2048], ptspec[2048], qver[128], msg[256], *words = NULL;
+	char libs[8192];
 	const char *kdir = kernel_dir_of(o->kernel_dir), *slash;
 	struct vl_syscap_syms *sy = NULL;
 	struct vl_meta meta = {0};
@@ -547,7 +614,8 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = guest_command(o, busybox, dir, prog, sizeof(prog), words, 65536, &nwords, err)))
+	if ((rc = guest_command(o, busybox, dir, prog, sizeof(prog), libs, sizeof(libs), words, 65536,
+	                        &nwords, err)))
 		goto out;
 	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
 	snprintf(raw, sizeof(raw), "%s/sys.raw", dir);
@@ -558,7 +626,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		const char *argv[] = {qemu, "-accel", "tcg", "-cpu", "qemu64", "-m", GUEST_MEM,
 		                      "-smp", "1", "-nographic", "-no-reboot", "-kernel", kernel,
 		                      "-initrd", initrd, "-append", APPEND, NULL};
-		if ((rc = write_initrd(initrd, init, busybox, NULL, NULL, cmd_true, sizeof(cmd_true),
+		if ((rc = write_initrd(initrd, init, busybox, NULL, NULL, NULL, cmd_true, sizeof(cmd_true),
 		                       1, err)) ||
 		    (rc = run_guest(o, argv, log, raw, err)))
 			goto out;
@@ -578,7 +646,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	{
 		const char *pn = strrchr(o->argv[0], '/');
 		if ((rc = write_initrd(initrd, init, busybox, prog[0] ? prog : NULL,
-		                       pn ? pn + 1 : o->argv[0], words, nwords, 0, err)))
+		                       pn ? pn + 1 : o->argv[0], libs, words, nwords, 0, err)))
 			goto out;
 	}
 	const char *ver_argv[] = {qemu, "--version", NULL}; /* provenance */
