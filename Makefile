@@ -81,7 +81,7 @@ VLINIT        := $(BUILD)/vl-init
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
 .PHONY: all deps test run bench bench-peers fuzz plugins kernel kernel-paths traces print-lib-srcs clean \
-        install uninstall FORCE test-docs
+        install uninstall FORCE test-docs validate-published
 
 all: virtlab
 
@@ -293,6 +293,13 @@ run: deps
 	$(Q)./virtlab experiment run $(PAPER) --jobs 2
 	$(Q)./virtlab report $(PAPER)
 	@echo "open out/adams-agesen-2006/index.html in a browser"
+
+# Every published comparison whose predicted references carry a bound: the
+# error of each against it (scripts/validate-published.sh). `make test` runs
+# the same (tests/test_cli.c, cli_published_bounds).
+validate-published: deps
+	$(Q)$(MAKE) --no-print-directory $(VIRTLAB)
+	$(Q)sh scripts/validate-published.sh $(VIRTLAB)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BENCHBIN)

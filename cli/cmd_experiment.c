@@ -38,8 +38,9 @@ static void help(void)
 	       "      replications (mean, sd, 95%% confidence interval). Interrupted, it keeps\n"
 	       "      the finished runs: run again with --resume to do only the rest.\n"
 	       "runs  lists the runs the file expands to, without running them\n"
-	       "check checks the observations the file's [check] sections expect against its\n"
-	       "      results, one line each, then 'N passed, N failed' (exit 1 if any failed)\n"
+	       "check checks the observations the file's [check] sections expect, and the\n"
+	       "      error of each reference with a bound (bound = N%%), against its results,\n"
+	       "      one line each, then 'N passed, N failed' (exit 1 if any failed)\n"
 	       "slurm writes a Slurm job array whose tasks are the shards of FILE (an\n"
 	       "      experiment or a capacity plan) and a script that submits it with a merge\n"
 	       "      step after it (docs/capacity.md, \"Scaling out\")\n\n"
@@ -255,8 +256,12 @@ static int do_check(int argc, char **argv)
 		return cli_usage_error("experiment", "check needs exactly one FILE");
 	if (vl_exp_load(&e, argv[optind], &err))
 		return cli_fail(&err);
-	if (!e->ncheck) {
-		fprintf(stderr, "virtlab: %s: no [check] section\n", argv[optind]);
+	size_t nbound = 0;
+	for (size_t i = 0; i < e->nref; i++)
+		nbound += e->ref[i].has_bound;
+	if (!e->ncheck && !nbound) {
+		fprintf(stderr, "virtlab: %s: no [check] section and no reference with a bound\n",
+		        argv[optind]);
 		vl_exp_free(e);
 		return EXIT_USAGE;
 	}
@@ -264,17 +269,21 @@ static int do_check(int argc, char **argv)
 		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", e->output);
 		db = dbbuf;
 	}
-	struct vl_exp_check_result *r = calloc(e->ncheck, sizeof(*r));
-	int rc = !r ? vl_err_set(&err, VL_ENOMEM, "out of memory")
+	struct vl_exp_check_result *r = calloc(e->ncheck + 1, sizeof(*r));
+	struct vl_exp_bound_result *b = calloc(e->nref + 1, sizeof(*b));
+	int rc = !r || !b ? vl_err_set(&err, VL_ENOMEM, "out of memory")
 	       : access(db, R_OK) ? vl_err_set(&err, VL_EINVAL, "%s: no results database (run "
 	                                       "'virtlab experiment run %s' first)", db, argv[optind])
 	       : vl_db_open_ro(&h, db, &err);
 	if (!rc) {
 		rc = vl_exp_check_run(e, h, r, &err);
+		if (!rc)
+			rc = vl_exp_bound_run(e, h, b, &nbound, &err);
 		vl_db_close(h);
 	}
 	if (rc) {
 		free(r);
+		free(b);
 		vl_exp_free(e);
 		return cli_fail(&err);
 	}
@@ -295,9 +304,22 @@ static int do_check(int argc, char **argv)
 		}
 		passed += r[i].passed;
 	}
-	size_t failed = e->ncheck - passed;
+	for (size_t i = 0; i < nbound; i++) {
+		const struct vl_exp_ref *ref = b[i].ref;
+		printf("%s  reference %s: %s/%s %s\n      ", b[i].passed ? "pass" : "FAIL", ref->name,
+		       ref->workload, ref->system, ref->metric);
+		if (b[i].why[0])
+			printf("%s\n", b[i].why);
+		else
+			printf("simulated %.6g, published %.6g %s: error %+.1f%% (bound %g%%%s)\n",
+			       b[i].simulated, ref->value, ref->unit, 100 * b[i].error, 100 * ref->bound,
+			       ref->fitted ? ", fitted" : "");
+		passed += b[i].passed;
+	}
+	size_t failed = e->ncheck + nbound - passed;
 	printf("%u passed, %zu failed\n", passed, failed);
 	free(r);
+	free(b);
 	vl_exp_free(e);
 	return failed ? EXIT_FAIL : EXIT_OK;
 }

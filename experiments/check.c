@@ -1,7 +1,9 @@
 /*
  * Checks: the observations an experiment file expects ("[check NAME]",
  * expect = "A OP B"), evaluated against its summarized results, so that a
- * lab can end with one command that says what holds.
+ * lab can end with one command that says what holds; and the bounds of its
+ * references (`bound = N%`), so that a published comparison fails when its
+ * error grows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -60,11 +62,32 @@ int vl_exp_check_parse(const struct vl_experiment *e, const struct vl_exp_check 
 }
 
 /* The summary mean of o under metric; 0, or -1 with why set. */
+/* The summary's mean of (w, s, point, metric) in experiment id: 0, or -1. */
+static int mean_of(sqlite3 *h, int64_t id, const char *w, const char *s, const char *point,
+                   const char *metric, double *v)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(h, "SELECT mean FROM summary WHERE experiment_id = ?1 AND "
+	                       "workload = ?2 AND system = ?3 AND point = ?4 AND metric = ?5", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, w, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, s, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, point, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		*v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	return found ? 0 : -1;
+}
+
 static int value_of(const struct vl_experiment *e, sqlite3 *h, int64_t id, const char *metric,
                     struct vl_exp_operand *o, char *why, size_t len)
 {
 	char point[128], reason[256];
-	sqlite3_stmt *st;
 
 	if (o->number)
 		return 0;
@@ -74,46 +97,45 @@ static int value_of(const struct vl_experiment *e, sqlite3 *h, int64_t id, const
 		snprintf(why, len, "%s", reason);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(h, "SELECT mean FROM summary WHERE experiment_id = ?1 AND "
-	                       "workload = ?2 AND system = ?3 AND point = ?4 AND metric = ?5", -1,
-	                       &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, e->w[o->w].name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->s[o->s].name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, point, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, metric, -1, SQLITE_STATIC);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found)
-		o->value = sqlite3_column_double(st, 0);
+	if (!mean_of(h, id, e->w[o->w].name, e->s[o->s].name, point, metric, &o->value))
+		return 0;
+	snprintf(why, len, "no result for %s/%s%s%s (run the experiment first)", e->w[o->w].name,
+	         e->s[o->s].name, point[0] ? "@" : "", point);
+	return -1;
+}
+
+/* The id of experiment e in the database: 0, or VL_EINVAL when not run. */
+static int experiment_id(const struct vl_experiment *e, sqlite3 *h, int64_t *id,
+                         struct vl_err *err)
+{
+	sqlite3_stmt *st;
+
+	*id = -1;
+	if (sqlite3_prepare_v2(h, "SELECT id FROM experiment WHERE name = ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return vl_err_set(err, VL_EDB, "%s", sqlite3_errmsg(h));
+	sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (!found)
-		snprintf(why, len, "no result for %s/%s%s%s (run the experiment first)",
-		         e->w[o->w].name, e->s[o->s].name, point[0] ? "@" : "", point);
-	return found ? 0 : -1;
+	if (*id < 0)
+		return vl_err_set(err, VL_EINVAL, "no experiment '%s' in the database (run it first)",
+		                  e->name);
+	return 0;
 }
 
 int vl_exp_check_run(const struct vl_experiment *e, struct vl_db *db,
                      struct vl_exp_check_result *out, struct vl_err *err)
 {
 	sqlite3 *h = vl_db_handle(db);
-	sqlite3_stmt *st;
-	int64_t id = -1;
+	int64_t id;
+	int rc;
 
-	if (sqlite3_prepare_v2(h, "SELECT id FROM experiment WHERE name = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return vl_err_set(err, VL_EDB, "%s", sqlite3_errmsg(h));
-	sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (id < 0)
-		return vl_err_set(err, VL_EINVAL, "no experiment '%s' in the database (run it first)",
-		                  e->name);
+	if ((rc = experiment_id(e, h, &id, err)))
+		return rc;
 	for (size_t i = 0; i < e->ncheck; i++) {
 		struct vl_exp_check_result *r = &out[i];
 		const struct vl_exp_check *c = &e->check[i];
-		int rc;
 		memset(r, 0, sizeof(*r));
 		r->check = c;
 		if ((rc = vl_exp_check_parse(e, c, &r->left, &r->op, &r->right, err))) {
@@ -127,6 +149,35 @@ int vl_exp_check_run(const struct vl_experiment *e, struct vl_db *db,
 		double a = r->left.value, b = r->right.value;
 		r->passed = r->op == '<' ? a < b : r->op == '>' ? a > b
 		          : fabs(a - b) <= c->tolerance * fabs(b);
+	}
+	return 0;
+}
+
+int vl_exp_bound_run(const struct vl_experiment *e, struct vl_db *db,
+                     struct vl_exp_bound_result *out, size_t *n, struct vl_err *err)
+{
+	sqlite3 *h = vl_db_handle(db);
+	int64_t id;
+	int rc;
+
+	*n = 0;
+	if ((rc = experiment_id(e, h, &id, err)))
+		return rc;
+	for (size_t i = 0; i < e->nref; i++) {
+		const struct vl_exp_ref *ref = &e->ref[i];
+		if (!ref->has_bound)
+			continue;
+		struct vl_exp_bound_result *r = &out[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->ref = ref;
+		if (mean_of(h, id, ref->workload, ref->system, ref->point, ref->metric, &r->simulated)) {
+			snprintf(r->why, sizeof(r->why), "no result for %s/%s%s%s %s (run the experiment "
+			         "first)", ref->workload, ref->system, ref->point[0] ? "@" : "",
+			         ref->point, ref->metric);
+			continue;
+		}
+		r->error = (r->simulated - ref->value) / ref->value;
+		r->passed = fabs(r->error) <= ref->bound;
 	}
 	return 0;
 }

@@ -273,8 +273,17 @@ static int handler(void *user, const char *sec, const char *key, const char *val
 			return number(p, sec, key, value, &r->value);
 		if (strcmp(key, "fitted") == 0)
 			return yes_no(p, sec, key, value, &r->fitted);
+		if (strcmp(key, "bound") == 0) {
+			char *end;
+			r->bound = strtod(value, &end) / 100;
+			r->has_bound = 1;
+			if (end == value || strcmp(end, "%") || !(r->bound >= 0))
+				return fail(p, sec, key, "'%s': expected a percentage (N%%), the largest "
+				            "error allowed", value);
+			return 1;
+		}
 		return fail(p, sec, key, "unknown key (valid: workload, system, point, metric, value, "
-		            "unit, source, fitted)");
+		            "unit, source, fitted, bound)");
 	}
 	if (kind_of(sec, "plot", &name)) {
 		struct vl_exp_plot *pl;

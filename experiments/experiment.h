@@ -70,6 +70,8 @@ struct vl_exp_ref {
 	int line;
 	int fitted;               /* 1: a parameter was derived from this value, so the
 	                             model reproduces it by construction; 0: predicted */
+	int has_bound;
+	double bound;             /* the largest |error| allowed (a fraction): `bound = N%` */
 };
 
 struct vl_exp_plot {
@@ -174,6 +176,22 @@ struct vl_exp_check_result {
  */
 int vl_exp_check_run(const struct vl_experiment *e, struct vl_db *db,
                      struct vl_exp_check_result *out, struct vl_err *err);
+
+/* A reference with a bound, against the results. */
+struct vl_exp_bound_result {
+	const struct vl_exp_ref *ref;     /* borrowed from the experiment */
+	double simulated, error;          /* error: (simulated - published) / published */
+	int passed;                       /* 0 as well when the result is missing */
+	char why[256];                    /* when it is missing: which */
+};
+
+/*
+ * Evaluates every reference of e that has a bound against experiment
+ * e->name's summary in db; out has room for e->nref results, *n is set to
+ * those written. 0, or a VL_E* code (err set).
+ */
+int vl_exp_bound_run(const struct vl_experiment *e, struct vl_db *db,
+                     struct vl_exp_bound_result *out, size_t *n, struct vl_err *err);
 
 /* Metrics that experiments summarize; cycles_per_op is sim_cycles / per. */
 extern const char *const vl_exp_metrics[];

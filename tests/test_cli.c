@@ -251,6 +251,31 @@ static void test_cli_experiment_param(void)
 	snprintf(args, sizeof(args), "experiment check %s --db %s", ini, db);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "no [check] section");
+	/* references with a bound: the native syscall loop is 242 cycles a call */
+	const char *bnd = t_write("trap-bound.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                          "trace = traces/samples/aa-syscall.vlt\nper = 1000\n"
+	                          "[system x86]\nmodel = trapemu\n[system n]\nmodel = native\n"
+	                          "[reference near]\nworkload = s\nsystem = n\n"
+	                          "metric = cycles_per_op\nvalue = 250\nbound = 4%\n"
+	                          "[reference far]\nworkload = s\nsystem = n\n"
+	                          "metric = cycles_per_op\nvalue = 250\nbound = 3%\n"
+	                          "[reference free]\nworkload = s\nsystem = n\n"
+	                          "metric = cycles_per_op\nvalue = 500\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", bnd, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 1);
+	T_ASSERT_STR_CONTAINS(out, "pass  reference near: s/n cycles_per_op\n      simulated 242, "
+	                      "published 250 : error -3.2% (bound 4%)\n");
+	T_ASSERT_STR_CONTAINS(out, "FAIL  reference far:");
+	CU_ASSERT_PTR_NULL(strstr(out, "reference free"));
+	T_ASSERT_STR_CONTAINS(out, "1 passed, 1 failed\n");
+	const char *badb = t_write("trap-badbound.ini", "[experiment]\nname = trap\n[workload s]\n"
+	                           "trace = traces/samples/aa-syscall.vlt\n[system n]\n"
+	                           "model = native\n[reference r]\nworkload = s\nsystem = n\n"
+	                           "metric = cycles_per_op\nvalue = 250\nbound = 0.04\n");
+	snprintf(args, sizeof(args), "experiment check %s --db %s", badb, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "trap-badbound.ini:12: [reference r] bound: '0.04': expected a "
+	                      "percentage");
 	snprintf(args, sizeof(args), "experiment run %s --param sycall=5 --db %s", ini, db);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "--param sycall: no system of experiment 'trap' has this parameter");
@@ -674,6 +699,37 @@ static void test_cli_notebook_lab1(void)
 	CU_ASSERT_EQUAL(memcmp(png, "\x89PNG\r\n\x1a\n", 8), 0);
 }
 
+/*
+ * make validate-published: every paper experiment whose predicted references
+ * carry a bound, run, and each error within its bound; a paper with bounds
+ * is found (Adams & Agesen's), and its lines say so.
+ */
+static void test_cli_published_bounds(void)
+{
+	static char text[1 << 16];
+	const char *bin = getenv("VIRTLAB");
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "sh scripts/validate-published.sh %s > %s 2>&1",
+	         bin ? bin : "./virtlab", t_path("published.txt"));
+	int st = system(cmd);
+	FILE *f = fopen(t_path("published.txt"), "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "\n%s\n", text);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_ASSERT_STR_CONTAINS(text, "== experiments/papers/adams-agesen-2006.ini\n");
+	T_ASSERT_STR_CONTAINS(text, "pass  reference forkwait-bt:");
+	CU_ASSERT_PTR_NULL(strstr(text, "FAIL"));
+}
+
+static const char *release_only(void)
+{
+	return t_release_only();
+}
+
 void suite_cli(void)
 {
 	static const struct t_case cases[] = {
@@ -697,6 +753,7 @@ void suite_cli(void)
 		{"cli_notebook_lab1", test_cli_notebook_lab1, needs_jupyter},
 		{"cli_install_and_plugin", test_cli_install_and_plugin, needs_pkg_config},
 		{"cli_docs_as_shown", test_cli_docs_as_shown},
+		{"cli_published_bounds", test_cli_published_bounds, release_only},
 		{NULL, NULL},
 	};
 	t_add_suite("cli", cases);
