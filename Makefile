@@ -34,7 +34,7 @@ LIB_SRCS := \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \
 	models/paravirt/paravirt.c models/paravirt/uml.c models/hwassist/hwassist.c models/container/container.c \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
-	traces/syscapture.c \
+	traces/syscapture.c traces/bpred.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
 	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c experiments/check.c \
@@ -55,7 +55,7 @@ TEST_SRCS := tests/main.c tests/util.c tests/test_event.c tests/test_trace_text.
 	tests/test_models.c tests/test_experiments.c tests/test_cli.c tests/test_testbed.c \
 	tests/test_capacity.c tests/test_capture.c tests/test_syscapture.c tests/test_import.c \
 	tests/test_report.c tests/test_hostile.c tests/test_profiles.c tests/test_shadow.c \
-	tests/test_tlb.c
+	tests/test_tlb.c tests/test_bpred.c
 
 BENCH_SRCS := bench/bench.c
 

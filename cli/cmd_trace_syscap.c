@@ -117,14 +117,15 @@ int cmd_trace_capture_system(int argc, char **argv)
 	fprintf(stderr, "captured %s: %s events; %s user and %s kernel instructions; %llu system "
 	        "calls (%llu named), %llu page faults (%llu with an address), %llu timer and %llu "
 	        "device interrupts, %llu CR3 writes (%llu reloads), %llu "
-	        "touches, %llu cli, %llu sti, %llu pushf, %llu popf%s; "
+	        "touches, %llu conditional branches (%llu mispredicted), %llu cli, %llu sti, %llu pushf, %llu popf%s; "
 	        "exit status %d\n", o.out, cli_num(st.events, a, sizeof(a)),
 	        cli_num(st.insns[0], b, sizeof(b)), cli_num(st.insns[1], c, sizeof(c)),
 	        (unsigned long long)st.syscalls, (unsigned long long)st.syscalls_named,
 	        (unsigned long long)st.pgfaults, (unsigned long long)st.pgfault_addrs,
 	        (unsigned long long)st.timers, (unsigned long long)st.irqs,
 	        (unsigned long long)st.ops[VL_SO_CRW], (unsigned long long)st.cr3_reloads,
-	        (unsigned long long)st.touches, (unsigned long long)st.ops[VL_SO_CLI],
+	        (unsigned long long)st.touches, (unsigned long long)st.branches,
+	        (unsigned long long)st.mispredicts, (unsigned long long)st.ops[VL_SO_CLI],
 	        (unsigned long long)st.ops[VL_SO_STI], (unsigned long long)st.ops[VL_SO_PUSHF],
 	        (unsigned long long)st.ops[VL_SO_POPF], st.limited ? " (stopped at --limit)" : "",
 	        status);

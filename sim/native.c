@@ -33,6 +33,7 @@ static const int fixed_param[VL_EV__COUNT] = {
 	[VL_EV_TOUCH] = -1, /* a TLB model prices it (a hit costs nothing) */
 	[VL_EV_XPAGE] = -1, /* the jump is in its block's run */
 	[VL_EV_SLEEP] = -1, /* the core idles the vCPU: time, not work */
+	[VL_EV_MISPREDICT] = -1, /* per branch: per_unit */
 };
 
 enum vl_kclass vl_kclass_of(uint64_t nr)
@@ -66,6 +67,7 @@ void vl_nativecost_init(struct vl_nativecost *nc, const struct vl_host *host)
 			nc->fixed[t] = cyc(h[fixed_param[t]]);
 	nc->per_unit[VL_EV_CALLRET] = cyc(h[VL_H_CALLRET]);
 	nc->per_unit[VL_EV_INDIRECT] = cyc(h[VL_H_INDIRECT]);
+	nc->per_unit[VL_EV_MISPREDICT] = cyc(h[VL_H_MISPREDICT]);
 	nc->per_unit[VL_EV_TLBMISS] = cyc(h[VL_H_PT_LEVELS] * h[VL_H_WALK_REF]);
 	nc->cpi_user_fp = cyc(ldexp(h[VL_H_CPI_USER], VL_CPI_SHIFT));
 	static const int kscale[VL_KC__COUNT] = {

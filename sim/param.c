@@ -159,6 +159,10 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 		"cpi_kernel"},
 	[VL_H_KSCALE_IO] = {"kscale_io", "ratio", 1, 0, 1000, KSCALE_SRC("rw1"),
 		"the kernel paths of read and write calls, against cpi_kernel"},
+	[VL_H_MISPREDICT] = {"mispredict", "cycles", 30, 0, 1000,
+		"estimate: the Pentium 4 refills its 31-stage pipeline (Prescott; recalled, not read "
+		"here); virtlab calibrate measures this host's from vl-probe branches",
+		"a mispredicted conditional branch: the pipeline refilled"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

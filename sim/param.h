@@ -99,6 +99,7 @@ enum vl_hostparam {
 	VL_H_KSCALE_EXEC,
 	VL_H_KSCALE_MM,
 	VL_H_KSCALE_IO,
+	VL_H_MISPREDICT,
 	VL_H__COUNT
 };
 

@@ -162,6 +162,7 @@ static int run_qemu(const struct vl_capture_opts *o, const char *qemu, const cha
 	const char *argv[4096];
 	size_t k = 0;
 	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
 	time_t start = time(NULL);
@@ -185,12 +186,16 @@ static int run_qemu(const struct vl_capture_opts *o, const char *qemu, const cha
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
 	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawn_file_actions_init(&fa);
+	if (o->discard_stdout)
+		posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	stop_signal = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	fflush(NULL);
-	rc = posix_spawn(&pid, qemu, NULL, &attr, (char *const *)argv, environ);
+	rc = posix_spawn(&pid, qemu, &fa, &attr, (char *const *)argv, environ);
 	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
 	if (rc) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);

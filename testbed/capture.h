@@ -17,6 +17,7 @@ struct vl_capture_opts {
 	int zstd;                 /* compress binary blocks: 1 fast, 2 hard (zstd's 19) */
 	const char *plugin;       /* vlcapture.so; NULL: beside the binary or ../lib/virtlab */
 	uint64_t operations;      /* operations between the program's markers (0: not said) */
+	int discard_stdout;       /* 1: the program's standard output goes to /dev/null */
 	void (*progress)(void *ctx, const char *line); /* status lines (may be NULL) */
 	void *ctx;
 };

@@ -270,6 +270,10 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	if (cyc(c, "native", "callret") > 0)
 		kv(f, "callret", pos(cyc(c, "native", "callret") - 4 * alu / VL_ALU_INSNS),
 		   "native callret - its 4 instructions at cpi_user: a pair beyond its instructions");
+	if (cyc(c, "native", "branch") > 0 && cyc(c, "native", "branchp") > 0)
+		kv(f, "mispredict", pos(2 * (cyc(c, "native", "branch") - cyc(c, "native", "branchp"))),
+		   "2 x (native branch - native branchp): a branch on a random bit mispredicts half "
+		   "the time, the same code on a constant bit never");
 	disk(c, f, kernel_classes(c, f));
 	tlb_geometry(c, f);
 	kv(f, "syscall", vl_tb_syscall_transition(c),

@@ -271,12 +271,13 @@ static const char *const probe_benches[] = {"alu", "mem", "callret", "blocks", "
 
 /*
  * Natively only: the block device (O_DIRECT reads, random 4 KiB and
- * sequential 1 MiB), and the TLB's reach and walk: a chase over N pages
+ * sequential 1 MiB), a mispredicted branch (a random one against the same
+ * code never mispredicted), and the TLB's reach and walk: a chase over N pages
  * against one over N cache lines, N from within any L1 DTLB to beyond any
  * L2 (testbed/profile.c finds the knees).
  */
 static const char *const native_benches[] = {
-	"dread", "dseq",
+	"dread", "dseq", "branch", "branchp",
 	"pages:32", "lines:32", "pages:48", "lines:48", "pages:64", "lines:64", "pages:96",
 	"lines:96", "pages:128", "lines:128", "pages:192", "lines:192", "pages:256", "lines:256",
 	"pages:512", "lines:512", "pages:768", "lines:768", "pages:1024", "lines:1024",

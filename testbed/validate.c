@@ -562,7 +562,7 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 		}
 		snprintf(trace, sizeof(trace), "%s/%s.vlb", dir, progs[i].name);
 		struct vl_capture_opts co = {.out = trace, .argv = progs[i].argv, .zstd = 1,
-		                             .plugin = plugin};
+		                             .plugin = plugin, .discard_stdout = 1};
 		setenv("VL_PROBE_MARK", "1", 1); /* vl-probe marks its operations; others ignore it */
 		int crc = vl_capture_run(&co, &st, err);
 		unsetenv("VL_PROBE_MARK");

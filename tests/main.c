@@ -20,6 +20,7 @@ int main(void)
 	suite_sim();
 	suite_native();
 	suite_tlb();
+	suite_bpred();
 	suite_params();
 	suite_recorder();
 	suite_gen();

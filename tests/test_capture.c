@@ -109,7 +109,7 @@ static void test_convert_fork_wait(void)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 4, U(0), U(0x401000), U(5), U(VL_CT_RET));
+	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_RET), U(16));
 	rec(&p, VL_CR_TB, 1, U(0));
 	rec(&p, VL_CR_FAULT, 2, U(0x7000), U(VL_CF_WRITE));
 	rec(&p, VL_CR_TOUCH, 1, U(0x7000 << 1 | 1));
@@ -121,7 +121,7 @@ static void test_convert_fork_wait(void)
 	rec(&p, VL_CR_PTE, 1, U(0x7001 << 4 | VL_CP_COPY));
 	rec(&p, VL_CR_PTE, 1, U(0x7002 << 4 | VL_CP_WP | VL_CP_COPY));
 	rec(&p, VL_CR_SYSRET, 3, U(57), zz(101), U(10));
-	rec(&p, VL_CR_TBDEF, 4, U(1), U(0x402000), U(3), U(VL_CT_OTHER));
+	rec(&p, VL_CR_TBDEF, 5, U(1), U(0x402000), U(3), U(VL_CT_OTHER), U(16));
 	rec(&p, VL_CR_TB, 1, U(1));
 	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(30));
 	rec(&p, VL_CR_SYSRET, 3, U(61), zz(101), U(100));
@@ -140,7 +140,7 @@ static void test_convert_fork_wait(void)
 	rec(&c, VL_CR_START, 4, U(101), U(100), U(1), U(20));
 	rec(&c, VL_CR_SYSRET, 3, U(57), zz(0), U(21));
 	rec(&c, VL_CR_TB, 1, U(0));
-	rec(&c, VL_CR_TBDEF, 4, U(1), U(0x403000), U(7), U(VL_CT_ICALL));
+	rec(&c, VL_CR_TBDEF, 5, U(1), U(0x403000), U(7), U(VL_CT_ICALL), U(16));
 	rec(&c, VL_CR_TB, 1, U(1));
 	rec(&c, VL_CR_TOUCH, 1, U(0x7003 << 1 | 1));
 	rec(&c, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(40));
@@ -260,7 +260,7 @@ static void test_convert_xpage(void)
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
 	for (int i = 0; i < 5; i++)
-		rec(&p, VL_CR_TBDEF, 4, U(i), tb[i].addr, tb[i].insns, tb[i].term);
+		rec(&p, VL_CR_TBDEF, 5, U(i), tb[i].addr, tb[i].insns, tb[i].term, U(16));
 	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++)
 		rec(&p, VL_CR_TB, 1, U(run[i]));
 	rec(&p, VL_CR_SYS, 8, U(39), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
@@ -289,6 +289,52 @@ static void test_convert_xpage(void)
 }
 
 /*
+ * Conditional branches, by hand: block 0 (0x401000, 16 bytes) ends in a
+ * conditional branch back to itself, taken 9 times and then falling
+ * through to block 1 (0x401010), which jumps back: 50 rounds of a loop of
+ * 10. Its branch executes 500 times; the reference predictor learns the
+ * exit (its history holds the 9 taken before it), so it misses few, and
+ * the mispredict events carry every one it missed.
+ */
+static void test_convert_mispredict(void)
+{
+	const char *dir = t_path("rawjcc"), *out = t_path("rawjcc.vlt");
+	struct raw p = {0};
+	struct vl_err err = {0};
+	struct vl_writer *w;
+	struct vl_capture_stats st;
+	static struct vl_event ev[4096];
+
+	mkdir(dir, 0755);
+	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
+	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(4), U(VL_CT_JCC), U(16));
+	rec(&p, VL_CR_TBDEF, 5, U(1), U(0x401010), U(1), U(VL_CT_OTHER), U(5));
+	for (int round = 0; round < 50; round++) {
+		for (int i = 0; i < 10; i++)
+			rec(&p, VL_CR_TB, 1, U(0));
+		rec(&p, VL_CR_TB, 1, U(1));
+	}
+	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(10));
+	rec(&p, VL_CR_RSS, 1, U(0));
+	rec(&p, VL_CR_END, 0);
+	save(dir, 100, &p);
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	long n = t_read_all(out, ev, 4096, &err);
+	uint64_t missed = 0;
+	for (long i = 0; i < n; i++)
+		if (ev[i].type == VL_EV_MISPREDICT) {
+			missed += ev[i].n;
+			CU_ASSERT_EQUAL(ev[i].flags & VL_EVF_KERNEL, 0);
+		}
+	CU_ASSERT_EQUAL(st.branches, 500);
+	CU_ASSERT_EQUAL(missed, st.mispredicts);
+	CU_ASSERT(st.mispredicts >= 1 && st.mispredicts < 50); /* bimodal: 50 exits */
+}
+
+/*
  * Idle time, by hand. A parent (100) forks a child (101) at 5-10 and then
  * either waits for it (wait4 from 30) or first reads a file it opened with
  * O_DIRECT (pread from 30 to 600); the child sleeps (clock_nanosleep) from
@@ -310,7 +356,7 @@ static int convert_sleep(int device, uint64_t *idle)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 4, U(0), U(0x401000), U(5), U(VL_CT_OTHER));
+	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16));
 	rec(&p, VL_CR_TB, 1, U(0));
 	if (device) { /* open("f", O_RDONLY | O_DIRECT) = 3 */
 		rec(&p, VL_CR_SYS, 8, U(2), U(0x500000), U(040000), U(0), U(0), U(0), U(0), U(2));
@@ -762,6 +808,7 @@ void suite_capture(void)
 	static const struct t_case cases[] = {
 		{"convert_fork_wait", test_convert_fork_wait, NULL},
 		{"convert_xpage", test_convert_xpage, NULL},
+		{"convert_mispredict", test_convert_mispredict, NULL},
 		{"convert_sleep", test_convert_sleep, NULL},
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},

@@ -37,7 +37,8 @@ static void byte(struct raw *r, unsigned v)
 	r->b[r->n++] = (unsigned char)v;
 }
 
-/* A block definition with up to two sensitive instructions (op, arg, size). */
+/* A block definition (four bytes an instruction) with its sensitive
+ * instructions (op, arg, size). */
 static void tbdef(struct raw *r, uint64_t id, uint64_t vaddr, unsigned insns, unsigned term,
                   unsigned nops, ...)
 {
@@ -46,6 +47,7 @@ static void tbdef(struct raw *r, uint64_t id, uint64_t vaddr, unsigned insns, un
 	byte(r, VL_SR_TBDEF);
 	var(r, id), var(r, vaddr), var(r, insns);
 	byte(r, term);
+	var(r, 4 * insns); /* bytes: four an instruction */
 	var(r, nops);
 	va_start(ap, nops);
 	for (unsigned i = 0; i < nops; i++) {
@@ -319,6 +321,53 @@ static void test_convert_system_ptes(void)
 	CU_ASSERT_EQUAL(vl_syscap_convert(raw, NULL, w, 0, &st, NULL, NULL, &err), VL_ECORRUPT);
 	T_ASSERT_STR_CONTAINS(err.msg, "page-table write");
 	vl_writer_abort(w);
+}
+
+/*
+ * Conditional branches: user block A (0x401000, 16 bytes) ends in one; B
+ * (0x401010) is its fall-through, C (0x402000) its target. A C A C A B A,
+ * then a timer interrupt: taken, taken, not taken; the interrupt entered
+ * after the last A says nothing of its branch. A fresh predictor says
+ * taken: one misprediction, a user one.
+ */
+static void test_convert_system_branches(void)
+{
+	struct raw r = {0};
+	struct vl_err err = {0};
+	struct vl_syscap_syms *sy;
+	struct vl_syscap_stats st;
+	struct vl_writer *w;
+	struct vl_trace *t;
+	static struct vl_event ev[64];
+	const char *out = t_path("sysjcc.vlt");
+
+	tbdef(&r, 0, 0x401000, 4, VL_ST_JCC, 0);
+	tbdef(&r, 1, 0x401010, 2, VL_ST_OTHER, 0);
+	tbdef(&r, 2, 0x402000, 3, VL_ST_OTHER, 0);
+	tbdef(&r, 3, 0xffffffff81c00eb0ull, 5, VL_ST_OTHER, 0);
+	mark(&r, VL_SM_RUN);
+	tb(&r, 0), tb(&r, 2), tb(&r, 0), tb(&r, 2), tb(&r, 0), tb(&r, 1), tb(&r, 0), tb(&r, 3);
+	mark(&r, VL_SM_RUN);
+	byte(&r, VL_SR_END), byte(&r, 0);
+	const char *raw = save("sysjcc.raw", &r);
+
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms_file(), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	vl_syscap_syms_free(sy);
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
+	long n = vl_trace_read(t, ev, 64, &err);
+	vl_trace_close(t);
+	uint64_t missed = 0;
+	for (long i = 0; i < n; i++)
+		if (ev[i].type == VL_EV_MISPREDICT) {
+			missed += ev[i].n;
+			CU_ASSERT_EQUAL(ev[i].flags & VL_EVF_KERNEL, 0);
+		}
+	CU_ASSERT_EQUAL(st.branches, 3);
+	CU_ASSERT_EQUAL(st.mispredicts, 1);
+	CU_ASSERT_EQUAL(missed, 1);
 }
 
 static void mm(struct raw *r, uint64_t vaddr)
@@ -677,6 +726,7 @@ void suite_syscapture(void)
 		{"convert_system_irq_in_entry", test_convert_system_irq_in_entry, NULL},
 		{"convert_system_ptes", test_convert_system_ptes, NULL},
 		{"convert_system_address_spaces", test_convert_system_address_spaces, NULL},
+		{"convert_system_branches", test_convert_system_branches, NULL},
 		{"convert_system_errors", test_convert_system_errors, NULL},
 		{"corpus_system", test_corpus_system, NULL},
 		{"capture_system_errors", test_capture_system_errors, needs_system},

@@ -64,6 +64,7 @@ void suite_syscapture(void);
 void suite_report(void);
 void suite_profiles(void);
 void suite_tlb(void);
+void suite_bpred(void);
 
 /*
  * Adds a suite with its tests: {name, fn[, needs]} ending in {NULL, NULL}.

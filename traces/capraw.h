@@ -11,7 +11,7 @@
 
 enum vl_capraw_tag {
 	VL_CR_START = 1, /* pid, ppid, tb_base, ns: an image starts (fork child or exec) */
-	VL_CR_TBDEF,     /* tb, vaddr, insns, term: a translation block is defined */
+	VL_CR_TBDEF,     /* tb, vaddr, insns, term, bytes: a translation block is defined */
 	VL_CR_TBMEM,     /* tb, loads, stores: its memory accesses per execution */
 	VL_CR_TB,        /* tb: the block executes */
 	VL_CR_FAULT,     /* page, flags: a first touch or copy-on-write */
@@ -36,6 +36,7 @@ enum vl_capraw_term {
 	VL_CT_ICALL,    /* indirect call */
 	VL_CT_IJMP,     /* indirect jump */
 	VL_CT_SYSCALL,  /* syscall instruction */
+	VL_CT_JCC,      /* conditional branch: taken unless the next block starts at vaddr + bytes */
 };
 
 /* VL_CR_FAULT's flags. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "traces/bpred.h"
 #include "traces/capraw.h"
 #include "traces/capture.h"
 #include "traces/import.h"
@@ -72,7 +73,8 @@ struct tbent {
 	uint32_t out;    /* block id in the trace; 0 = undefined */
 	uint32_t insns;
 	uint32_t loads, stores;
-	uint64_t page;   /* guest code page of its first instruction */
+	uint64_t vaddr;  /* its first instruction */
+	uint64_t end;    /* the address after its last: a conditional branch's fall-through */
 	uint8_t term;
 };
 
@@ -113,8 +115,8 @@ struct proc {
 	uint64_t fork_list, rss_list; /* file offsets of the page lists (0: none) */
 	uint64_t unmapped;            /* pages named since the last unmap record */
 	int forking, exec_pending;
-	uint64_t prev_page; /* the block it ran last: its code page and ending */
-	int prev_term;      /* -1: none since it started */
+	uint64_t prev_vaddr, prev_end; /* the block it ran last: where it starts and ends, */
+	int prev_term;                 /* how (-1: none since it started) */
 	uint64_t sys_ns;    /* when its current (or last) system call began */
 	int sleeping;       /* that call waits for a timer (is_sleep) */
 	int device;         /* that call waits for the disk: a disk event stands for its wait */
@@ -138,7 +140,8 @@ struct conv {
 	/* a block waiting for its memory counts, and the branches since the last flush */
 	struct vl_event bb;
 	int have_bb;
-	uint32_t rets, indirects, xpages, since_flush;
+	uint32_t rets, indirects, xpages, mispredicts, since_flush;
+	struct vl_bpred bp; /* the reference predictor: one core's, shared by the processes */
 	uint64_t gone_ns;   /* when the last process to end made its last call */
 	/* a page list read back (one at a time) */
 	unsigned char list[LIST_BYTES];
@@ -182,7 +185,9 @@ static int flush_branches(struct conv *c)
 		rc = emit(c, VL_EV_INDIRECT, 0, c->indirects, 0, 0);
 	if (!rc && c->xpages)
 		rc = emit(c, VL_EV_XPAGE, 0, c->xpages, 0, 0);
-	c->rets = c->indirects = c->xpages = c->since_flush = 0;
+	if (!rc && c->mispredicts)
+		rc = emit(c, VL_EV_MISPREDICT, 0, c->mispredicts, 0, 0);
+	c->rets = c->indirects = c->xpages = c->mispredicts = c->since_flush = 0;
 	return rc;
 }
 
@@ -455,8 +460,8 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 		if (emit(c, VL_EV_BB, 0, c->bb.n, c->bb.a, c->bb.b))
 			return c->err->code;
 		/* the branches belong after the block that ends with them */
-		if (c->since_flush >= RUN_FLUSH && (c->rets || c->indirects || c->xpages) &&
-		    flush_branches(c))
+		if (c->since_flush >= RUN_FLUSH &&
+		    (c->rets || c->indirects || c->xpages || c->mispredicts) && flush_branches(c))
 			return c->err->code;
 	}
 	c->bb = (struct vl_event){VL_EV_BB, 0, e->insns, e->out,
@@ -468,9 +473,21 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 	c->st->stores += e->stores;
 	/* a direct transfer (jump, branch, call, fall-through) into another
 	 * code page; returns, indirect branches and system calls are their own */
-	if ((p->prev_term == VL_CT_OTHER || p->prev_term == VL_CT_CALL) && e->page != p->prev_page)
+	if ((p->prev_term == VL_CT_OTHER || p->prev_term == VL_CT_CALL ||
+	     p->prev_term == VL_CT_JCC) &&
+	    e->vaddr >> VL_CAPRAW_PAGE_SHIFT != p->prev_vaddr >> VL_CAPRAW_PAGE_SHIFT)
 		c->xpages++;
-	p->prev_page = e->page;
+	/* the conditional branch that ended the last block: taken unless this
+	 * one is its fall-through */
+	if (p->prev_term == VL_CT_JCC) {
+		c->st->branches++;
+		if (vl_bpred_branch(&c->bp, p->prev_vaddr, e->vaddr != p->prev_end)) {
+			c->st->mispredicts++;
+			c->mispredicts++;
+		}
+	}
+	p->prev_vaddr = e->vaddr;
+	p->prev_end = e->end;
 	p->prev_term = e->term;
 	if (e->term == VL_CT_RET)
 		c->rets++;
@@ -625,12 +642,14 @@ static int record(struct conv *c, struct proc *p, int tag)
 		return on_tb(c, p, v[0]);
 	case VL_CR_TBDEF: {
 		int term;
-		if (get_vars(&p->rd, v, 3) || (term = get_byte(&p->rd)) < 0)
+		if (get_vars(&p->rd, v, 3) || (term = get_byte(&p->rd)) < 0 ||
+		    get_var(&p->rd, v + 3))
 			break;
 		if (!(e = tab_get(p->tab, v[0], 1)))
 			return bad(c, p, "block id out of range");
 		e->out = ++c->next_id;
-		e->page = v[1] >> VL_CAPRAW_PAGE_SHIFT;
+		e->vaddr = v[1];
+		e->end = v[1] + v[3];
 		e->insns = (uint32_t)(v[2] > 512 ? 512 : v[2]);
 		e->term = (uint8_t)term;
 		return 0;
@@ -857,6 +876,7 @@ int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint
 	c->progress = progress;
 	c->ctx = ctx;
 	c->err = err;
+	vl_bpred_init(&c->bp);
 	rc = proc_open(c, root_pid, NULL);
 	if (!rc)
 		rc = schedule(c);

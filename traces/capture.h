@@ -30,6 +30,8 @@ struct vl_capture_stats {
 	int exit_status;     /* the program's exit status (-1: killed at the limit) */
 	uint64_t touches;    /* page references the plugin's touch filter missed */
 	uint64_t idle_ns;    /* waited on timers with nothing else to run (sleep events) */
+	uint64_t branches;   /* conditional branches executed */
+	uint64_t mispredicts; /* those the reference predictor got wrong (traces/bpred.h) */
 };
 
 /* Called now and then with the events written so far; nonzero stops the

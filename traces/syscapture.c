@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "traces/bpred.h"
 #include "traces/syscalls_x86_64.h"
 #include "traces/syscapture.h"
 
@@ -240,6 +241,7 @@ struct tbent {
 	uint32_t loads, stores;
 	uint32_t sym;   /* class | arg << 8 of a symbol at its address */
 	uint32_t ops;   /* its first op in the pool */
+	uint64_t vaddr, end; /* its first instruction; the address after its last */
 	uint8_t nops, term, kernel;
 };
 
@@ -266,7 +268,8 @@ struct conv {
 	uint32_t next_id;
 	struct tbent *cur;        /* the block executing */
 	int prev_kernel;          /* the mode of the last block */
-	uint32_t rets[2], indirects[2], since_flush;
+	uint32_t rets[2], indirects[2], mispredicts[2], since_flush;
+	struct vl_bpred bp;       /* the reference predictor (traces/bpred.h) */
 	uint64_t asid;            /* address-space ids handed out */
 	long sys_idx, pf_idx;     /* events awaiting their operand; -1: none */
 	unsigned depth, pf_depth; /* interrupt and exception nesting */
@@ -330,9 +333,10 @@ static int flush_branches(struct conv *c)
 	for (int k = 0; k < 2; k++) {
 		uint16_t fl = k ? VL_EVF_KERNEL : 0;
 		if ((c->rets[k] && emit(c, VL_EV_CALLRET, fl, c->rets[k], 0, 0)) ||
-		    (c->indirects[k] && emit(c, VL_EV_INDIRECT, fl, c->indirects[k], 0, 0)))
+		    (c->indirects[k] && emit(c, VL_EV_INDIRECT, fl, c->indirects[k], 0, 0)) ||
+		    (c->mispredicts[k] && emit(c, VL_EV_MISPREDICT, fl, c->mispredicts[k], 0, 0)))
 			return c->err->code;
-		c->rets[k] = c->indirects[k] = 0;
+		c->rets[k] = c->indirects[k] = c->mispredicts[k] = 0;
 	}
 	c->since_flush = 0;
 	return 0;
@@ -393,17 +397,18 @@ static struct tbent *tb_get(struct conv *c, uint64_t id, int create)
 
 static int on_tbdef(struct conv *c)
 {
-	uint64_t v[4];
+	uint64_t v[5];
 	int term;
 	struct tbent *e;
 
 	if (get_var(c, &v[0]) || get_var(c, &v[1]) || get_var(c, &v[2]) ||
-	    (term = get_byte(c)) < 0 || get_var(c, &v[3]))
+	    (term = get_byte(c)) < 0 || get_var(c, &v[4]) || get_var(c, &v[3]))
 		return bad(c, "truncated record");
 	if (!(e = tb_get(c, v[0], 1)))
 		return bad(c, "block id out of range");
 	*e = (struct tbent){.out = ++c->next_id, .insns = (uint32_t)(v[2] > 512 ? 512 : v[2]),
 	                    .sym = sym_lookup(c->syms, v[1]), .ops = (uint32_t)c->npool,
+	                    .vaddr = v[1], .end = v[1] + v[4],
 	                    .nops = (uint8_t)(v[3] > 64 ? 64 : v[3]), .term = (uint8_t)term,
 	                    .kernel = v[1] >= VL_SR_KERNEL_BASE};
 	c->st->translations++;
@@ -638,9 +643,21 @@ static int on_tb(struct conv *c, uint64_t id)
 	} else if (c->pf_await == 1) {
 		c->pf_await = 2;
 	}
+	/* the conditional branch that ended the last block: taken unless this
+	 * one is its fall-through (an interrupt or fault entered instead says
+	 * nothing of it) */
+	unsigned cls = e->sym & 0xff;
+	if (c->cur && c->cur->term == VL_ST_JCC && !(cls >= SYM_PF && cls <= SYM_EXC)) {
+		c->st->branches++;
+		if (vl_bpred_branch(&c->bp, c->cur->vaddr, e->vaddr != c->cur->end)) {
+			c->st->mispredicts++;
+			c->mispredicts[c->cur->kernel]++;
+		}
+	}
 	if (e->sym && on_entry(c, e))
 		return c->err->code;
-	if (e->kernel != c->prev_kernel && (c->rets[0] | c->rets[1] | c->indirects[0] |
+	if (e->kernel != c->prev_kernel && (c->rets[0] | c->rets[1] | c->mispredicts[0] |
+	                                     c->mispredicts[1] | c->indirects[0] |
 	                                     c->indirects[1]) && flush_branches(c))
 		return c->err->code;
 	c->cur = e;
@@ -811,6 +828,7 @@ int vl_syscap_convert(const char *raw_path, const struct vl_syscap_syms *syms,
 	                   .limit = limit ? limit : UINT64_MAX, .st = st, .progress = progress,
 	                   .ctx = ctx, .err = err, .sys_idx = -1, .pf_idx = -1, .bb_idx = -1,
 	                   .asid = 1, .cur_id = 1};
+	vl_bpred_init(&c->bp);
 	if (!(c->f = fopen(raw_path, "rb"))) {
 		rc = vl_err_set(err, VL_EIO, "%s: %s", raw_path, strerror(errno));
 		goto out;

@@ -40,6 +40,8 @@ struct vl_syscap_stats {
 	uint64_t ops[VL_SO__COUNT]; /* sensitive instructions executed, by kind */
 	uint64_t ptewrites[VL_SP_STORE + 1]; /* page-table entries written, by VL_SP_* */
 	uint64_t touches;        /* data references the plugin's filter missed */
+	uint64_t branches;       /* conditional branches executed */
+	uint64_t mispredicts;    /* those the reference predictor got wrong (traces/bpred.h) */
 	uint64_t cr3_reloads;    /* CR3 writes no address-space switch marked: the same one again */
 	uint64_t phases;
 	uint64_t raw_bytes;

@@ -10,7 +10,7 @@
 #define VL_SYSRAW_H
 
 enum vl_sysraw_tag {
-	VL_SR_TBDEF = 64, /* tb, vaddr, insns, term, nops, nops x (op, arg, size): a block */
+	VL_SR_TBDEF = 64, /* tb, vaddr, insns, term, bytes, nops, nops x (op, arg, size): a block */
 	VL_SR_TBMEM,      /* tb, loads, stores: its memory accesses, at its first execution */
 	VL_SR_TB,         /* tb: the block executes */
 	VL_SR_MARK,       /* kind: a marker instruction executed (enum vl_sysraw_mark) */
@@ -42,6 +42,7 @@ enum vl_sysraw_term {
 	VL_ST_OTHER, VL_ST_CALL, VL_ST_RET, VL_ST_ICALL, VL_ST_IJMP, VL_ST_SYSCALL,
 	VL_ST_IRET,   /* iret: the next block is where an interrupt or fault returns */
 	VL_ST_SYSRET,
+	VL_ST_JCC,    /* conditional branch: taken unless the next block starts at vaddr + bytes */
 };
 
 /* Privileged and sensitive instructions inside a block, decoded from its bytes. */

@@ -306,6 +306,7 @@ static int is_kernel_work(const struct vl_event *ev)
 	case VL_EV_CALLRET:
 	case VL_EV_INDIRECT:
 	case VL_EV_XPAGE:
+	case VL_EV_MISPREDICT:
 		return !!(ev->flags & VL_EVF_KERNEL);
 	case VL_EV_TLBMISS:
 		return 0;
@@ -378,6 +379,11 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		vl_charge(out, VL_MECH_TRANSLATED,
 		          whole(s, vl_nativecost_event(&s->nc, ev) * s->dbt_factor * s->cross));
 		vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_LOOKUP]);
+		break;
+	case VL_EV_MISPREDICT:
+		/* the translated block ends in the guest's branch, a host branch on
+		 * the same condition: as predictable, and as dear, as natively */
+		vl_native_charge(&s->nc, ev, out);
 		break;
 	case VL_EV_TLBMISS: /* a soft-TLB refill walks the guest tables in software */
 		vl_charge(out, VL_MECH_SOFTMMU,

@@ -23,6 +23,8 @@
 #define TLB_NHM "TLB: 64-entry 4-way L1 DTLB, 512-entry 4-way L2 TLB (Intel optimization " \
 	"manual, recalled, not read here); page-walk cache: Bhargava et al. 2008's 24 entries " \
 	"(Intel publishes no size: an estimate)"
+#define BP_SRC "mispredict: the pipeline refill of a mispredicted branch, Agner Fog's " \
+	"microarchitecture manual (recalled, not read here)"
 #define T_RULE "trap_scale: Merom's x this round trip / Merom's 1579 (Agesen et al. 2012)"
 
 #define T_MEROM (1186.0 / 1931.0)         /* A&A 2006 Table 1: page-fault VM exit, Core 2 / P4 */
@@ -44,34 +46,34 @@ static const struct vl_setting merom[] = {
 	{"vmexit", 1579},     /* Agesen et al. 2012: Merom round trip */
 	{"vmcs_read", 52},    /* A&A 2006 Table 1: Core 2 Duo VMCB read */
 	{"vmcs_write", 44},   /* A&A 2006 Table 1: Core 2 Duo VMCB write */
-	TRANSITIONS(T_MEROM), CORE2_TLB,
+	TRANSITIONS(T_MEROM), CORE2_TLB, {"mispredict", 15},
 	{NULL, 0},
 };
 
 static const struct vl_setting penryn[] = {
 	{"clock_hz", 3.0e9}, {"vmexit", 1266}, {"vmcs_read", 52}, {"vmcs_write", 44},
-	TRANSITIONS(T_FROM_MEROM(1266)), CORE2_TLB, {NULL, 0},
+	TRANSITIONS(T_FROM_MEROM(1266)), CORE2_TLB, {"mispredict", 15}, {NULL, 0},
 };
 
 static const struct vl_setting nehalem[] = {
 	{"clock_hz", 2.93e9}, {"vmexit", 1009}, {"vmcs_read", 52}, {"vmcs_write", 44},
-	TRANSITIONS(T_FROM_MEROM(1009)), NHM_TLB, {NULL, 0},
+	TRANSITIONS(T_FROM_MEROM(1009)), NHM_TLB, {"mispredict", 17}, {NULL, 0},
 };
 
 static const struct vl_setting westmere[] = {
 	{"clock_hz", 3.33e9}, {"vmexit", 761}, {"vmcs_read", 52}, {"vmcs_write", 44},
-	TRANSITIONS(T_FROM_MEROM(761)), NHM_TLB, {NULL, 0},
+	TRANSITIONS(T_FROM_MEROM(761)), NHM_TLB, {"mispredict", 17}, {NULL, 0},
 };
 
 static const struct vl_setting sandybridge[] = {
 	{"clock_hz", 3.4e9}, {"vmexit", 784}, {"vmcs_read", 52}, {"vmcs_write", 44},
-	TRANSITIONS(T_FROM_MEROM(784)), NHM_TLB, {NULL, 0},
+	TRANSITIONS(T_FROM_MEROM(784)), NHM_TLB, {"mispredict", 15}, {NULL, 0},
 };
 
 /* A guest hypervisor's VM on Sandy Bridge: its exits go through the outer monitor. */
 static const struct vl_setting sandybridge_nested[] = {
 	{"clock_hz", 3.4e9}, {"vmexit", 9794}, {"vmcs_read", 52}, {"vmcs_write", 44},
-	TRANSITIONS(T_FROM_MEROM(784)), NHM_TLB, {NULL, 0},
+	TRANSITIONS(T_FROM_MEROM(784)), NHM_TLB, {"mispredict", 15}, {NULL, 0},
 };
 
 static const struct vl_setting modern[] = {
@@ -91,6 +93,7 @@ static const struct vl_setting modern[] = {
 	 * (recalled, not read here); Linux uses PCID since 4.14 */
 	{"dtlb1_entries", 64}, {"dtlb1_ways", 4}, {"dtlb2_entries", 1536}, {"dtlb2_ways", 12},
 	{"pwc_entries", 24}, {"pcid", 1},
+	{"mispredict", 16},         /* Skylake-class: 16-20 (BP_SRC) */
 	{NULL, 0},
 };
 
@@ -99,19 +102,19 @@ const struct vl_profile vl_host_profiles[] = {
 	 "the host of Adams & Agesen, ASPLOS 2006: every default of the host table"},
 	{"merom", "Intel Core 2 Duo (Merom), 2.66 GHz, 2006", NULL, merom,
 	 "exit round trip from Agesen et al. 2012; VMCB costs and trap_scale (page-fault exit "
-	 "1186 / 1931) from A&A 2006 Table 1; " TLB_CORE2 "; " SAME_NATIVE},
+	 "1186 / 1931) from A&A 2006 Table 1; " TLB_CORE2 "; " BP_SRC "; " SAME_NATIVE},
 	{"penryn", "Intel Penryn (45 nm Core 2), 2008", NULL, penryn,
 	 "exit round trip from Agesen et al. 2012; " T_RULE "; clock of a representative part "
-	 "(E8400), an assumption; VMCS costs: Merom's; " TLB_CORE2 "; " SAME_NATIVE},
+	 "(E8400), an assumption; VMCS costs: Merom's; " TLB_CORE2 "; " BP_SRC "; " SAME_NATIVE},
 	{"nehalem", "Intel Nehalem, 2009", NULL, nehalem,
 	 "exit round trip from Agesen et al. 2012; " T_RULE "; clock of a representative part "
-	 "(X5570 turbo), an assumption; VMCS costs: Merom's; " TLB_NHM "; " SAME_NATIVE},
+	 "(X5570 turbo), an assumption; VMCS costs: Merom's; " TLB_NHM "; " BP_SRC "; " SAME_NATIVE},
 	{"westmere", "Intel Westmere, 2010", NULL, westmere,
 	 "exit round trip from Agesen et al. 2012; " T_RULE "; clock of a representative part, "
-	 "an assumption; VMCS costs: Merom's; " TLB_NHM "; " SAME_NATIVE},
+	 "an assumption; VMCS costs: Merom's; " TLB_NHM "; " BP_SRC "; " SAME_NATIVE},
 	{"sandybridge", "Intel Sandy Bridge, 2011", NULL, sandybridge,
 	 "exit round trip from Agesen et al. 2012; " T_RULE "; clock of a representative part "
-	 "(i7-2600), an assumption; VMCS costs: Merom's; " TLB_NHM "; " SAME_NATIVE},
+	 "(i7-2600), an assumption; VMCS costs: Merom's; " TLB_NHM "; " BP_SRC "; " SAME_NATIVE},
 	{"sandybridge-nested", "a VM inside a VM on Sandy Bridge: VMware Workstation 8 nested",
 	 NULL, sandybridge_nested,
 	 "vmexit: one virtual exit round trip of the inner guest, about 9794 cycles, which the "
@@ -121,7 +124,7 @@ const struct vl_profile vl_host_profiles[] = {
 	 "published)"},
 	{"modern", "a generic recent x86 server with flash storage and 10 GbE", NULL, modern,
 	 "exit latency and trap_scale of the newest measured generation; devices are estimates; "
-	 "TLB of a Skylake-class part (recalled, not read here), PCID used; " SAME_NATIVE},
+	 "TLB of a Skylake-class part (recalled, not read here), PCID used; " BP_SRC "; " SAME_NATIVE},
 };
 
 const size_t vl_nhost_profiles = sizeof(vl_host_profiles) / sizeof(vl_host_profiles[0]);

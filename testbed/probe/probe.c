@@ -236,6 +236,50 @@ static void op_callret(long n)
 }
 
 /*
+ * A conditional branch on a pseudo-random bit (xorshift64), 12 instructions
+ * an iteration: no predictor does better than chance, so half mispredict;
+ * branchp runs the same code on a bit that is always 0 (never mispredicted).
+ * The difference of the two is half a misprediction an iteration (x86; a C
+ * loop elsewhere).
+ */
+static void branch_loop(long n, uint64_t mask)
+{
+#if defined(__x86_64__)
+	uint64_t x = 0x9e3779b97f4a7c15ull, hits = 0;
+	__asm__ volatile("1:\n\t"
+	                 "mov %1, %%rax\n\tshl $13, %%rax\n\txor %%rax, %1\n\t"
+	                 "mov %1, %%rax\n\tshr $7, %%rax\n\txor %%rax, %1\n\t"
+	                 "mov %1, %%rax\n\tshl $17, %%rax\n\txor %%rax, %1\n\t"
+	                 "test %3, %1\n\tjz 2f\n\t"
+	                 "inc %2\n"
+	                 "2:\n\t"
+	                 "dec %0\n\tjnz 1b"
+	                 : "+r"(n), "+r"(x), "+r"(hits)
+	                 : "r"(mask)
+	                 : "rax", "cc");
+#else
+	volatile uint64_t x = 0x9e3779b97f4a7c15ull, hits = 0;
+	for (long i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (x & mask)
+			hits++;
+	}
+#endif
+}
+
+static void op_branch(long n)
+{
+	branch_loop(n, 1);
+}
+
+static void op_branchp(long n)
+{
+	branch_loop(n, 0);
+}
+
+/*
  * Code never run before: n blocks of 5 instructions of an ordinary mix (a
  * load, an add, a store, a compare, a jump to the next block) written into
  * fresh pages, run once, unmapped. Natively a cold run; under a dynamic
@@ -724,6 +768,8 @@ static const struct op ops[] = {
 	{"mem", op_mem, NULL, 1000000, 0, "10 instructions: 4 loads, 4 stores of an L1-resident buffer (x86; a C loop elsewhere)"},
 	{"callret", op_callret, NULL, 1000000, 0, "a direct call and its return, 4 instructions (x86; a C loop elsewhere)"},
 	{"blocks", op_blocks, NULL, 1000000, 0, "10 instructions in 5 blocks on one page, each ending in a taken branch (x86; a C loop elsewhere)"},
+	{"branch", op_branch, NULL, 1000000, 0, "a conditional branch on a random bit, 12 instructions: half mispredicted (x86; a C loop elsewhere)"},
+	{"branchp", op_branchp, NULL, 1000000, 0, "the code of 'branch' on a bit that is always 0: never mispredicted"},
 	{"xpage", op_xpage, NULL, 1000000, 1, "the 5 blocks of 'blocks', each on a page of its own"},
 	{"pages", op_pages, NULL, 200000, 0, "a load from another page each, over N pages in a random cycle (pages:N; default 512)"},
 	{"lines", op_lines, NULL, 200000, 0, "a load from another cache line each, N lines in a random cycle (lines:N): the control of pages:N"},

@@ -521,10 +521,15 @@ static unsigned terminator(const unsigned char *b, size_t n)
 		i++;
 	if (i >= n)
 		return VL_CT_OTHER;
+	if ((b[i] & 0xf0) == 0x70 || (b[i] >= 0xe0 && b[i] <= 0xe3))
+		return VL_CT_JCC; /* jcc rel8, loop, loope, loopne, jrcxz */
 	switch (b[i]) {
 	case 0xc3: case 0xc2: return VL_CT_RET;
 	case 0xe8: return VL_CT_CALL;
-	case 0x0f: return i + 1 < n && b[i + 1] == 0x05 ? VL_CT_SYSCALL : VL_CT_OTHER;
+	case 0x0f:
+		if (i + 1 < n && (b[i + 1] & 0xf0) == 0x80)
+			return VL_CT_JCC; /* jcc rel32 */
+		return i + 1 < n && b[i + 1] == 0x05 ? VL_CT_SYSCALL : VL_CT_OTHER;
 	case 0xff:
 		if (i + 1 < n) {
 			unsigned reg = (b[i + 1] >> 3) & 7;
@@ -573,6 +578,8 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	put_var(qemu_plugin_tb_vaddr(qtb));
 	put_var(n);
 	put_byte(terminator(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last)));
+	put_var(qemu_plugin_insn_vaddr(last) + qemu_plugin_insn_size(last) -
+	        qemu_plugin_tb_vaddr(qtb));
 	unlock();
 	qemu_plugin_register_vcpu_tb_exec_cb(qtb, on_tb, QEMU_PLUGIN_CB_NO_REGS, t);
 	for (size_t i = 0; i < n; i++) {

@@ -201,11 +201,15 @@ static uint8_t terminator(const uint8_t *b, size_t n)
 
 	if (i >= n)
 		return VL_ST_OTHER;
+	if ((b[i] & 0xf0) == 0x70 || (b[i] >= 0xe0 && b[i] <= 0xe3))
+		return VL_ST_JCC; /* jcc rel8, loop, loope, loopne, jrcxz */
 	switch (b[i]) {
 	case 0xc3: case 0xc2: return VL_ST_RET;
 	case 0xe8: return VL_ST_CALL;
 	case 0xcf: return VL_ST_IRET;
 	case 0x0f:
+		if (i + 1 < n && (b[i + 1] & 0xf0) == 0x80)
+			return VL_ST_JCC; /* jcc rel32 */
 		if (i + 1 < n && b[i + 1] == 0x05)
 			return VL_ST_SYSCALL;
 		return i + 1 < n && b[i + 1] == 0x07 ? VL_ST_SYSRET : VL_ST_OTHER;
@@ -634,6 +638,7 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	put_var(vaddr);
 	put_var(n);
 	put_byte(t->term);
+	put_var(qemu_plugin_insn_vaddr(last) + qemu_plugin_insn_size(last) - vaddr);
 	put_var(nops);
 	for (unsigned i = 0; i < nops; i++) {
 		if (g.len > BUF_BYTES - 32)
