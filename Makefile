@@ -75,6 +75,7 @@ BENCHBIN   := $(BUILD)/virtlab-bench
 # that QEMU runs it without a sysroot; an aarch64 build where a cross
 # compiler is installed (Debian's gcc-aarch64-linux-gnu).
 PROBE         := $(BUILD)/vl-probe
+PROBE_DYN     := $(BUILD)/vl-probe-dyn
 VLCAPTURE     := $(BUILD)/vlcapture.so
 VLSYSCAP      := $(BUILD)/vlsyscap.so
 VLINIT        := $(BUILD)/vl-init
@@ -142,7 +143,7 @@ kernel:
 	$(Q)sh testbed/tcg/fetch-kernel.sh
 
 # The same, dynamically linked: a process of lmbench's size for fork.vlb.
-$(BUILD)/vl-probe-dyn: testbed/probe/probe.c
+$(PROBE_DYN): testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 
@@ -276,7 +277,8 @@ deps:
 # Their build uses every CPU (JOBS), as CI's plain `make test` would not.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64) \
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_DYN) \
+		$(PROBE_AARCH64) \
 		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES) $(VLSYSCAP) $(VLINIT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
@@ -318,7 +320,7 @@ kernel-paths: $(PROBE)
 
 # The captured corpus (traces/captured/): real programs under QEMU with the
 # capture plugin, a few minutes; SCALE=N for longer runs.
-traces: deps virtlab $(BUILD)/vl-probe-dyn
+traces: deps virtlab $(PROBE_DYN)
 	$(Q)sh scripts/capture-corpus.sh $(BUILD) traces/captured
 
 # Each target for FUZZ_SECONDS; FUZZ_TARGETS picks some (fuzz/run.sh lists them).

@@ -213,29 +213,33 @@ static void disk(const struct vl_tb_calib *c, FILE *f, double kscale_io)
 }
 
 /* Instructions of the guest loops around the measured operation (guest.S). */
-enum { LOOP_OUT = 3, LOOP_HLT = 2, LOOP_MMIO = 2, PF_LOOP = 9, PF_HANDLER = 27 };
+enum { LOOP_CPUID = 4, LOOP_OUT = 3, LOOP_HLT = 2, LOOP_MMIO = 2, PF_LOOP = 9,
+       PF_HANDLER = 27 };
 
 /* The values vl_tb_write_profile derives for hwassist on a software KVM. */
 struct kvm_derived {
 	int ok;
-	double kernel_emul, vmexit, user_exit, h_hlt, h_mmio, h_pf;
+	double kernel_emul, vmexit, user_leave, user_exit, h_hlt, h_mmio, h_pf;
 };
 
 static void derive_kvm(const struct vl_tb_calib *c, double pgfault_native, struct kvm_derived *d)
 {
 	const struct vl_tb_kvm *alu = vl_tb_kvm_find(c, VL_GB_ALU, 0);
-	const struct vl_tb_kvm *cpuid = vl_tb_kvm_find(c, VL_GB_CPUID, 1);
+	const struct vl_tb_kvm *ualu = vl_tb_kvm_find(c, VL_GB_ALU, 1);
+	const struct vl_tb_kvm *cpuid = vl_tb_kvm_find(c, VL_GB_CPUID, 0);
+	const struct vl_tb_kvm *ucpuid = vl_tb_kvm_find(c, VL_GB_CPUID, 1);
 	const struct vl_tb_kvm *out = vl_tb_kvm_find(c, VL_GB_OUT, 0);
 	const struct vl_tb_kvm *hlt = vl_tb_kvm_find(c, VL_GB_HLT, 0);
 	const struct vl_tb_kvm *mmio = vl_tb_kvm_find(c, VL_GB_MMIO, 0);
 	const struct vl_tb_kvm *pf = vl_tb_kvm_find(c, VL_GB_PF, 0);
 
 	memset(d, 0, sizeof(*d));
-	if (!alu || !cpuid || !out || !hlt || !mmio || !pf)
+	if (!alu || !ualu || !cpuid || !ucpuid || !out || !hlt || !mmio || !pf)
 		return;
 	d->ok = 1;
 	d->kernel_emul = c->kvm.kind == VL_KVM_SOFTWARE ? alu->cycles / VL_ALU_INSNS : 0;
-	d->vmexit = cpuid->cycles;
+	d->vmexit = pos(cpuid->cycles - LOOP_CPUID * d->kernel_emul);
+	d->user_leave = pos(ucpuid->cycles - LOOP_CPUID * ualu->cycles / VL_ALU_INSNS - d->vmexit);
 	d->user_exit = pos(out->cycles - LOOP_OUT * d->kernel_emul - d->vmexit);
 	d->h_hlt = pos(hlt->cycles - LOOP_HLT * d->kernel_emul - d->vmexit);
 	d->h_mmio = pos(mmio->cycles - LOOP_MMIO * d->kernel_emul - d->vmexit - d->user_exit);
@@ -291,7 +295,8 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	struct kvm_derived k;
 	derive_kvm(c, pf, &k);
 	if (k.ok) {
-		kv(f, "vmexit", k.vmexit, "kvm cpuid at guest user mode: an exit handled in KVM, round trip");
+		kv(f, "vmexit", k.vmexit, "kvm cpuid at guest kernel mode - its 4 loop instructions at "
+		   "kernel_emul: an exit handled in KVM, round trip");
 		kv(f, "vmcs_read", 0, "folded into vmexit");
 		kv(f, "vmcs_write", 0, "folded into vmexit");
 	}
@@ -337,6 +342,9 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		kv(f, "kernel_emul", k.kernel_emul,
 		   c->kvm.kind == VL_KVM_SOFTWARE ? "kvm alu at guest kernel mode / 10 instructions"
 		                                  : "hardware assist: guest kernel code runs directly");
+		kv(f, "user_leave", k.user_leave,
+		   "kvm cpuid at guest user mode - its 4 loop instructions - vmexit: leaving guest "
+		   "user mode (0 where the hardware runs both modes in one context)");
 		kv(f, "vpid", 1, "no TLB refill cost apart from vmexit");
 		kv(f, "exit_reads", 0, "folded into vmexit");
 		kv(f, "exit_writes", 0, "folded into vmexit");

@@ -364,6 +364,60 @@ static void test_models_hwassist_golden(void)
 	vl_run_result_release(&res);
 }
 
+/*
+ * Mispredicted branches: 10 of them on Prescott cost 30 cycles each beside
+ * the block's 100 instructions at cpi 1, in every technique alike (bt, the
+ * emulator's translated code); none with mispredict 0.
+ */
+static void test_models_mispredict(void)
+{
+	const char *t = t_write("mispredict.vlt", "vlt 1\nbb 1 100 user\nmispredict 10 user\n");
+	struct vl_override zero = {"mispredict", 0};
+	struct vl_run_result r;
+
+	if (run_model(t, "native", NULL, NULL, 0, &r))
+		return;
+	CU_ASSERT_EQUAL(r.native_cycles, 400);
+	CU_ASSERT_EQUAL(r.bd.cell[VL_EV_MISPREDICT][VL_MECH_DIRECT].cycles, 300);
+	vl_run_result_release(&r);
+	if (run_model(t, "bt", NULL, NULL, 0, &r))
+		return;
+	CU_ASSERT_EQUAL(r.bd.cell[VL_EV_MISPREDICT][VL_MECH_DIRECT].cycles, 300);
+	vl_run_result_release(&r);
+	if (run_model(t, "emulation", NULL, NULL, 0, &r))
+		return;
+	CU_ASSERT_EQUAL(r.bd.cell[VL_EV_MISPREDICT][VL_MECH_DIRECT].cycles, 300);
+	vl_run_result_release(&r);
+	if (run_model(t, "native", NULL, &zero, 1, &r))
+		return;
+	CU_ASSERT_EQUAL(r.native_cycles, 100);
+	vl_run_result_release(&r);
+}
+
+/*
+ * A software KVM's user_leave: the same #GP loop taken at guest user mode
+ * and at guest kernel mode, with user_leave 5000: only the user-mode one
+ * pays it, once an iteration (100 iterations), as an exit.
+ */
+static void test_models_hwassist_user_leave(void)
+{
+	char user[4096] = "vlt 1\n", kern[4096] = "vlt 1\n";
+	struct vl_override ov = {"user_leave", 5000};
+	struct vl_run_result a, b;
+
+	for (int i = 0; i < 100; i++) {
+		strcat(user, "user 2\nexception 13 user\nkernel 9\n");
+		strcat(kern, "kernel 2\nexception 13 kernel\nkernel 9\n");
+	}
+	if (run_model(t_write("leave-u.vlt", user), "hwassist", NULL, &ov, 1, &a) ||
+	    run_model(t_write("leave-k.vlt", kern), "hwassist", NULL, &ov, 1, &b))
+		return;
+	CU_ASSERT_EQUAL(a.bd.cell[VL_EV_EXCEPTION][VL_MECH_VMEXIT].cycles, 100 * 5000);
+	CU_ASSERT_EQUAL(b.bd.cell[VL_EV_EXCEPTION][VL_MECH_VMEXIT].cycles, 0);
+	vl_run_result_release(&a);
+	vl_run_result_release(&b);
+}
+
 static void test_models_hwassist_cluster_golden(void)
 {
 	/*
@@ -799,6 +853,8 @@ void suite_models(void)
 		{"models_steady_state_warm_pass", test_models_steady_state_warm_pass},
 		{"models_hwassist_golden", test_models_hwassist_golden},
 		{"models_hwassist_cluster_golden", test_models_hwassist_cluster_golden},
+		{"models_hwassist_user_leave", test_models_hwassist_user_leave},
+		{"models_mispredict", test_models_mispredict},
 		{"models_baseline_reuse", test_models_baseline_reuse},
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},

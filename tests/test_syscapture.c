@@ -602,7 +602,10 @@ static void test_capture_system_dynamic(void)
 	snprintf(probe, sizeof(probe), "%s/vl-probe-dyn", dir[0] ? dir : ".");
 	snprintf(args, sizeof(args), "trace capture --system --timeout 600 --ops 5 -o %s -- %s work "
 	         "forkwait 5", trace, probe);
-	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	int rc = t_virtlab(out, sizeof(out), args);
+	if (rc)
+		fprintf(stderr, "\n%s\n", out);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	T_ASSERT_STR_CONTAINS(out, "exit status 0");
 	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, trace, &err), 0);
 	while ((n = vl_trace_read(t, buf, 4096, &err)) > 0)

@@ -314,8 +314,14 @@ static void test_profile_roundtrip(void)
 		put_sum(&c, "native", names[i][0], 10 + (n <= 64 ? 0 : n <= 1024 ? 5 : n == 1536 ? 10 : 40));
 		put_sum(&c, "native", names[i][1], 10);
 	}
+	put_sum(&c, "native", "branch", 12);
+	put_sum(&c, "native", "branchp", 5);
 	put_kvm(&c, VL_GB_ALU, 0, 25000);
-	put_kvm(&c, VL_GB_CPUID, 1, 20000);
+	put_kvm(&c, VL_GB_ALU, 1, 5);
+	/* an exit of 20000 at kernel mode behind 4 emulated loop instructions; at
+	 * user mode the same exit, 4 loop instructions at 0.5, and 50000 to leave */
+	put_kvm(&c, VL_GB_CPUID, 0, 4 * 2500 + 20000);
+	put_kvm(&c, VL_GB_CPUID, 1, 4 * 0.5 + 20000 + 50000);
 	put_kvm(&c, VL_GB_OUT, 0, 40000);
 	put_kvm(&c, VL_GB_HLT, 0, 30000);
 	put_kvm(&c, VL_GB_MMIO, 0, 45000);
@@ -346,6 +352,9 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ctxswitch"), 5000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "vmexit"), 20000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "kernel_emul"), 2500, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_leave"), 50000, 1e-6);
+	/* 2 x (branch 12 - branchp 5): half the random branches mispredict */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "mispredict"), 14, 1e-9);
 	/* out 40000 - 3 x 2500 - vmexit 20000 */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_exit"), 12500, 1e-9);
 	/* pgfault 150000 - 36 x 2500 - 20000 - native 7000 */

@@ -48,6 +48,7 @@ enum {
 	P_H_IRQ,          /* handler: external interrupt, then injection */
 	P_SWITCH,         /* loading another vCPU's VMCS and state */
 	P_KERNEL_EMUL,    /* software KVM: cycles per emulated guest kernel instruction */
+	P_USER_LEAVE,     /* software KVM: leaving guest user mode (exception, call, exit) */
 	P_CLUSTER,        /* exit clustering (Agesen et al. 2012) */
 	P_CL_WINDOW,      /* clustering: instructions to the next exiting one */
 	P_CL_EMULATE,     /* clustering: an exiting instruction emulated in translated code */
@@ -145,6 +146,13 @@ static const struct vl_param_def params[P__COUNT] = {
 		"0 on VT-x/AMD-V (guest kernel code runs directly); a software KVM (kvm_pvm) "
 		"emulates it: virtlab calibrate measures the cost",
 		"emulating one guest kernel-mode instruction (0: direct execution)"},
+	[P_USER_LEAVE] = {"user_leave", "cycles", 0, 0, 1e9,
+		"0 on VT-x/AMD-V (a guest's user and kernel modes are one context to the "
+		"hardware); a software KVM (kvm_pvm) runs guest user code directly in a context "
+		"of its own and switches out of it for every exception, system call and exit "
+		"taken there: virtlab calibrate measures the cost",
+		"leaving guest user mode for the monitor: an exception, system call or exit taken "
+		"at guest user mode"},
 	[P_CLUSTER] = {"cluster", "flag", 0, 0, 1,
 		AG12 ": VMware's hardware VMM translates clusters of exiting instructions, in "
 		"products from 2011 on (none in the 2006 VMM A&A measured)",
@@ -482,6 +490,15 @@ static void io_exit(struct hwassist *s, const struct vl_event *ev, struct vl_cha
 		vl_charge(out, VL_MECH_WORLDSWITCH, s->h[P_USER_EXIT]);
 }
 
+/* An event that takes the vCPU out of guest user mode: an exception, fault or
+ * system call there, or an instruction that exits (interrupts carry no mode). */
+static int leaves_user(const struct vl_event *ev)
+{
+	return !(ev->flags & VL_EVF_KERNEL) &&
+	       ((vl_evdesc[ev->type].cls & (VL_EVC_INTR | VL_EVC_PRIV | VL_EVC_IO)) ||
+	        ev->type == VL_EV_CPUID);
+}
+
 static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
 {
 	struct hwassist *s = state;
@@ -489,6 +506,8 @@ static void hw_on_event(void *state, const struct vl_event *ev, struct vl_charge
 
 	if (s->cl.on)
 		cluster_track(&s->cl, ev);
+	if (h[P_USER_LEAVE] && leaves_user(ev))
+		vl_charge(out, VL_MECH_VMEXIT, h[P_USER_LEAVE]);
 	/* Shadow paging's INVLPG exit reaches the TLB too (the VMM flushes the
 	 * entry; its CR3 exit loads the shadow CR3 through vl_native_charge);
 	 * nested paging's go through vl_native_charge below. */
