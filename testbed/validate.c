@@ -181,7 +181,7 @@ static int write_trace(const char *dir, const struct work *w, long n, long minfl
 		for (long i = 0; i < n; i++) {
 			for (size_t s = 0; s < sizeof(calls) / sizeof(calls[0]); s++)
 				fprintf(f, "syscall %d\nkernel %u\nsysret\n", calls[s].nr,
-				        vl_capture_kernel_path((uint64_t)calls[s].nr, calls[s].ret));
+				        vl_capture_kernel_path((uint64_t)calls[s].nr, calls[s].ret, 0));
 			fprintf(f, "user 2000000\nsyscall 9\nkernel %d\nsysret\n", KP_MMAP);
 			for (int p = 0; p < 64; p++, addr += 4096)
 				emit_fault(f, addr);
@@ -475,7 +475,7 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
                              struct vl_tb_validation *v, struct vl_err *err)
 {
 	char probe[PATH_MAX], gzip[PATH_MAX], gcc[PATH_MAX], input[PATH_MAX], unit[PATH_MAX];
-	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32];
+	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32], ntcp[32];
 	char fio[PATH_MAX], fio_file[PATH_MAX + 16];
 	/* resolved on PATH: qemu-user loads a file, it does not search */
 	int have_gzip = vl_proc_find("gzip", gzip, sizeof(gzip));
@@ -492,6 +492,7 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
 	snprintf(nsys, sizeof(nsys), "%d", o->quick ? 20000 : 200000);
 	snprintf(nfork, sizeof(nfork), "%d", o->quick ? 200 : 2000);
+	snprintf(ntcp, sizeof(ntcp), "%d", 500);
 	snprintf(input, sizeof(input), "%s/gzip-input.vlt", dir);
 	snprintf(unit, sizeof(unit), "%s/unit.c", dir);
 	snprintf(unit_o, sizeof(unit_o), "%s/unit.o", dir);
@@ -534,6 +535,8 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 	} progs[] = {
 		{"cap-getppid", "getppid() in a loop, captured", {probe, "work", "syscall", nsys}, 1},
 		{"cap-forkwait", "fork, _exit, waitpid, captured", {probe, "work", "forkwait", nfork}, 1},
+		{"cap-tcp", "loopback TCP: connect, 100-byte request, 10,975-byte reply, close, captured",
+		 {probe, "work", "tcp", ntcp}, 1},
 		{"cap-gzip", "gzip -6 of a generated text, captured", {gzip, "-6", "-c", input},
 		 have_gzip},
 		{"cap-compile", "gcc -O2 -c of a 40-line C unit, captured",

@@ -199,7 +199,7 @@ static void test_convert_fork_wait(void)
 		{VL_EV_INVLPG, K, 0, B, 0},
 		{VL_EV_PTEWRITE, K | PO, 0, B + PG, 0},
 		{VL_EV_INVLPG, K, 0, B + PG, 0},
-		{VL_EV_KERNEL, K, vl_capture_kernel_path(11, 0), 0, 0},
+		{VL_EV_KERNEL, K, vl_capture_kernel_path(11, 0, 0), 0, 0},
 		{VL_EV_SYSRET, K, 0, 0, 0},
 		{VL_EV_SYSCALL, 0, 0, 231, 0},
 		{VL_EV_KERNEL, K, KP_EXIT, 0, 0},
@@ -286,6 +286,51 @@ static void test_convert_xpage(void)
 	CU_ASSERT_EQUAL(xpage, 3);
 	CU_ASSERT_EQUAL(rets, 1);
 	CU_ASSERT_EQUAL(blocks, 7);
+}
+
+/*
+ * Socket descriptors, by hand: socket() = 3, write(3) of 100 bytes,
+ * close(3), then write(1) of 100 bytes. The socket's calls take the
+ * socket paths of traces/kpaths.h, the terminal's write the I/O path:
+ * kernel runs of KP_SOCKET, KP_SOCK_WRITE, KP_SOCK_CLOSE, 617 + 4228 x
+ * 100 / 4096 = 720, and exit_group's.
+ */
+static void test_convert_sockets(void)
+{
+	const char *dir = t_path("rawsock"), *out = t_path("rawsock.vlt");
+	struct raw p = {0};
+	struct vl_err err = {0};
+	struct vl_writer *w;
+	struct vl_capture_stats st;
+	static struct vl_event ev[64];
+	static const struct { uint64_t nr, a0; int64_t ret; } calls[] = {
+		{41, 2, 3}, {1, 3, 100}, {3, 3, 0}, {1, 1, 100},
+	};
+
+	mkdir(dir, 0755);
+	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
+	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16));
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		rec(&p, VL_CR_TB, 1, U(0));
+		rec(&p, VL_CR_SYS, 8, calls[i].nr, calls[i].a0, U(0), U(0), U(0), U(0), U(0),
+		    U(10 * i + 1));
+		rec(&p, VL_CR_SYSRET, 3, calls[i].nr, zz(calls[i].ret), U(10 * i + 2));
+	}
+	rec(&p, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(100));
+	rec(&p, VL_CR_RSS, 1, U(0));
+	rec(&p, VL_CR_END, 0);
+	save(dir, 100, &p);
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	long n = t_read_all(out, ev, 64, &err);
+	static const uint32_t want[] = {KP_SOCKET, KP_SOCK_WRITE, KP_SOCK_CLOSE, 720};
+	size_t k = 0;
+	for (long i = 0; i < n && k < 4; i++)
+		if (ev[i].type == VL_EV_KERNEL)
+			CU_ASSERT_EQUAL(ev[i].n, want[k++]);
+	CU_ASSERT_EQUAL(k, 4);
 }
 
 /*
@@ -809,6 +854,7 @@ void suite_capture(void)
 		{"convert_fork_wait", test_convert_fork_wait, NULL},
 		{"convert_xpage", test_convert_xpage, NULL},
 		{"convert_mispredict", test_convert_mispredict, NULL},
+		{"convert_sockets", test_convert_sockets, NULL},
 		{"convert_sleep", test_convert_sleep, NULL},
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},

@@ -103,7 +103,9 @@ static const char *syms_file(void)
  * its iret, block 6 again whose first access, a store at 0x402abc, gives
  * the fault's page and makes it a write. Worked out by hand: trace ids
  * follow definition order (tb k is id k+1); the kernel's ret is counted
- * into a callret event when the mode changes back to user.
+ * into a callret event when the mode changes back to user, and its two
+ * direct transfers into another code page (the entry block to getppid's,
+ * the fault handler to its iret's) into xpage events.
  */
 static void test_convert_system(void)
 {
@@ -154,12 +156,14 @@ static void test_convert_system(void)
 		{VL_EV_STI, VL_EVF_KERNEL, 0, 0, 0},
 		{VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0},
 		{VL_EV_CALLRET, VL_EVF_KERNEL, 1, 0, 0},
+		{VL_EV_XPAGE, VL_EVF_KERNEL, 1, 0, 0}, /* the entry block to getppid's page */
 		{VL_EV_BB, 0, 3, 7, 0},
 		{VL_EV_PGFAULT, VL_EVF_WRITE, 0, 0x402000, 0},
 		{VL_EV_BB, VL_EVF_KERNEL, 7, 5, 0},
 		{VL_EV_CR3, VL_EVF_KERNEL, 0, 1, 0},
 		{VL_EV_BB, VL_EVF_KERNEL, 2, 6, 0},
 		{VL_EV_IRET, VL_EVF_KERNEL, 0, 0, 0},
+		{VL_EV_XPAGE, VL_EVF_KERNEL, 1, 0, 0}, /* the fault handler to the iret's page */
 		{VL_EV_BB, 0, 3, 7, 0},
 		{VL_EV_PHASE, 0, 0, 2, 0},
 	};
@@ -328,7 +332,8 @@ static void test_convert_system_ptes(void)
  * (0x401010) is its fall-through, C (0x402000) its target. A C A C A B A,
  * then a timer interrupt: taken, taken, not taken; the interrupt entered
  * after the last A says nothing of its branch. A fresh predictor says
- * taken: one misprediction, a user one.
+ * taken: one misprediction, a user one. A to C and C back to A cross a
+ * code page, twice each: 4 xpage.
  */
 static void test_convert_system_branches(void)
 {
@@ -359,12 +364,16 @@ static void test_convert_system_branches(void)
 	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
 	long n = vl_trace_read(t, ev, 64, &err);
 	vl_trace_close(t);
-	uint64_t missed = 0;
-	for (long i = 0; i < n; i++)
+	uint64_t missed = 0, xpages = 0;
+	for (long i = 0; i < n; i++) {
 		if (ev[i].type == VL_EV_MISPREDICT) {
 			missed += ev[i].n;
 			CU_ASSERT_EQUAL(ev[i].flags & VL_EVF_KERNEL, 0);
 		}
+		xpages += ev[i].type == VL_EV_XPAGE ? ev[i].n : 0;
+	}
+	CU_ASSERT_EQUAL(st.xpages, 4);
+	CU_ASSERT_EQUAL(xpages, 4);
 	CU_ASSERT_EQUAL(st.branches, 3);
 	CU_ASSERT_EQUAL(st.mispredicts, 1);
 	CU_ASSERT_EQUAL(missed, 1);
@@ -447,7 +456,7 @@ static void test_convert_system_address_spaces(void)
 	};
 	size_t k = 0;
 	for (long i = 0; i < n; i++) {
-		if (ev[i].type == VL_EV_BB || ev[i].type == VL_EV_PHASE)
+		if (ev[i].type == VL_EV_BB || ev[i].type == VL_EV_PHASE || ev[i].type == VL_EV_XPAGE)
 			continue;
 		CU_ASSERT_FATAL(k < sizeof(want) / sizeof(want[0]));
 		CU_ASSERT_EQUAL(ev[i].type, want[k].type);

@@ -32,7 +32,8 @@
 
 
 enum { NR_READ = 0, NR_WRITE = 1, NR_OPEN = 2, NR_CLOSE = 3, NR_PREAD = 17, NR_PWRITE = 18,
-       NR_READV = 19, NR_WRITEV = 20, NR_DUP2 = 33, NR_GETTIMEOFDAY = 96, NR_CLONE = 56,
+       NR_READV = 19, NR_WRITEV = 20, NR_DUP2 = 33, NR_SOCKET = 41, NR_ACCEPT = 43,
+       NR_SENDTO = 44, NR_SENDMSG = 46, NR_ACCEPT4 = 288, NR_GETTIMEOFDAY = 96, NR_CLONE = 56,
        NR_FORK = 57, NR_VFORK = 58, NR_EXECVE = 59, NR_WAIT4 = 61, NR_TIME = 201,
        NR_CLOCK_GETTIME = 228, NR_WAITID = 247, NR_OPENAT = 257, NR_DUP3 = 292,
        NR_PREADV = 295, NR_PWRITEV = 296, NR_GETCPU = 309 };
@@ -111,6 +112,7 @@ struct proc {
 	uint64_t rec_off; /* file offset of the record being read */
 	uint64_t sys_nr, sys_a[6];
 	uint8_t direct[MAX_FD / 8]; /* descriptors opened O_DIRECT: reads and writes reach the disk */
+	uint8_t sock[MAX_FD / 8];   /* descriptors of sockets: their reads, writes, close take socket paths */
 	uint64_t fork_copied, rss;
 	uint64_t fork_list, rss_list; /* file offsets of the page lists (0: none) */
 	uint64_t unmapped;            /* pages named since the last unmap record */
@@ -360,11 +362,18 @@ static struct tbent *tab_get(struct tbtab *t, uint64_t id, int create)
 
 /* --- kernel paths -------------------------------------------------------- */
 
-uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret)
+uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret, int sock)
 {
+	enum vl_kpath k = vl_syscall_kpath(nr > UINT32_MAX ? UINT32_MAX : (unsigned)nr);
+
 	if (ret < 0 && ret > -4096)
 		return KP_NULL_SYSCALL; /* failed: the importer's rule too */
-	return vl_kpath_insns(vl_syscall_kpath(nr > UINT32_MAX ? UINT32_MAX : (unsigned)nr), ret, 1);
+	if (sock && (k == VL_KP_IO || k == VL_KP_SOCK_READ || k == VL_KP_SOCK_WRITE))
+		k = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV ||
+		    nr == NR_SENDTO || nr == NR_SENDMSG ? VL_KP_SOCK_WRITE : VL_KP_SOCK_READ;
+	else if (sock && nr == NR_CLOSE)
+		k = VL_KP_SOCK_CLOSE;
+	return vl_kpath_insns(k, ret, 1);
 }
 
 /* --- the processes -------------------------------------------------------- */
@@ -374,6 +383,21 @@ static int proc_open(struct conv *c, long pid, struct proc *parent);
 static int fd_direct(const struct proc *p, uint64_t fd)
 {
 	return fd < MAX_FD && (p->direct[fd / 8] >> (fd % 8) & 1);
+}
+
+static int fd_sock(const struct proc *p, uint64_t fd)
+{
+	return fd < MAX_FD && (p->sock[fd / 8] >> (fd % 8) & 1);
+}
+
+static void fd_set_sock(struct proc *p, uint64_t fd, int on)
+{
+	if (fd >= MAX_FD)
+		return;
+	if (on)
+		p->sock[fd / 8] |= (uint8_t)(1u << (fd % 8));
+	else
+		p->sock[fd / 8] &= (uint8_t)~(1u << (fd % 8));
 }
 
 static void fd_set_direct(struct proc *p, uint64_t fd, int on)
@@ -416,13 +440,22 @@ static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 		if (ret >= 0)
 			fd_set_direct(p, (uint64_t)ret, !!(a[2] & G_O_DIRECT));
 		return 0;
+	case NR_SOCKET:
+	case NR_ACCEPT:
+	case NR_ACCEPT4:
+		if (ret >= 0)
+			fd_set_sock(p, (uint64_t)ret, 1);
+		return 0;
 	case NR_CLOSE:
 		fd_set_direct(p, a[0], 0);
+		fd_set_sock(p, a[0], 0);
 		return 0;
 	case NR_DUP2:
 	case NR_DUP3:
-		if (ret >= 0)
+		if (ret >= 0) {
 			fd_set_direct(p, (uint64_t)ret, fd_direct(p, a[0]));
+			fd_set_sock(p, (uint64_t)ret, fd_sock(p, a[0]));
+		}
 		return 0;
 	default: {
 		if (!is_rw(nr) || ret <= 0 || !fd_direct(p, a[0]))
@@ -593,7 +626,8 @@ static int on_sysret(struct conv *c, struct proc *p, uint64_t nr, int64_t ret, u
 			return c->err->code;
 		return 0;
 	}
-	if (kernel_run(c, vl_capture_kernel_path(nr, ret)) || follow_fds(c, p, nr, ret))
+	if (kernel_run(c, vl_capture_kernel_path(nr, ret, fd_sock(p, p->sys_a[0]))) ||
+	    follow_fds(c, p, nr, ret))
 		return c->err->code;
 	uint64_t idle = p->sleeping ? idle_ns(c, p, t) : 0;
 	p->sleeping = 0;
@@ -615,7 +649,7 @@ static int on_timed(struct conv *c, struct proc *p, int tag, const uint64_t *v)
 	/* execve succeeded: the old image is torn down, a new one begins */
 	p->exec_pending = 0;
 	c->st->execs++;
-	if (teardown(c, p, VL_EV_EXEC) || kernel_run(c, vl_capture_kernel_path(NR_EXECVE, 0)) ||
+	if (teardown(c, p, VL_EV_EXEC) || kernel_run(c, vl_capture_kernel_path(NR_EXECVE, 0, 0)) ||
 	    emit(c, VL_EV_SYSRET, VL_EVF_KERNEL, 0, 0, 0))
 		return c->err->code;
 	tab_release(p->tab); /* fork children of the old image keep it while they live */
@@ -814,8 +848,10 @@ static int proc_open(struct conv *c, long pid, struct proc *parent)
 		return rc;
 	}
 	p->next_ns = v[3];
-	if (parent)
+	if (parent) {
 		memcpy(p->direct, parent->direct, sizeof(p->direct));
+		memcpy(p->sock, parent->sock, sizeof(p->sock));
+	}
 	if (!(p->tab = tab_new(parent ? parent->tab : NULL, parent ? v[2] : 0))) {
 		proc_free(c, p);
 		return vl_err_set(c->err, VL_ENOMEM, "out of memory");

@@ -49,7 +49,8 @@ int vl_capture_convert(const char *dir, long root_pid, struct vl_writer *w, uint
                        struct vl_capture_stats *st, vl_capture_progress_fn progress, void *ctx,
                        struct vl_err *err);
 
-/* Kernel instructions the capture inserts for system call nr returning ret. */
-uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret);
+/* Kernel instructions the capture inserts for system call nr returning ret;
+ * sock: its first argument is a socket descriptor (traces/kpaths.h). */
+uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret, int sock);
 
 #endif

@@ -61,10 +61,10 @@ static const struct call calls[] = {
 	{"pwritev", VL_KP_IO, IO_OUT, F_NONE, 0, 0},
 	{"preadv2", VL_KP_IO, IO_IN, F_NONE, 0, 0},
 	{"pwritev2", VL_KP_IO, IO_OUT, F_NONE, 0, 0},
-	{"recvfrom", VL_KP_IO, IO_IN, F_NONE, 0, 0},
-	{"recvmsg", VL_KP_IO, IO_IN, F_NONE, 0, 0},
-	{"sendto", VL_KP_IO, IO_OUT, F_NONE, 0, 0},
-	{"sendmsg", VL_KP_IO, IO_OUT, F_NONE, 0, 0},
+	{"recvfrom", VL_KP_SOCK_READ, IO_IN, F_NONE, 0, 0},
+	{"recvmsg", VL_KP_SOCK_READ, IO_IN, F_NONE, 0, 0},
+	{"sendto", VL_KP_SOCK_WRITE, IO_OUT, F_NONE, 0, 0},
+	{"sendmsg", VL_KP_SOCK_WRITE, IO_OUT, F_NONE, 0, 0},
 	{"mmap", VL_KP_MMAP, IO_NONE, F_NONE, 0, 0},
 	{"munmap", VL_KP_MMAP, IO_NONE, F_NONE, 0, 0},
 	{"clone", VL_KP_FORK, IO_NONE, F_FORK, 0, 0},
@@ -81,9 +81,10 @@ static const struct call calls[] = {
 	{"creat", VL_KP_NULL, IO_NONE, F_OPEN, 0, -1},
 	{"openat", VL_KP_NULL, IO_NONE, F_OPEN, 1, 2},
 	{"openat2", VL_KP_NULL, IO_NONE, F_OPEN, 1, 2},
-	{"socket", VL_KP_NULL, IO_NONE, F_SOCKET, 0, 0},
-	{"accept", VL_KP_NULL, IO_NONE, F_SOCKET, 0, 0},
-	{"accept4", VL_KP_NULL, IO_NONE, F_SOCKET, 0, 0},
+	{"socket", VL_KP_SOCKET, IO_NONE, F_SOCKET, 0, 0},
+	{"connect", VL_KP_CONNECT, IO_NONE, F_NONE, 0, 0},
+	{"accept", VL_KP_ACCEPT, IO_NONE, F_SOCKET, 0, 0},
+	{"accept4", VL_KP_ACCEPT, IO_NONE, F_SOCKET, 0, 0},
 	{"socketpair", VL_KP_NULL, IO_NONE, F_PAIR_SOCKET, 3, 0},
 	{"pipe", VL_KP_NULL, IO_NONE, F_PAIR_OTHER, 0, 0},
 	{"pipe2", VL_KP_NULL, IO_NONE, F_PAIR_OTHER, 0, 0},
@@ -490,9 +491,17 @@ static void track(struct vl_import *im, struct proc *p, const struct call *c,
 	}
 }
 
-static uint32_t kernel_insns(const struct call *c, long long ret, int failed)
+/* The kernel's work in call c; on a socket descriptor, its reads, writes
+ * and close take the socket's paths. */
+static uint32_t kernel_insns(const struct call *c, long long ret, int failed, int sock)
 {
-	return failed ? KP_NULL_SYSCALL : vl_kpath_insns((enum vl_kpath)c->kp, ret, 0);
+	enum vl_kpath k = (enum vl_kpath)c->kp;
+
+	if (sock && c->io != IO_NONE)
+		k = c->io == IO_IN ? VL_KP_SOCK_READ : VL_KP_SOCK_WRITE;
+	else if (sock && c->fdop == F_CLOSE)
+		k = VL_KP_SOCK_CLOSE;
+	return failed ? KP_NULL_SYSCALL : vl_kpath_insns(k, ret, 0);
 }
 
 static const struct call *call_of(const char *name)
@@ -642,9 +651,11 @@ static void finish_call(struct vl_import *im, struct proc *p, const char *name,
 	const struct call *c = call_of(name);
 	uint16_t flags;
 
-	push(im, VL_EV_KERNEL, VL_EVF_KERNEL, kernel_insns(c, r->ret, r->failed), 0);
+	const struct fd *d0 = fd_slot(p, arg_fd(sc, 0));
+	push(im, VL_EV_KERNEL, VL_EVF_KERNEL,
+	     kernel_insns(c, r->ret, r->failed, d0 && d0->kind == FD_SOCKET), 0);
 	if (r->has_ret && !r->failed && c->io != IO_NONE && r->ret > 0) {
-		const struct fd *d = fd_slot(p, arg_fd(sc, 0));
+		const struct fd *d = d0;
 		uint32_t bytes = r->ret > UINT32_MAX ? UINT32_MAX : (uint32_t)r->ret;
 		if (d && d->kind == FD_FILE) {
 			flags = c->io == IO_OUT ? VL_EVF_WRITE | (d->sync ? 0 : VL_EVF_ASYNC) : 0;

@@ -268,7 +268,7 @@ struct conv {
 	uint32_t next_id;
 	struct tbent *cur;        /* the block executing */
 	int prev_kernel;          /* the mode of the last block */
-	uint32_t rets[2], indirects[2], mispredicts[2], since_flush;
+	uint32_t rets[2], indirects[2], mispredicts[2], xpages[2], since_flush;
 	struct vl_bpred bp;       /* the reference predictor (traces/bpred.h) */
 	uint64_t asid;            /* address-space ids handed out */
 	long sys_idx, pf_idx;     /* events awaiting their operand; -1: none */
@@ -334,9 +334,10 @@ static int flush_branches(struct conv *c)
 		uint16_t fl = k ? VL_EVF_KERNEL : 0;
 		if ((c->rets[k] && emit(c, VL_EV_CALLRET, fl, c->rets[k], 0, 0)) ||
 		    (c->indirects[k] && emit(c, VL_EV_INDIRECT, fl, c->indirects[k], 0, 0)) ||
-		    (c->mispredicts[k] && emit(c, VL_EV_MISPREDICT, fl, c->mispredicts[k], 0, 0)))
+		    (c->mispredicts[k] && emit(c, VL_EV_MISPREDICT, fl, c->mispredicts[k], 0, 0)) ||
+		    (c->xpages[k] && emit(c, VL_EV_XPAGE, fl, c->xpages[k], 0, 0)))
 			return c->err->code;
-		c->rets[k] = c->indirects[k] = c->mispredicts[k] = 0;
+		c->rets[k] = c->indirects[k] = c->mispredicts[k] = c->xpages[k] = 0;
 	}
 	c->since_flush = 0;
 	return 0;
@@ -643,22 +644,30 @@ static int on_tb(struct conv *c, uint64_t id)
 	} else if (c->pf_await == 1) {
 		c->pf_await = 2;
 	}
-	/* the conditional branch that ended the last block: taken unless this
-	 * one is its fall-through (an interrupt or fault entered instead says
-	 * nothing of it) */
+	/* p: the block before, unless an interrupt or fault entered instead
+	 * (which says nothing of how p ended); its conditional branch was taken
+	 * unless this block is its fall-through */
 	unsigned cls = e->sym & 0xff;
-	if (c->cur && c->cur->term == VL_ST_JCC && !(cls >= SYM_PF && cls <= SYM_EXC)) {
+	const struct tbent *p = cls >= SYM_PF && cls <= SYM_EXC ? NULL : c->cur;
+	if (p && p->term == VL_ST_JCC) {
 		c->st->branches++;
-		if (vl_bpred_branch(&c->bp, c->cur->vaddr, e->vaddr != c->cur->end)) {
+		if (vl_bpred_branch(&c->bp, p->vaddr, e->vaddr != p->end)) {
 			c->st->mispredicts++;
-			c->mispredicts[c->cur->kernel]++;
+			c->mispredicts[p->kernel]++;
 		}
+	}
+	/* a direct transfer (jump, branch, call, fall-through) into another code
+	 * page; returns, indirect branches, system calls and irets are their own */
+	if (p && (p->term == VL_ST_OTHER || p->term == VL_ST_CALL || p->term == VL_ST_JCC) &&
+	    e->vaddr >> 12 != p->vaddr >> 12) {
+		c->st->xpages++;
+		c->xpages[p->kernel]++;
 	}
 	if (e->sym && on_entry(c, e))
 		return c->err->code;
-	if (e->kernel != c->prev_kernel && (c->rets[0] | c->rets[1] | c->mispredicts[0] |
-	                                     c->mispredicts[1] | c->indirects[0] |
-	                                     c->indirects[1]) && flush_branches(c))
+	if (e->kernel != c->prev_kernel &&
+	    (c->rets[0] | c->rets[1] | c->mispredicts[0] | c->mispredicts[1] | c->xpages[0] |
+	     c->xpages[1] | c->indirects[0] | c->indirects[1]) && flush_branches(c))
 		return c->err->code;
 	c->cur = e;
 	c->prev_kernel = e->kernel;

@@ -42,6 +42,7 @@ struct vl_syscap_stats {
 	uint64_t touches;        /* data references the plugin's filter missed */
 	uint64_t branches;       /* conditional branches executed */
 	uint64_t mispredicts;    /* those the reference predictor got wrong (traces/bpred.h) */
+	uint64_t xpages;         /* direct transfers into a block on another code page */
 	uint64_t cr3_reloads;    /* CR3 writes no address-space switch marked: the same one again */
 	uint64_t phases;
 	uint64_t raw_bytes;
