@@ -365,6 +365,33 @@ static void test_models_hwassist_golden(void)
 }
 
 /*
+ * VirtualBox's raw mode (bt's patch = 1) against VMware Workstation, on a
+ * kernel block of 10 instructions run twice, 4 kernel returns and a CR3
+ * write: the block is scanned (10 x 150) instead of translated (10 x
+ * 2300); the returns need no lookup (4 x 40 under translation); the CR3
+ * write traps (1814) instead of calling out (1038), both then emulated.
+ */
+static void test_models_bt_patch(void)
+{
+	const char *t = t_write("patch.vlt", "vlt 1\nbb 1 10 kernel\nbb 1 10 kernel\n"
+	                        "callret 4 kernel\ncr3 1\n");
+	struct vl_run_result vb, ws;
+
+	if (run_model(t, "bt", "virtualbox", NULL, 0, &vb) ||
+	    run_model(t, "bt", "vmware-workstation", NULL, 0, &ws))
+		return;
+	CU_ASSERT_EQUAL(vb.bd.cell[VL_EV_BB][VL_MECH_TRANSLATE].cycles, 10 * 150);
+	CU_ASSERT_EQUAL(ws.bd.cell[VL_EV_BB][VL_MECH_TRANSLATE].cycles, 10 * 2300);
+	CU_ASSERT_EQUAL(vb.bd.cell[VL_EV_CALLRET][VL_MECH_LOOKUP].cycles, 0);
+	CU_ASSERT_EQUAL(ws.bd.cell[VL_EV_CALLRET][VL_MECH_LOOKUP].cycles, 4 * 40);
+	CU_ASSERT_EQUAL(vb.bd.cell[VL_EV_CR3][VL_MECH_TRAP].cycles, 1814);
+	CU_ASSERT_EQUAL(vb.bd.cell[VL_EV_CR3][VL_MECH_CALLOUT].cycles, 0);
+	CU_ASSERT_EQUAL(ws.bd.cell[VL_EV_CR3][VL_MECH_CALLOUT].cycles, 1038);
+	vl_run_result_release(&vb);
+	vl_run_result_release(&ws);
+}
+
+/*
  * Mispredicted branches: 10 of them on Prescott cost 30 cycles each beside
  * the block's 100 instructions at cpi 1, in every technique alike (bt, the
  * emulator's translated code); none with mispredict 0.
@@ -855,6 +882,7 @@ void suite_models(void)
 		{"models_hwassist_cluster_golden", test_models_hwassist_cluster_golden},
 		{"models_hwassist_user_leave", test_models_hwassist_user_leave},
 		{"models_mispredict", test_models_mispredict},
+		{"models_bt_patch", test_models_bt_patch},
 		{"models_baseline_reuse", test_models_baseline_reuse},
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},

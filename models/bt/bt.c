@@ -7,7 +7,10 @@
  * guest; shadow page tables (sim/shadow.h) trace guest PTE writes, which
  * trap until adaptive translation turns their write sites into callouts, and
  * fill lazily by hidden faults. Hosted monitors reach devices through a world
- * switch to the host OS. README.md shows the sources and the arithmetic.
+ * switch to the host OS. VirtualBox's raw mode (patch = 1) runs ring-0 code
+ * in place instead: scanned once (CSAM), its sensitive instructions patched
+ * (PATM), its returns native, and what it cannot patch trapping. README.md
+ * shows the sources and the arithmetic.
  */
 #include "models/bt/bt.h"
 #include "sim/native.h"
@@ -46,6 +49,8 @@ enum {
 	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory */
 	P_MAX_VCPUS,      /* most vCPUs of a guest (0: no limit) */
 	P_MAX_GUESTS,     /* most guests on a host (0: no limit) */
+	P_PATCH,          /* 1: ring-0 code runs in place, scanned and patched (PATM/CSAM) */
+	P_SCAN,           /* patch: scanning one guest instruction of code not run before */
 	P__COUNT
 };
 
@@ -127,10 +132,22 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_MAX_GUESTS] = VL_LIMIT_P_GUESTS("0: no limit (a hosted monitor: the host's memory "
 	                                   "decides); vmware-esx-2006: 64 VMs per host (ESX's "
 	                                   "configuration maximum; recalled, not read here)"),
+	[P_PATCH] = {"patch", "flag", 0, 0, 1,
+		"VirtualBox's raw mode (its VMM's CSAM and PATM, in the VirtualBox sources; design "
+		"recalled, not read here): guest ring-0 code runs in ring 1 in place, each code page "
+		"scanned before it first runs, the instructions that misbehave there replaced by "
+		"jumps into patch code; what cannot be patched faults into the monitor",
+		"1: kernel code runs in place (no translation cache: returns need no lookup), "
+		"scanned once; privileged instructions trap instead of calling out"},
+	[P_SCAN] = {"scan", "cycles/insn", 150, 0, 1e6,
+		EST("decoding an instruction to find the ones to patch: a disassembler pass, "
+		    "about a fifteenth of translating it (2300)"),
+		"patch: scanning a guest kernel instruction the first time its block runs"},
 };
 
 static const struct vl_setting esx[] = {{"max_vcpus", 2}, {"max_guests", 64}, {NULL, 0}};
 static const struct vl_setting workstation[] = {{"hosted", 1}, {NULL, 0}};
+static const struct vl_setting virtualbox[] = {{"hosted", 1}, {"patch", 1}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
 	{"vmware-esx-2006", "VMware's software VMM, bare metal (ESX), on the Prescott host",
@@ -139,6 +156,11 @@ static const struct vl_profile profiles[] = {
 	{"vmware-workstation", "VMware Workstation: the software VMM, hosted", "prescott",
 	 workstation, "device accesses reach the host OS by a world switch (Sugerman et al. "
 	 "2001)", NULL, "desktop,development"},
+	{"virtualbox", "VirtualBox 1.x software mode: ring-0 code run in place, scanned and "
+	 "patched (PATM/CSAM)", "prescott", virtualbox, "hosted; kernel code is not "
+	 "translated: it is scanned once and its sensitive instructions patched, returns run "
+	 "natively, privileged instructions trap; the scan's cost is an estimate and the rest "
+	 "are VMware's (VirtualBox published none)", NULL, "desktop,development"},
 	/* Aliases: hosted binary translators whose published descriptions give this model
 	 * nothing to set differently. Each resolves exactly to its target. */
 	{"virtualpc", "Microsoft Virtual PC (x86 host): hosted binary translation", NULL, NULL,
@@ -152,11 +174,7 @@ static const struct vl_profile profiles[] = {
 	{"parallels", "Parallels Workstation 2: hosted, ring-0 code by translation", NULL, NULL,
 	 "no published difference known: same structure, hosted; costs not published, so "
 	 "VMware Workstation's stand in", "vmware-workstation", "desktop"},
-	{"virtualbox", "VirtualBox 1.x software mode: ring-0 code recompiled or patched "
-	 "(PATM/CSAM)", NULL, NULL, "no difference this model can express yet: hosted; its "
-	 "in-place patching and scanning of ring-0 code (PATM/CSAM) is not modelled and its "
-	 "costs are not published, so VMware Workstation's stand in", "vmware-workstation",
-	 "desktop,development"},
+
 };
 
 struct bt {
@@ -165,7 +183,7 @@ struct bt {
 	struct vl_shadow sh;
 	uint64_t h[P__COUNT];
 	double tc_bytes;
-	int hosted;
+	int hosted, patch;
 	uint64_t adapt_traps[3]; /* traps so far of PTE writes same, clear, set */
 	uint64_t translated_insns, callouts, traps, pte_trapped, pte_adapted;
 };
@@ -182,7 +200,7 @@ static const unsigned char scale[P__COUNT] = {
 	[P_IND_LOOKUP] = VL_SCALE_SW, [P_REFLECT] = VL_SCALE_SW, [P_SHADOW_WALK] = VL_SCALE_SW,
 	[P_PTE_SAME] = VL_SCALE_SW, [P_PTE_CLEAR] = VL_SCALE_SW, [P_PTE_SET] = VL_SCALE_SW,
 	[P_SHADOW_CR3] = VL_SCALE_SW, [P_SHADOW_INVLPG] = VL_SCALE_SW, [P_DEVEMU] = VL_SCALE_SW,
-	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW,
+	[P_SHADOW_BUILD] = VL_SCALE_SW, [P_RESYNC] = VL_SCALE_SW, [P_SCAN] = VL_SCALE_SW,
 };
 
 static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
@@ -195,6 +213,7 @@ static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
 		s->h[i] = vl_cycles(v[i] * vl_host_scale(p->host, scale[i]));
 	s->tc_bytes = v[P_TC_BYTES];
 	s->hosted = v[P_HOSTED] >= 0.5;
+	s->patch = v[P_PATCH] >= 0.5;
 	int rc = vl_shadow_init(&s->sh, (unsigned)s->h[P_SHADOW_CAP], v[P_UNSYNC] >= 0.5, err);
 	if (rc)
 		return rc;
@@ -213,10 +232,17 @@ static void bt_release(void *state)
 	vl_shadow_release(&s->sh);
 }
 
+/* A privileged instruction the monitor performs: translated code calls out
+ * to it; code running in place (patch) traps to it. */
 static void callout_emulate(struct bt *s, struct vl_charge *out)
 {
-	s->callouts++;
-	vl_charge(out, VL_MECH_CALLOUT, s->h[P_CALLOUT]);
+	if (s->patch) {
+		s->traps++;
+		vl_charge(out, VL_MECH_TRAP, s->h[P_TRAP]);
+	} else {
+		s->callouts++;
+		vl_charge(out, VL_MECH_CALLOUT, s->h[P_CALLOUT]);
+	}
 	vl_charge(out, VL_MECH_EMULATE, s->h[P_TC_EMULATE]);
 }
 
@@ -295,9 +321,10 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 			int hit = vl_tcache_access(&s->tc, ev->a, bytes ? bytes : 1);
 			VL_ASSERT(hit >= 0);
 			if (!hit)
-				vl_charge(out, VL_MECH_TRANSLATE, ev->n * h[P_TRANSLATE]);
+				vl_charge(out, VL_MECH_TRANSLATE,
+				          ev->n * h[s->patch ? P_SCAN : P_TRANSLATE]);
 			s->translated_insns += ev->n;
-			if (h[P_TRANSLATED])
+			if (h[P_TRANSLATED] && !s->patch)
 				vl_charge(out, VL_MECH_TRANSLATED, ev->n * h[P_TRANSLATED]);
 		}
 		vl_native_charge(&s->nc, ev, out);
@@ -311,12 +338,12 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		break;
 	case VL_EV_CALLRET:
 		vl_native_charge(&s->nc, ev, out);
-		if (kernel)
+		if (kernel && !s->patch) /* in place, a return goes where it says */
 			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_RET_LOOKUP]);
 		break;
 	case VL_EV_INDIRECT:
 		vl_native_charge(&s->nc, ev, out);
-		if (kernel)
+		if (kernel && !s->patch)
 			vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_IND_LOOKUP]);
 		break;
 	case VL_EV_SYSCALL:
