@@ -382,6 +382,7 @@ static void test_exp_shipped_files_parse(void)
 		"experiments/labs/2-bt-vs-vtx.ini",
 		"experiments/labs/3-shadow-vs-nested.ini", "experiments/labs/4-paravirt-batching.ini",
 		"experiments/labs/5-containers-vs-vms.ini", "experiments/labs/6-plugin.ini",
+		"experiments/labs/8-io-paths.ini",
 	};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		struct vl_experiment *e;
