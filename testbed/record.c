@@ -34,8 +34,26 @@ static const char schema[] =
 	"  calibration_id INTEGER NOT NULL REFERENCES calibration(id) ON DELETE CASCADE,"
 	"  workload TEXT NOT NULL, env TEXT NOT NULL, model TEXT NOT NULL, profile TEXT NOT NULL,"
 	"  unit TEXT NOT NULL, measured REAL, predicted REAL, error REAL, native_ns REAL,"
-	"  env_ns REAL, ok INTEGER NOT NULL, note TEXT,"
+	"  env_ns REAL, ok INTEGER NOT NULL, note TEXT, fitted INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (calibration_id, workload, env));";
+
+/* A validation table written before rows said whether they were fitted
+ * gains the column (0 for its old rows: unknown, not predicted). */
+static int add_fitted(sqlite3 *h)
+{
+	sqlite3_stmt *st;
+	int have = 0;
+
+	if (sqlite3_prepare_v2(h, "SELECT 1 FROM pragma_table_info('validation') WHERE "
+	                       "name = 'fitted'", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (have)
+		return 0;
+	return sqlite3_exec(h, "ALTER TABLE validation ADD COLUMN fitted INTEGER NOT NULL "
+	                    "DEFAULT 0", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
 
 static int fail(sqlite3 *h, struct vl_err *err, const char *what)
 {
@@ -151,18 +169,19 @@ int vl_tb_record_validation(struct vl_db *db, int64_t calib_id, const struct vl_
 	sqlite3 *h = vl_db_handle(db);
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_exec(h, schema, NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(h, schema, NULL, NULL, NULL) != SQLITE_OK || add_fitted(h))
 		return fail(h, err, "schema");
 	if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return fail(h, err, "begin");
-	if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO validation VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	                       -1, &st, NULL))
+	if (sqlite3_prepare_v2(h, "INSERT OR REPLACE INTO validation (calibration_id, workload, env, "
+	                       "model, profile, unit, measured, predicted, error, native_ns, env_ns, "
+	                       "ok, note, fitted) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, NULL))
 		goto out_fail;
 	for (size_t i = 0; i < v->nrows; i++) {
 		const struct vl_tb_valrow *r = &v->rows[i];
-		if (row(h, st, "ittttt" "ddddd" "it", (long long)calib_id, r->workload, r->env, r->model,
+		if (row(h, st, "ittttt" "ddddd" "iti", (long long)calib_id, r->workload, r->env, r->model,
 		        r->profile, r->unit, r->measured, r->predicted, r->error, r->native_ns, r->env_ns,
-		        (long long)r->ok, r->note))
+		        (long long)r->ok, r->note, (long long)r->fitted))
 			goto out_fail;
 	}
 	sqlite3_finalize(st);

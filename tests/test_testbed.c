@@ -459,6 +459,18 @@ static void test_validate_cli(void)
 	CU_ASSERT_EQUAL(rows, 5);
 	snprintf(args, sizeof(args), "%s/traces/forkwait.vlt", dir);
 	CU_ASSERT_EQUAL(access(args, R_OK), 0);
+	/* the database says which rows are fitted: syscall's native row is (its
+	 * transition was calibrated from it), mix's is not */
+	snprintf(args, sizeof(args), "sqlite3 '%s' \"SELECT workload || ':' || fitted FROM "
+	         "validation WHERE env = 'native' ORDER BY workload\" > '%s'", db,
+	         t_path("fitted.txt"));
+	CU_ASSERT_EQUAL(system(args), 0);
+	f = fopen(t_path("fitted.txt"), "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	out[fread(out, 1, sizeof(out) - 1, f)] = '\0';
+	fclose(f);
+	T_ASSERT_STR_CONTAINS(out, "syscall:1\n");
+	T_ASSERT_STR_CONTAINS(out, "mix:0\n");
 
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "calibrate --backend vmware"), 2);
 	T_ASSERT_STR_CONTAINS(out, "unknown backend 'vmware'");
