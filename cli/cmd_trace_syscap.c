@@ -37,6 +37,9 @@ static void help(void)
 	       "  --zstd           compress a binary trace's blocks (--zstd-max: harder, slower)\n"
 	       "  --ops N          CMD marks N operations (vl-probe work OP N): trace stats\n"
 	       "                   then shows counts per operation\n"
+	       "  --file SRC[:DEST]  copy SRC into the guest at DEST (default: its own path),\n"
+	       "                   with its libraries when it is a program (repeatable: the\n"
+	       "                   programs CMD runs, its input)\n"
 	       "  --kernel DIR     the unpacked kernel package (default: $VL_KERNEL_DIR, else\n"
 	       "                   out/kernel-paths/kernel, which `make kernel` fills)\n"
 	       "  --timeout S      kill a guest that has not finished after S seconds (1800)\n\n"
@@ -55,6 +58,8 @@ static void progress(void *ctx, const char *line)
 int cmd_trace_capture_system(int argc, char **argv)
 {
 	struct vl_syscap_opts o = {.out = "capture.vlb"};
+	static const char *files[64];
+	size_t nfiles = 0;
 	struct vl_syscap_stats st;
 	struct vl_err err = {0};
 	int i, status;
@@ -81,6 +86,11 @@ int cmd_trace_capture_system(int argc, char **argv)
 			o.zstd = 2;
 		} else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
 			o.kernel_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--file") && i + 1 < argc) {
+			if (nfiles == sizeof(files) / sizeof(files[0]))
+				return cli_usage_error("trace", "capture: at most %zu --file options",
+				                       sizeof(files) / sizeof(files[0]));
+			files[nfiles++] = argv[++i];
 		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
 			uint64_t n;
 			if (cli_parse_u64(argv[++i], &n) || !n || n > 86400)
@@ -105,6 +115,8 @@ int cmd_trace_capture_system(int argc, char **argv)
 	if (cli_ensure_parent(o.out, &err))
 		return cli_fail(&err);
 	o.argv = (const char *const *)argv + i;
+	o.files = files;
+	o.nfiles = nfiles;
 	/* the capture's status lines, on a terminal only */
 	struct vl_progress bar;
 	vl_progress_init(&bar, stderr, "events", 0, 0);
@@ -129,5 +141,7 @@ int cmd_trace_capture_system(int argc, char **argv)
 	        (unsigned long long)st.ops[VL_SO_STI], (unsigned long long)st.ops[VL_SO_PUSHF],
 	        (unsigned long long)st.ops[VL_SO_POPF], st.limited ? " (stopped at --limit)" : "",
 	        status);
+	if (status && st.output[0])
+		fprintf(stderr, "the command's last output in the guest: %s\n", st.output);
 	return EXIT_OK;
 }

@@ -211,14 +211,13 @@ static int cpio_file(struct cpio *c, const char *name, const char *src)
 	return 0;
 }
 
-/* A file at its own absolute path, with the directories above it (the
- * kernel's unpacker takes a directory made twice as made once). */
-static int cpio_at_path(struct cpio *c, const char *abs)
+/* The file src at the absolute path dest, with the directories above it
+ * (the kernel's unpacker takes a directory made twice as made once). */
+static int cpio_at_path(struct cpio *c, const char *dest, const char *src)
 {
 	char name[PATH_MAX];
-	const char *src = abs;
 
-	snprintf(name, sizeof(name), "%s", abs + 1);
+	snprintf(name, sizeof(name), "%s", dest + 1);
 	for (char *sl = strchr(name, '/'); sl; sl = strchr(sl + 1, '/')) {
 		*sl = 0;
 		cpio_data(c, name, S_IFDIR | 0755, NULL, 0);
@@ -227,11 +226,11 @@ static int cpio_at_path(struct cpio *c, const char *abs)
 	return cpio_file(c, name, src);
 }
 
-/* The initramfs: vl-init, busybox (also as /bin/sh), the command, the shared
- * libraries it needs (libs: NUL-separated absolute paths, "" ending them;
- * NULL: none) and its words. */
+/* The initramfs: vl-init, busybox (also as /bin/sh), the command, the other
+ * files it needs (files: pairs of source and destination paths, as struct
+ * copies keeps them; NULL: none) and its words. */
 static int write_initrd(const char *path, const char *init, const char *busybox,
-                        const char *prog, const char *prog_name, const char *libs,
+                        const char *prog, const char *prog_name, const char *files,
                         const char *cmd, size_t cmd_len, int want_syms, struct vl_err *err)
 {
 	static const char *const dirs[] = {"bin", "dev", "proc", "sys", "tmp"};
@@ -251,9 +250,12 @@ static int write_initrd(const char *path, const char *init, const char *busybox,
 		if (cpio_file(&c, name, prog))
 			c.failed = 1;
 	}
-	for (const char *l = libs; l && *l; l += strlen(l) + 1)
-		if (cpio_at_path(&c, l))
+	for (const char *l = files; l && *l; l += strlen(l) + 1) {
+		const char *dest = l + strlen(l) + 1;
+		if (cpio_at_path(&c, dest, l))
 			c.failed = 1;
+		l = dest;
+	}
 	cpio_data(&c, "vl-cmd", S_IFREG | 0644, cmd, cmd_len);
 	if (want_syms)
 		cpio_data(&c, "vl-syms", S_IFREG | 0644, NULL, 0);
@@ -370,11 +372,12 @@ out:
  * symbols vl-init printed (written to syms_out when not NULL), vl-init's
  * complaint if any (into msg).
  */
-static int read_console(const char *log, const char *syms_out, char *msg, size_t len)
+static int read_console(const char *log, const char *syms_out, char *msg, size_t len,
+                        char *tail, size_t tlen)
 {
 	FILE *f = fopen(log, "r"), *s = NULL;
-	char line[1024], tmp[PATH_MAX + 8];
-	int status = -1, n = 0;
+	char line[1024], tmp[PATH_MAX + 8], last[4][160];
+	int status = -1, n = 0, nlast = 0;
 
 	msg[0] = 0;
 	if (!f)
@@ -395,9 +398,20 @@ static int read_console(const char *log, const char *syms_out, char *msg, size_t
 		} else if ((p = strstr(line, "vl-init: "))) {
 			snprintf(msg, len, "%s", p);
 			msg[strcspn(msg, "\r\n")] = 0;
+		} else if (line[0] != '[' && strspn(line, " \r\n") < strlen(line)) {
+			/* the command's own output (the kernel's lines start "[ time]") */
+			snprintf(last[nlast % 4], sizeof(last[0]), "%.159s", line);
+			last[nlast % 4][strcspn(last[nlast % 4], "\r\n")] = 0;
+			nlast++;
 		}
 	}
 	fclose(f);
+	if (tail) {
+		size_t k = 0;
+		tail[0] = 0;
+		for (int i = nlast > 4 ? nlast - 4 : 0; i < nlast && k + 2 < tlen; i++)
+			k += (size_t)snprintf(tail + k, tlen - k, "%s%s", k ? " | " : "", last[i % 4]);
+	}
 	if (s) {
 		if (fclose(s) || !n || rename(tmp, syms_out))
 			unlink(tmp);
@@ -496,18 +510,43 @@ static int on_converted(void *ctx, uint64_t events)
 }
 
 /*
- * The loader and shared libraries of a dynamically linked program, as ldd
- * lists them (linux-vdso has no file), into libs: NUL-separated absolute
- * paths, an empty one last. 0, or an error naming the program.
+ * What to copy into the guest besides vl-init, busybox and the command: a
+ * list of pairs of NUL-terminated paths, the file here and where it goes in
+ * the guest, an empty string after the last.
  */
-static int guest_libs(const char *prog, const char *dir, char *libs, size_t len,
-                      struct vl_err *err)
+struct copies {
+	char buf[16384];
+	size_t len;
+};
+
+/* Adds src at dest unless something is there already: 0, or an error. */
+static int copy_add(struct copies *c, const char *src, const char *dest, struct vl_err *err)
+{
+	for (const char *l = c->buf; l < c->buf + c->len; l += strlen(l) + 1) {
+		l += strlen(l) + 1;
+		if (!strcmp(l, dest))
+			return 0;
+	}
+	if (c->len + strlen(src) + strlen(dest) + 3 > sizeof(c->buf))
+		return vl_err_set(err, VL_EINVAL, "capture --system: too many files to copy into "
+		                  "the guest");
+	c->len += (size_t)snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s", src) + 1;
+	c->len += (size_t)snprintf(c->buf + c->len, sizeof(c->buf) - c->len, "%s", dest) + 1;
+	c->buf[c->len] = 0;
+	return 0;
+}
+
+/*
+ * The loader and shared libraries of a dynamically linked program, as ldd
+ * lists them (linux-vdso has no file), added to c at their own paths. 0, or
+ * an error naming the program.
+ */
+static int guest_libs(const char *prog, const char *dir, struct copies *c, struct vl_err *err)
 {
 	const char *argv[] = {"ldd", prog, NULL};
 	char path[PATH_MAX + 16], line[PATH_MAX + 64];
-	size_t k = 0;
 	FILE *f;
-	int rc;
+	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/ldd", dir);
 	if ((rc = vl_proc_run(NULL, argv, path, NULL, err)))
@@ -516,27 +555,53 @@ static int guest_libs(const char *prog, const char *dir, char *libs, size_t len,
 		                  err->msg);
 	if (!(f = fopen(path, "r")))
 		return vl_err_set(err, VL_EIO, "%s: %s", path, strerror(errno));
-	while (fgets(line, sizeof(line), f)) {
+	while (!rc && fgets(line, sizeof(line), f)) {
 		char *lib = strstr(line, "=> "), *end;
 		lib = lib ? lib + 3 : line + strspn(line, " \t");
 		if (*lib != '/' || !(end = strstr(lib, " (")))
 			continue; /* linux-vdso.so.1, or "not found" */
 		*end = 0;
-		if (k + strlen(lib) + 2 > len) {
-			fclose(f);
-			return vl_err_set(err, VL_EINVAL, "capture --system: '%s' needs too many "
-			                  "libraries", prog);
-		}
-		k += (size_t)snprintf(libs + k, len - k, "%s", lib) + 1;
+		rc = copy_add(c, lib, lib, err);
 	}
 	fclose(f);
-	libs[k] = 0;
+	return rc;
+}
+
+/* The --file entries: SRC or SRC:DEST, each with its libraries when it is a
+ * dynamically linked program. */
+static int guest_files(const struct vl_syscap_opts *o, const char *dir, struct copies *c,
+                       struct vl_err *err)
+{
+	for (size_t i = 0; i < o->nfiles; i++) {
+		char src[PATH_MAX], dest[PATH_MAX];
+		const char *colon = strchr(o->files[i], ':');
+		struct stat st;
+		snprintf(src, sizeof(src), "%.*s", colon ? (int)(colon - o->files[i]) : PATH_MAX,
+		         o->files[i]);
+		if (stat(src, &st))
+			return vl_err_set(err, VL_EINVAL, "capture --system: --file '%s': %s", src,
+			                  strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return vl_err_set(err, VL_EINVAL, "capture --system: --file '%s': not a regular "
+			                  "file", src);
+		if (colon && colon[1] != '/')
+			return vl_err_set(err, VL_EINVAL, "capture --system: --file '%s': the guest's "
+			                  "path must be absolute", o->files[i]);
+		if (!colon && !realpath(src, dest))
+			return vl_err_set(err, VL_EINVAL, "capture --system: --file '%s': %s", src,
+			                  strerror(errno));
+		if (colon)
+			snprintf(dest, sizeof(dest), "%s", colon + 1);
+		if (copy_add(c, src, dest, err) ||
+		    (elf_kind(src) == 2 && guest_libs(src, dir, c, err)))
+			return err->code;
+	}
 	return 0;
 }
 
 /* The command inside the guest: its words, NUL-separated, and what to copy. */
 static int guest_command(const struct vl_syscap_opts *o, const char *busybox, const char *dir,
-                         char *prog, size_t plen, char *libs, size_t llen, char *words,
+                         char *prog, size_t plen, struct copies *files, char *words,
                          size_t wlen, size_t *used, struct vl_err *err)
 {
 	char found[PATH_MAX];
@@ -546,12 +611,11 @@ static int guest_command(const struct vl_syscap_opts *o, const char *busybox, co
 
 	name = name ? name + 1 : o->argv[0];
 	prog[0] = 0;
-	libs[0] = 0;
 	if (vl_proc_find(o->argv[0], found, sizeof(found)) && (kind = elf_kind(found)) &&
 	    strcmp(name, "busybox") && strcmp(name, "sh") && strlen(name) < 200) {
 		if (!realpath(found, prog) || strlen(prog) >= plen)
 			return vl_err_set(err, VL_EIO, "capture: '%s': %s", o->argv[0], strerror(errno));
-		if (kind == 2 && guest_libs(prog, dir, libs, llen, err))
+		if (kind == 2 && guest_libs(prog, dir, files, err))
 			return err->code;
 		k += (size_t)snprintf(words, wlen, "/bin/%s", name) + 1;
 	} else if (!strchr(o->argv[0], '/') && busybox_applet(busybox, name, dir)) {
@@ -582,7 +646,8 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	char kernel[PATH_MAX], rel[256], syms[PATH_MAX + 300], prog[PATH_MAX], dir[PATH_MAX];
 	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16], tmp[PATH_MAX + 16];
 	char spec[PATH_MAX * 2 + 64 + 2048], ptspec[2048], qver[128], msg[256], *words = NULL;
-	char libs[8192];
+	static struct copies files; /* one capture at a time */
+	char output[sizeof(st->output)];
 	const char *kdir = kernel_dir_of(o->kernel_dir), *slash;
 	struct vl_syscap_syms *sy = NULL;
 	struct vl_meta meta = {0};
@@ -614,8 +679,11 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		rc = vl_err_set(err, VL_ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = guest_command(o, busybox, dir, prog, sizeof(prog), libs, sizeof(libs), words, 65536,
-	                        &nwords, err)))
+	files.len = 0;
+	files.buf[0] = 0;
+	if ((rc = guest_command(o, busybox, dir, prog, sizeof(prog), &files, words, 65536, &nwords,
+	                        err)) ||
+	    (rc = guest_files(o, dir, &files, err)))
 		goto out;
 	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
 	snprintf(raw, sizeof(raw), "%s/sys.raw", dir);
@@ -630,11 +698,11 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		                       1, err)) ||
 		    (rc = run_guest(o, argv, log, raw, err)))
 			goto out;
-		read_console(log, syms, msg, sizeof(msg));
+		read_console(log, syms, msg, sizeof(msg), NULL, 0);
 		if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
 			/* the kernel's directory is not writable: keep them for this run */
 			snprintf(syms, sizeof(syms), "%s/syms.map", dir);
-			read_console(log, syms, msg, sizeof(msg));
+			read_console(log, syms, msg, sizeof(msg), NULL, 0);
 			if (!pt_ranges(syms, ptspec, sizeof(ptspec))) {
 				rc = vl_err_set(err, VL_EIO, "capture --system: the guest's kernel has no "
 				                "out-of-line page-table setters (native_set_pte) among its "
@@ -646,7 +714,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 	{
 		const char *pn = strrchr(o->argv[0], '/');
 		if ((rc = write_initrd(initrd, init, busybox, prog[0] ? prog : NULL,
-		                       pn ? pn + 1 : o->argv[0], libs, words, nwords, 0, err)))
+		                       pn ? pn + 1 : o->argv[0], files.buf, words, nwords, 0, err)))
 			goto out;
 	}
 	const char *ver_argv[] = {qemu, "--version", NULL}; /* provenance */
@@ -664,7 +732,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		if ((rc = run_guest(o, argv, log, raw, err)))
 			goto out;
 	}
-	*exit_status = read_console(log, NULL, msg, sizeof(msg));
+	*exit_status = read_console(log, NULL, msg, sizeof(msg), output, sizeof(output));
 	if ((rc = vl_syscap_syms_load(&sy, syms, err)))
 		goto out;
 	if (*exit_status < 0 && !o->limit) {
@@ -688,6 +756,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
 		rc = vl_syscap_convert(raw, sy, w, o->limit, st, on_converted, (void *)o, err);
+		memcpy(st->output, output, sizeof(st->output));
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}

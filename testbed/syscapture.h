@@ -21,6 +21,8 @@ struct vl_syscap_opts {
 	const char *kernel_dir;   /* the unpacked kernel package; NULL: $VL_KERNEL_DIR or
 	                             out/kernel-paths/kernel */
 	unsigned timeout;         /* seconds before the guest is killed (0: 1800) */
+	const char *const *files; /* more files for the guest: SRC or SRC:DEST (borrowed) */
+	size_t nfiles;
 	void (*progress)(void *ctx, const char *line); /* status lines (may be NULL) */
 	void *ctx;
 };

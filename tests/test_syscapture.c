@@ -729,6 +729,42 @@ static void test_capture_system_errors(void)
 	T_ASSERT_STR_CONTAINS(out, "not an x86-64 program");
 	CU_ASSERT(access(t_path("ldd.vlb"), F_OK) != 0);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "trace capture --system --timeout 0 -- true"), 2);
+	/* a --file that is not there, or not a regular file, or a relative guest path */
+	snprintf(args, sizeof(args), "trace capture --system -o %s --file %s -- true",
+	         t_path("f.vlb"), t_path("no-such-file"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no-such-file");
+	snprintf(args, sizeof(args), "trace capture --system -o %s --file /tmp -- true",
+	         t_path("f.vlb"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "not a regular file");
+	snprintf(args, sizeof(args), "trace capture --system -o %s --file %s:src/x -- true",
+	         t_path("f.vlb"), t_write("x.txt", "x\n"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "must be absolute");
+	CU_ASSERT(access(t_path("f.vlb"), F_OK) != 0);
+}
+
+/*
+ * --file: a file copied into the guest where the command expects it.
+ * busybox's cat reads it (exit status 0); without it, cat fails (1) and
+ * the capture shows what the command said.
+ */
+static void test_capture_system_file(void)
+{
+	char out[8192], args[1024];
+	const char *in = t_write("hello.txt", "hello from the host\n");
+
+	snprintf(args, sizeof(args), "trace capture --system --timeout 600 -o %s --file %s:/src/"
+	         "hello.txt -- cat /src/hello.txt", t_path("cat.vlb"), in);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "exit status 0");
+	snprintf(args, sizeof(args), "trace capture --system --timeout 600 -o %s -- cat "
+	         "/src/hello.txt", t_path("cat2.vlb"));
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "exit status 1");
+	T_ASSERT_STR_CONTAINS(out, "the command's last output in the guest:");
+	T_ASSERT_STR_CONTAINS(out, "No such file or directory");
 }
 
 void suite_syscapture(void)
@@ -744,6 +780,7 @@ void suite_syscapture(void)
 		{"capture_system_errors", test_capture_system_errors, needs_system},
 		{"capture_system", test_capture_system, needs_system_release},
 		{"capture_system_dynamic", test_capture_system_dynamic, needs_system_release},
+		{"capture_system_file", test_capture_system_file, needs_system_release},
 		{NULL, NULL, NULL},
 	};
 	t_add_suite("syscapture", cases);

@@ -266,7 +266,8 @@ struct conv {
 	struct sop *pool;
 	size_t npool, cappool;
 	uint32_t next_id;
-	struct tbent *cur;        /* the block executing */
+	uint64_t cur;             /* the block executing: its raw id + 1 (0: none; the
+	                             table moves as it grows, so no pointer into it) */
 	int prev_kernel;          /* the mode of the last block */
 	uint32_t rets[2], indirects[2], mispredicts[2], xpages[2], since_flush;
 	struct vl_bpred bp;       /* the reference predictor (traces/bpred.h) */
@@ -648,7 +649,8 @@ static int on_tb(struct conv *c, uint64_t id)
 	 * (which says nothing of how p ended); its conditional branch was taken
 	 * unless this block is its fall-through */
 	unsigned cls = e->sym & 0xff;
-	const struct tbent *p = cls >= SYM_PF && cls <= SYM_EXC ? NULL : c->cur;
+	int entered = cls >= SYM_PF && cls <= SYM_EXC;
+	const struct tbent *p = entered || !c->cur ? NULL : &c->tb[c->cur - 1];
 	if (p && p->term == VL_ST_JCC) {
 		c->st->branches++;
 		if (vl_bpred_branch(&c->bp, p->vaddr, e->vaddr != p->end)) {
@@ -669,7 +671,7 @@ static int on_tb(struct conv *c, uint64_t id)
 	    (c->rets[0] | c->rets[1] | c->mispredicts[0] | c->mispredicts[1] | c->xpages[0] |
 	     c->xpages[1] | c->indirects[0] | c->indirects[1]) && flush_branches(c))
 		return c->err->code;
-	c->cur = e;
+	c->cur = id + 1;
 	c->prev_kernel = e->kernel;
 	c->st->blocks[e->kernel]++;
 	c->st->insns[e->kernel] += e->insns;

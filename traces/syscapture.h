@@ -46,6 +46,7 @@ struct vl_syscap_stats {
 	uint64_t cr3_reloads;    /* CR3 writes no address-space switch marked: the same one again */
 	uint64_t phases;
 	uint64_t raw_bytes;
+	char output[660];        /* the command's last lines of output in the guest, " | " between */
 	int complete;            /* the recording ended at vl-init's closing marker */
 	int limited;             /* it ended at the event limit (the plugin's or ours) */
 };
