@@ -8,8 +8,10 @@
  * four tables tagged with a hash of the branch and of the last L outcomes,
  * L geometric (5, 15, 44, 130); the longest matching history predicts.
  * Recent Intel and AMD cores predict this way (their sizes are not
- * published); this one holds about 9 KiB of state. Deterministic: the
- * same branches in the same order give the same mispredictions.
+ * published); this one would hold about 9.5 KiB in hardware (2-bit
+ * bimodal counters, 3-bit tagged counters, 2-bit usefulness, 10-bit
+ * tags). Deterministic: the same branches in the same order give the same
+ * mispredictions.
  */
 #ifndef VL_BPRED_H
 #define VL_BPRED_H
