@@ -163,6 +163,11 @@ static const struct vl_profile profiles[] = {
 	 "are VMware's (VirtualBox published none)", NULL, "desktop,development"},
 	/* Aliases: hosted binary translators whose published descriptions give this model
 	 * nothing to set differently. Each resolves exactly to its target. */
+	{"vmware-server", "VMware Server 1.0: the Workstation VMM as a host service", NULL, NULL,
+	 "the same hosted VMM and VMDriver as Workstation, run headless as a service on a server "
+	 "OS with a remote console: no published cost difference, so nothing to set apart; its "
+	 "host-memory settings (reserved memory, how much may be swapped) are Workstation's too",
+	 "vmware-workstation", "server"},
 	{"virtualpc", "Microsoft Virtual PC (x86 host): hosted binary translation", NULL, NULL,
 	 "no published difference known: same structure, hosted; its translator and device "
 	 "costs are not published, so VMware Workstation's stand in", "vmware-workstation",
