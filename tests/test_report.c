@@ -314,6 +314,36 @@ static void test_report_in_browser(void)
 	T_ASSERT_STR_CONTAINS(slurp(t_path("browser"), "check.log"), "bars.png");
 }
 
+/*
+ * The report `make run` writes, not a synthetic one: Adams & Agesen's
+ * experiment run into a scratch database and reported, then opened in
+ * headless Chromium: its plots and diagrams load, with no console error.
+ */
+static void test_report_paper_in_browser(void)
+{
+	static char out[1 << 14];
+	const char *db = t_path("aa/results.db"), *dir = t_path("aa/report");
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", t_path("aa"), t_path("aa"));
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "experiment run experiments/papers/adams-agesen-2006.ini "
+	         "--jobs 2 --quiet --db %s", db);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), cmd), 0);
+	snprintf(cmd, sizeof(cmd), "report %s --out %s", db, dir);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), cmd), 0);
+	T_ASSERT_STR_CONTAINS(out, "3 plots, 3 diagrams, 34 references");
+	snprintf(cmd, sizeof(cmd), "sh scripts/browser-check.sh '%s' > '%s' 2>&1", dir,
+	         t_path("aa/check.log"));
+	int st = system(cmd);
+	const char *log = slurp(t_path("aa"), "check.log");
+	if (st)
+		fprintf(stderr, "\n%s", log);
+	CU_ASSERT_EQUAL(st, 0);
+	T_ASSERT_STR_CONTAINS(log, "1 pages good");
+	T_ASSERT_STR_CONTAINS(slurp(dir, "index.html"), "Simulated against published");
+}
+
 void suite_report(void)
 {
 	static const struct t_case cases[] = {
@@ -325,6 +355,7 @@ void suite_report(void)
 		{"report_names_partial_series", test_report_names_partial_series},
 		{"report_index_of_reports", test_report_index_of_reports},
 		{"report_in_browser", test_report_in_browser, t_needs_chromium},
+		{"report_paper_in_browser", test_report_paper_in_browser, t_needs_chromium},
 		{NULL, NULL},
 	};
 	t_add_suite("report", cases);
