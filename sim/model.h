@@ -20,11 +20,13 @@
  * to a struct it points to an array of (2: struct vl_profile's alias_of,
  * field; 3: struct vl_model's memory), or when what a plugin embeds in its
  * own state changes size (4: struct vl_nativecost of sim/native.h, with
- * the xpage event kind and the kernel path classes). A plugin of an older
- * version would overrun its state, so the registry refuses it: rebuild it.
+ * the xpage event kind and the kernel path classes; 5: again, with the
+ * mispredict event kind, and struct vl_host with the mispredict host
+ * parameter). A plugin of an older version would overrun its state, so the
+ * registry refuses it: rebuild it.
  */
-#define VL_MODEL_VERSION 4
-#define VL_MODEL_VERSION_MIN 4
+#define VL_MODEL_VERSION 5
+#define VL_MODEL_VERSION_MIN 5
 
 #define VL_CHARGE_MAX 6
 
