@@ -28,7 +28,7 @@ endif
 LIB_SRCS := \
 	sim/err.c sim/event.c sim/mech.c sim/param.c sim/native.c sim/tlb.c sim/rng.c \
 	sim/queue.c sim/queue_ladder.c sim/queue_heap4.c sim/queue_pairing.c sim/tcache.c \
-	sim/shadow.c sim/sim.c sim/registry.c \
+	sim/shadow.c sim/lru.c sim/sim.c sim/registry.c \
 	sim/recorder.c sim/thishost.c sim/proc.c sim/text.c \
 	models/native/native.c models/native/hosts.c \
 	models/trapemu/trapemu.c models/emulation/emulation.c models/bt/bt.c \

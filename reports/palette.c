@@ -25,6 +25,7 @@ const struct vl_mechstyle vl_mechstyles[] = {
 	{VL_MECH_PAGEWALK, "memory", "#b8e186"},
 	{VL_MECH_SHADOWPT, "memory", "#1b7837"},
 	{VL_MECH_NESTEDWALK, "memory", "#5aae61"},
+	{VL_MECH_HOSTPAGING, "memory", "#00441b"},
 
 	{VL_MECH_DEVEMU, "I/O", "#2166ac"},
 	{VL_MECH_WORLDSWITCH, "I/O", "#4393c3"},

@@ -31,6 +31,7 @@ const struct vl_mechdesc vl_mechdesc[VL_MECH__COUNT] = {
 	[VL_MECH_COPYUP] = {"copyup", "overlay copy-up on first write"},
 	[VL_MECH_BRIDGE] = {"bridge", "bridge/NAT network path"},
 	[VL_MECH_HOSTDRV] = {"hostdrv", "host driver doing the native device accesses"},
+	[VL_MECH_HOSTPAGING] = {"hostpaging", "the host OS paging a hosted guest's page back in"},
 };
 
 int vl_mech_lookup(const char *name)

@@ -13,6 +13,7 @@
  * shows the sources and the arithmetic.
  */
 #include "models/bt/bt.h"
+#include "sim/lru.h"
 #include "sim/native.h"
 #include "sim/shadow.h"
 #include "sim/tcache.h"
@@ -51,6 +52,7 @@ enum {
 	P_MAX_GUESTS,     /* most guests on a host (0: no limit) */
 	P_PATCH,          /* 1: ring-0 code runs in place, scanned and patched (PATM/CSAM) */
 	P_SCAN,           /* patch: scanning one guest instruction of code not run before */
+	P_HOST_MEM,       /* hosted: host memory the guest's pages may stay resident in (0: all) */
 	P__COUNT
 };
 
@@ -143,6 +145,11 @@ static const struct vl_param_def params[P__COUNT] = {
 		EST("decoding an instruction to find the ones to patch: a disassembler pass, "
 		    "about a fifteenth of translating it (2300)"),
 		"patch: scanning a guest kernel instruction the first time its block runs"},
+	[P_HOST_MEM] = {"host_mem_mb", "MB", 0, 0, 1e7,
+		"Sugerman et al., USENIX ATC 2001: a hosted monitor's guest memory is allocated "
+		"from the host OS, which may page it out; how much stays resident is a what-if",
+		"hosted: host memory the guest's pages stay resident in, least recently used "
+		"paged out (0: all of it, no paging)"},
 };
 
 static const struct vl_setting esx[] = {{"max_vcpus", 2}, {"max_guests", 64}, {NULL, 0}};
@@ -189,6 +196,8 @@ struct bt {
 	uint64_t h[P__COUNT];
 	double tc_bytes;
 	int hosted, patch;
+	struct vl_lru resident;   /* hosted, host_mem_mb > 0: the guest pages the host keeps */
+	uint64_t host_fault;      /* cycles to bring one back: world switch, fault, disk read */
 	uint64_t adapt_traps[3]; /* traps so far of PTE writes same, clear, set */
 	uint64_t translated_insns, callouts, traps, pte_trapped, pte_adapted;
 };
@@ -224,8 +233,25 @@ static int bt_init(void *state, const struct vl_params *p, struct vl_err *err)
 		return rc;
 	rc = vl_tcache_init(&s->tc, (uint64_t)(v[P_TC_KB] * 1024), v[P_TC_POLICY] >= 0.5
 	                    ? VL_TC_FIFO : VL_TC_FLUSH, err);
-	if (rc)
+	if (rc) {
 		vl_shadow_release(&s->sh);
+		return rc;
+	}
+	if (s->hosted && v[P_HOST_MEM] > 0) {
+		/* a page the host paged out: a world switch to the host, its page
+		 * fault, and a 4 KiB read from its disk, at the host's costs */
+		const double *h = p->host->v;
+		double pages = v[P_HOST_MEM] * 256, disk_ns = h[VL_H_DISK_LATENCY_NS] +
+		                                              4096 / (h[VL_H_DISK_MBS] * 1e6) * 1e9;
+		s->host_fault = s->h[P_WORLDSWITCH] + vl_cycles(h[VL_H_PGFAULT]) +
+		                vl_cycles(disk_ns * h[VL_H_CLOCK_HZ] / 1e9);
+		rc = vl_lru_init(&s->resident, pages >= UINT32_MAX ? UINT32_MAX - 1
+		                                                   : (uint32_t)(pages < 1 ? 1 : pages), err);
+		if (rc) {
+			vl_tcache_release(&s->tc);
+			vl_shadow_release(&s->sh);
+		}
+	}
 	return rc;
 }
 
@@ -235,6 +261,8 @@ static void bt_release(void *state)
 
 	vl_tcache_release(&s->tc);
 	vl_shadow_release(&s->sh);
+	if (s->resident.cap)
+		vl_lru_release(&s->resident);
 }
 
 /* A privileged instruction the monitor performs: translated code calls out
@@ -389,6 +417,11 @@ static void bt_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		/* a hidden fault; exec: the new image's empty shadow */
 		shadow_work(s, &o, 0, out);
 		vl_native_charge(&s->nc, ev, out);
+		/* hosted under memory pressure: the host may have paged it out
+		 * (pages by their guest-virtual address: the trace has no other) */
+		if (ev->type == VL_EV_TOUCH && s->resident.cap &&
+		    vl_lru_touch(&s->resident, ev->a >> 12))
+			vl_charge(out, VL_MECH_HOSTPAGING, s->host_fault);
 		break;
 	case VL_EV_CR8:
 	case VL_EV_CLI:
@@ -454,6 +487,8 @@ static void bt_report(const void *state, vl_emit_fn emit, void *ctx)
 	emit(ctx, "traps", (double)s->traps, "count");
 	emit(ctx, "pte_writes_trapped", (double)s->pte_trapped, "count");
 	emit(ctx, "pte_writes_adapted", (double)s->pte_adapted, "count");
+	if (s->resident.cap)
+		emit(ctx, "host_page_ins", (double)s->resident.misses, "count");
 	vl_shadow_report(&s->sh, emit, ctx);
 }
 
