@@ -372,6 +372,18 @@ out:
  * symbols vl-init printed (written to syms_out when not NULL), vl-init's
  * complaint if any (into msg).
  */
+/* A kernel message on the console: "[ SECONDS.MICROS] ...". */
+static int is_printk(const char *line)
+{
+	const char *p = line;
+
+	if (*p++ != '[')
+		return 0;
+	p += strspn(p, " ");
+	p += strspn(p, "0123456789");
+	return *p == '.' && p[strspn(p + 1, "0123456789") + 1] == ']';
+}
+
 static int read_console(const char *log, const char *syms_out, char *msg, size_t len,
                         char *tail, size_t tlen)
 {
@@ -398,11 +410,28 @@ static int read_console(const char *log, const char *syms_out, char *msg, size_t
 		} else if ((p = strstr(line, "vl-init: "))) {
 			snprintf(msg, len, "%s", p);
 			msg[strcspn(msg, "\r\n")] = 0;
-		} else if (line[0] != '[' && strspn(line, " \r\n") < strlen(line)) {
-			/* the command's own output (the kernel's lines start "[ time]") */
-			snprintf(last[nlast % 4], sizeof(last[0]), "%.159s", line);
-			last[nlast % 4][strcspn(last[nlast % 4], "\r\n")] = 0;
-			nlast++;
+		} else if (strstr(line, "Booting from ROM")) {
+			nlast = 0; /* the firmware's last words: the kernel's and ours follow */
+		} else if (!is_printk(line) && strspn(line, " \r\n") < strlen(line)) {
+			/* the command's own output, without the terminal's escape sequences */
+			char *o = last[nlast % 4];
+			size_t k = 0;
+			for (const char *q = line; *q && *q != '\r' && *q != '\n' && k < 159; q++) {
+				if (*q == 0x1b) { /* ESC c, or ESC [ parameters and a letter */
+					if (q[1] == '[')
+						for (q += 2; *q && !((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'));)
+							q++;
+					else if (q[1])
+						q++;
+					if (!*q)
+						break;
+					continue;
+				}
+				if ((unsigned char)*q >= ' ')
+					o[k++] = *q;
+			}
+			o[k] = 0;
+			nlast += k > 0;
 		}
 	}
 	fclose(f);
