@@ -149,8 +149,9 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_USER_LEAVE] = {"user_leave", "cycles", 0, 0, 1e9,
 		"0 on VT-x/AMD-V (a guest's user and kernel modes are one context to the "
 		"hardware); a software KVM (kvm_pvm) runs guest user code directly in a context "
-		"of its own and switches out of it for every exception, system call and exit "
-		"taken there: virtlab calibrate measures the cost",
+		"of its own and switches out of it for every exception and exit taken there: "
+		"virtlab calibrate measures the cost (cpuid, #GP); that system calls leave it alike "
+		"is an assumption (this host's KVM fails a guest SYSCALL loop)",
 		"leaving guest user mode for the monitor: an exception, system call or exit taken "
 		"at guest user mode"},
 	[P_CLUSTER] = {"cluster", "flag", 0, 0, 1,
