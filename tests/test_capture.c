@@ -56,6 +56,20 @@ static void rec(struct raw *r, unsigned tag, int count, ...)
 
 #define U(x) ((uint64_t)(x))
 
+/* Converts the raw records in dir (root process 100) into the text trace
+ * out and reads its events back into ev (max of them): how many. */
+static long convert_read(const char *dir, const char *out, struct vl_capture_stats *st,
+                         struct vl_event *ev, size_t max)
+{
+	struct vl_err err = {0};
+	struct vl_writer *w;
+
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	return t_read_all(out, ev, max, &err);
+}
+
 static void save(const char *dir, long pid, const struct raw *r)
 {
 	char path[512];
@@ -247,8 +261,6 @@ static void test_convert_xpage(void)
 {
 	const char *dir = t_path("rawxpage"), *out = t_path("rawxpage.vlt");
 	struct raw p = {0};
-	struct vl_err err = {0};
-	struct vl_writer *w;
 	struct vl_capture_stats st;
 	static struct vl_event ev[64];
 	static const struct { uint64_t addr, insns, term; } tb[] = {
@@ -271,10 +283,7 @@ static void test_convert_xpage(void)
 	rec(&p, VL_CR_END, 0);
 	save(dir, 100, &p);
 
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	long n = t_read_all(out, ev, 64, &err);
+	long n = convert_read(dir, out, &st, ev, 64);
 	uint64_t xpage = 0, rets = 0, blocks = 0;
 	for (long i = 0; i < n; i++) {
 		xpage += ev[i].type == VL_EV_XPAGE ? ev[i].n : 0;
@@ -299,8 +308,6 @@ static void test_convert_sockets(void)
 {
 	const char *dir = t_path("rawsock"), *out = t_path("rawsock.vlt");
 	struct raw p = {0};
-	struct vl_err err = {0};
-	struct vl_writer *w;
 	struct vl_capture_stats st;
 	static struct vl_event ev[64];
 	static const struct { uint64_t nr, a0; int64_t ret; } calls[] = {
@@ -321,10 +328,7 @@ static void test_convert_sockets(void)
 	rec(&p, VL_CR_END, 0);
 	save(dir, 100, &p);
 
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	long n = t_read_all(out, ev, 64, &err);
+	long n = convert_read(dir, out, &st, ev, 64);
 	static const uint32_t want[] = {KP_SOCKET, KP_SOCK_WRITE, KP_SOCK_CLOSE, 720};
 	size_t k = 0;
 	for (long i = 0; i < n && k < 4; i++)
@@ -345,8 +349,6 @@ static void test_convert_mispredict(void)
 {
 	const char *dir = t_path("rawjcc"), *out = t_path("rawjcc.vlt");
 	struct raw p = {0};
-	struct vl_err err = {0};
-	struct vl_writer *w;
 	struct vl_capture_stats st;
 	static struct vl_event ev[4096];
 
@@ -364,10 +366,7 @@ static void test_convert_mispredict(void)
 	rec(&p, VL_CR_END, 0);
 	save(dir, 100, &p);
 
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	long n = t_read_all(out, ev, 4096, &err);
+	long n = convert_read(dir, out, &st, ev, 4096);
 	uint64_t missed = 0;
 	for (long i = 0; i < n; i++)
 		if (ev[i].type == VL_EV_MISPREDICT) {
@@ -392,8 +391,6 @@ static int convert_sleep(int device, uint64_t *idle)
 {
 	const char *dir = t_path(device ? "rawsleep-dev" : "rawsleep");
 	struct raw p = {0}, c = {0};
-	struct vl_err err = {0};
-	struct vl_writer *w;
 	struct vl_capture_stats st;
 	static struct vl_event ev[256];
 	const char *out = t_path("rawsleep.vlt");
@@ -431,10 +428,7 @@ static int convert_sleep(int device, uint64_t *idle)
 	rec(&c, VL_CR_END, 0);
 	save(dir, 101, &c);
 
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_capture_convert(dir, 100, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	long n = t_read_all(out, ev, 256, &err);
+	long n = convert_read(dir, out, &st, ev, 256);
 	*idle = 0;
 	for (long i = 0; i < n; i++)
 		if (ev[i].type == VL_EV_SLEEP) {

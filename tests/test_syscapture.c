@@ -81,6 +81,31 @@ static const char *save(const char *name, const struct raw *r)
 	return path;
 }
 
+/*
+ * Converts the raw records at raw with the symbols of syms (NULL: none)
+ * into the text trace out and reads its events back into ev (max of them):
+ * how many.
+ */
+static long convert_read(const char *raw, const char *syms, const char *out,
+                         struct vl_syscap_stats *st, struct vl_event *ev, size_t max)
+{
+	struct vl_err err = {0};
+	struct vl_syscap_syms *sy = NULL;
+	struct vl_writer *w;
+	struct vl_trace *t;
+
+	if (syms)
+		CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, st, NULL, NULL, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
+	vl_syscap_syms_free(sy);
+	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
+	long n = vl_trace_read(t, ev, max, &err);
+	vl_trace_close(t);
+	return n;
+}
+
 #define K 0xffffffff81000000ull
 #define PF 0xffffffff81c00be0ull
 #define GETPPID 0xffffffff810b0f90ull
@@ -110,11 +135,7 @@ static const char *syms_file(void)
 static void test_convert_system(void)
 {
 	struct raw r = {0};
-	struct vl_err err = {0};
-	struct vl_syscap_syms *sy;
 	struct vl_syscap_stats st;
-	struct vl_writer *w;
-	struct vl_trace *t;
 	static struct vl_event ev[64];
 	const char *out = t_path("sys.vlt");
 
@@ -136,11 +157,6 @@ static void test_convert_system(void)
 	byte(&r, VL_SR_END), byte(&r, 0);
 	const char *raw = save("sys.raw", &r);
 
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms_file(), &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	vl_syscap_syms_free(sy);
 
 	static const struct vl_event want[] = {
 		{VL_EV_BB, 0, 4, 1, 2 | 1ull << 32}, /* its counts patched in after it ran */
@@ -168,9 +184,7 @@ static void test_convert_system(void)
 		{VL_EV_PHASE, 0, 0, 2, 0},
 	};
 	size_t nwant = sizeof(want) / sizeof(want[0]);
-	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
-	long n = vl_trace_read(t, ev, 64, &err);
-	vl_trace_close(t);
+	long n = convert_read(raw, syms_file(), out, &st, ev, 64);
 	CU_ASSERT_EQUAL_FATAL(n, (long)nwant);
 	for (size_t i = 0; i < nwant; i++) {
 		CU_ASSERT_EQUAL(ev[i].type, want[i].type);
@@ -209,10 +223,7 @@ static void test_convert_system(void)
 static void test_convert_system_irq_in_entry(void)
 {
 	struct raw r = {0};
-	struct vl_err err = {0};
-	struct vl_syscap_syms *sy;
 	struct vl_syscap_stats st;
-	struct vl_writer *w;
 	static struct vl_event ev[64];
 	const char *out = t_path("sysirq.vlt");
 	const uint64_t TIMER = 0xffffffff81c00eb0ull;
@@ -230,15 +241,7 @@ static void test_convert_system_irq_in_entry(void)
 	byte(&r, VL_SR_END), byte(&r, 0);
 	const char *raw = save("sysirq.raw", &r);
 
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms_file(), &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	vl_syscap_syms_free(sy);
-	struct vl_trace *t;
-	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
-	long n = vl_trace_read(t, ev, 64, &err);
-	vl_trace_close(t);
+	long n = convert_read(raw, syms_file(), out, &st, ev, 64);
 	uint64_t a[2] = {0, 0};
 	int calls = 0, timers = 0;
 	for (long i = 0; i < n; i++) {
@@ -338,11 +341,7 @@ static void test_convert_system_ptes(void)
 static void test_convert_system_branches(void)
 {
 	struct raw r = {0};
-	struct vl_err err = {0};
-	struct vl_syscap_syms *sy;
 	struct vl_syscap_stats st;
-	struct vl_writer *w;
-	struct vl_trace *t;
 	static struct vl_event ev[64];
 	const char *out = t_path("sysjcc.vlt");
 
@@ -356,14 +355,7 @@ static void test_convert_system_branches(void)
 	byte(&r, VL_SR_END), byte(&r, 0);
 	const char *raw = save("sysjcc.raw", &r);
 
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms_file(), &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	vl_syscap_syms_free(sy);
-	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
-	long n = vl_trace_read(t, ev, 64, &err);
-	vl_trace_close(t);
+	long n = convert_read(raw, syms_file(), out, &st, ev, 64);
 	uint64_t missed = 0, xpages = 0;
 	for (long i = 0; i < n; i++) {
 		if (ev[i].type == VL_EV_MISPREDICT) {
@@ -403,11 +395,7 @@ static void touch(struct raw *r, uint64_t vaddr, int store)
 static void test_convert_system_address_spaces(void)
 {
 	struct raw r = {0};
-	struct vl_err err = {0};
-	struct vl_syscap_syms *sy;
 	struct vl_syscap_stats st;
-	struct vl_writer *w;
-	struct vl_trace *t;
 	static struct vl_event ev[64];
 	const char *out = t_path("sysmm.vlt");
 	const uint64_t A = 0xffff888004a11440ull, P = 0xffff888004a12880ull,
@@ -436,14 +424,7 @@ static void test_convert_system_address_spaces(void)
 	byte(&r, VL_SR_END), byte(&r, 0);
 	const char *raw = save("sysmm.raw", &r);
 
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_syms_load(&sy, syms, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, out, VL_TFMT_TEXT, 0, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_syscap_convert(raw, sy, w, 0, &st, NULL, NULL, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(vl_writer_close(w, &err), 0);
-	vl_syscap_syms_free(sy);
-	CU_ASSERT_EQUAL_FATAL(vl_trace_open(&t, out, &err), 0);
-	long n = vl_trace_read(t, ev, 64, &err);
-	vl_trace_close(t);
+	long n = convert_read(raw, syms, out, &st, ev, 64);
 
 	static const struct { uint16_t type, flags; uint64_t a; } want[] = {
 		{VL_EV_FORK, VL_EVF_KERNEL, 2}, {VL_EV_CR3, VL_EVF_KERNEL, 2},

@@ -362,6 +362,13 @@ static struct tbent *tab_get(struct tbtab *t, uint64_t id, int create)
 
 /* --- kernel paths -------------------------------------------------------- */
 
+/* The calls that move bytes out: writes, and sends on a socket. */
+static int is_write(uint64_t nr)
+{
+	return nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV ||
+	       nr == NR_SENDTO || nr == NR_SENDMSG;
+}
+
 uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret, int sock)
 {
 	enum vl_kpath k = vl_syscall_kpath(nr > UINT32_MAX ? UINT32_MAX : (unsigned)nr);
@@ -369,8 +376,7 @@ uint32_t vl_capture_kernel_path(uint64_t nr, int64_t ret, int sock)
 	if (ret < 0 && ret > -4096)
 		return KP_NULL_SYSCALL; /* failed: the importer's rule too */
 	if (sock && (k == VL_KP_IO || k == VL_KP_SOCK_READ || k == VL_KP_SOCK_WRITE))
-		k = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV ||
-		    nr == NR_SENDTO || nr == NR_SENDMSG ? VL_KP_SOCK_WRITE : VL_KP_SOCK_READ;
+		k = is_write(nr) ? VL_KP_SOCK_WRITE : VL_KP_SOCK_READ;
 	else if (sock && nr == NR_CLOSE)
 		k = VL_KP_SOCK_CLOSE;
 	return vl_kpath_insns(k, ret, 1);
@@ -460,7 +466,7 @@ static int follow_fds(struct conv *c, struct proc *p, uint64_t nr, int64_t ret)
 	default: {
 		if (!is_rw(nr) || ret <= 0 || !fd_direct(p, a[0]))
 			return 0;
-		int w = nr == NR_WRITE || nr == NR_PWRITE || nr == NR_WRITEV || nr == NR_PWRITEV;
+		int w = is_write(nr);
 		c->st->disk++;
 		return emit(c, VL_EV_DISK, (uint16_t)(w ? VL_EVF_WRITE : 0),
 		            (uint32_t)(ret > UINT32_MAX ? UINT32_MAX : ret), 0, 0);
