@@ -76,15 +76,13 @@ static void ensure_kind(const char *path, const char *kind, uint64_t events, int
 	printf("generating %s (%llu events of the %s generator%s)...\n", path,
 	       (unsigned long long)events, kind, drop_touches ? ", touches dropped" : "");
 	fflush(stdout);
-	char tmp[512];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	struct vl_gen *g;
 	struct vl_writer *w;
 	struct vl_meta meta;
 	if (vl_gen_new(&g, kind, events, 1, &err))
 		die(&err);
 	vl_gen_meta(g, &meta);
-	if (vl_writer_open(&w, tmp, VL_TFMT_BINARY, 0, &meta, &err))
+	if (vl_writer_open(&w, path, VL_TFMT_BINARY, 0, &meta, &err))
 		die(&err);
 	static struct vl_event buf[BATCH];
 	long n;
@@ -99,10 +97,6 @@ static void ensure_kind(const char *path, const char *kind, uint64_t events, int
 	vl_gen_free(g);
 	if (vl_writer_close(w, &err))
 		die(&err);
-	if (rename(tmp, path) != 0) {
-		perror(path);
-		exit(1);
-	}
 }
 
 static void ensure_trace(const char *path, uint64_t events)

@@ -1,8 +1,8 @@
 /*
  * virtlab trace import: real tool output (strace logs, fio iologs, blkparse
- * text) into a trace, through the importers of traces/import.h. The output
- * is written under OUT.tmp and renamed when complete, so a failed import
- * never leaves a partial trace under the final name.
+ * text) into a trace, through the importers of traces/import.h. The writer
+ * renames OUT.tmp to OUT when complete, so a failed import never leaves a
+ * partial trace under the final name.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -93,9 +93,6 @@ int cmd_trace_import(int argc, char **argv)
 	enum vl_tfmt tfmt = to_stdout ? VL_TFMT_TEXT : vl_tfmt_from_path(out);
 	if ((flags & VL_W_ZSTD) && tfmt != VL_TFMT_BINARY)
 		return cli_usage_error("trace", "--zstd needs a binary OUT (.vlb)");
-	char tmp[4096];
-	if (!to_stdout && snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= (int)sizeof(tmp))
-		return cli_usage_error("trace", "import: OUT path too long");
 
 	struct vl_import *im;
 	struct vl_writer *w;
@@ -104,7 +101,7 @@ int cmd_trace_import(int argc, char **argv)
 	if (vl_import_open(&im, (enum vl_import_fmt)fmt, log, &opts, &err))
 		return cli_fail(&err);
 	vl_import_meta(im, &meta);
-	if (vl_writer_open(&w, to_stdout ? "-" : tmp, tfmt, flags, &meta, &err)) {
+	if (vl_writer_open(&w, out, tfmt, flags, &meta, &err)) {
 		vl_import_free(im);
 		return cli_fail(&err);
 	}
@@ -116,14 +113,6 @@ int cmd_trace_import(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	if (vl_writer_close(w, &err)) {
-		if (!to_stdout)
-			remove(tmp);
-		vl_import_free(im);
-		return cli_fail(&err);
-	}
-	if (!to_stdout && rename(tmp, out) != 0) {
-		vl_err_set(&err, VL_EIO, "%s: cannot rename to '%s': %s", tmp, out, strerror(errno));
-		remove(tmp);
 		vl_import_free(im);
 		return cli_fail(&err);
 	}

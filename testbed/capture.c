@@ -310,12 +310,11 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 	st->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 
 	set_meta(&meta, o, qver);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
 	if (!root) {
 		rc = vl_err_set(err, VL_EIO, "capture: '%s' left no records", o->argv[0]);
 		goto out;
 	}
-	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0,
+	if ((rc = vl_writer_open(&w, o->out, vl_tfmt_from_path(o->out), o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0,
 	                         &meta, err)))
 		goto out;
 	{
@@ -336,14 +335,7 @@ int vl_capture_run(const struct vl_capture_opts *o, struct vl_capture_stats *st,
 		vl_writer_abort(w);
 		goto out;
 	}
-	if ((rc = vl_writer_close(w, err))) {
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, o->out)) {
-		rc = vl_err_set(err, VL_EIO, "%s: %s", o->out, strerror(errno));
-		unlink(tmp);
-	}
+	rc = vl_writer_close(w, err);
 out:
 	vl_proc_remove_dir(dir);
 	return rc;

@@ -673,7 +673,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 {
 	char why[512], qemu[PATH_MAX], busybox[PATH_MAX], plugin[PATH_MAX], init[PATH_MAX];
 	char kernel[PATH_MAX], rel[256], syms[PATH_MAX + 300], prog[PATH_MAX], dir[PATH_MAX];
-	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	char initrd[PATH_MAX + 16], raw[PATH_MAX + 16], log[PATH_MAX + 16];
 	char spec[PATH_MAX * 2 + 64 + 2048], ptspec[2048], qver[128], msg[256], *words = NULL;
 	static struct copies files; /* one capture at a time */
 	char output[sizeof(st->output)];
@@ -774,8 +774,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		goto out;
 	}
 	set_meta(&meta, o, qver, rel);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", o->out);
-	if ((rc = vl_writer_open(&w, tmp, vl_tfmt_from_path(o->out),
+	if ((rc = vl_writer_open(&w, o->out, vl_tfmt_from_path(o->out),
 	                         o->zstd ? VL_W_ZSTD | (o->zstd > 1 ? VL_W_ZSTD_MAX : 0) : 0, &meta,
 	                         err)))
 		goto out;
@@ -793,14 +792,7 @@ int vl_syscap_run(const struct vl_syscap_opts *o, struct vl_syscap_stats *st, in
 		vl_writer_abort(w);
 		goto out;
 	}
-	if ((rc = vl_writer_close(w, err))) {
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, o->out)) {
-		rc = vl_err_set(err, VL_EIO, "%s: %s", o->out, strerror(errno));
-		unlink(tmp);
-	}
+	rc = vl_writer_close(w, err);
 out:
 	vl_syscap_syms_free(sy);
 	free(words);

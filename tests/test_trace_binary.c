@@ -5,6 +5,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/rng.h"
 #include "tests/util.h"
@@ -129,6 +132,53 @@ static void test_binary_writer_refuses_bad_flags(void)
 	CU_ASSERT_EQUAL(vl_writer_put(w, &bad, 1, &err), VL_EINVAL);
 	T_ASSERT_STR_CONTAINS(err.msg, "'sysret' cannot carry flags");
 	vl_writer_abort(w);
+}
+
+/* A regular file is replaced whole or not at all; a FIFO is written in place
+ * and stays a FIFO (a device given as -o must never be renamed over). */
+static void test_writer_replaces_whole_or_not_at_all(void)
+{
+	struct vl_writer *w;
+	struct vl_err err = {0};
+	struct vl_event ev = {VL_EV_BB, 0, 7, 0x1000, 0};
+	struct stat st;
+	const char *old = t_write("keep.vlt", "vlt 1\nbb 1 0x10\n"), *fifo = t_path("pipe.vlt");
+	char tmp[1100];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", old);
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, old, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_put(w, &ev, 1, &err), 0);
+	CU_ASSERT_EQUAL(access(tmp, F_OK), 0);
+	vl_writer_abort(w);
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+	CU_ASSERT_EQUAL(stat(old, &st), 0);
+	CU_ASSERT_EQUAL(st.st_size, 16); /* the old trace, untouched */
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, old, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_put(w, &ev, 1, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_close(w, &err), 0);
+	CU_ASSERT_NOT_EQUAL(access(tmp, F_OK), 0);
+	CU_ASSERT_EQUAL(stat(old, &st), 0);
+	CU_ASSERT(st.st_size > 16);
+
+	unlink(fifo);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	pid_t pid = fork();
+	if (pid == 0) { /* the reader: exit 0 when it saw the event */
+		char buf[4096];
+		FILE *f = fopen(fifo, "r");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+		buf[n] = 0;
+		_exit(strstr(buf, "\nbb 4096 7 ") ? 0 : 1);
+	}
+	CU_ASSERT_EQUAL_FATAL(vl_writer_open(&w, fifo, VL_TFMT_TEXT, 0, NULL, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_put(w, &ev, 1, &err), 0);
+	CU_ASSERT_EQUAL(vl_writer_close(w, &err), 0);
+	int status = -1;
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CU_ASSERT_EQUAL(stat(fifo, &st), 0);
+	CU_ASSERT(S_ISFIFO(st.st_mode));
+	unlink(fifo);
 }
 
 static unsigned char *slurp(const char *path, size_t *len)
@@ -312,6 +362,7 @@ void suite_trace_binary(void)
 		{"binary_roundtrip_plain", test_binary_roundtrip_plain},
 		{"binary_roundtrip_zstd", test_binary_roundtrip_zstd},
 		{"binary_writer_refuses_bad_flags", test_binary_writer_refuses_bad_flags},
+		{"writer_replaces_whole_or_not_at_all", test_writer_replaces_whole_or_not_at_all},
 		{"binary_every_truncation_fails", test_binary_every_truncation_fails},
 		{"binary_every_corrupt_byte_fails", test_binary_every_corrupt_byte_fails},
 		{"binary_wrong_version", test_binary_wrong_version},

@@ -208,9 +208,13 @@ int vl_writer_open(struct vl_writer **out, const char *path, enum vl_tfmt fmt, u
 		w->f = stdout;
 		w->is_stdout = 1;
 	} else {
-		w->f = fopen(path, "wb");
+		struct stat st;
+		if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+			snprintf(w->tmp, sizeof(w->tmp), "%s.tmp", path);
+		w->f = fopen(w->tmp[0] ? w->tmp : path, "wb");
 		if (!w->f) {
-			rc = vl_err_set(err, VL_EIO, "%s: cannot create: %s", path, strerror(errno));
+			rc = vl_err_set(err, VL_EIO, "%s: cannot create: %s", w->tmp[0] ? w->tmp : path,
+			                strerror(errno));
 			free(w);
 			return rc;
 		}
@@ -300,17 +304,22 @@ int vl_writer_close(struct vl_writer *w, struct vl_err *err)
 	} else if (fflush(w->f) != 0 && !rc) {
 		rc = vl_err_set(err, VL_EIO, "standard output: %s", strerror(errno));
 	}
-	if (rc && !w->is_stdout)
-		unlink(w->path);
+	if (w->tmp[0]) {
+		if (!rc && rename(w->tmp, w->path) != 0)
+			rc = vl_err_set(err, VL_EIO, "%s: cannot rename to '%s': %s", w->tmp, w->path,
+			                strerror(errno));
+		if (rc)
+			unlink(w->tmp);
+	}
 	writer_free(w);
 	return rc;
 }
 
 void vl_writer_abort(struct vl_writer *w)
 {
-	if (!w->is_stdout) {
+	if (!w->is_stdout)
 		fclose(w->f);
-		unlink(w->path);
-	}
+	if (w->tmp[0])
+		unlink(w->tmp);
 	writer_free(w);
 }

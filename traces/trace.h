@@ -72,7 +72,9 @@ enum vl_wflag {
 
 struct vl_writer;
 
-/* Creates path ("-" for standard output) in fmt with meta. */
+/* Writes path ("-" for standard output) in fmt with meta. A regular file is
+ * written as path.tmp and renamed over path by a successful close, so path
+ * is never left half-written; a device or FIFO is written in place. */
 int vl_writer_open(struct vl_writer **w, const char *path, enum vl_tfmt fmt, unsigned flags,
                    const struct vl_meta *meta, struct vl_err *err);
 
@@ -83,7 +85,7 @@ int vl_writer_put(struct vl_writer *w, const struct vl_event *ev, size_t n,
 /* Flushes, closes and frees w; returns 0 or the first error. */
 int vl_writer_close(struct vl_writer *w, struct vl_err *err);
 
-/* Closes, frees and deletes the partial file. */
+/* Closes and frees w, deleting the partial file; path is left as it was. */
 void vl_writer_abort(struct vl_writer *w);
 
 /* Picks the format from a file name: .vlb and .vlb.zst are binary, else text. */

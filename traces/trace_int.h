@@ -34,7 +34,8 @@ struct writer_ops {
 struct vl_writer {
 	const struct writer_ops *ops;
 	FILE *f;
-	char path[1024];
+	char path[1024]; /* the destination, named in messages */
+	char tmp[1040];  /* where the events go until close; empty: in place */
 	int is_stdout;
 	void *priv;
 };
