@@ -33,6 +33,7 @@ enum vl_mech {
 	VL_MECH_BRIDGE,      /* bridge/NAT network path per packet */
 	VL_MECH_HOSTDRV,     /* the host's native driver driving the real device for a guest */
 	VL_MECH_HOSTPAGING,  /* the host OS paging a hosted guest's page back in */
+	VL_MECH_CODEFETCH,   /* running generated code the host's L2 no longer holds */
 	VL_MECH__COUNT
 };
 

@@ -22,11 +22,11 @@
  * own state changes size (4: struct vl_nativecost of sim/native.h, with
  * the xpage event kind and the kernel path classes; 5: again, with the
  * mispredict event kind, and struct vl_host with the mispredict host
- * parameter). A plugin of an older version would overrun its state, so the
+ * parameter; 6: struct vl_host with l2_kb and code_fetch). A plugin of an older version would overrun its state, so the
  * registry refuses it: rebuild it.
  */
-#define VL_MODEL_VERSION 5
-#define VL_MODEL_VERSION_MIN 5
+#define VL_MODEL_VERSION 6
+#define VL_MODEL_VERSION_MIN 6
 
 #define VL_CHARGE_MAX 6
 

@@ -163,6 +163,14 @@ const struct vl_param_def vl_host_params[VL_H__COUNT] = {
 		"estimate: the Pentium 4 refills its 31-stage pipeline (Prescott; recalled, not read "
 		"here); virtlab calibrate measures this host's from vl-probe branches",
 		"a mispredicted conditional branch: the pipeline refilled"},
+	[VL_H_L2_KB] = {"l2_kb", "KiB", 2048, 0, 1e7,
+		"Pentium 4 6xx: 2 MB L2 (Intel's product brief; recalled, not read here); virtlab "
+		"calibrate reads this host's from sysfs",
+		"the cache that code runs from before a costly fetch: the L2 (0: none modelled)"},
+	[VL_H_CODE_FETCH] = {"code_fetch", "cycles", 100, 0, 1e5,
+		"Bhargava et al. 2008's model: an L2 miss about 100 cycles; straight-line code is "
+		"prefetched, so this is an upper bound; virtlab calibrate measures this host's",
+		"running one 64-byte line of code not in the L2 (generated code: translations)"},
 };
 
 int vl_override_parse(struct vl_override *o, char *s, struct vl_err *err)

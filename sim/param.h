@@ -100,6 +100,8 @@ enum vl_hostparam {
 	VL_H_KSCALE_MM,
 	VL_H_KSCALE_IO,
 	VL_H_MISPREDICT,
+	VL_H_L2_KB,
+	VL_H_CODE_FETCH,
 	VL_H__COUNT
 };
 

@@ -1,7 +1,9 @@
 /*
  * Translation cache: a linear-probing hash set with backward-shift deletion
- * and, for FIFO eviction, a ring of keys in insertion order.
+ * and, for FIFO eviction, a ring of keys in insertion order. Each block
+ * also carries its place in the host's code cache (vl_tcache_resident).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +22,11 @@ int vl_tcache_init(struct vl_tcache *tc, uint64_t cap_bytes, int policy, struct 
 	tc->mask = 1023;
 	tc->keys = calloc(tc->mask + 1, sizeof(*tc->keys));
 	tc->sizes = calloc(tc->mask + 1, sizeof(*tc->sizes));
+	tc->fetched = calloc(tc->mask + 1, sizeof(*tc->fetched));
+	tc->last = SIZE_MAX;
 	tc->ring_cap = 1024;
 	tc->ring = malloc(tc->ring_cap * sizeof(*tc->ring));
-	if (!tc->keys || !tc->sizes || !tc->ring) {
+	if (!tc->keys || !tc->sizes || !tc->fetched || !tc->ring) {
 		vl_tcache_release(tc);
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	}
@@ -33,28 +37,32 @@ void vl_tcache_release(struct vl_tcache *tc)
 {
 	free(tc->keys);
 	free(tc->sizes);
+	free(tc->fetched);
 	free(tc->ring);
 	tc->keys = NULL;
 	tc->sizes = NULL;
+	tc->fetched = NULL;
 	tc->ring = NULL;
 }
 
 static int grow(struct vl_tcache *tc)
 {
 	size_t n = (tc->mask + 1) * 2;
-	uint64_t *keys = calloc(n, sizeof(*keys));
+	uint64_t *keys = calloc(n, sizeof(*keys)), *fetched = calloc(n, sizeof(*fetched));
 	uint32_t *sizes = calloc(n, sizeof(*sizes));
 
-	if (!keys || !sizes) {
+	if (!keys || !sizes || !fetched) {
 		free(keys);
 		free(sizes);
+		free(fetched);
 		return VL_ENOMEM;
 	}
-	uint64_t *ok = tc->keys;
+	uint64_t *ok = tc->keys, *of = tc->fetched;
 	uint32_t *os = tc->sizes;
 	size_t omask = tc->mask;
 	tc->keys = keys;
 	tc->sizes = sizes;
+	tc->fetched = fetched;
 	tc->mask = n - 1;
 	for (size_t i = 0; i <= omask; i++) {
 		if (!ok[i])
@@ -64,9 +72,11 @@ static int grow(struct vl_tcache *tc)
 			j = (j + 1) & tc->mask;
 		keys[j] = ok[i];
 		sizes[j] = os[i];
+		fetched[j] = of[i];
 	}
 	free(ok);
 	free(os);
+	free(of);
 	return 0;
 }
 
@@ -85,6 +95,7 @@ static void erase(struct vl_tcache *tc, uint64_t k)
 		if (((j - home) & tc->mask) >= ((j - i) & tc->mask)) {
 			tc->keys[i] = tc->keys[j];
 			tc->sizes[i] = tc->sizes[j];
+			tc->fetched[i] = tc->fetched[j];
 			i = j;
 		}
 	}
@@ -108,11 +119,13 @@ int vl_tcache_access(struct vl_tcache *tc, uint64_t key, uint32_t bytes)
 	while (tc->keys[i]) {
 		if (tc->keys[i] == k) {
 			tc->hits++;
+			tc->last = i;
 			return 1;
 		}
 		i = (i + 1) & tc->mask;
 	}
 	tc->misses++;
+	tc->last = SIZE_MAX;
 	if (bytes > tc->cap_bytes)
 		return 0;
 	if (tc->used_bytes + bytes > tc->cap_bytes) {
@@ -150,7 +163,23 @@ int vl_tcache_access(struct vl_tcache *tc, uint64_t key, uint32_t bytes)
 		i = (i + 1) & tc->mask;
 	tc->keys[i] = k;
 	tc->sizes[i] = bytes;
+	tc->fetched[i] = tc->fetch_total;
+	tc->fetch_total += bytes;
+	tc->last = i;
 	tc->count++;
 	tc->used_bytes += bytes;
+	return 0;
+}
+
+int vl_tcache_resident(struct vl_tcache *tc, uint64_t cap)
+{
+	size_t i = tc->last;
+
+	if (i == SIZE_MAX)
+		return 0;
+	if (tc->fetch_total - tc->fetched[i] <= cap)
+		return 1;
+	tc->fetched[i] = tc->fetch_total;
+	tc->fetch_total += tc->sizes[i];
 	return 0;
 }

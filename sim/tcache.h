@@ -22,6 +22,9 @@ struct vl_tcache {
 	int policy;
 	uint64_t *keys;   /* open addressing, key + 1; 0 = empty */
 	uint32_t *sizes;
+	uint64_t *fetched; /* fetch_total when the block last came into the host cache */
+	uint64_t fetch_total; /* bytes of host code brought into the host cache so far */
+	size_t last;      /* the slot of the last block accessed; SIZE_MAX: not kept */
 	size_t mask, count;
 	uint64_t *ring;   /* FIFO: keys in insertion order */
 	size_t ring_cap, head, len;
@@ -38,5 +41,16 @@ void vl_tcache_release(struct vl_tcache *tc);
  * A block larger than the whole cache is never kept (every access misses).
  */
 int vl_tcache_access(struct vl_tcache *tc, uint64_t key, uint32_t bytes);
+
+/*
+ * Whether the block of the last vl_tcache_access still has its host code in
+ * the host's cache of cap bytes (the L2 that runs it): 1 if so; 0 if it had
+ * to be fetched again, after which it is there. The host cache is taken as
+ * FIFO over the bytes brought into it: a block stays until cap bytes of code
+ * (itself included) have come in since it did. A block just translated is
+ * there (the translator wrote it); one the translation cache did not keep
+ * is fetched every time.
+ */
+int vl_tcache_resident(struct vl_tcache *tc, uint64_t cap);
 
 #endif

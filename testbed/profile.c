@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim/tlb.h"
 #include "traces/kpaths.h"
@@ -126,6 +127,28 @@ static void tlb_geometry(const struct vl_tb_calib *c, FILE *f)
 	}
 	kv(f, "pwc_entries", 0, "the walk below is measured whole");
 	kv(f, "walk_ref", walk / 4, "a walk over 8192 pages / 4 references");
+}
+
+/*
+ * The cache generated code runs from: the L2 as sysfs gives it, and what a
+ * 64-byte line of translated code costs to run from beyond it. vl-probe's
+ * code:N runs lines of 22 instructions over N KiB; under qemu-x86_64 each
+ * line becomes 22 x tc_bytes of host code, which fits the L2 for N = 16 and
+ * not for N = 1024 (natively both fit). The extra of the large over the
+ * small, over the host lines of a guest line, is the fetch.
+ */
+static void code_cache(const struct vl_tb_calib *c, FILE *f)
+{
+	double small = extra(c, "code:16"), big = extra(c, "code:1024");
+
+	if (c->l2_kb > 0)
+		kv(f, "l2_kb", c->l2_kb, "the L2 of CPU 0 (sysfs)");
+	if (small >= 0 && big >= 0 && c->tc_bytes > 0) {
+		double lines = 22 * c->tc_bytes / 64;
+		kv(f, "code_fetch", pos(big - small) / lines,
+		   "(Δcode:1024 - Δcode:16) / (22 instructions x tc_bytes / 64): a line of "
+		   "translated code run from beyond the L2");
+	}
 }
 
 static double transition(const struct vl_tb_calib *c, const char *bench, double path_insns)
@@ -287,6 +310,7 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	   "native pgfault (a first touch, mmap/munmap amortised) less the fault path's 4253 "
 	   "kernel instructions at cpi_kernel");
 	kv(f, "ctxswitch", cs / 2, "native ctxsw: pipe round trip / 2");
+	code_cache(c, f);
 	if (cyc(c, "native", "cpuid") > 0)
 		kv(f, "cpuid", cyc(c, "native", "cpuid"), "native cpuid");
 	if (cyc(c, "native", "rdtsc") > 0)
@@ -326,6 +350,13 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		kv(f, "dbt", 1, NULL);
 		kv(f, "user_mode", 1, "qemu-user: the host kernel serves the guest's system calls");
 		emulation_classes(c, f);
+		double mem_kb = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE) / 1024;
+		kv(f, "tc_kb", mem_kb > 0 && mem_kb / 8 < 131072 ? mem_kb / 8 : 131072,
+		   "QEMU 7.2 tcg/region.c: user mode's code buffer is 128 MiB, or an eighth of the "
+		   "host's memory if less; flushed whole when full");
+		if (c->tc_bytes > 0)
+			kv(f, "tc_bytes", c->tc_bytes, "qemu-x86_64 -d in_asm,out_asm on vl-probe: host "
+			   "code bytes over guest instructions translated");
 		kv(f, "exec_native", 1, "qemu-user hands execve to the host kernel: programs it "
 		   "execs run natively");
 		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");

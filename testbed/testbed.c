@@ -285,9 +285,19 @@ static const char *const native_benches[] = {
 	"pages:4096", "lines:4096", "pages:8192", "lines:8192",
 };
 
+/*
+ * Natively and under qemu-x86_64 only: straight-line code whose translation
+ * fits the host's L2 and one whose translation does not (profile.c,
+ * code_fetch), both within any L2 natively.
+ */
+static const char *const code_benches[] = {"code:16", "code:1024"};
+
 /* A median per benchmark measured in env: every probe benchmark, and start-up. */
 static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
 {
+	for (size_t i = 0; i < sizeof(code_benches) / sizeof(code_benches[0]); i++)
+		if (add_summary(c, backend, env, code_benches[i]))
+			return VL_ENOMEM;
 	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]); i++)
 		if (add_summary(c, backend, env, probe_benches[i]))
 			return VL_ENOMEM;
@@ -336,10 +346,14 @@ static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const ch
 	size_t nprobe = sizeof(probe_benches) / sizeof(probe_benches[0]);
 	size_t nnative = env == VL_TB_ENV_NATIVE && !qemu
 	                         ? sizeof(native_benches) / sizeof(native_benches[0]) : 0;
+	size_t ncode = env == VL_TB_ENV_NATIVE && (!qemu || !strcmp(qemu, "qemu-x86_64"))
+	                       ? sizeof(code_benches) / sizeof(code_benches[0]) : 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < nprobe + nnative && !rc; i++) {
-		const char *name = i < nprobe ? probe_benches[i] : native_benches[i - nprobe];
+	for (size_t i = 0; i < nprobe + nnative + ncode && !rc; i++) {
+		const char *name = i < nprobe ? probe_benches[i]
+		                   : i < nprobe + nnative ? native_benches[i - nprobe]
+		                                          : code_benches[i - nprobe - nnative];
 		const char *plain[] = {probe, "bench", name, probe_samples(o->quick),
 		                       probe_scale(o->quick), NULL};
 		const char *emu[] = {qemu, probe, "bench", name, probe_samples(o->quick),
@@ -358,10 +372,37 @@ static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const ch
 	return summarize_env(c, backend, envname) ? vl_err_set(err, VL_ENOMEM, "out of memory") : 0;
 }
 
+/* The L2 of CPU 0 in KiB, as sysfs describes its caches; 0 if it does not. */
+static double sysfs_l2_kb(void)
+{
+	for (int i = 0; i < 8; i++) {
+		char path[96], level[16] = "", type[32] = "", size[32] = "";
+		const char *what[] = {"level", "type", "size"};
+		char *into[] = {level, type, size};
+		for (int k = 0; k < 3; k++) {
+			snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu0/cache/index%d/%s", i,
+			         what[k]);
+			FILE *f = fopen(path, "r");
+			if (!f)
+				return 0;
+			if (!fgets(into[k], 32, f))
+				into[k][0] = 0;
+			fclose(f);
+		}
+		if (atoi(level) == 2 && strncmp(type, "Instruction", 11) != 0) {
+			char *end;
+			double kb = strtod(size, &end);
+			return *end == 'M' ? kb * 1024 : *end == 'K' ? kb : kb / 1024;
+		}
+	}
+	return 0;
+}
+
 static int backend_native(const struct vl_tb_opts *o, struct vl_tb_calib *c, struct vl_err *err)
 {
 	char probe[PATH_MAX];
 
+	c->l2_kb = sysfs_l2_kb();
 	vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
 	progress(o, "native: vl-probe microbenchmarks");
 	return probe_env(o, c, "native", "native", VL_TB_ENV_NATIVE, NULL, probe, err);
@@ -392,6 +433,39 @@ static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 	return probe_env(o, c, "container", "container-cgroup", VL_TB_ENV_CGROUP, NULL, probe, err);
 }
 
+double vl_tb_out_asm_bytes(const char *log)
+{
+	double guest = 0, host = 0;
+	int in = 0;
+
+	for (const char *p = log; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, "IN:", 3))
+			in = 1;
+		else if (!strncmp(p, "OUT: [size=", 11))
+			in = 0, host += atof(p + 11);
+		else if (!strncmp(p, "----", 4))
+			in = 0;
+		else if (in && !strncmp(p, "0x", 2))
+			guest++;
+	}
+	return guest > 0 ? host / guest : 0;
+}
+
+/* qemu-x86_64's code expansion: vl-probe's run logged with -d in_asm,out_asm. */
+static int measure_tc_bytes(const struct vl_tb_opts *o, struct vl_tb_calib *c, const char *probe,
+                            struct vl_err *err)
+{
+	const char *argv[] = {"qemu-x86_64", "-d", "in_asm,out_asm", "-D", "/dev/stdout", probe,
+	                      "bench", "code:16", "1", "0.01", NULL};
+	char *out = NULL;
+	int rc = vl_tb_spawn(VL_TB_ENV_NATIVE, argv, o->quick ? 60 : 300, &out, NULL, err);
+
+	if (!rc)
+		c->tc_bytes = vl_tb_out_asm_bytes(out);
+	free(out);
+	return rc;
+}
+
 static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
                              struct vl_err *err)
 {
@@ -405,7 +479,7 @@ static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 		vl_tb_probe_path(o, "vl-probe", probe, sizeof(probe));
 		progress(o, "emulation: vl-probe under qemu-x86_64 (user-mode TCG)");
 		if ((rc = probe_env(o, c, "emulation", "qemu-x86_64", VL_TB_ENV_NATIVE, "qemu-x86_64",
-		                    probe, err)))
+		                    probe, err)) || (rc = measure_tc_bytes(o, c, probe, err)))
 			return rc;
 	}
 	vl_tb_probe_path(o, "vl-probe-aarch64", probe, sizeof(probe));

@@ -88,6 +88,8 @@ struct vl_tb_calib {
 	char host[64], started[32];
 	int quick;
 	double tsc_hz;
+	double l2_kb;    /* the host's L2, from sysfs (0: not known) */
+	double tc_bytes; /* qemu-x86_64's host code bytes per guest instruction (0: not measured) */
 	struct vl_kvm_host kvm;
 	struct vl_tb_sample *samples;
 	size_t nsamples, capsamples;
@@ -120,6 +122,12 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
  * less their kernel paths' instructions (traces/kpaths.h) at cpi_kernel,
  * which traces carry as `kernel` runs of their own. -1 when not measured.
  */
+/*
+ * Host code bytes per guest instruction in a log of QEMU's `-d in_asm,out_asm`:
+ * the OUT sizes over the guest instructions of the IN blocks; 0 if none.
+ */
+double vl_tb_out_asm_bytes(const char *log);
+
 double vl_tb_syscall_transition(const struct vl_tb_calib *c);
 double vl_tb_fault_transition(const struct vl_tb_calib *c);
 

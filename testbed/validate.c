@@ -476,11 +476,11 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 {
 	char probe[PATH_MAX], gzip[PATH_MAX], gcc[PATH_MAX], input[PATH_MAX], unit[PATH_MAX];
 	char unit_o[PATH_MAX], plugin[PATH_MAX], why[256], nsys[32], nfork[32], ntcp[32];
-	char fio[PATH_MAX], fio_file[PATH_MAX + 16];
+	char fio[PATH_MAX], fio_file[PATH_MAX + 16], cc1[PATH_MAX], unit_i[PATH_MAX], unit_s[PATH_MAX];
 	/* resolved on PATH: qemu-user loads a file, it does not search */
 	int have_gzip = vl_proc_find("gzip", gzip, sizeof(gzip));
 	int have_gcc = vl_proc_find("gcc", gcc, sizeof(gcc));
-	int have_fio = vl_proc_find("fio", fio, sizeof(fio));
+	int have_fio = vl_proc_find("fio", fio, sizeof(fio)), have_cc1 = 0;
 	int reps = o->quick ? 3 : 5;
 	struct vl_err perr = {0};
 
@@ -523,6 +523,14 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 		FILE *f = fopen(unit, "w");
 		if (!f || fputs(compile_unit, f) < 0 || fclose(f))
 			return vl_err_set(err, VL_EIO, "%s: cannot write", unit);
+		/* cc1 alone, on the unit preprocessed: the compiler itself emulated */
+		const char *pp[] = {gcc, "-E", "-o", unit_i, unit, NULL};
+		const char *where[] = {gcc, "-print-prog-name=cc1", NULL};
+		snprintf(unit_i, sizeof(unit_i), "%s/unit.i", dir);
+		snprintf(unit_s, sizeof(unit_s), "%s/unit.s", dir);
+		vl_proc_first_line(where, dir, cc1, sizeof(cc1));
+		have_cc1 = have_gcc && cc1[0] == '/' && !access(cc1, X_OK) &&
+		           !vl_proc_run(NULL, pp, NULL, NULL, &perr);
 		/* fio's file, laid out and synced here so that fio only reads it */
 		snprintf(fio_file, sizeof(fio_file), "--filename=%s/fio.dat", dir);
 		if (have_fio && lay_out(fio_file + strlen("--filename="), FIO_BYTES, err))
@@ -541,6 +549,8 @@ static int validate_captured(const struct vl_tb_opts *o, const struct vl_tb_cali
 		 have_gzip},
 		{"cap-compile", "gcc -O2 -c of a 40-line C unit, captured",
 		 {gcc, "-O2", "-c", "-o", unit_o, unit}, have_gcc},
+		{"cap-cc1", "cc1 -O2 of the unit preprocessed: the compiler proper, emulated itself, "
+		 "captured", {cc1, "-quiet", "-O2", unit_i, "-o", unit_s}, have_cc1},
 		{"cap-fio", "fio: 4 KiB random O_DIRECT reads of 16 MiB, one at a time, captured",
 		 {fio, "--name=randread", "--rw=randread", "--bs=4k", "--size=16m",
 		  "--ioengine=psync", "--direct=1", "--iodepth=1", fio_file, "--output=/dev/null"},

@@ -1,8 +1,8 @@
 /*
  * A test plugin built as against model interface version 2: "oldnative",
  * native costs, exported as the version-2 table, which ends before the
- * members appended since (memory). Since versions 4 and 5 the struct
- * vl_nativecost such a plugin embeds in its state has grown, so virtlab must refuse it
+ * members appended since (memory). Since versions 4, 5 and 6 the structs
+ * vl_nativecost and vl_host such a plugin embeds or reads have grown, so virtlab must refuse it
  * with a clear message rather than load it.
  */
 #include "sim/model.h"

@@ -194,13 +194,13 @@ static void test_cli_model_plugin(void)
 	         "run --model-path %s/ideal-stale.so -m ideal -t traces/samples/hello.vlt --no-db", dir);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "ideal-stale.so: the plugin was built for model interface "
-	                           "version 0; this virtlab speaks versions 5 to 5");
+	                           "version 0; this virtlab speaks versions 6 to 6");
 	/* so is one of version 2: the struct vl_nativecost it embeds has grown since */
 	snprintf(args, sizeof(args),
 	         "run --model-path %s/v2.so -m oldnative -t traces/samples/hello.vlt --no-db", dir);
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
 	T_ASSERT_STR_CONTAINS(out, "v2.so: the plugin was built for model interface version 2; "
-	                           "this virtlab speaks versions 5 to 5: rebuild it");
+	                           "this virtlab speaks versions 6 to 6: rebuild it");
 	/* so is a shared object that is not a plugin, and a missing file */
 	snprintf(args, sizeof(args),
 	         "run --model-path %s/not-a-plugin.so -m x -t traces/samples/hello.vlt --no-db", dir);

@@ -247,8 +247,8 @@ static void test_models_translation_cache(void)
 	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "bt.tc_flushes"), 3, 0); /* at 82, 163, 244 */
 	vl_run_result_release(&res);
 
-	/* emulation (12 bytes per instruction: 120 per block) with a 16 KiB cache keeps all */
-	struct vl_override em = {"tc_kb", 16};
+	/* emulation (31 bytes per instruction: 310 per block) with a 32 KiB cache keeps all */
+	struct vl_override em = {"tc_kb", 32};
 	run_model(t, "emulation", NULL, &em, 1, &res);
 	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "emulation.tc_misses"), 100, 0);
 	vl_run_result_release(&res);
@@ -800,6 +800,55 @@ static void test_models_emulation_classes(void)
 }
 
 /*
+ * Translated code runs from the host's L2 (l2_kb) while it is there; the
+ * cache is FIFO over the code brought into it. Blocks A, B, C of 16
+ * instructions at tc_bytes 32: 512 bytes, 8 lines each, with a 1 KiB L2.
+ * A B C A B C: the three translations fill it (A at 0, B at 512, C at
+ * 1024); back at A, 1536 bytes have come in since A did, more than the L2:
+ * A is fetched again, 8 lines x 10 = 80, and so are B and C: 240. A B A B:
+ * both fit, 0. 600 blocks of one line each (64 bytes, the table grows past
+ * 512 blocks), twice round: with a 64 KiB L2 (1024 lines) the second round
+ * hits, 0; with 32 KiB (512 lines) each block is gone again, 600 x 10.
+ */
+static void test_models_emulation_code_fetch(void)
+{
+	const char *abc = t_write("cf-abc.vlt", "vlt 1\nbb 1 16 user 1 0\nbb 2 16 user 1 0\n"
+	                          "bb 3 16 user 1 0\nbb 1 16 user 1 0\nbb 2 16 user 1 0\n"
+	                          "bb 3 16 user 1 0\n");
+	const char *abab = t_write("cf-abab.vlt", "vlt 1\nbb 1 16 user 1 0\nbb 2 16 user 1 0\n"
+	                           "bb 1 16 user 1 0\nbb 2 16 user 1 0\n");
+	struct vl_override ov[] = {{"tc_bytes", 32}, {"code_fetch", 10}, {"l2_kb", 1}};
+	struct vl_run_result res;
+
+	run_model(abc, "emulation", "qemu-tcg", ov, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].cycles, 240);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].count, 3);
+	vl_run_result_release(&res);
+	run_model(abab, "emulation", "qemu-tcg", ov, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].cycles, 0);
+	vl_run_result_release(&res);
+	ov[2].value = 0; /* no L2 modelled */
+	run_model(abc, "emulation", "qemu-tcg", ov, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].cycles, 0);
+	vl_run_result_release(&res);
+
+	static char text[600 * 2 * 24 + 16];
+	size_t len = (size_t)snprintf(text, sizeof(text), "vlt 1\n");
+	for (int round = 0; round < 2; round++)
+		for (int b = 0; b < 600; b++)
+			len += (size_t)snprintf(text + len, sizeof(text) - len, "bb %d 2 user 1 0\n", b + 1);
+	const char *many = t_write("cf-many.vlt", text);
+	struct vl_override big[] = {{"tc_bytes", 32}, {"code_fetch", 10}, {"l2_kb", 64}};
+	run_model(many, "emulation", "qemu-tcg", big, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].cycles, 0);
+	vl_run_result_release(&res);
+	big[2].value = 32;
+	run_model(many, "emulation", "qemu-tcg", big, 3, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_BB][VL_MECH_CODEFETCH].cycles, 6000);
+	vl_run_result_release(&res);
+}
+
+/*
  * A later processor generation scales the processor-dependent costs, given
  * in Prescott cycles: hardware transitions by trap_scale, monitor software
  * by soft_scale. bt, one true page fault, trap_scale 0.5: native 1093,
@@ -953,6 +1002,7 @@ void suite_models(void)
 		{"models_container_golden", test_models_container_golden},
 		{"models_emulation_golden", test_models_emulation_golden},
 		{"models_emulation_classes", test_models_emulation_classes},
+		{"models_emulation_code_fetch", test_models_emulation_code_fetch},
 		{"models_cpu_generation_scales", test_models_cpu_generation_scales},
 		{"models_emulation_processes", test_models_emulation_processes},
 		{NULL, NULL},

@@ -316,6 +316,13 @@ static void test_profile_roundtrip(void)
 	}
 	put_sum(&c, "native", "branch", 12);
 	put_sum(&c, "native", "branchp", 5);
+	/* code:16 10 natively and 20 under QEMU; code:1024 11 and 141 */
+	put_sum(&c, "native", "code:16", 10);
+	put_sum(&c, "qemu-x86_64", "code:16", 20);
+	put_sum(&c, "native", "code:1024", 11);
+	put_sum(&c, "qemu-x86_64", "code:1024", 141);
+	c.l2_kb = 2048;
+	c.tc_bytes = 32;
 	put_kvm(&c, VL_GB_ALU, 0, 25000);
 	put_kvm(&c, VL_GB_ALU, 1, 5);
 	/* an exit of 20000 at kernel mode behind 4 emulated loop instructions; at
@@ -353,6 +360,9 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "vmexit"), 20000, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "kernel_emul"), 2500, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_leave"), 50000, 1e-6);
+	/* (Δcode:1024 130 - Δcode:16 10) / (22 x 32 / 64 = 11 host lines) */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "code_fetch"), 120.0 / 11, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "l2_kb"), 2048, 1e-9);
 	/* 2 x (branch 12 - branchp 5): half the random branches mispredict */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "mispredict"), 14, 1e-9);
 	/* out 40000 - 3 x 2500 - vmexit 20000 */
@@ -384,6 +394,8 @@ static void test_profile_roundtrip(void)
 	/* (Δcodegen 10005 - 5 x 0.425 - 0.75) / 5 */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "translate"), 2000.425, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_mode"), 1, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "tc_bytes"), 32, 1e-9);
+	CU_ASSERT(value(&cfg, "tc_kb") > 1024 && value(&cfg, "tc_kb") <= 131072);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
 	/* 3500000 - 500000 - 3 x 1000 */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "fork_xlat"), 2997000, 1e-9);
@@ -398,6 +410,25 @@ static void test_profile_roundtrip(void)
 	                                  0, &err), VL_EINVAL);
 	T_ASSERT_STR_CONTAINS(err.msg, "no [system paravirt] section");
 	unsetenv("VIRTLAB_THIS_HOST");
+}
+
+/*
+ * QEMU's -d in_asm,out_asm: two blocks, 3 guest instructions, 88 + 100
+ * bytes of host code; the prologue's host code is not a block's and its
+ * lines are not guest instructions.
+ */
+static void test_out_asm_bytes(void)
+{
+	const char *log = "PROLOGUE: [size=45]\n0x7f4764000000:  55  pushq %rbp\n\n"
+	                  "----------------\nIN: \n0x4002821b70:  48 89 e7  movq %rsp, %rdi\n"
+	                  "0x4002821b73:  e8 f8 0b 00 00  callq 0x4002822770\n\n"
+	                  "OUT: [size=88]\n0x7f4764000100:  8b 5d f8  movl -8(%rbp), %ebx\n\n"
+	                  "----------------\nIN: main\n0x4002822770:  c3  retq\n\n"
+	                  "OUT: [size=100]\n0x7f4764000200:  90  nop\n";
+
+	CU_ASSERT_DOUBLE_EQUAL(vl_tb_out_asm_bytes(log), 188.0 / 3, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(vl_tb_out_asm_bytes("no log here\n"), 0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(vl_tb_out_asm_bytes(""), 0, 0);
 }
 
 static void test_profile_errors(void)
@@ -528,6 +559,7 @@ void suite_testbed(void)
 		{"median_ci", test_median_ci},
 		{"profile_roundtrip", test_profile_roundtrip},
 		{"profile_errors", test_profile_errors},
+		{"out_asm_bytes", test_out_asm_bytes},
 		{"validate_cli", test_validate_cli},
 		{"insncount_plugin", test_insncount_plugin, t_needs_qemu_user},
 		{NULL, NULL},
