@@ -47,7 +47,7 @@ int cmd_trace_capture(int argc, char **argv)
 	struct vl_capture_stats st;
 	struct vl_err err = {0};
 	int i;
-	char a[32], b[32], c[32], d[32], e[32], g[32];
+	char a[32], b[32], c[32], d[32], e[32], g[32], h[32];
 
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		if (!strcmp(argv[i], "--system"))
@@ -101,12 +101,14 @@ int cmd_trace_capture(int argc, char **argv)
 	if (rc)
 		return cli_fail(&err);
 	fprintf(stderr, "captured %s: %s events, %llu process%s (%llu fork%s, %llu exec%s), %s user "
-	        "instructions, %s conditional branches (%s mispredicted), %s page faults, %s "
+	        "instructions (%s floating-point), %s conditional branches (%s mispredicted), %s page "
+	        "faults, %s "
 	        "touches, %llu system calls%s; exit status %d\n", o.out,
 	        cli_num(st.events, a, sizeof(a)), (unsigned long long)st.processes,
 	        st.processes == 1 ? "" : "es", (unsigned long long)st.forks,
 	        st.forks == 1 ? "" : "s", (unsigned long long)st.execs, st.execs == 1 ? "" : "s",
-	        cli_num(st.insns, b, sizeof(b)), cli_num(st.branches, e, sizeof(e)),
+	        cli_num(st.insns, b, sizeof(b)), cli_num(st.fp, h, sizeof(h)),
+	        cli_num(st.branches, e, sizeof(e)),
 	        cli_num(st.mispredicts, g, sizeof(g)), cli_num(st.faults, c, sizeof(c)),
 	        cli_num(st.touches, d, sizeof(d)),
 	        (unsigned long long)st.syscalls, st.limited ? " (stopped at --limit)" : "",

@@ -16,6 +16,7 @@ const struct vl_mechstyle vl_mechstyles[] = {
 	{VL_MECH_CALLOUT, "translation", "#fdb863"},
 	{VL_MECH_SOFTMMU, "translation", "#7f3b08"},
 	{VL_MECH_CODEFETCH, "translation", "#fee0b6"},
+	{VL_MECH_FPHELPER, "translation", "#b35806"},
 
 	{VL_MECH_TRAP, "traps/exits", "#d73027"},
 	{VL_MECH_EMULATE, "traps/exits", "#f4a582"},

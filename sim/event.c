@@ -68,6 +68,7 @@ const struct vl_evdesc vl_evdesc[VL_EV__COUNT] = {
 	[VL_EV_XPAGE] = {"xpage", "n?m", 0, K, 1, "xpage COUNT [user|kernel]", "direct jumps, calls and fall-throughs from a block into a block that starts on another 4 KiB code page"},
 	[VL_EV_SLEEP] = {"sleep", "a", 0, 0, 0, "sleep NS", "the guest waits NS nanoseconds for a timer with nothing else to run (a captured nanosleep, or a poll's timeout, while no other process ran): the vCPU idles"},
 	[VL_EV_MISPREDICT] = {"mispredict", "n?m", 0, K, 1, "mispredict COUNT [user|kernel]", "conditional branches that the capture's reference predictor (TAGE, traces/bpred.h) predicted wrong: each costs the host's pipeline refill"},
+	[VL_EV_FP] = {"fp", "n?m", 0, K, 1, "fp COUNT [user|kernel]", "floating-point instructions (x87; SSE and AVX arithmetic, square roots, conversions and compares) in the blocks before: their cycles are in the blocks' runs, and an emulator carries each out in a helper with software floating point"},
 	[VL_EV_TOUCH] = {"touch", "a?mw", MMU, 0, 0, "touch ADDR [user|kernel] [r|w]", "a data reference to the page at ADDR that the capture's LRU filter of recent pages missed: the stream a TLB sees"},
 };
 

@@ -64,6 +64,7 @@ enum vl_ev {
 	VL_EV_XPAGE,     /* n direct jumps or fall-throughs into a block on another code page */
 	VL_EV_SLEEP,     /* the guest waits a ns for a timer, with nothing else to run */
 	VL_EV_MISPREDICT, /* n conditional branches the reference predictor got wrong */
+	VL_EV_FP,        /* n floating-point instructions: software floating point under an emulator */
 	VL_EV__COUNT
 };
 

@@ -33,6 +33,7 @@ const struct vl_mechdesc vl_mechdesc[VL_MECH__COUNT] = {
 	[VL_MECH_HOSTDRV] = {"hostdrv", "host driver doing the native device accesses"},
 	[VL_MECH_HOSTPAGING] = {"hostpaging", "the host OS paging a hosted guest's page back in"},
 	[VL_MECH_CODEFETCH] = {"codefetch", "running generated code the host's L2 no longer holds"},
+	[VL_MECH_FPHELPER] = {"fphelper", "floating point done in software by an emulator's helpers"},
 };
 
 int vl_mech_lookup(const char *name)

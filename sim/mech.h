@@ -34,6 +34,7 @@ enum vl_mech {
 	VL_MECH_HOSTDRV,     /* the host's native driver driving the real device for a guest */
 	VL_MECH_HOSTPAGING,  /* the host OS paging a hosted guest's page back in */
 	VL_MECH_CODEFETCH,   /* running generated code the host's L2 no longer holds */
+	VL_MECH_FPHELPER,    /* floating point done in software by an emulator's helpers */
 	VL_MECH__COUNT
 };
 

@@ -34,6 +34,7 @@ static const int fixed_param[VL_EV__COUNT] = {
 	[VL_EV_XPAGE] = -1, /* the jump is in its block's run */
 	[VL_EV_SLEEP] = -1, /* the core idles the vCPU: time, not work */
 	[VL_EV_MISPREDICT] = -1, /* per branch: per_unit */
+	[VL_EV_FP] = -1, /* the instructions are in their blocks' runs */
 };
 
 enum vl_kclass vl_kclass_of(uint64_t nr)

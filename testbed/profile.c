@@ -46,12 +46,15 @@ static double extra(const struct vl_tb_calib *c, const char *bench)
  *   mem     10 instructions, 1 block, 8 accesses       + 8 softmmu
  *   callret 4 instructions, 3 blocks, 1 return         + lookup
  *   codegen a new 5-instruction block, run once        + 5 translate
+ *   fp      alu with 8 floating-point instructions for its 8 ALU ones
+ *                                                Δ = Δalu + 8 fp_helper
  * Without a measurement a class keeps the model's default.
  */
 static void emulation_classes(const struct vl_tb_calib *c, FILE *f)
 {
 	double alu = extra(c, "alu"), blk = extra(c, "blocks"), xp = extra(c, "xpage");
 	double mem = extra(c, "mem"), cr = extra(c, "callret"), cg = extra(c, "codegen");
+	double fp = extra(c, "fp");
 	double b = blk >= 0 ? pos(blk - alu) / 4 : 0, e = pos(alu - b) / VL_ALU_INSNS;
 
 	kv(f, "dbt_factor", 1, "the guest's native work is done as well; insn_extra comes on top");
@@ -74,6 +77,9 @@ static void emulation_classes(const struct vl_tb_calib *c, FILE *f)
 		kv(f, "translate", pos(cg - 5 * e - b) / 5,
 		   "(Δcodegen - 5 insn_extra - block_extra) / 5 instructions: translating a new block "
 		   "(its page's invalidation on munmap included)");
+	if (fp >= 0 && alu >= 0)
+		kv(f, "fp_helper", pos(fp - alu) / 8,
+		   "(Δfp - Δalu) / 8: a floating-point instruction in place of an ALU one");
 }
 
 /*

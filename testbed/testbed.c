@@ -286,17 +286,18 @@ static const char *const native_benches[] = {
 };
 
 /*
- * Natively and under qemu-x86_64 only: straight-line code whose translation
- * fits the host's L2 and one whose translation does not (profile.c,
- * code_fetch), both within any L2 natively.
+ * Natively and under qemu-x86_64 only: floating point (profile.c,
+ * fp_helper), and straight-line code whose translation fits the host's L2
+ * and one whose translation does not (code_fetch), both within any L2
+ * natively.
  */
-static const char *const code_benches[] = {"code:16", "code:1024"};
+static const char *const emu_benches[] = {"fp", "code:16", "code:1024"};
 
 /* A median per benchmark measured in env: every probe benchmark, and start-up. */
 static int summarize_env(struct vl_tb_calib *c, const char *backend, const char *env)
 {
-	for (size_t i = 0; i < sizeof(code_benches) / sizeof(code_benches[0]); i++)
-		if (add_summary(c, backend, env, code_benches[i]))
+	for (size_t i = 0; i < sizeof(emu_benches) / sizeof(emu_benches[0]); i++)
+		if (add_summary(c, backend, env, emu_benches[i]))
 			return VL_ENOMEM;
 	for (size_t i = 0; i < sizeof(probe_benches) / sizeof(probe_benches[0]); i++)
 		if (add_summary(c, backend, env, probe_benches[i]))
@@ -346,14 +347,14 @@ static int probe_env(const struct vl_tb_opts *o, struct vl_tb_calib *c, const ch
 	size_t nprobe = sizeof(probe_benches) / sizeof(probe_benches[0]);
 	size_t nnative = env == VL_TB_ENV_NATIVE && !qemu
 	                         ? sizeof(native_benches) / sizeof(native_benches[0]) : 0;
-	size_t ncode = env == VL_TB_ENV_NATIVE && (!qemu || !strcmp(qemu, "qemu-x86_64"))
-	                       ? sizeof(code_benches) / sizeof(code_benches[0]) : 0;
+	size_t nemu = env == VL_TB_ENV_NATIVE && (!qemu || !strcmp(qemu, "qemu-x86_64"))
+	                       ? sizeof(emu_benches) / sizeof(emu_benches[0]) : 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < nprobe + nnative + ncode && !rc; i++) {
+	for (size_t i = 0; i < nprobe + nnative + nemu && !rc; i++) {
 		const char *name = i < nprobe ? probe_benches[i]
 		                   : i < nprobe + nnative ? native_benches[i - nprobe]
-		                                          : code_benches[i - nprobe - nnative];
+		                                          : emu_benches[i - nprobe - nnative];
 		const char *plain[] = {probe, "bench", name, probe_samples(o->quick),
 		                       probe_scale(o->quick), NULL};
 		const char *emu[] = {qemu, probe, "bench", name, probe_samples(o->quick),

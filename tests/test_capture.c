@@ -123,7 +123,7 @@ static void test_convert_fork_wait(void)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_RET), U(16));
+	rec(&p, VL_CR_TBDEF, 6, U(0), U(0x401000), U(5), U(VL_CT_RET), U(16), U(0));
 	rec(&p, VL_CR_TB, 1, U(0));
 	rec(&p, VL_CR_FAULT, 2, U(0x7000), U(VL_CF_WRITE));
 	rec(&p, VL_CR_TOUCH, 1, U(0x7000 << 1 | 1));
@@ -135,7 +135,7 @@ static void test_convert_fork_wait(void)
 	rec(&p, VL_CR_PTE, 1, U(0x7001 << 4 | VL_CP_COPY));
 	rec(&p, VL_CR_PTE, 1, U(0x7002 << 4 | VL_CP_WP | VL_CP_COPY));
 	rec(&p, VL_CR_SYSRET, 3, U(57), zz(101), U(10));
-	rec(&p, VL_CR_TBDEF, 5, U(1), U(0x402000), U(3), U(VL_CT_OTHER), U(16));
+	rec(&p, VL_CR_TBDEF, 6, U(1), U(0x402000), U(3), U(VL_CT_OTHER), U(16), U(0));
 	rec(&p, VL_CR_TB, 1, U(1));
 	rec(&p, VL_CR_SYS, 8, U(61), U(0), U(0), U(0), U(0), U(0), U(0), U(30));
 	rec(&p, VL_CR_SYSRET, 3, U(61), zz(101), U(100));
@@ -154,7 +154,7 @@ static void test_convert_fork_wait(void)
 	rec(&c, VL_CR_START, 4, U(101), U(100), U(1), U(20));
 	rec(&c, VL_CR_SYSRET, 3, U(57), zz(0), U(21));
 	rec(&c, VL_CR_TB, 1, U(0));
-	rec(&c, VL_CR_TBDEF, 5, U(1), U(0x403000), U(7), U(VL_CT_ICALL), U(16));
+	rec(&c, VL_CR_TBDEF, 6, U(1), U(0x403000), U(7), U(VL_CT_ICALL), U(16), U(0));
 	rec(&c, VL_CR_TB, 1, U(1));
 	rec(&c, VL_CR_TOUCH, 1, U(0x7003 << 1 | 1));
 	rec(&c, VL_CR_SYS, 8, U(231), U(0), U(0), U(0), U(0), U(0), U(0), U(40));
@@ -272,7 +272,7 @@ static void test_convert_xpage(void)
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
 	for (int i = 0; i < 5; i++)
-		rec(&p, VL_CR_TBDEF, 5, U(i), tb[i].addr, tb[i].insns, tb[i].term, U(16));
+		rec(&p, VL_CR_TBDEF, 6, U(i), tb[i].addr, tb[i].insns, tb[i].term, U(16), U(0));
 	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++)
 		rec(&p, VL_CR_TB, 1, U(run[i]));
 	rec(&p, VL_CR_SYS, 8, U(39), U(0), U(0), U(0), U(0), U(0), U(0), U(5));
@@ -316,7 +316,7 @@ static void test_convert_sockets(void)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16));
+	rec(&p, VL_CR_TBDEF, 6, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16), U(0));
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
 		rec(&p, VL_CR_TB, 1, U(0));
 		rec(&p, VL_CR_SYS, 8, calls[i].nr, calls[i].a0, U(0), U(0), U(0), U(0), U(0),
@@ -343,7 +343,8 @@ static void test_convert_sockets(void)
  * through to block 1 (0x401010), which jumps back: 50 rounds of a loop of
  * 10. Its branch executes 500 times; the reference predictor learns the
  * exit (its history holds the 9 taken before it), so it misses few, and
- * the mispredict events carry every one it missed.
+ * the mispredict events carry every one it missed. Block 0 also holds 2
+ * floating-point instructions: fp events carry 2 for each of its 500 runs.
  */
 static void test_convert_mispredict(void)
 {
@@ -354,8 +355,8 @@ static void test_convert_mispredict(void)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(4), U(VL_CT_JCC), U(16));
-	rec(&p, VL_CR_TBDEF, 5, U(1), U(0x401010), U(1), U(VL_CT_OTHER), U(5));
+	rec(&p, VL_CR_TBDEF, 6, U(0), U(0x401000), U(4), U(VL_CT_JCC), U(16), U(2));
+	rec(&p, VL_CR_TBDEF, 6, U(1), U(0x401010), U(1), U(VL_CT_OTHER), U(5), U(0));
 	for (int round = 0; round < 50; round++) {
 		for (int i = 0; i < 10; i++)
 			rec(&p, VL_CR_TB, 1, U(0));
@@ -367,12 +368,18 @@ static void test_convert_mispredict(void)
 	save(dir, 100, &p);
 
 	long n = convert_read(dir, out, &st, ev, 4096);
-	uint64_t missed = 0;
-	for (long i = 0; i < n; i++)
+	uint64_t missed = 0, fp = 0;
+	for (long i = 0; i < n; i++) {
 		if (ev[i].type == VL_EV_MISPREDICT) {
 			missed += ev[i].n;
 			CU_ASSERT_EQUAL(ev[i].flags & VL_EVF_KERNEL, 0);
 		}
+		if (ev[i].type == VL_EV_FP)
+			fp += ev[i].n;
+	}
+	/* block 0's 2 floating-point instructions, 500 times */
+	CU_ASSERT_EQUAL(fp, 1000);
+	CU_ASSERT_EQUAL(st.fp, 1000);
 	CU_ASSERT_EQUAL(st.branches, 500);
 	CU_ASSERT_EQUAL(missed, st.mispredicts);
 	CU_ASSERT(st.mispredicts >= 1 && st.mispredicts < 50); /* bimodal: 50 exits */
@@ -398,7 +405,7 @@ static int convert_sleep(int device, uint64_t *idle)
 
 	mkdir(dir, 0755);
 	rec(&p, VL_CR_START, 4, U(100), U(1), U(0), U(0));
-	rec(&p, VL_CR_TBDEF, 5, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16));
+	rec(&p, VL_CR_TBDEF, 6, U(0), U(0x401000), U(5), U(VL_CT_OTHER), U(16), U(0));
 	rec(&p, VL_CR_TB, 1, U(0));
 	if (device) { /* open("f", O_RDONLY | O_DIRECT) = 3 */
 		rec(&p, VL_CR_SYS, 8, U(2), U(0x500000), U(040000), U(0), U(0), U(0), U(0), U(2));
@@ -600,6 +607,36 @@ static long between_phases(const char *path, struct vl_event *ev, long max)
 	CU_ASSERT_EQUAL(phases, 2);
 	vl_trace_close(t);
 	return k;
+}
+
+/*
+ * Floating point, captured for real: vl-probe's fp loop runs 4 addsd and 4
+ * mulsd an iteration between its markers, and its ALU twin none; the
+ * capture's classifier (vlcapture.c, is_fp) counts exactly those.
+ */
+static void test_capture_fp(void)
+{
+	const char *bin = getenv("VIRTLAB");
+	static struct vl_event ev[8192];
+	char out[8192], args[4096], probe[1024];
+	const char *ops[] = {"fp", "alu"};
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	snprintf(probe, sizeof(probe), "%.*s/vl-probe", (int)(strrchr(bin, '/') - bin), bin);
+	setenv("VL_PROBE_MARK", "1", 1);
+	for (int k = 0; k < 2; k++) {
+		const char *path = t_path(k ? "cap-alu.vlt" : "cap-fp.vlt");
+		snprintf(args, sizeof(args), "trace capture -o %s -- %s work %s 1000", path, probe,
+		         ops[k]);
+		CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+		long n = between_phases(path, ev, 8192);
+		uint64_t fp = 0;
+		for (long i = 0; i < n; i++)
+			if (ev[i].type == VL_EV_FP)
+				fp += ev[i].n;
+		CU_ASSERT_EQUAL(fp, k ? 0 : 8000);
+	}
+	unsetenv("VL_PROBE_MARK");
 }
 
 /*
@@ -853,6 +890,7 @@ void suite_capture(void)
 		{"convert_errors", test_convert_errors, NULL},
 		{"capture_shell", test_capture_shell, t_needs_qemu_user},
 		{"capture_touches", test_capture_touches, t_needs_qemu_user},
+		{"capture_fp", test_capture_fp, t_needs_qemu_user},
 		{"capture_errors", test_capture_errors, t_needs_qemu_user},
 		{"capture_interrupted", test_capture_interrupted, t_needs_qemu_user},
 		{"corpus_shipped", test_corpus_shipped, NULL},

@@ -770,6 +770,7 @@ static void test_models_emulation_golden(void)
  * With block_extra 3 and xpage_lookup 50, each block entered through its
  * chain costs 3 more (6) and the 4 jumps to another page 4 x 50 (200):
  * 1334; without page_chain those jumps are chained like any other: 1134.
+ * Floating-point instructions (trace `fp`) cost fp_helper each on top.
  */
 static void test_models_emulation_classes(void)
 {
@@ -796,6 +797,20 @@ static void test_models_emulation_classes(void)
 	vl_run_result_release(&res);
 	run_model(x, "emulation", "qemu-tcg", more, 8, &res);
 	CU_ASSERT_EQUAL(res.bd.cycles, 1134);
+	vl_run_result_release(&res);
+
+	/* 8 floating-point instructions at fp_helper 5: 40 beyond the native
+	 * cycles in their block; a foreign ISA doubles it; natively nothing */
+	const char *f = t_write("emfp.vlt", "vlt 1\nbb 3 10 user 3 2\nfp 8 user\n");
+	struct vl_override fpo[2] = {{"fp_helper", 5}, {"cross_isa", 2}};
+	run_model(f, "emulation", "qemu-tcg", fpo, 1, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_FP][VL_MECH_FPHELPER].cycles, 40);
+	vl_run_result_release(&res);
+	run_model(f, "emulation", "qemu-tcg", fpo, 2, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_FP][VL_MECH_FPHELPER].cycles, 80);
+	vl_run_result_release(&res);
+	run_model(f, "native", NULL, NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 10);
 	vl_run_result_release(&res);
 }
 

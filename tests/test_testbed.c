@@ -314,6 +314,8 @@ static void test_profile_roundtrip(void)
 		put_sum(&c, "native", names[i][0], 10 + (n <= 64 ? 0 : n <= 1024 ? 5 : n == 1536 ? 10 : 40));
 		put_sum(&c, "native", names[i][1], 10);
 	}
+	put_sum(&c, "native", "fp", 8);
+	put_sum(&c, "qemu-x86_64", "fp", 93);
 	put_sum(&c, "native", "branch", 12);
 	put_sum(&c, "native", "branchp", 5);
 	/* code:16 10 natively and 20 under QEMU; code:1024 11 and 141 */
@@ -395,6 +397,8 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "translate"), 2000.425, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "user_mode"), 1, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "tc_bytes"), 32, 1e-9);
+	/* (Δfp 85 - Δalu 5) / 8 floating-point instructions */
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "fp_helper"), 10, 1e-9);
 	CU_ASSERT(value(&cfg, "tc_kb") > 1024 && value(&cfg, "tc_kb") <= 131072);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
 	/* 3500000 - 500000 - 3 x 1000 */

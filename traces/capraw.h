@@ -11,7 +11,7 @@
 
 enum vl_capraw_tag {
 	VL_CR_START = 1, /* pid, ppid, tb_base, ns: an image starts (fork child or exec) */
-	VL_CR_TBDEF,     /* tb, vaddr, insns, term, bytes: a translation block is defined */
+	VL_CR_TBDEF,     /* tb, vaddr, insns, term, bytes, fp: a translation block is defined */
 	VL_CR_TBMEM,     /* tb, loads, stores: its memory accesses per execution */
 	VL_CR_TB,        /* tb: the block executes */
 	VL_CR_FAULT,     /* page, flags: a first touch or copy-on-write */

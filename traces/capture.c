@@ -77,6 +77,7 @@ struct tbent {
 	uint64_t vaddr;  /* its first instruction */
 	uint64_t end;    /* the address after its last: a conditional branch's fall-through */
 	uint8_t term;
+	uint16_t fp;     /* its floating-point instructions */
 };
 
 /* Block ids of one image; a fork child sees its parent's below base. */
@@ -142,7 +143,7 @@ struct conv {
 	/* a block waiting for its memory counts, and the branches since the last flush */
 	struct vl_event bb;
 	int have_bb;
-	uint32_t rets, indirects, xpages, mispredicts, since_flush;
+	uint32_t rets, indirects, xpages, mispredicts, fp, since_flush;
 	struct vl_bpred bp; /* the reference predictor: one core's, shared by the processes */
 	uint64_t gone_ns;   /* when the last process to end made its last call */
 	/* a page list read back (one at a time) */
@@ -189,7 +190,9 @@ static int flush_branches(struct conv *c)
 		rc = emit(c, VL_EV_XPAGE, 0, c->xpages, 0, 0);
 	if (!rc && c->mispredicts)
 		rc = emit(c, VL_EV_MISPREDICT, 0, c->mispredicts, 0, 0);
-	c->rets = c->indirects = c->xpages = c->mispredicts = c->since_flush = 0;
+	if (!rc && c->fp)
+		rc = emit(c, VL_EV_FP, 0, c->fp, 0, 0);
+	c->rets = c->indirects = c->xpages = c->mispredicts = c->fp = c->since_flush = 0;
 	return rc;
 }
 
@@ -500,7 +503,8 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 			return c->err->code;
 		/* the branches belong after the block that ends with them */
 		if (c->since_flush >= RUN_FLUSH &&
-		    (c->rets || c->indirects || c->xpages || c->mispredicts) && flush_branches(c))
+		    (c->rets || c->indirects || c->xpages || c->mispredicts || c->fp) &&
+		    flush_branches(c))
 			return c->err->code;
 	}
 	c->bb = (struct vl_event){VL_EV_BB, 0, e->insns, e->out,
@@ -510,6 +514,8 @@ static int on_tb(struct conv *c, struct proc *p, uint64_t id)
 	c->st->insns += e->insns;
 	c->st->loads += e->loads;
 	c->st->stores += e->stores;
+	c->st->fp += e->fp;
+	c->fp += e->fp;
 	/* a direct transfer (jump, branch, call, fall-through) into another
 	 * code page; returns, indirect branches and system calls are their own */
 	if ((p->prev_term == VL_CT_OTHER || p->prev_term == VL_CT_CALL ||
@@ -683,7 +689,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 	case VL_CR_TBDEF: {
 		int term;
 		if (get_vars(&p->rd, v, 3) || (term = get_byte(&p->rd)) < 0 ||
-		    get_var(&p->rd, v + 3))
+		    get_vars(&p->rd, v + 3, 2))
 			break;
 		if (!(e = tab_get(p->tab, v[0], 1)))
 			return bad(c, p, "block id out of range");
@@ -692,6 +698,7 @@ static int record(struct conv *c, struct proc *p, int tag)
 		e->end = v[1] + v[3];
 		e->insns = (uint32_t)(v[2] > 512 ? 512 : v[2]);
 		e->term = (uint8_t)term;
+		e->fp = (uint16_t)(v[4] > e->insns ? e->insns : v[4]);
 		return 0;
 	}
 	case VL_CR_TBMEM:

@@ -32,6 +32,7 @@ struct vl_capture_stats {
 	uint64_t idle_ns;    /* waited on timers with nothing else to run (sleep events) */
 	uint64_t branches;   /* conditional branches executed */
 	uint64_t mispredicts; /* those the reference predictor got wrong (traces/bpred.h) */
+	uint64_t fp;         /* floating-point instructions executed */
 };
 
 /* Called now and then with the events written so far; nonzero stops the

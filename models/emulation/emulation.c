@@ -29,6 +29,7 @@ enum {
 	P_SOFTMMU,      /* cycles per memory access through the soft MMU */
 	P_CROSS_ISA,    /* factor for a guest ISA unlike the host's */
 	P_HELPER,       /* a privileged operation emulated by a helper */
+	P_FP_HELPER,    /* a floating-point instruction done in software */
 	P_EXC,          /* delivering an exception or interrupt */
 	P_DEVEMU,       /* one device access */
 	P_USER_MODE,    /* user-mode emulation (qemu-user): the host kernel serves the guest */
@@ -97,6 +98,13 @@ static const struct vl_param_def params[P__COUNT] = {
 		"1: same ISA (x86 on x86)", "factor for a foreign guest ISA"},
 	[P_HELPER] = {"helper", "cycles", 200, 0, 1e7, EST("a call into a C helper"),
 		"a privileged operation emulated by a helper"},
+	[P_FP_HELPER] = {"fp_helper", "cycles", 6, 0, 1e6,
+		"Bellard 2005: about 10x native on floating-point code against 4x on integer code, "
+		"6 more native cycles an instruction at cpi 1 with every instruction floating point (a "
+		"lower bound); virtlab calibrate measures it on this host (vl-probe fp against alu "
+		"under qemu-x86_64)",
+		"a floating-point instruction (trace `fp`) beyond its native cost: a helper call and "
+		"software floating point"},
 	[P_EXC] = {"exception", "cycles", 1000, 0, 1e7,
 		EST("leave the translated block, build the frame in guest memory"),
 		"delivering an exception or interrupt"},
@@ -163,7 +171,7 @@ struct emulation {
 	struct vl_tcache tc;
 	uint64_t h[P__COUNT];
 	int dbt, chaining, page_chain;
-	double interp_cpi, dbt_factor, insn_extra, mem_refs, softmmu, cross, tc_bytes;
+	double interp_cpi, dbt_factor, insn_extra, mem_refs, softmmu, cross, tc_bytes, fp_helper;
 	uint64_t l2_bytes;   /* the host cache translated code runs from (0: not modelled) */
 	uint64_t code_fetch; /* cycles to run a 64-byte line of it from beyond l2_bytes */
 	double frac;  /* fractional cycles carried between events */
@@ -189,6 +197,7 @@ static int em_init(void *state, const struct vl_params *p, struct vl_err *err)
 	s->softmmu = v[P_SOFTMMU];
 	s->cross = v[P_CROSS_ISA];
 	s->tc_bytes = v[P_TC_BYTES];
+	s->fp_helper = v[P_FP_HELPER];
 	s->l2_bytes = (uint64_t)(p->host->v[VL_H_L2_KB] * 1024);
 	s->code_fetch = vl_cycles(p->host->v[VL_H_CODE_FETCH]);
 	s->user_mode = v[P_USER_MODE] >= 0.5;
@@ -314,6 +323,7 @@ static int is_kernel_work(const struct vl_event *ev)
 	case VL_EV_INDIRECT:
 	case VL_EV_XPAGE:
 	case VL_EV_MISPREDICT:
+	case VL_EV_FP:
 		return !!(ev->flags & VL_EVF_KERNEL);
 	case VL_EV_TLBMISS:
 		return 0;
@@ -389,6 +399,13 @@ static void em_on_event(void *state, const struct vl_event *ev, struct vl_charge
 		          whole(s, vl_nativecost_event(&s->nc, ev) * s->dbt_factor * s->cross));
 		vl_charge(out, VL_MECH_LOOKUP, ev->n * h[P_LOOKUP]);
 		break;
+	case VL_EV_FP: {
+		/* the instructions' native cycles are in their blocks */
+		uint64_t c = whole(s, ev->n * s->fp_helper * s->cross);
+		if (c)
+			vl_charge(out, VL_MECH_FPHELPER, c);
+		break;
+	}
 	case VL_EV_MISPREDICT:
 		/* the translated block ends in the guest's branch, a host branch on
 		 * the same condition: as predictable, and as dear, as natively */

@@ -89,6 +89,28 @@ static void op_alu(long n)
 }
 
 /*
+ * alu's loop with its 8 ALU instructions replaced by floating-point ones,
+ * 4 addsd and 4 mulsd (x86 only): what computing in floating point adds,
+ * which an emulator does in software (calibrate's fp_helper).
+ */
+static void op_fp(long n)
+{
+#if defined(__x86_64__)
+	double a = 1.0, b = 1e-9, c = 1.0, d = 1.5; /* d stays normal: no denormal assists */
+
+	__asm__ volatile("1:\n\t"
+	                 "addsd %2, %1\n\tmulsd %4, %3\n\taddsd %2, %1\n\tmulsd %4, %3\n\t"
+	                 "addsd %2, %1\n\tmulsd %4, %3\n\taddsd %2, %1\n\tmulsd %4, %3\n\t"
+	                 "dec %0\n\tjnz 1b"
+	                 : "+r"(n), "+x"(a), "+x"(b), "+x"(d), "+x"(c)
+	                 :
+	                 : "cc");
+#else
+	(void)n;
+#endif
+}
+
+/*
  * 10 instructions an iteration, 4 loads and 4 stores of an L1-resident
  * buffer: what a memory access costs beyond an ALU instruction (x86; a C
  * loop elsewhere).
@@ -809,6 +831,7 @@ struct op {
 
 static const struct op ops[] = {
 	{"alu", op_alu, NULL, 1000000, 0, "10 ALU instructions (x86; a C loop elsewhere)"},
+	{"fp", op_fp, NULL, 1000000, 1, "alu's loop with 4 addsd and 4 mulsd for its 8 ALU instructions (x86)"},
 	{"mem", op_mem, NULL, 1000000, 0, "10 instructions: 4 loads, 4 stores of an L1-resident buffer (x86; a C loop elsewhere)"},
 	{"callret", op_callret, NULL, 1000000, 0, "a direct call and its return, 4 instructions (x86; a C loop elsewhere)"},
 	{"blocks", op_blocks, NULL, 1000000, 0, "10 instructions in 5 blocks on one page, each ending in a taken branch (x86; a C loop elsewhere)"},

@@ -510,15 +510,68 @@ static void on_tb(unsigned int vcpu, void *udata)
 	unlock();
 }
 
-/* How the block's last instruction leaves it, from its bytes. */
-static unsigned terminator(const unsigned char *b, size_t n)
+/* Where an instruction's opcode starts: past its legacy and REX prefixes. */
+static size_t opcode_at(const unsigned char *b, size_t n)
 {
 	size_t i = 0;
 
 	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
 	                 b[i] == 0x2e || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
-	                 b[i] == 0x65 || b[i] == 0x36 || (b[i] & 0xf0) == 0x40))
+	                 b[i] == 0x65 || b[i] == 0x36 || b[i] == 0xf0 || (b[i] & 0xf0) == 0x40))
 		i++;
+	return i;
+}
+
+/*
+ * Whether an instruction computes in floating point, which QEMU's TCG does
+ * in a helper with softfloat: x87 (D8-DF), and SSE/AVX arithmetic, square
+ * roots, reciprocals, conversions and compares (0F 2A, 2C-2F, 51-53, 58-5F,
+ * 7C-7D, C2, D0, E6; 0F3A 08-0B, 40-41; VEX 0F38's fused multiply-adds).
+ * Moves, shuffles and the bitwise ops (0F 10-17, 28-29, 54-57) are not:
+ * TCG inlines them.
+ */
+static int is_fp(const unsigned char *b, size_t n)
+{
+	size_t i = opcode_at(b, n);
+	unsigned map = 1, op;
+
+	if (i >= n)
+		return 0;
+	if (b[i] >= 0xd8 && b[i] <= 0xdf)
+		return 1;
+	if (b[i] == 0xc5 && i + 2 < n) { /* two-byte VEX: map 0F */
+		op = b[i + 2];
+	} else if (b[i] == 0xc4 && i + 3 < n) { /* three-byte VEX: map in mmmmm */
+		map = b[i + 1] & 0x1f;
+		op = b[i + 3];
+	} else if (b[i] == 0x0f && i + 1 < n) {
+		op = b[i + 1];
+		if ((op == 0x38 || op == 0x3a) && i + 2 < n) {
+			map = op == 0x38 ? 2 : 3;
+			op = b[i + 2];
+		}
+	} else {
+		return 0;
+	}
+	switch (map) {
+	case 1:
+		return op == 0x2a || (op >= 0x2c && op <= 0x2f) || (op >= 0x51 && op <= 0x53) ||
+		       (op >= 0x58 && op <= 0x5f) || op == 0x7c || op == 0x7d || op == 0xc2 ||
+		       op == 0xd0 || op == 0xe6;
+	case 2:
+		return op >= 0x96 && op <= 0xbf && (op & 0x0f) >= 0x06; /* VEX FMA */
+	case 3:
+		return (op >= 0x08 && op <= 0x0b) || op == 0x40 || op == 0x41;
+	default:
+		return 0;
+	}
+}
+
+/* How the block's last instruction leaves it, from its bytes. */
+static unsigned terminator(const unsigned char *b, size_t n)
+{
+	size_t i = opcode_at(b, n);
+
 	if (i >= n)
 		return VL_CT_OTHER;
 	if ((b[i] & 0xf0) == 0x70 || (b[i] >= 0xe0 && b[i] <= 0xe3))
@@ -566,11 +619,16 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	size_t n = qemu_plugin_tb_n_insns(qtb);
 	struct tb *t = calloc(1, sizeof(*t));
 	struct qemu_plugin_insn *last;
+	uint64_t fp = 0;
 
 	(void)id;
 	if (!t || !n)
 		die("out of memory for a block");
 	last = qemu_plugin_tb_get_insn(qtb, n - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(qtb, i);
+		fp += (uint64_t)is_fp(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+	}
 	lock();
 	t->id = g.next_tb++;
 	rec(VL_CR_TBDEF);
@@ -580,6 +638,7 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *qtb)
 	put_byte(terminator(qemu_plugin_insn_data(last), qemu_plugin_insn_size(last)));
 	put_var(qemu_plugin_insn_vaddr(last) + qemu_plugin_insn_size(last) -
 	        qemu_plugin_tb_vaddr(qtb));
+	put_var(fp);
 	unlock();
 	qemu_plugin_register_vcpu_tb_exec_cb(qtb, on_tb, QEMU_PLUGIN_CB_NO_REGS, t);
 	for (size_t i = 0; i < n; i++) {
