@@ -584,6 +584,9 @@ static void test_capture_shell(void)
 		if (k == VL_EV_CR3)
 			continue;
 		double d = (double)a[k] - (double)b[k];
+		if (d * d > 0.0001 * (double)a[k] * (double)a[k] + 1e-9)
+			fprintf(stderr, "\n  capture_shell: %s: %llu events, then %llu", vl_ev_name(k),
+			        (unsigned long long)a[k], (unsigned long long)b[k]);
 		CU_ASSERT(d * d <= 0.0001 * (double)a[k] * (double)a[k] + 1e-9);
 	}
 }

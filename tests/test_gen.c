@@ -108,7 +108,7 @@ static void test_gen_forkwait_structure(void)
 	 */
 	CU_ASSERT_EQUAL(cnt[VL_EV_SYSCALL], 4 * 20);
 	CU_ASSERT_EQUAL(cnt[VL_EV_PGFAULT], 5 * 20);
-	CU_ASSERT_EQUAL(cnt[VL_EV_PTEWRITE], (1 + 13 + 5 + 13) * 20);
+	CU_ASSERT_EQUAL(cnt[VL_EV_PTEWRITE], (1 + 12 + 5 + 12) * 20);
 	CU_ASSERT_EQUAL(cnt[VL_EV_CR3], 2 * 20);
 	CU_ASSERT_EQUAL(cnt[VL_EV_FORK], 20);
 	CU_ASSERT_EQUAL(cnt[VL_EV_EXIT], 20);
