@@ -57,6 +57,24 @@ static void test_cli_run_records_and_lists(void)
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
 	T_ASSERT_STR_CONTAINS(out, "aa-syscall.vlt");
 	T_ASSERT_STR_CONTAINS(out, "242,000");
+	CU_ASSERT_PTR_NULL(strstr(out, "syscall=")); /* one run: nothing tells it apart */
+
+	/* two more of the same model, profile and host, one host parameter apart:
+	 * runs shows it for both, and not for the first run's other model */
+	snprintf(args, sizeof(args), "run -t traces/samples/aa-syscall.vlt -m bt --db %s -q", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "run -t traces/samples/aa-syscall.vlt -m bt -P syscall=300 "
+	         "--db %s -q", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "runs --db %s", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "differs");
+	T_ASSERT_STR_CONTAINS(out, "  host.syscall=242\n");
+	T_ASSERT_STR_CONTAINS(out, "  host.syscall=300\n");
+	const char *first = strstr(out, "\n    1  native"), *eol = first ? strchr(first + 1, '\n')
+	                                                               : NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eol);
+	CU_ASSERT_PTR_NULL(memchr(first, '=', (size_t)(eol - first))); /* run 1: nothing differs */
 }
 
 static void test_cli_bad_trace_exit_2(void)
