@@ -1,5 +1,6 @@
 /*
- * virtlab export: any run's metrics and breakdown as CSV or JSON.
+ * virtlab export: any run's metrics and breakdown, an experiment's
+ * summaries, and a capacity plan's runs, as CSV or JSON.
  */
 #include <getopt.h>
 #include <math.h>
@@ -15,20 +16,28 @@
 static void help(void)
 {
 	printf("usage: virtlab export [--db F] [--run N | --experiment NAME] [--format csv|json]\n"
-	       "                      [--wide [--units F]]\n\n"
+	       "                      [--wide [--units F] | --summary]\n"
+	       "       virtlab export --plan NAME|all [--db F] [--format csv|json]\n\n"
 	       "Prints the metrics and the breakdown (event x mechanism: count, cycles) of\n"
 	       "the chosen runs: one run, every run of an experiment, or every run; one\n"
 	       "value a row. --wide prints one row a run instead, for a data frame: the\n"
 	       "run's workload, system, sweep point and replication, model, profiles and\n"
 	       "trace, then every parameter (param.SCOPE.NAME), metric and mechanism's\n"
-	       "cycles (mech.NAME) as columns; an absent value is empty (null in JSON).\n\n"
+	       "cycles (mech.NAME) as columns; an absent value is empty (null in JSON).\n"
+	       "--summary prints an experiment's summaries instead (every experiment's\n"
+	       "without --experiment): workload, system, sweep point, metric, runs, mean,\n"
+	       "standard deviation and 95%% interval. --plan prints the runs of a capacity\n"
+	       "plan (or of all) in a plan's database, one value a row: the host's\n"
+	       "figures as kind 'host', each guest kind's under its name.\n\n"
 	       "  --db F         results database (default " VL_DEFAULT_DB ")\n"
 	       "  --run N        only run N\n"
 	       "  --experiment E only the runs of experiment E\n"
 	       "  --format F     csv (default) or json\n"
 	       "  --wide         one row a run, one column a quantity\n"
 	       "  --units F      with --wide: write each column's unit to F (CSV: column,unit);\n"
-	       "                 the JSON form carries them in its \"units\" object\n");
+	       "                 the JSON form carries them in its \"units\" object\n"
+	       "  --summary      the summaries of the experiment(s)\n"
+	       "  --plan NAME    the runs of capacity plan NAME, or of every plan (all)\n");
 }
 
 /* s as one CSV field: quoted when it holds a comma, quote or line break. */
@@ -45,6 +54,109 @@ static void csv_str(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+}
+
+/*
+ * Every row of st as CSV (a header of its column names) or as a JSON array
+ * of objects (numbers as numbers, NULL as null); the rows printed, or -1.
+ */
+static long print_rows(sqlite3_stmt *st, int json)
+{
+	int nc = sqlite3_column_count(st), rc;
+	long n = 0;
+
+	if (!json)
+		for (int i = 0; i < nc; i++)
+			printf("%s%s", i ? "," : "", sqlite3_column_name(st, i));
+	printf(json ? "[" : "\n");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		printf(json ? "%s\n {" : "", n ? "," : "");
+		for (int i = 0; i < nc; i++) {
+			int t = sqlite3_column_type(st, i);
+			const char *text = (const char *)sqlite3_column_text(st, i);
+			if (json) {
+				printf("%s", i ? ", " : "");
+				vl_json_quote(stdout, sqlite3_column_name(st, i));
+				printf(": ");
+			} else {
+				printf("%s", i ? "," : "");
+			}
+			if (t == SQLITE_NULL)
+				printf(json ? "null" : "");
+			else if (t == SQLITE_INTEGER)
+				printf("%lld", sqlite3_column_int64(st, i));
+			else if (t == SQLITE_FLOAT)
+				printf("%.17g", sqlite3_column_double(st, i));
+			else if (json)
+				vl_json_quote(stdout, text);
+			else
+				csv_str(stdout, text);
+		}
+		printf(json ? "}" : "\n");
+		n++;
+	}
+	if (json)
+		printf("%s]\n", n ? "\n" : "");
+	return rc == SQLITE_DONE ? n : -1;
+}
+
+/* A capacity plan's host figures, each a column of capacity_run. */
+static const char *const plan_host_cols[] = {
+	"guests", "admitted", "stable", "offered", "cpu_util", "disk_util", "net_util", "idle_s",
+	"memory_mb", "memory_host_mb", "slowdown", "p99_ms", "sim_s",
+};
+
+/* --summary and --plan: one query's rows; 0, or an exit status. */
+static int export_table(sqlite3 *h, const char *path, const char *exp, const char *plan,
+                        int json)
+{
+	char sql[4096];
+	size_t used = 0;
+	sqlite3_stmt *st;
+
+	if (plan) {
+		used += (size_t)snprintf(sql, sizeof(sql),
+		        "WITH cr AS (SELECT c.*, p.name AS plan FROM capacity_run c"
+		        " JOIN capacity_plan p ON p.id = c.plan_id WHERE ?1 = 'all' OR p.name = ?1)");
+		used += (size_t)snprintf(sql + used, sizeof(sql) - used, " SELECT * FROM (");
+		for (size_t i = 0; i < sizeof(plan_host_cols) / sizeof(plan_host_cols[0]); i++)
+			used += (size_t)snprintf(sql + used, sizeof(sql) - used,
+			        " SELECT plan, technique, count, replication, 'host' AS kind, '%s' AS metric,"
+			        " %s AS value FROM cr UNION ALL", plan_host_cols[i], plan_host_cols[i]);
+		snprintf(sql + used, sizeof(sql) - used,
+		         " SELECT cr.plan, cr.technique, cr.count, cr.replication, m.kind, m.metric,"
+		         " m.value FROM cr JOIN capacity_metric m ON m.run_id = cr.id)"
+		         " ORDER BY plan, technique, count, replication, kind <> 'host', kind, metric");
+	} else {
+		snprintf(sql, sizeof(sql),
+		         "SELECT x.name AS experiment, s.workload, s.system, s.point, s.metric, s.n,"
+		         " s.mean, s.sd, s.ci_lo, s.ci_hi FROM summary s"
+		         " JOIN experiment x ON x.id = s.experiment_id WHERE ?1 IS NULL OR x.name = ?1"
+		         " ORDER BY 1, 2, 3, 4, 5");
+	}
+	if (plan && sqlite3_table_column_metadata(h, NULL, "capacity_run", "id", NULL, NULL, NULL,
+	                                          NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "virtlab: %s: no capacity plans in this database\n", path);
+		return EXIT_USAGE;
+	}
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "virtlab: %s: %s\n", path, sqlite3_errmsg(h));
+		return EXIT_FAIL;
+	}
+	if (plan || exp)
+		sqlite3_bind_text(st, 1, plan ? plan : exp, -1, SQLITE_STATIC);
+	long n = print_rows(st, json);
+	sqlite3_finalize(st);
+	if (n < 0) {
+		fprintf(stderr, "virtlab: %s: %s\n", path, sqlite3_errmsg(h));
+		return EXIT_FAIL;
+	}
+	if (!n) {
+		fprintf(stderr, "virtlab: %s: no %s\n", path,
+		        plan ? "runs of that plan" : exp ? "summaries of that experiment" : "summaries");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }
 
 /* ---- --wide: one row a run ---- */
@@ -285,12 +397,14 @@ int cmd_export(int argc, char **argv)
 		{"format", required_argument, NULL, 'f'},
 		{"wide", no_argument, NULL, 'w'},
 		{"units", required_argument, NULL, 'u'},
+		{"summary", no_argument, NULL, 's'},
+		{"plan", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *path = VL_DEFAULT_DB, *exp = NULL, *units = NULL;
+	const char *path = VL_DEFAULT_DB, *exp = NULL, *units = NULL, *plan = NULL;
 	uint64_t run = 0;
-	int json = 0, wide = 0, c;
+	int json = 0, wide = 0, summary = 0, c;
 	struct vl_err err = {0};
 
 	optind = 1;
@@ -310,6 +424,8 @@ int cmd_export(int argc, char **argv)
 			break;
 		case 'w': wide = 1; break;
 		case 'u': units = optarg; break;
+		case 's': summary = 1; break;
+		case 'p': plan = optarg; break;
 		case 'h': help(); return EXIT_OK;
 		default: return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -318,6 +434,11 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "unexpected argument '%s'", argv[optind]);
 	if (units && !wide)
 		return cli_usage_error("export", "--units goes with --wide");
+	if (wide + summary + !!plan > 1)
+		return cli_usage_error("export", "one of --wide, --summary and --plan");
+	if ((summary && run) || (plan && (run || exp)))
+		return cli_usage_error("export", "%s", summary ? "--summary takes --experiment, not --run"
+		                                               : "--plan takes no --run or --experiment");
 	if (access(path, R_OK) != 0) {
 		fprintf(stderr, "virtlab: %s: no such results database\n", path);
 		return EXIT_USAGE;
@@ -326,8 +447,9 @@ int cmd_export(int argc, char **argv)
 	if (vl_db_open_ro(&db, path, &err))
 		return cli_fail(&err);
 	sqlite3 *h = vl_db_handle(db);
-	if (wide) {
-		int rc = export_wide(h, path, run, exp, json, units);
+	if (wide || summary || plan) {
+		int rc = wide ? export_wide(h, path, run, exp, json, units)
+		              : export_table(h, path, exp, plan, json);
 		vl_db_close(db);
 		return rc;
 	}

@@ -564,6 +564,16 @@ static void test_plan_html_report(void)
 	CU_ASSERT_EQUAL(t_count(html, "<table>"), 2);
 	CU_ASSERT_EQUAL(t_count(html, "</table>"), 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(html, "</body></html>\n"));
+
+	/* the plan's runs exported, one value a row: 2 techniques x 3 counts x 2
+	 * replications, each with its 13 host figures and its kinds' metrics */
+	snprintf(args, sizeof(args), "export --plan shardplan --db '%s/r.db'", t_path(""));
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "plan,technique,count,replication,kind,metric,value\n");
+	CU_ASSERT_EQUAL(t_count(out, ",host,cpu_util,"), 2 * 3 * 2);
+	CU_ASSERT_EQUAL(t_count(out, ",host,"), 2 * 3 * 2 * 13);
+	CU_ASSERT_EQUAL(t_count(out, ",w,throughput,"), 2 * 3 * 2);
+	T_ASSERT_STR_CONTAINS(out, "\nshardplan,c,1,0,host,admitted,");
 }
 
 /* A run killed mid-sweep leaves whole runs only; the rerun completes without duplicates. */

@@ -380,6 +380,25 @@ static void test_cli_export_wide(void)
 	T_ASSERT_STR_CONTAINS(out, "\"runs\": [\n  {\"run\": 1, \"experiment\": \"wide\", ");
 	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "export --units x.csv"), 2);
 	T_ASSERT_STR_CONTAINS(out, "--units goes with --wide");
+
+	/* the experiment's summaries: one row per (workload, system, point, metric) */
+	snprintf(args, sizeof(args), "export --db %s --summary --experiment wide", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "experiment,workload,system,point,metric,n,mean,sd,ci_lo,ci_hi\n");
+	T_ASSERT_STR_CONTAINS(out, "\nwide,s,n,,slowdown,1,1,0,1,1\n");
+	T_ASSERT_STR_CONTAINS(out, "\nwide,s,v,exit_reads=2,");
+	snprintf(args, sizeof(args), "export --db %s --summary --format json", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "{\"experiment\": \"wide\", \"workload\": \"s\", \"system\": "
+	                           "\"n\", \"point\": \"\", \"metric\": ");
+	snprintf(args, sizeof(args), "export --db %s --summary --experiment other", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no summaries of that experiment");
+	snprintf(args, sizeof(args), "export --db %s --plan all", db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no capacity plans in this database");
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), "export --summary --wide"), 2);
+	T_ASSERT_STR_CONTAINS(out, "one of --wide, --summary and --plan");
 }
 
 /* ---- the progress display and the JSON writer (util/) ---- */
