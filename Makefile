@@ -36,7 +36,7 @@ LIB_SRCS := \
 	traces/trace.c traces/text.c traces/binary.c traces/gen.c traces/capture.c traces/import.c \
 	traces/syscapture.c traces/bpred.c \
 	experiments/runner.c experiments/experiment.c experiments/run.c \
-	experiments/capacity.c experiments/capacity_parse.c experiments/capacity_plan.c \
+	experiments/capacity.c experiments/capacity_check.c experiments/capacity_parse.c experiments/capacity_plan.c \
 	experiments/merge.c experiments/ini_text.c experiments/check.c \
 	reports/report.c reports/palette.c reports/doc.c \
 	testbed/testbed.c testbed/spawn.c testbed/record.c testbed/profile.c testbed/validate.c \

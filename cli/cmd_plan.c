@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "experiments/capacity.h"
@@ -24,13 +25,17 @@ static void on_signal(int sig)
 static void help(void)
 {
 	printf("usage: virtlab plan FILE [--jobs N] [--db F] [--shard I/N] [--fresh] [--report-only]\n"
-	       "                        [--quiet|--json]\n\n"
+	       "                        [--quiet|--json]\n"
+	       "       virtlab plan check FILE [--db F]\n\n"
 	       "Sweeps the guest count of a plan file (docs/capacity.md) for each technique:\n"
 	       "every (technique, count, replication) is one host simulation, recorded in the\n"
 	       "results database; finished runs are kept, so an interrupted plan resumes. Then\n"
 	       "answers in one table: technique, guests that fit, the binding constraint, and\n"
 	       "the slowdown and p99 latency at that count with 95%% intervals; writes\n"
-	       "OUTPUT/index.html and plan.md (the same), curves.tsv and the knee plot.\n\n"
+	       "OUTPUT/index.html and plan.md (the same), curves.tsv and the knee plot.\n"
+	       "check checks the observations the file's [check] sections expect of the\n"
+	       "answer to the runs in the database, and prints N passed, N failed (exit\n"
+	       "status 1 when one fails).\n\n"
 	       "  --jobs N        worker processes (default 1; results do not depend on it)\n"
 	       "  --db F          results database (default OUTPUT/results.db)\n"
 	       "  --shard I/N     run only shard I of N (0-based) into --db; combine the shards'\n"
@@ -42,6 +47,76 @@ static void help(void)
 	       "  --json          no progress; on standard output one JSON object: plan, title,\n"
 	       "                  targets, mix, answers (technique, fit, binding, slowdown, p99\n"
 	       "                  and their intervals), report, db; or the shard that was run\n");
+}
+
+/* virtlab plan check FILE: the file's [check] sections against the stored answer. */
+static int do_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *dbpath = NULL;
+	char dbbuf[1100];
+	struct vl_err err = {0};
+	struct vl_cap_plan *p;
+	struct vl_db *db;
+	int ch;
+
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': dbpath = optarg; break;
+		case 'h': help(); return EXIT_OK;
+		default: return cli_usage_error("plan", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("plan", "check needs exactly one FILE");
+	if (vl_cap_parse_file(&p, argv[optind], &err))
+		return cli_fail(&err);
+	if (!p->nchecks) {
+		fprintf(stderr, "virtlab: %s: no [check] section\n", argv[optind]);
+		vl_cap_free(p);
+		return EXIT_USAGE;
+	}
+	if (!dbpath) {
+		snprintf(dbbuf, sizeof(dbbuf), "%s/results.db", p->output);
+		dbpath = dbbuf;
+	}
+	struct vl_cap_answer a[VL_CAP_MAX_TECH];
+	struct vl_cap_check_result r[VL_CAP_MAX_CHECKS];
+	size_t na = 0;
+	int rc = access(dbpath, R_OK) ? vl_err_set(&err, VL_EINVAL, "%s: no results database (run "
+	                                           "'virtlab plan %s' first)", dbpath, argv[optind])
+	       : vl_db_open(&db, dbpath, &err);
+	if (!rc) {
+		rc = vl_cap_answer(p, db, a, &na, &err);
+		vl_db_close(db);
+	}
+	unsigned runs = 0;
+	for (size_t i = 0; i < na; i++)
+		runs += a[i].n;
+	if (!rc && !runs)
+		rc = vl_err_set(&err, VL_EINVAL, "%s: no runs of plan %s (run 'virtlab plan %s' first)",
+		                dbpath, p->name, argv[optind]);
+	if (rc) {
+		vl_cap_free(p);
+		return cli_fail(&err);
+	}
+	vl_cap_check_run(p, a, na, r);
+	unsigned passed = 0;
+	for (size_t i = 0; i < p->nchecks; i++) {
+		printf("%s  %s: %s\n      %s\n", r[i].passed ? "pass" : "FAIL", r[i].check->name,
+		       r[i].check->says[0] ? r[i].check->says : r[i].check->expect, r[i].shown);
+		passed += (unsigned)r[i].passed;
+	}
+	size_t failed = p->nchecks - passed;
+	printf("%u passed, %zu failed\n", passed, failed);
+	vl_cap_free(p);
+	return failed ? EXIT_FAIL : EXIT_OK;
 }
 
 /* Each finished run: its line above the display, then the count. */
@@ -118,6 +193,8 @@ int cli_parse_shard(const char *s, unsigned *i, unsigned *n)
 
 int cmd_plan(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "check"))
+		return do_check(argc - 1, argv + 1);
 	static const struct option opts[] = {
 		{"jobs", required_argument, NULL, 'j'},
 		{"db", required_argument, NULL, 'd'},

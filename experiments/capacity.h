@@ -31,6 +31,7 @@
 #define VL_CAP_NAME 64       /* names: sim/text.h's VL_NAME_MAX and character set */
 #define VL_CAP_MAX_COUNT 100000  /* a swept count, in units of the mix */
 #define VL_CAP_MAX_GUESTS 100000 /* guests in one host simulation (count x guests per unit) */
+#define VL_CAP_MAX_CHECKS 16
 
 struct vl_cap_kind {
 	char name[VL_CAP_NAME];
@@ -63,12 +64,27 @@ struct vl_cap_tech {
 	int line;
 };
 
+/*
+ * An observation the plan expects of its answer ("[check NAME]"): expect =
+ * "A OP B", A and B a technique's fit (guests that fit) or a number, OP one
+ * of < > ~ (within tolerance of B); or "TECH binds WHAT", the technique's
+ * binding constraint (cpu, memory, disk, network, per-guest).
+ */
+struct vl_cap_check {
+	char name[VL_CAP_NAME];
+	char says[256];  /* the observation, in words */
+	char expect[256];
+	double tolerance; /* for ~, relative to B; default 0.05 */
+	int line;
+};
+
 struct vl_cap_plan {
 	char name[VL_CAP_NAME];
 	char title[256];
 	char file[512];
 	char output[512];
-	char *text;           /* the file's text, stored with the results */
+	char *text;           /* the file's text less its [check] sections, stored with the
+	                         results: checks can change without invalidating runs */
 	uint64_t seed;
 	unsigned replications;
 	double duration_s, warmup_s;
@@ -90,6 +106,8 @@ struct vl_cap_plan {
 	size_t nkinds;
 	struct vl_cap_tech techs[VL_CAP_MAX_TECH];
 	size_t ntechs;
+	struct vl_cap_check checks[VL_CAP_MAX_CHECKS];
+	size_t nchecks;
 };
 
 int vl_cap_parse_file(struct vl_cap_plan **p, const char *path, struct vl_err *err);
@@ -169,6 +187,21 @@ int vl_cap_answer(const struct vl_cap_plan *p, struct vl_db *db, struct vl_cap_a
                   size_t *na, struct vl_err *err);
 int vl_cap_report(const struct vl_cap_plan *p, struct vl_db *db, const struct vl_cap_answer *a,
                   size_t na, struct vl_err *err);
+
+/* One check against the answer; why is set when it could not be evaluated. */
+struct vl_cap_check_result {
+	const struct vl_cap_check *check; /* borrowed from the plan */
+	int passed;
+	char shown[256]; /* the operands as evaluated, e.g. "vtx-shadow 6 > bt 0" */
+};
+
+/* Whether c is well formed for p: 0, or VL_EINVAL naming the file and line. */
+int vl_cap_check_parse(const struct vl_cap_plan *p, const struct vl_cap_check *c,
+                       struct vl_err *err);
+
+/* Evaluates every check of p against the answer a (na techniques); out has p->nchecks. */
+void vl_cap_check_run(const struct vl_cap_plan *p, const struct vl_cap_answer *a, size_t na,
+                      struct vl_cap_check_result *out);
 
 /* Erlang C: probability that an arrival waits, and the mean wait (seconds). */
 double vl_erlang_c(unsigned c, double lambda, double mu);

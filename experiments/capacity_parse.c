@@ -329,8 +329,32 @@ static int handler(void *user, const char *sec, const char *key, const char *v)
 		}
 		return unknown_key(ps, sec, key, "technique", "model, profile, param.NAME");
 	}
+	if (named(sec, "check", &nm)) {
+		struct vl_cap_check *c = NULL;
+		if (!vl_name_ok(nm))
+			return name(ps, sec, key, nm, NULL);
+		for (size_t i = 0; i < p->nchecks; i++)
+			if (!strcmp(p->checks[i].name, nm))
+				c = &p->checks[i];
+		if (!c) {
+			if (p->nchecks == VL_CAP_MAX_CHECKS)
+				return fail(ps, sec, key, "more than %d checks", VL_CAP_MAX_CHECKS);
+			c = &p->checks[p->nchecks++];
+			memset(c, 0, sizeof(*c));
+			snprintf(c->name, sizeof(c->name), "%s", nm);
+			c->tolerance = 0.05;
+			c->line = ps->in.section_line;
+		}
+		if (!strcmp(key, "says"))
+			return text(ps, sec, key, v, c->says, sizeof(c->says));
+		if (!strcmp(key, "expect"))
+			return text(ps, sec, key, v, c->expect, sizeof(c->expect));
+		if (!strcmp(key, "tolerance"))
+			return num(ps, sec, key, v, 0, 1e6, &c->tolerance);
+		return unknown_key(ps, sec, key, "check", "says, expect, tolerance");
+	}
 	vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
-	           "technique NAME)", ps->name, ps->in.section_line, sec);
+	           "technique NAME, check NAME)", ps->name, ps->in.section_line, sec);
 	ps->failed = 1;
 	return 0;
 }
@@ -344,16 +368,46 @@ static uint64_t guests_per_unit(const struct vl_cap_plan *p)
 	return n;
 }
 
+/*
+ * text less its [check NAME] sections, into out (as long as text): what
+ * identifies the plan's runs in a database, so that editing a check does not
+ * make them another plan's.
+ */
+static void strip_checks(const char *text, char *out)
+{
+	int skip = 0;
+
+	for (const char *l = text; *l;) {
+		const char *eol = strchr(l, '\n'), *s = l;
+		size_t len = eol ? (size_t)(eol - l) + 1 : strlen(l);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '[') {
+			s++;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			skip = !strncmp(s, "check", 5) && (s[5] == ' ' || s[5] == '\t' || s[5] == ']');
+		}
+		if (!skip) {
+			memcpy(out, l, len);
+			out += len;
+		}
+		l += len;
+	}
+	*out = '\0';
+}
+
 int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, struct vl_err *err)
 {
 	struct vl_cap_plan *p = calloc(1, sizeof(*p));
 	struct parse ps = {.in = {.pos = text}, .p = p, .name = name, .err = err};
 
 	*out = NULL;
-	if (!p || !(p->text = strdup(text))) {
+	if (!p || !(p->text = malloc(strlen(text) + 1))) {
 		free(p);
 		return vl_err_set(err, VL_ENOMEM, "out of memory");
 	}
+	strip_checks(text, p->text);
 	snprintf(p->file, sizeof(p->file), "%s", name);
 	p->seed = 1, p->replications = 3, p->duration_s = 10, p->warmup_s = 1;
 	p->pcpus = 4, p->clock_hz = 3e9, p->memory_mb = 16384;
@@ -404,6 +458,8 @@ int vl_cap_parse(struct vl_cap_plan **out, const char *text, const char *name, s
 			ps.failed = 1;
 		}
 	}
+	for (size_t i = 0; !ps.failed && i < p->nchecks; i++)
+		ps.failed = vl_cap_check_parse(p, &p->checks[i], err) != 0;
 	if (ps.failed) {
 		vl_cap_free(p);
 		return err->code ? err->code : VL_EINVAL;

@@ -70,6 +70,37 @@ int vl_cap_db_init(struct vl_db *db, struct vl_err *err)
 	return sqlite3_exec(h, schema, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(h, err, "schema");
 }
 
+/* The next line of *s that says something (not blank, not a comment), and its length. */
+static const char *next_line(const char **s, size_t *len)
+{
+	while (**s) {
+		const char *l = *s, *eol = strchr(l, '\n'), *t = l;
+		*s = eol ? eol + 1 : l + strlen(l);
+		while (*t == ' ' || *t == '\t' || *t == '\r')
+			t++;
+		if (t == *s || *t == '\n' || *t == ';' || *t == '#' || !*t)
+			continue;
+		*len = (size_t)((eol ? eol : *s) - l);
+		while (*len && (l[*len - 1] == ' ' || l[*len - 1] == '\t' || l[*len - 1] == '\r'))
+			(*len)--;
+		return l;
+	}
+	return NULL;
+}
+
+/* Whether two texts of a plan file say the same: comments and blank lines aside. */
+static int same_plan(const char *a, const char *b)
+{
+	for (;;) {
+		size_t la = 0, lb = 0;
+		const char *x = next_line(&a, &la), *y = next_line(&b, &lb);
+		if (!x || !y)
+			return !x && !y;
+		if (la != lb || memcmp(x, y, la))
+			return 0;
+	}
+}
+
 static int plan_id(sqlite3 *h, const struct vl_cap_plan *p, int64_t *id, struct vl_err *err)
 {
 	sqlite3_stmt *st;
@@ -94,15 +125,16 @@ static int plan_id(sqlite3 *h, const struct vl_cap_plan *p, int64_t *id, struct 
 	                       NULL) != SQLITE_OK)
 		return db_fail(h, err, "capacity_plan");
 	sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW ? 0 : -1;
-	if (!rc) {
-		*id = sqlite3_column_int64(st, 0);
-		if (strcmp((const char *)sqlite3_column_text(st, 1), p->text))
-			rc = vl_err_set(err, VL_EINVAL, "plan %s: this database holds runs of another "
-			                "version of the plan file (use another --db, or delete it)", p->name);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return db_fail(h, err, "capacity_plan");
 	}
+	*id = sqlite3_column_int64(st, 0);
+	rc = same_plan((const char *)sqlite3_column_text(st, 1), p->text) ? 0
+	   : vl_err_set(err, VL_EINVAL, "plan %s: this database holds runs of another version of "
+	                "the plan file (use another --db, or delete it)", p->name);
 	sqlite3_finalize(st);
-	return rc < 0 ? db_fail(h, err, "capacity_plan") : rc;
+	return rc;
 }
 
 static int record(sqlite3 *h, int64_t pid, const struct vl_cap_plan *p, size_t t,

@@ -576,6 +576,73 @@ static void test_plan_html_report(void)
 	T_ASSERT_STR_CONTAINS(out, "\nshardplan,c,1,0,host,admitted,");
 }
 
+/*
+ * A plan's [check] sections against its answer (native fits 2 with the CPUs
+ * binding, the container 1): each printed pass or FAIL with its operands,
+ * then "N passed, N failed", exit 1 when one fails. Editing a check or a
+ * comment keeps the runs; editing the plan does not, and says so.
+ */
+static void test_plan_checks(void)
+{
+	static char out[65536];
+	char args[4096], text[4096], db[1024];
+	const char *checks =
+		"; the answer, checked\n"
+		"[check native-first]\nsays = native fits more\nexpect = native > c\n"
+		"[check cpu]\nexpect = native binds cpu\n"
+		"[check two]\nexpect = native ~ 2\ntolerance = 0\n";
+
+	snprintf(db, sizeof(db), "%s", t_path("checkplan.db")); /* t_path's buffer is reused */
+	unlink(db);
+	snprintf(text, sizeof(text), "%s%s", shard_plan, checks);
+	const char *f = t_write("checkplan.ini", text);
+	snprintf(args, sizeof(args), "plan check %s --db %s", f, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "no results database (run 'virtlab plan");
+	snprintf(args, sizeof(args), "plan %s --db %s -q", f, db);
+	CU_ASSERT_EQUAL_FATAL(t_virtlab(out, sizeof(out), args), 0);
+	snprintf(args, sizeof(args), "plan check %s --db %s", f, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 0);
+	T_ASSERT_STR_CONTAINS(out, "pass  native-first: native fits more\n      native fits 2 > c fits 1\n");
+	T_ASSERT_STR_CONTAINS(out, "pass  cpu: native binds cpu\n      native binds cpu (slowdown)\n");
+	T_ASSERT_STR_CONTAINS(out, "native fits 2 ~ 2 (within 0%)");
+	T_ASSERT_STR_CONTAINS(out, "3 passed, 0 failed\n");
+
+	/* a changed check and comment: the same runs, one check failing now */
+	snprintf(text, sizeof(text), "%s; edited\n[check cpu]\nexpect = c binds memory\n", shard_plan);
+	f = t_write("checkplan.ini", text);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 1);
+	T_ASSERT_STR_CONTAINS(out, "FAIL  cpu: c binds memory\n      c binds cpu (slowdown)\n");
+	T_ASSERT_STR_CONTAINS(out, "0 passed, 1 failed\n");
+
+	/* malformed checks, named by file and line */
+	static const struct {
+		const char *check, *msg;
+	} bad[] = {
+		{"[check x]\nexpect = native >> c\n", ":22: [check x] expect: '>>': OP is one of"},
+		{"[check x]\nexpect = vmware > c\n", ":22: [check x] expect: 'vmware' is neither a"},
+		{"[check x]\nexpect = c binds lunch\n", "'lunch' is not a constraint"},
+		{"[check x]\nsays = no expectation\n", ":22: [check x] expect is missing"},
+		{"[check x]\nexpect = c > 1\nwhy = because\n", ":24: [check x] why: unknown key"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", shard_plan, bad[i].check);
+		f = t_write("checkplan.ini", text);
+		CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+		T_ASSERT_STR_CONTAINS(out, bad[i].msg);
+	}
+
+	/* the plan itself edited: its runs are another plan's */
+	snprintf(text, sizeof(text), "%s%s", shard_plan, checks);
+	char *rate = strstr(text, "rate = 300");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rate);
+	rate[7] = '4';
+	f = t_write("checkplan.ini", text);
+	snprintf(args, sizeof(args), "plan %s --db %s --report-only", f, db);
+	CU_ASSERT_EQUAL(t_virtlab(out, sizeof(out), args), 2);
+	T_ASSERT_STR_CONTAINS(out, "plan shardplan: this database holds runs of another version");
+}
+
 /* A run killed mid-sweep leaves whole runs only; the rerun completes without duplicates. */
 static void test_kill_and_rerun(void)
 {
@@ -734,6 +801,7 @@ void suite_capacity(void)
 		{"plan_parse_errors", test_plan_parse_errors},
 		{"shards_merge_equal_unsharded", test_shards_merge_equal_unsharded},
 		{"plan_html_report", test_plan_html_report},
+		{"plan_checks", test_plan_checks},
 		{"kill_and_rerun", test_kill_and_rerun},
 		{"gnu_parallel", test_gnu_parallel, needs_parallel},
 		{"slurm", test_slurm},
