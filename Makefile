@@ -81,7 +81,7 @@ VLSYSCAP      := $(BUILD)/vlsyscap.so
 VLINIT        := $(BUILD)/vl-init
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
 
-.PHONY: all deps test run bench bench-peers fuzz plugins kernel kernel-paths traces print-lib-srcs clean \
+.PHONY: all deps test run bench bench-peers check-reports fuzz plugins kernel kernel-paths traces print-lib-srcs clean \
         install uninstall FORCE test-docs validate-published
 
 all: virtlab
@@ -295,6 +295,14 @@ run: deps
 	$(Q)./virtlab experiment run $(PAPER) --jobs 2
 	$(Q)./virtlab report $(PAPER)
 	@echo "open out/adams-agesen-2006/index.html in a browser"
+
+# Every shipped report as a reader sees it: each paper and lab experiment and
+# capacity plan run into out/shipped, reported and opened in headless
+# Chromium (scripts/check-shipped-reports.sh). `make test` runs the same
+# (tests/test_report.c, report_shipped_in_browser).
+check-reports: deps
+	$(Q)$(MAKE) --no-print-directory $(VIRTLAB)
+	$(Q)sh scripts/check-shipped-reports.sh $(VIRTLAB) out/shipped
 
 # Every published comparison whose predicted references carry a bound: the
 # error of each against it (scripts/validate-published.sh). `make test` runs

@@ -315,6 +315,33 @@ static void test_report_in_browser(void)
 }
 
 /*
+ * Every shipped report: each paper and lab experiment run and reported,
+ * each capacity plan planned, and every page opened in headless Chromium
+ * (scripts/check-shipped-reports.sh): the 12 experiments' and the 2 plans'
+ * pages load with every image and every declared series.
+ */
+static void test_report_shipped_in_browser(void)
+{
+	const char *bin = getenv("VIRTLAB");
+	char cmd[4096];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+	snprintf(cmd, sizeof(cmd), "sh scripts/check-shipped-reports.sh '%s' '%s' > '%s' 2>&1", bin,
+	         t_path("shipped"), t_path("shipped.log"));
+	int st = system(cmd);
+	FILE *f = fopen(t_path("shipped.log"), "r");
+	static char log[1 << 16];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	log[fread(log, 1, sizeof(log) - 1, f)] = '\0';
+	fclose(f);
+	if (st)
+		fprintf(stderr, "\n%s", log);
+	CU_ASSERT_EQUAL(st, 0);
+	T_ASSERT_STR_CONTAINS(log, "check-shipped-reports: experiments/capacity/overcommit.ini\n");
+	T_ASSERT_STR_CONTAINS(log, "browser-check: 14 pages good");
+}
+
+/*
  * The report `make run` writes, not a synthetic one: Adams & Agesen's
  * experiment run into a scratch database and reported, then opened in
  * headless Chromium: its plots and diagrams load, with no console error.
@@ -356,6 +383,7 @@ void suite_report(void)
 		{"report_index_of_reports", test_report_index_of_reports},
 		{"report_in_browser", test_report_in_browser, t_needs_chromium},
 		{"report_paper_in_browser", test_report_paper_in_browser, t_needs_chromium},
+		{"report_shipped_in_browser", test_report_shipped_in_browser, t_needs_chromium},
 		{NULL, NULL},
 	};
 	t_add_suite("report", cases);
