@@ -316,6 +316,7 @@ bench: deps
 	$(Q)$(BENCHBIN) $(BENCH_ARGS)
 	$(Q)$(MAKE) --no-print-directory bench-peers
 	$(Q)sh bench/capture.sh $(BUILD)
+	$(Q)sh bench/callgrind.sh $(BUILD)
 
 # The ns-3 side of the hold-model benchmark, when Debian's libns3-dev is there.
 bench-peers:

@@ -22,7 +22,8 @@ parallel:cmd:parallel
 # The testbed's emulation backend (virtlab calibrate/validate) and a
 # single-node Slurm for the sharding test, clang's libFuzzer for make fuzz,
 # headless Chromium for the reports' browser test, Jupyter with pandas and
-# matplotlib for the notebook's test (docs/notebooks/):
+# matplotlib for the notebook's test (docs/notebooks/), valgrind for make
+# bench's instructions an event:
 # installed with the rest on Debian; without them those parts are skipped,
 # with the reason.
 OPTIONAL="
@@ -40,6 +41,7 @@ python3-pandas:file:/usr/lib/python3/dist-packages/pandas/__init__.py
 python3-matplotlib:file:/usr/lib/python3/dist-packages/matplotlib/__init__.py
 jupyter-nbconvert:cmd:jupyter-nbconvert
 python3-ipykernel:file:/usr/share/jupyter/kernels/python3/kernel.json
+valgrind:cmd:valgrind
 "
 
 have_header() {
