@@ -3,7 +3,7 @@
 # in host instructions counted by valgrind's callgrind, which repeats exactly
 # on a shared, noisy machine where times do not: replays of 1M and 0.5M
 # events of the cpu generator (binary, decoded from the file), their
-# difference over 0.5M, so start-up cancels. Goals (docs/cli.md, make bench):
+# difference over 0.5M, so start-up cancels. The goals:
 # native at most 40 instructions an event, the heaviest model at most 80.
 # Exit status 1 where a goal is missed; skips (exit 0) without valgrind.
 set -eu
