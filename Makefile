@@ -72,21 +72,26 @@ PLUGINS    := $(BUILD)/plugins/ideal.so $(BUILD)/plugins/ideal-stale.so \
 BENCHBIN   := $(BUILD)/virtlab-bench
 
 # vl-probe: the testbed's microbenchmarks as a program of its own, static so
-# that QEMU runs it without a sysroot; an aarch64 build where a cross
-# compiler is installed (Debian's gcc-aarch64-linux-gnu).
+# that QEMU runs it without a sysroot; aarch64, PowerPC and s390x builds
+# where a cross compiler is installed (Debian's gcc-aarch64-linux-gnu,
+# gcc-powerpc-linux-gnu, gcc-s390x-linux-gnu): calibrate's guests of
+# another ISA.
 PROBE         := $(BUILD)/vl-probe
 PROBE_DYN     := $(BUILD)/vl-probe-dyn
 VLCAPTURE     := $(BUILD)/vlcapture.so
 VLSYSCAP      := $(BUILD)/vlsyscap.so
 VLINIT        := $(BUILD)/vl-init
 PROBE_AARCH64 := $(if $(shell command -v aarch64-linux-gnu-gcc),$(BUILD)/vl-probe-aarch64)
+PROBE_PPC     := $(if $(shell command -v powerpc-linux-gnu-gcc),$(BUILD)/vl-probe-ppc)
+PROBE_S390X   := $(if $(shell command -v s390x-linux-gnu-gcc),$(BUILD)/vl-probe-s390x)
+PROBE_CROSS   := $(PROBE_AARCH64) $(PROBE_PPC) $(PROBE_S390X)
 
 .PHONY: all deps test run bench bench-peers check-reports fuzz plugins kernel kernel-paths traces print-lib-srcs clean \
         install uninstall FORCE test-docs validate-published
 
 all: virtlab
 
-virtlab: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(VLCAPTURE) $(VLSYSCAP) $(VLINIT)
+virtlab: $(VIRTLAB) $(PROBE) $(PROBE_CROSS) $(VLCAPTURE) $(VLSYSCAP) $(VLINIT)
 	$(Q)ln -sf $(VIRTLAB) virtlab
 
 $(BUILD)/%.o: %.c
@@ -150,6 +155,14 @@ $(PROBE_DYN): testbed/probe/probe.c
 $(BUILD)/vl-probe-aarch64: testbed/probe/probe.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)aarch64-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BUILD)/vl-probe-ppc: testbed/probe/probe.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)powerpc-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BUILD)/vl-probe-s390x: testbed/probe/probe.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)s390x-linux-gnu-gcc -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -240,7 +253,7 @@ $(PCFILE): FORCE
 		'Description: the model-plugin interface of virtlab (docs/plugins.md)' \
 		'Version: $(VERSION)' 'Cflags: -I$${includedir}/virtlab' > $@
 
-install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAGE) $(COMPLETION) \
+install: $(VIRTLAB) $(PROBE) $(PROBE_CROSS) $(BUILD)/plugins/ideal.so $(MANPAGE) $(COMPLETION) \
          $(PCFILE) $(VLCAPTURE) $(VLSYSCAP) $(VLINIT)
 	@$(if $(Q),echo "  INSTALL $(DESTDIR)$(PREFIX)")
 	$(Q)$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
@@ -248,7 +261,7 @@ install: $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(BUILD)/plugins/ideal.so $(MANPAG
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(DATADIR)/virtlab/traces/samples $(DESTDIR)$(DATADIR)/virtlab/plugins/example \
 		$(addprefix $(DESTDIR)$(DATADIR)/virtlab/,$(sort $(dir $(EXPFILES))))
-	$(Q)$(INSTALL) -m 755 $(VIRTLAB) $(PROBE) $(PROBE_AARCH64) $(DESTDIR)$(BINDIR)
+	$(Q)$(INSTALL) -m 755 $(VIRTLAB) $(PROBE) $(PROBE_CROSS) $(DESTDIR)$(BINDIR)
 	$(Q)$(INSTALL) -m 644 $(BUILD)/plugins/ideal.so $(DESTDIR)$(PLUGINDIR)
 	$(Q)$(INSTALL) -m 644 $(VLCAPTURE) $(DESTDIR)$(LIBDIR)/virtlab/vlcapture.so
 	$(Q)$(INSTALL) -m 644 $(VLSYSCAP) $(DESTDIR)$(LIBDIR)/virtlab/vlsyscap.so
@@ -266,7 +279,8 @@ FORCE:
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/virtlab $(DESTDIR)$(BINDIR)/vl-probe \
-		$(DESTDIR)$(BINDIR)/vl-probe-aarch64 $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc \
+		$(DESTDIR)$(BINDIR)/vl-probe-aarch64 $(DESTDIR)$(BINDIR)/vl-probe-ppc \
+		$(DESTDIR)$(BINDIR)/vl-probe-s390x $(DESTDIR)$(LIBDIR)/pkgconfig/virtlab.pc \
 		$(DESTDIR)$(MANDIR)/man1/virtlab.1 $(DESTDIR)$(BASHCOMPDIR)/virtlab
 	rm -rf $(DESTDIR)$(LIBDIR)/virtlab $(DESTDIR)$(INCLUDEDIR)/virtlab $(DESTDIR)$(DATADIR)/virtlab
 
@@ -278,14 +292,14 @@ deps:
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	$(Q)$(MAKE) --no-print-directory -j$(JOBS) $(TESTBIN) $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_DYN) \
-		$(PROBE_AARCH64) \
+		$(PROBE_CROSS) \
 		$(INSNCOUNT) $(VLCAPTURE) $(TOUCHPAGES) $(VLSYSCAP) $(VLINIT)
 	$(Q)VIRTLAB=$(VIRTLAB) PLUGINS=$(BUILD)/plugins $(TESTBIN)
 
 # Every command block of README.md and docs/ (labs included), run as shown:
 # several minutes. `make test` runs the quick part (tests/docs.sh).
 test-docs: deps
-	$(Q)$(MAKE) --no-print-directory $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_AARCH64)
+	$(Q)$(MAKE) --no-print-directory $(VIRTLAB) $(PLUGINS) $(PROBE) $(PROBE_CROSS)
 	$(Q)sh tests/docs.sh $(VIRTLAB) all
 
 # The main job: the Adams & Agesen 2006 reproduction, end to end, and its report.

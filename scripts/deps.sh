@@ -32,6 +32,10 @@ qemu-system-x86:cmd:qemu-system-x86_64
 busybox-static:file:/bin/busybox
 gcc-aarch64-linux-gnu:cmd:aarch64-linux-gnu-gcc
 libc6-dev-arm64-cross:file:/usr/aarch64-linux-gnu/lib/libc.a
+gcc-powerpc-linux-gnu:cmd:powerpc-linux-gnu-gcc
+libc6-dev-powerpc-cross:file:/usr/powerpc-linux-gnu/lib/libc.a
+gcc-s390x-linux-gnu:cmd:s390x-linux-gnu-gcc
+libc6-dev-s390x-cross:file:/usr/s390x-linux-gnu/lib/libc.a
 slurm-wlm:cmd:slurmctld
 munge:cmd:munged
 clang:cmd:clang

@@ -207,8 +207,14 @@ int vl_config_resolve(struct vl_config *c, const struct vl_model *model,
 	for (int i = 0; i < VL_H__COUNT; i++)
 		c->host.v[i] = vl_host_params[i].def;
 
-	if (model->nprofiles && profile && !strcmp(profile, VL_THIS_HOST)) {
-		c->profile = vl_this_host_profile(model->name, err);
+	if (model->nprofiles && profile && !strncmp(profile, VL_THIS_HOST, strlen(VL_THIS_HOST)) &&
+	    (!profile[strlen(VL_THIS_HOST)] || profile[strlen(VL_THIS_HOST)] == '-')) {
+		/* this-host, or this-host-VARIANT: the file's [system MODEL VARIANT] */
+		char section[128];
+		const char *variant = profile + strlen(VL_THIS_HOST);
+		snprintf(section, sizeof(section), "%s%s%s", model->name, *variant ? " " : "",
+		         *variant ? variant + 1 : "");
+		c->profile = vl_this_host_profile(section, err);
 		if (!c->profile)
 			goto out_fail;
 		c->target = c->profile;

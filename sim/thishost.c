@@ -8,7 +8,8 @@
 #define MAX_SETTINGS 64
 
 struct section {
-	char name[64];
+	char name[64];   /* MODEL, MODEL VARIANT, or host */
+	char pname[80];  /* the profile's name: this-host, or this-host-VARIANT */
 	char notes[512];
 	struct vl_setting set[MAX_SETTINGS + 1];
 	char keys[MAX_SETTINGS][64];
@@ -96,7 +97,10 @@ static int load(struct vl_err *err)
 	for (size_t i = 0; i < cache.n; i++) {
 		struct section *s = &cache.sec[i];
 		s->set[s->n].name = NULL;
-		s->prof.name = VL_THIS_HOST;
+		const char *variant = strchr(s->name, ' ');
+		snprintf(s->pname, sizeof(s->pname), "%s%s%s", VL_THIS_HOST, variant ? "-" : "",
+		         variant ? variant + 1 : "");
+		s->prof.name = s->pname;
 		s->prof.summary = strcmp(s->name, "host") ? "this host, as virtlab calibrate measured it"
 		                                           : "this host's native costs, measured by "
 		                                             "virtlab calibrate";

@@ -350,9 +350,31 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 	}
 
 	double qalu = cyc(c, "qemu-x86_64", "alu"), qsys = cyc(c, "qemu-x86_64", "syscall");
-	if (qalu > 0 && qsys > 0) {
-		fprintf(f, "[system emulation]\nnotes = QEMU user-mode emulation (qemu-x86_64, TCG) of "
-		           "an x86-64 program on this host\n");
+	/* [system emulation], then each guest ISA's variant of it: the same
+	 * emulator with cross_isa measured (this-host-ISA) */
+	for (size_t x = 0; qalu > 0 && qsys > 0 && x <= VL_TB_NCROSS; x++) {
+		const struct vl_tb_cross *cr = x ? &vl_tb_cross[x - 1] : NULL;
+		char env[32];
+		double ratio;
+		if (cr) {
+			snprintf(env, sizeof(env), "qemu-%s", cr->isa);
+			double q = cyc(c, env, "cwork"), q86 = cyc(c, "qemu-x86_64", "cwork"),
+			       n = cyc(c, "native", "cwork");
+			if (q <= 0 || q86 <= 0 || n <= 0)
+				continue;
+			/* the model scales the native cost by cross_isa and adds the
+			 * x86 guest's extras: what the foreign build takes beyond them */
+			ratio = 1 + pos(q - q86) / n;
+			fprintf(f, "[system emulation %s]\nnotes = QEMU user-mode emulation (%s, TCG) on "
+			           "this host of vl-probe built for %s%s%s%s\n", cr->isa, env, cr->isa,
+			        cr->profile ? ": the cross-ISA factor profile " : "",
+			        cr->profile ? cr->profile : "", cr->profile ? " assumes, measured" : "");
+			kv(f, "cross_isa", ratio, "1 + (qemu-ISA cwork - qemu-x86_64 cwork) / native "
+			   "cwork: the same C built for this ISA and for x86-64, under the same emulator");
+		} else {
+			fprintf(f, "[system emulation]\nnotes = QEMU user-mode emulation (qemu-x86_64, TCG) "
+			           "of an x86-64 program on this host\n");
+		}
 		kv(f, "dbt", 1, NULL);
 		kv(f, "user_mode", 1, "qemu-user: the host kernel serves the guest's system calls");
 		emulation_classes(c, f);
@@ -363,8 +385,9 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		if (c->tc_bytes > 0)
 			kv(f, "tc_bytes", c->tc_bytes, "qemu-x86_64 -d in_asm,out_asm on vl-probe: host "
 			   "code bytes over guest instructions translated");
-		kv(f, "exec_native", 1, "qemu-user hands execve to the host kernel: programs it "
-		   "execs run natively");
+		kv(f, "exec_native", !cr, cr ? "a foreign ISA: every process emulated"
+		                            : "qemu-user hands execve to the host kernel: programs it "
+		                              "execs run natively");
 		kv(f, "syscall_xlat", pos(qsys - sys), "qemu-x86_64 syscall - native syscall");
 		if (cyc(c, "qemu-x86_64", "forkwait") > 0)
 			kv(f, "fork_xlat",

@@ -263,7 +263,7 @@ static int parse_samples(struct vl_tb_calib *c, const char *backend, const char 
 }
 
 /* vl-probe's benchmarks, each in a fresh process (under qemu when qemu != NULL) */
-static const char *const probe_benches[] = {"alu", "mem", "callret", "blocks", "xpage",
+static const char *const probe_benches[] = {"alu", "cwork", "mem", "callret", "blocks", "xpage",
                                             "codegen", "syscall",
                                             "rw1", "mapunmap", "pgfault",
                                             "forkwait", "ctxsw", "exec", "tcp", "rdtsc",
@@ -434,6 +434,12 @@ static int backend_container(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 	return probe_env(o, c, "container", "container-cgroup", VL_TB_ENV_CGROUP, NULL, probe, err);
 }
 
+const struct vl_tb_cross vl_tb_cross[VL_TB_NCROSS] = {
+	{"aarch64", "aarch64", "gcc-aarch64-linux-gnu", NULL},
+	{"ppc", "ppc", "gcc-powerpc-linux-gnu", "pearpc"},
+	{"s390x", "s390x", "gcc-s390x-linux-gnu", "hercules"},
+};
+
 double vl_tb_out_asm_bytes(const char *log)
 {
 	double guest = 0, host = 0;
@@ -483,23 +489,27 @@ static int backend_emulation(const struct vl_tb_opts *o, struct vl_tb_calib *c,
 		                    probe, err)) || (rc = measure_tc_bytes(o, c, probe, err)))
 			return rc;
 	}
-	vl_tb_probe_path(o, "vl-probe-aarch64", probe, sizeof(probe));
-	if (vl_tb_pretend_absent("aarch64") || access(probe, X_OK)) {
-		snprintf(why, sizeof(why), "no aarch64 build of vl-probe (%s; needs Debian's "
-		         "gcc-aarch64-linux-gnu, then make)", vl_tb_pretend_absent("aarch64") ?
-		         "pretended absent" : "not built");
-		add_skip(c, "emulation", "qemu-aarch64", why);
-		progress(o, "emulation: aarch64 skipped: %s", why);
-		return 0;
+	for (size_t i = 0; i < VL_TB_NCROSS; i++) {
+		const struct vl_tb_cross *x = &vl_tb_cross[i];
+		char qemu[24], env[24], build[32];
+		snprintf(qemu, sizeof(qemu), "qemu-%s", x->qemu);
+		snprintf(env, sizeof(env), "qemu-%s", x->isa);
+		snprintf(build, sizeof(build), "vl-probe-%s", x->isa);
+		vl_tb_probe_path(o, build, probe, sizeof(probe));
+		if (vl_tb_pretend_absent(x->isa) || access(probe, X_OK)) {
+			snprintf(why, sizeof(why), "no %s build of vl-probe (%s; needs Debian's %s, then "
+			         "make)", x->isa, vl_tb_pretend_absent(x->isa) ? "pretended absent"
+			                                                        : "not built", x->package);
+		} else if (vl_tb_have_qemu(qemu, why, sizeof(why))) {
+			progress(o, "emulation: the %s build under %s (cross-ISA TCG)", x->isa, qemu);
+			if ((rc = probe_env(o, c, "emulation", env, VL_TB_ENV_NATIVE, qemu, probe, err)))
+				return rc;
+			continue;
+		}
+		add_skip(c, "emulation", env, why);
+		progress(o, "emulation: %s skipped: %s", x->isa, why);
 	}
-	if (!vl_tb_have_qemu("qemu-aarch64", why, sizeof(why))) {
-		add_skip(c, "emulation", "qemu-aarch64", why);
-		progress(o, "emulation: aarch64 skipped: %s", why);
-		return 0;
-	}
-	progress(o, "emulation: the aarch64 build under qemu-aarch64 (cross-ISA TCG)");
-	return probe_env(o, c, "emulation", "qemu-aarch64", VL_TB_ENV_NATIVE, "qemu-aarch64", probe,
-	                 err);
+	return 0;
 }
 
 static void kvm_outcome(struct vl_tb_kvm *k)

@@ -123,6 +123,20 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
  * which traces carry as `kernel` runs of their own. -1 when not measured.
  */
 /*
+ * The guest ISAs calibrate runs vl-probe's cross builds of under QEMU's
+ * user-mode TCG (env qemu-ISA), and the emulation profile, if any, whose
+ * guest ISA each stands for on this host (profile.c: this-host-ISA).
+ */
+struct vl_tb_cross {
+	const char *isa;     /* in vl-probe-ISA and the env's name */
+	const char *qemu;    /* qemu-QEMU runs it */
+	const char *package; /* Debian's cross compiler */
+	const char *profile; /* the emulation profile of a guest of this ISA, or NULL */
+};
+#define VL_TB_NCROSS 3
+extern const struct vl_tb_cross vl_tb_cross[VL_TB_NCROSS];
+
+/*
  * Host code bytes per guest instruction in a log of QEMU's `-d in_asm,out_asm`:
  * the OUT sizes over the guest instructions of the IN blocks; 0 if none.
  */

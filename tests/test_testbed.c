@@ -176,7 +176,7 @@ static void test_skip_paths(void)
 	struct vl_err err = {0};
 	char why[256];
 
-	setenv("VIRTLAB_PRETEND_ABSENT", "kvm,userns,cgroup,qemu,aarch64", 1);
+	setenv("VIRTLAB_PRETEND_ABSENT", "kvm,userns,cgroup,qemu,aarch64,ppc,s390x", 1);
 	CU_ASSERT_FALSE(vl_tb_have_userns(why, sizeof(why)));
 	T_ASSERT_STR_CONTAINS(why, "pretended");
 	CU_ASSERT_FALSE(vl_tb_have_qemu("qemu-x86_64", why, sizeof(why)));
@@ -189,7 +189,8 @@ static void test_skip_paths(void)
 	CU_ASSERT_PTR_NULL(vl_tb_find(&c, "container", "syscall"));
 	CU_ASSERT_PTR_NULL(vl_tb_find(&c, "qemu-x86_64", "syscall"));
 	CU_ASSERT_EQUAL(c.nkvm, 0);
-	const char *want[] = {"kvm", "container", "container-cgroup", "qemu-x86_64", "qemu-aarch64"};
+	const char *want[] = {"kvm", "container", "container-cgroup", "qemu-x86_64", "qemu-aarch64",
+	                      "qemu-ppc", "qemu-s390x"};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		int found = 0;
 		for (size_t k = 0; k < c.nskips; k++)
@@ -314,6 +315,10 @@ static void test_profile_roundtrip(void)
 		put_sum(&c, "native", names[i][0], 10 + (n <= 64 ? 0 : n <= 1024 ? 5 : n == 1536 ? 10 : 40));
 		put_sum(&c, "native", names[i][1], 10);
 	}
+	/* cwork: 100 natively, 180 under qemu-x86_64, 240 under qemu-ppc */
+	put_sum(&c, "native", "cwork", 100);
+	put_sum(&c, "qemu-x86_64", "cwork", 180);
+	put_sum(&c, "qemu-ppc", "cwork", 240);
 	put_sum(&c, "native", "fp", 8);
 	put_sum(&c, "qemu-x86_64", "fp", 93);
 	put_sum(&c, "native", "branch", 12);
@@ -403,7 +408,23 @@ static void test_profile_roundtrip(void)
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "syscall_xlat"), 1000, 1e-9);
 	/* 3500000 - 500000 - 3 x 1000 */
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "fork_xlat"), 2997000, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cross_isa"), 1, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "exec_native"), 1, 1e-9);
 	vl_config_release(&cfg);
+
+	/* a PowerPC guest under the same emulator: 1 + (240 - 180) / 100, every
+	 * process emulated, the x86-64 guest's classes otherwise */
+	CU_ASSERT_EQUAL_FATAL(vl_config_resolve(&cfg, vl_model_find("emulation"), "this-host-ppc",
+	                                        NULL, NULL, 0, &err), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.profile->name, "this-host-ppc");
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cross_isa"), 1.6, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "exec_native"), 0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "block_extra"), 0.75, 1e-9);
+	vl_config_release(&cfg);
+	/* a guest ISA that was not measured: the section it would be is named */
+	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("emulation"), "this-host-s390x", NULL,
+	                                  NULL, 0, &err), VL_EINVAL);
+	T_ASSERT_STR_CONTAINS(err.msg, "has no [system emulation s390x] section");
 
 	/* the native model takes it as a host profile */
 	CU_ASSERT_EQUAL(vl_config_resolve(&cfg, vl_model_find("native"), "this-host", NULL, NULL, 0,
