@@ -1,7 +1,8 @@
 /*
  * One fixed colour per mechanism, the same in every plot and diagram,
  * grouped by family so that related costs share a hue: direct execution,
- * translation, traps and exits, memory, I/O, containers.
+ * translation, traps and exits, memory, I/O, containers; and where its
+ * cycles go in a diagram's path of an event.
  */
 #ifndef VL_PALETTE_H
 #define VL_PALETTE_H
@@ -12,6 +13,7 @@ struct vl_mechstyle {
 	int mech;           /* enum vl_mech */
 	const char *family; /* "direct", "translation", "traps/exits", "memory", "I/O", "containers" */
 	const char *colour; /* "#rrggbb" */
+	const char *from, *to; /* the diagrams' edge: guest, monitor, hardware, host OS, devices */
 };
 
 /* Every mechanism once, family by family: the order of stacked bars and keys. */

@@ -573,38 +573,6 @@ static int plot_sweep(struct ctx *c, const struct vl_exp_plot *pl)
 	return 0;
 }
 
-/* Where a mechanism's cycles go in the path of an event. */
-static const struct {
-	int mech;
-	const char *from, *to;
-} edges[] = {
-	{VL_MECH_DIRECT, "guest", "hardware"},
-	{VL_MECH_PAGEWALK, "guest", "hardware"},
-	{VL_MECH_CTXSWITCH, "hardware", "hardware"},
-	{VL_MECH_TRAP, "guest", "monitor"},
-	{VL_MECH_VMEXIT, "guest", "monitor"},
-	{VL_MECH_HYPERCALL, "guest", "monitor"},
-	{VL_MECH_CALLOUT, "guest", "monitor"},
-	{VL_MECH_EXITHANDLER, "monitor", "monitor"},
-	{VL_MECH_EMULATE, "monitor", "guest"},
-	{VL_MECH_INTERP, "monitor", "guest"},
-	{VL_MECH_TRANSLATE, "monitor", "monitor"},
-	{VL_MECH_TRANSLATED, "guest", "hardware"},
-	{VL_MECH_LOOKUP, "guest", "monitor"},
-	{VL_MECH_SOFTMMU, "monitor", "hardware"},
-	{VL_MECH_SHADOWPT, "monitor", "hardware"},
-	{VL_MECH_NESTEDWALK, "guest", "hardware"},
-	{VL_MECH_DEVEMU, "monitor", "devices"},
-	{VL_MECH_WORLDSWITCH, "monitor", "host OS"},
-	{VL_MECH_EVTCHN, "monitor", "guest"},
-	{VL_MECH_RING, "guest", "host OS"},
-	{VL_MECH_NAMESPACE, "guest", "host OS"},
-	{VL_MECH_CGROUP, "guest", "host OS"},
-	{VL_MECH_COPYUP, "host OS", "devices"},
-	{VL_MECH_BRIDGE, "host OS", "devices"},
-	{VL_MECH_HOSTDRV, "host OS", "devices"},
-};
-
 static int diagrams(struct ctx *c)
 {
 	sqlite3_stmt *st;
@@ -658,15 +626,16 @@ static int diagrams(struct ctx *c)
 		           "  edge [fontname=sans, fontsize=10];\n",
 		        vl_quote(VL_Q_DOT, models[i], id, sizeof(id)),
 		        vl_quote(VL_Q_DOT, text, label, sizeof(label)));
-		for (size_t k = 0; k < sizeof(edges) / sizeof(edges[0]); k++) {
-			int m = edges[k].mech;
+		for (size_t k = 0; k < vl_nmechstyles; k++) {
+			const struct vl_mechstyle *ms = &vl_mechstyles[k];
+			int m = ms->mech;
 			if (!cyc[m])
 				continue;
 			double share = total ? (double)cyc[m] / (double)total : 0;
 			fprintf(f, "  \"%s\" -> \"%s\" [label=\"%s\\n%llu x, %.1f%% of cycles\", "
-			           "penwidth=%.2f, color=\"%s\"];\n", edges[k].from, edges[k].to,
+			           "penwidth=%.2f, color=\"%s\"];\n", ms->from, ms->to,
 			        vl_mechdesc[m].name, (unsigned long long)cnt[m], 100 * share, 1 + 9 * share,
-			        vl_mechstyle(m)->colour);
+			        ms->colour);
 		}
 		fprintf(f, "}\n");
 		fclose(f);

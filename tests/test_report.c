@@ -135,11 +135,19 @@ static void test_report_breakdown_palette(void)
 	struct vl_report_result r;
 	int seen[VL_MECH__COUNT] = {0};
 
-	/* every mechanism once, a family's mechanisms together, colours distinct */
+	/* every mechanism once, a family's mechanisms together, colours distinct,
+	 * each with its edge in the diagrams (none left out of them) */
 	CU_ASSERT_EQUAL(vl_nmechstyles, VL_MECH__COUNT);
 	for (size_t i = 0; i < vl_nmechstyles; i++) {
 		CU_ASSERT_FATAL(vl_mechstyles[i].mech >= 0 && vl_mechstyles[i].mech < VL_MECH__COUNT);
 		seen[vl_mechstyles[i].mech]++;
+		/* and an edge in the diagrams, between two of their five nodes */
+		static const char nodes[] = "|guest|monitor|hardware|host OS|devices|";
+		char from[32], to[32];
+		snprintf(from, sizeof(from), "|%s|", vl_mechstyles[i].from ? vl_mechstyles[i].from : "");
+		snprintf(to, sizeof(to), "|%s|", vl_mechstyles[i].to ? vl_mechstyles[i].to : "");
+		CU_ASSERT_PTR_NOT_NULL(strstr(nodes, from));
+		CU_ASSERT_PTR_NOT_NULL(strstr(nodes, to));
 		for (size_t j = 0; j < i; j++) {
 			CU_ASSERT(strcmp(vl_mechstyles[i].colour, vl_mechstyles[j].colour) != 0);
 			if (j + 1 < i && !strcmp(vl_mechstyles[i].family, vl_mechstyles[j].family))
