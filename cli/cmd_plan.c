@@ -288,12 +288,16 @@ int cmd_plan(int argc, char **argv)
 	}
 	struct vl_cap_answer a[VL_CAP_MAX_TECH];
 	size_t na;
-	if (vl_db_open(&db, dbpath, &err) || vl_cap_answer(p, db, a, &na, &err) ||
-	    vl_cap_report(p, db, a, na, &err)) {
+	if (vl_db_open(&db, dbpath, &err)) {
 		vl_cap_free(p);
 		return cli_fail(&err);
 	}
+	rc = vl_cap_answer(p, db, a, &na, &err) || vl_cap_report(p, db, a, na, &err);
 	vl_db_close(db);
+	if (rc) {
+		vl_cap_free(p);
+		return cli_fail(&err);
+	}
 	if (json) {
 		print_json(p, a, na, dbpath);
 		cli_update_index(p->output, 1);
