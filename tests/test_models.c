@@ -703,6 +703,45 @@ static void test_models_uml_tt_golden(void)
 	vl_run_result_release(&res);
 }
 
+/*
+ * Two paravirtual monitors' own traits. Disco (MIPS): the TLB is refilled
+ * by software and each refill's TLB write traps to the monitor, so 3 TLB
+ * misses cost, beyond the guest's own walks, 3 traps of 1000 and 3 refills
+ * of 200; xen-3 pays the walks only. plex86: no drivers in the guest, its
+ * I/O through a HAL into the host: an in and an out are a hypercall each
+ * (1000) beside the host driver's access, and a disk request one hypercall
+ * with the host's work (1000 + 6000) and no ring; denali, the same kernel
+ * without the HAL, writes the ring (300 + 6000) and notifies (1000).
+ */
+static void test_models_paravirt_traits(void)
+{
+	const char *tlb = t_write("pv-tlb.vlt", "vlt 1\ntlbmiss 3\n");
+	const char *io = t_write("pv-io.vlt", "vlt 1\nin 0x60\nout 0x60\ndisk 4096 r sync 7\n");
+	struct vl_run_result res;
+
+	run_model(tlb, "paravirt", "disco", NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_TLBMISS][VL_MECH_TRAP].cycles, 3000);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_TLBMISS][VL_MECH_EMULATE].cycles, 600);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_TLBMISS][VL_MECH_PAGEWALK].cycles, 300);
+	CU_ASSERT_DOUBLE_EQUAL(counter(&res, "paravirt.tlb_traps"), 3, 0);
+	vl_run_result_release(&res);
+	run_model(tlb, "paravirt", "xen-3", NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cycles, 300);
+	vl_run_result_release(&res);
+
+	run_model(io, "paravirt", "plex86", NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_IN][VL_MECH_HYPERCALL].cycles, 1000);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_OUT][VL_MECH_HYPERCALL].cycles, 1000);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_DISK][VL_MECH_HYPERCALL].cycles, 7000);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_DISK][VL_MECH_RING].cycles, 0);
+	vl_run_result_release(&res);
+	run_model(io, "paravirt", "denali", NULL, 0, &res);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_IN][VL_MECH_HYPERCALL].cycles, 0);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_DISK][VL_MECH_RING].cycles, 6300);
+	CU_ASSERT_EQUAL(res.bd.cell[VL_EV_DISK][VL_MECH_HYPERCALL].cycles, 1000);
+	vl_run_result_release(&res);
+}
+
 static void test_models_uml_follows_the_host(void)
 {
 	/*
@@ -1013,6 +1052,7 @@ void suite_models(void)
 		{"models_paravirt_golden", test_models_paravirt_golden},
 		{"models_uml_skas_golden", test_models_uml_skas_golden},
 		{"models_uml_tt_golden", test_models_uml_tt_golden},
+		{"models_paravirt_traits", test_models_paravirt_traits},
 		{"models_uml_follows_the_host", test_models_uml_follows_the_host},
 		{"models_container_golden", test_models_container_golden},
 		{"models_emulation_golden", test_models_emulation_golden},

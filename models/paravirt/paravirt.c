@@ -91,14 +91,32 @@ static const struct vl_param_def params[P__COUNT] = {
 		"the physical-to-machine table: one 8-byte frame number per 4 KiB guest page, "
 		    "8 / 4096, about 0.2%",
 		"capacity plans: P2M table per MB of guest memory"},
+	[P_SOFT_TLB] = {"soft_tlb", "flag", 0, 0, 1,
+		"Bugnion et al., SOSP 1997, Sec. 4.2: on MIPS the TLB is refilled by software, and "
+		"the guest kernel's TLB writes are privileged: each refill traps to Disco, which "
+		"maps the guest-physical page to a machine page and writes the real TLB",
+		"1: every TLB miss is also a trap to the monitor and its refill"},
+	[P_TLB_REFILL] = {"tlb_refill", "cycles", 200, 0, 1e6,
+		EST("look up the guest-physical to machine map and write one TLB entry, a few tens "
+		    "of instructions with their cache misses; Disco's costs are not published in a "
+		    "form used here"),
+		"soft_tlb: the monitor's work for one trapped TLB refill"},
+	[P_HAL_IO] = {"hal_io", "flag", 0, 0, 1,
+		"plex86's design: the guest has no device drivers of its own; its I/O goes through "
+		"a hardware abstraction layer as calls into the host",
+		"1: each device access and each disk or network request is a hypercall served by "
+		"the host's own driver, with no ring and no driver domain"},
 };
 
 static const struct vl_setting xenolinux[] = {{"cr3_switch", 2400}, {NULL, 0}};
 static const struct vl_setting uml[] = {{"uml_mode", UML_SKAS}, {NULL, 0}};
 static const struct vl_setting uml_tt[] = {{"uml_mode", UML_TT}, {NULL, 0}};
 static const struct vl_setting unbatched[] = {{"batch", 1}, {NULL, 0}};
-/* Disco: every trap, system calls included, enters the monitor first. */
-static const struct vl_setting disco[] = {{"batch", 1}, {"fast_syscall", 0}, {NULL, 0}};
+/* Disco: every trap, system calls and TLB refills included, enters the monitor first. */
+static const struct vl_setting disco[] = {{"batch", 1}, {"fast_syscall", 0}, {"soft_tlb", 1},
+                                          {NULL, 0}};
+/* plex86: unbatched, as denali, and I/O through its HAL. */
+static const struct vl_setting plex86[] = {{"batch", 1}, {"hal_io", 1}, {NULL, 0}};
 static const struct vl_setting vmi[] = {{"hypercall", 600}, {NULL, 0}};
 
 static const struct vl_profile profiles[] = {
@@ -127,14 +145,15 @@ static const struct vl_profile profiles[] = {
 	{"disco", "Disco (Stanford, MIPS): a monitor for shared-memory multiprocessors with "
 	 "lightly modified IRIX", "prescott", disco,
 	 "fast_syscall 0: a system call, like any trap, enters the monitor, which emulates its "
-	 "effect on the virtual CPU (Bugnion et al., SOSP 1997, Sec. 4.2); the bounce cost is "
-	 "xen-3's estimate; MIPS, its software-refilled TLB and ccNUMA placement are not "
-	 "modelled; IRIX was patched, not ported", NULL, "research"},
-	{"plex86", "plex86: a lightweight monitor for a paravirtualized Linux", NULL, NULL,
-	 "no difference this model can express yet: a paravirtualized kernel, "
-	 "page-table updates unbatched, as denali; xen-3's costs stand in; plex86's I/O through "
-	 "its HAL as hypercalls is not modelled and its costs are not published", "denali",
-	 "research"},
+	 "effect on the virtual CPU (Bugnion et al., SOSP 1997, Sec. 4.2); soft_tlb 1: MIPS "
+	 "refills its TLB in software, and each refill's TLB write traps to the monitor; the "
+	 "bounce cost is xen-3's estimate and the refill's an estimate; ccNUMA placement is "
+	 "not modelled; IRIX was patched, not ported", NULL, "research"},
+	{"plex86", "plex86: a lightweight monitor for a paravirtualized Linux", "prescott", plex86,
+	 "hal_io 1: the guest's I/O goes through plex86's hardware abstraction layer, each "
+	 "device access and request a call into the host, served by the host's own driver; "
+	 "page-table updates unbatched, as denali; xen-3's costs stand in (plex86's are not "
+	 "published)", NULL, "research"},
 	{"vmi", "VMI / paravirt_ops: the kernel calls the hypervisor through a ROM interface",
 	 "prescott", vmi, "hypercall 600 is an estimate of a direct call into the VMI ROM plus "
 	 "the monitor's work", NULL, "server"},
@@ -144,8 +163,8 @@ struct paravirt {
 	struct vl_nativecost nc;
 	uint64_t h[P__COUNT];
 	uint64_t batch, pending; /* PTE updates queued for the next mmu_update */
-	int fast_syscall;
-	uint64_t hypercalls, pte_updates;
+	int fast_syscall, soft_tlb, hal_io;
+	uint64_t hypercalls, pte_updates, tlb_traps;
 	int uml_on;      /* User-Mode Linux: uml.c prices every event */
 	struct uml uml;
 };
@@ -174,6 +193,8 @@ static int pv_init(void *state, const struct vl_params *p, struct vl_err *err)
 		s->h[i] = vl_cycles(p->v[i] * vl_host_scale(p->host, scale[i]));
 	s->batch = s->h[P_BATCH];
 	s->fast_syscall = p->v[P_FAST_SYSCALL] >= 0.5;
+	s->soft_tlb = p->v[P_SOFT_TLB] >= 0.5;
+	s->hal_io = p->v[P_HAL_IO] >= 0.5;
 	s->uml_on = p->v[P_UML_MODE] > -0.5;
 	if (s->uml_on)
 		uml_init(&s->uml, p->host, p->v);
@@ -193,6 +214,14 @@ static void flush(struct paravirt *s, struct vl_charge *out)
 		hypercall(s, out, s->pending * s->h[P_VALIDATE]);
 		s->pending = 0;
 	}
+}
+
+/* soft_tlb: n TLB refills, each a trap into the monitor and its refill. */
+static void tlb_traps(struct paravirt *s, uint64_t n, struct vl_charge *out)
+{
+	s->tlb_traps += n;
+	vl_charge(out, VL_MECH_TRAP, n * s->h[P_BOUNCE]);
+	vl_charge(out, VL_MECH_EMULATE, n * s->h[P_TLB_REFILL]);
 }
 
 static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge *out)
@@ -252,14 +281,33 @@ static void pv_on_event(void *state, const struct vl_event *ev, struct vl_charge
 	case VL_EV_OUT:
 	case VL_EV_MMIO:
 		/* the front-end driver touches no device registers; the back end's
-		 * native driver in the driver domain does */
+		 * native driver in the driver domain does; through a HAL, each
+		 * access is a call into the host, whose driver makes it */
+		if (s->hal_io)
+			hypercall(s, out, 0);
 		vl_native_charge_hostdrv(&s->nc, ev, out);
 		break;
 	case VL_EV_DISK:
 	case VL_EV_NET:
+		if (s->hal_io) { /* one call into the host, which does the request itself */
+			hypercall(s, out, h[P_BACKEND]);
+			break;
+		}
 		vl_charge(out, VL_MECH_RING, h[P_RING] + h[P_BACKEND]);
 		hypercall(s, out, 0); /* notify the back end through its event channel */
 		break;
+	case VL_EV_TLBMISS:
+		vl_native_charge(&s->nc, ev, out); /* the guest's refill handler walks its tables */
+		if (s->soft_tlb)
+			tlb_traps(s, ev->n, out);
+		break;
+	case VL_EV_TOUCH: {
+		unsigned before = out->n;
+		vl_native_charge(&s->nc, ev, out);
+		if (s->soft_tlb && out->n > before) /* a walk was charged: the TLB missed */
+			tlb_traps(s, 1, out);
+		break;
+	}
 	default:
 		/* Instructions run natively at ring 1; the modified kernel avoids the
 		 * sensitive instructions, so they are harmless. */
@@ -278,6 +326,8 @@ static void pv_report(const void *state, vl_emit_fn emit, void *ctx)
 
 	emit(ctx, "hypercalls", (double)s->hypercalls, "count");
 	emit(ctx, "pte_updates", (double)s->pte_updates, "count");
+	if (s->soft_tlb)
+		emit(ctx, "tlb_traps", (double)s->tlb_traps, "count");
 	if (s->uml_on)
 		uml_report(&s->uml, emit, ctx);
 }

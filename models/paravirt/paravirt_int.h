@@ -34,6 +34,9 @@ enum {
 	P_JAIL,          /* tt: kernel memory write-protected while user code runs */
 	P_MEM_DOMAIN,    /* host memory per guest for its domain structures */
 	P_MEM_P2M,       /* P2M table per MB of guest memory */
+	P_SOFT_TLB,      /* 1: TLB refills are the guest's, and each traps to the monitor (MIPS) */
+	P_TLB_REFILL,    /* the monitor's work for one trapped refill */
+	P_HAL_IO,        /* 1: device accesses and requests are hypercalls into the host (HAL) */
 	P__COUNT
 };
 
