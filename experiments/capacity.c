@@ -360,7 +360,7 @@ out:
 	return rc;
 }
 
-/* A limit the technique's model states as a parameter (sim/model.h); 0: none. */
+/* A limit or time the technique's model states as a parameter (sim/model.h); 0: none. */
 static double model_limit(const struct vl_config *cfg, const char *name)
 {
 	int i = vl_param_find(cfg->model->params, cfg->model->nparams, name);
@@ -664,6 +664,8 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 	if ((rc = vl_sim_new(&sim, &sc, &host, err)))
 		goto out;
 	unsigned idx[VL_CAP_MAX_KINDS] = {0};
+	/* a guest serves once created and started: a VM's boot, a container's start */
+	double ready_s = model_limit(&c->cfg[tech], VL_START_MS) / 1e3;
 	for (gi = 0; gi < ng; gi++) {
 		const struct vl_cap_kind *k = &p->kinds[s.g[gi].kind];
 		char name[VL_CAP_NAME + 16];
@@ -673,8 +675,9 @@ int vl_cap_simulate(struct vl_cap_ctx *c, size_t tech, unsigned count, unsigned 
 		double start = k->start_s + k->stagger_s * idx[s.g[gi].kind]++;
 		struct vl_requests rq = {
 			.mean_gap_cycles = k->rate > 0 ? cycles_of(1 / k->rate, hz) : 0,
-			.start_cycles = cycles_of(start, hz),
-			.stop_cycles = k->lifetime_s > 0 ? cycles_of(start + k->lifetime_s, hz) : 0,
+			.start_cycles = cycles_of(start + ready_s, hz),
+			.stop_cycles = k->lifetime_s > 0 ? cycles_of(start + ready_s + k->lifetime_s, hz)
+			                                 : 0,
 			.open = req_open,
 			.done = req_done,
 			.ctx = &s.g[gi],

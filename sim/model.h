@@ -78,6 +78,21 @@ struct vl_memory {
 #define VL_LIMIT_P_VCPUS(src) \
 	{VL_LIMIT_VCPUS, "vCPUs", 0, 0, 1024, src, \
 	 "capacity plans: most vCPUs of one guest (0: no limit)"}
+/*
+ * How long a guest takes from its creation until it serves, as a
+ * parameter a model may declare (0: at once): a VM's boot, a container's
+ * start. Capacity plans delay a guest's first request by it; the CPU work
+ * of booting is not charged.
+ */
+#define VL_START_MS "start_ms"
+#define VL_START_P(def, src) \
+	{VL_START_MS, "ms", def, 0, 1e7, src, \
+	 "capacity plans: from creating a guest until it serves (its CPU work not charged)"}
+#define VL_START_VM_SRC \
+	"Firecracker: at most 125 ms from the API call to the guest's init, for a minimal " \
+	"microVM and kernel (calibration.md); a full distribution's boot takes longer, and a " \
+	"2006 monitor's is not published: a lower bound that stands in"
+
 #define VL_LIMIT_P_GUESTS(src) \
 	{VL_LIMIT_GUESTS, "guests", 0, 0, 1e6, src, \
 	 "capacity plans: most guests on one host (0: no limit)"}

@@ -346,6 +346,10 @@ int vl_tb_write_profile(const struct vl_tb_calib *c, const char *path, struct vl
 		kv(f, "memcg_pf", pos(cpf - pf), "container pgfault - native pgfault");
 		kv(f, "cg_switch", pos(ccs - cs) / 2, "(container ctxsw - native ctxsw) / 2");
 		kv(f, "copyup", 0, "no overlay file system in these containers");
+		const struct vl_tb_summary *start = vl_tb_find(c, "container", "start");
+		if (start)
+			kv(f, "start_ms", start->median_ns / 1e6, "container start: vl-probe list run in "
+			   "fresh namespaces, from spawn to exit");
 		fprintf(f, "\n");
 	}
 

@@ -291,6 +291,7 @@ static void test_profile_roundtrip(void)
 	put_sum(&c, "container", "syscall", 650);
 	put_sum(&c, "container", "pgfault", 7400);
 	put_sum(&c, "container", "ctxsw", 10600);
+	put_sum(&c, "container", "start", 5e6); /* 2.5 ms from spawn to exit */
 	put_sum(&c, "qemu-x86_64", "alu", 10);
 	put_sum(&c, "native", "mem", 2);
 	put_sum(&c, "qemu-x86_64", "mem", 12);
@@ -382,6 +383,7 @@ static void test_profile_roundtrip(void)
 	                                        NULL, 0, &err), 0);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "ns_syscall"), 50, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "memcg_pf"), 400, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "start_ms"), 2.5, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(value(&cfg, "cg_switch"), 300, 1e-9);
 	vl_config_release(&cfg);
 

@@ -53,6 +53,7 @@ enum {
 	P_PATCH,          /* 1: ring-0 code runs in place, scanned and patched (PATM/CSAM) */
 	P_SCAN,           /* patch: scanning one guest instruction of code not run before */
 	P_HOST_MEM,       /* hosted: host memory the guest's pages may stay resident in (0: all) */
+	P_START_MS,     /* from creation until the guest serves */
 	P__COUNT
 };
 
@@ -150,6 +151,7 @@ static const struct vl_param_def params[P__COUNT] = {
 		"from the host OS, which may page it out; how much stays resident is a what-if",
 		"hosted: host memory the guest's pages stay resident in, least recently used "
 		"paged out (0: all of it, no paging)"},
+	[P_START_MS] = VL_START_P(125, VL_START_VM_SRC),
 };
 
 static const struct vl_setting esx[] = {{"max_vcpus", 2}, {"max_guests", 64}, {NULL, 0}};

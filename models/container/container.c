@@ -18,6 +18,7 @@ enum {
 	P_BRIDGE,      /* bridge/NAT path per packet */
 	P_MTU,         /* bytes per packet */
 	P_MEM_KOBJ,    /* host kernel memory per container */
+	P_START_MS,     /* from creation until the guest serves */
 	P__COUNT
 };
 
@@ -41,6 +42,7 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_MEM_KOBJ] = {"kobj_mb", "MB", 1, 0, 1e6,
 		EST("namespaces and cgroups on the host kernel: about a MB of kernel objects"),
 		"capacity plans: host kernel memory per container"},
+	[P_START_MS] = VL_START_P(1, "estimate: fresh namespaces, a cgroup and the first process's exec, about a millisecond (virtlab calibrate measures this host's: container start against a process's); a container runtime's own work (image layers, network) comes on top"),
 };
 
 static const struct vl_setting vserver[] = {{"bridge", 0}, {"copyup", 0}, {NULL, 0}};

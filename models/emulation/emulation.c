@@ -37,6 +37,7 @@ enum {
 	P_FORK_XLAT,    /* user-mode emulation: extra cost of fork/clone/vfork */
 	P_EXEC_NATIVE,  /* user-mode emulation: a host-ISA image exec'd runs natively */
 	P_MEM_MONITOR,  /* host memory per guest for the emulator */
+	P_START_MS,     /* from creation until the guest serves */
 	P__COUNT
 };
 
@@ -130,6 +131,7 @@ static const struct vl_param_def params[P__COUNT] = {
 		EST("an emulator process: its code, translation cache and device models, some "
 		    "tens of MB"),
 		"capacity plans: host memory per guest for the emulator"},
+	[P_START_MS] = VL_START_P(125, VL_START_VM_SRC),
 };
 
 static const struct vl_setting bochs[] = {{"dbt", 0}, {NULL, 0}};

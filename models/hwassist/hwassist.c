@@ -58,6 +58,7 @@ enum {
 	P_MEM_MONITOR,    /* host memory per guest for the monitor */
 	P_MEM_SHADOW,     /* shadow page tables per MB of guest memory (nested=0) */
 	P_MEM_EPT,        /* nested page tables per MB of guest memory (nested=1) */
+	P_START_MS,     /* from creation until the guest serves */
 	P__COUNT
 };
 
@@ -181,6 +182,7 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_MEM_EPT] = {"ept_fraction", "ratio", 0.002, 0, 1,
 		"an EPT/NPT entry of 8 bytes per 4 KiB guest page: 8 / 4096, about 0.2%",
 		"capacity plans: nested page tables per MB of guest memory (nested=1)"},
+	[P_START_MS] = VL_START_P(125, VL_START_VM_SRC),
 };
 
 static const struct vl_setting kvm_prescott[] = {

@@ -106,6 +106,7 @@ static const struct vl_param_def params[P__COUNT] = {
 		"a hardware abstraction layer as calls into the host",
 		"1: each device access and each disk or network request is a hypercall served by "
 		"the host's own driver, with no ring and no driver domain"},
+	[P_START_MS] = VL_START_P(125, VL_START_VM_SRC),
 };
 
 static const struct vl_setting xenolinux[] = {{"cr3_switch", 2400}, {NULL, 0}};

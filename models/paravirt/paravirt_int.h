@@ -37,6 +37,7 @@ enum {
 	P_SOFT_TLB,      /* 1: TLB refills are the guest's, and each traps to the monitor (MIPS) */
 	P_TLB_REFILL,    /* the monitor's work for one trapped refill */
 	P_HAL_IO,        /* 1: device accesses and requests are hypercalls into the host (HAL) */
+	P_START_MS,      /* from creation until the guest serves */
 	P__COUNT
 };
 

@@ -28,6 +28,7 @@ enum {
 	P_RESYNC,
 	P_MEM_MONITOR,     /* host memory per guest for the monitor */
 	P_MEM_SHADOW,      /* shadow page tables per MB of guest memory */
+	P_START_MS,     /* from creation until the guest serves */
 	P__COUNT
 };
 
@@ -62,6 +63,7 @@ static const struct vl_param_def params[P__COUNT] = {
 	[P_RESYNC] = VL_SHADOW_P_RESYNC,
 	[P_MEM_MONITOR] = VL_MEMORY_P_MONITOR,
 	[P_MEM_SHADOW] = VL_SHADOW_P_MEM,
+	[P_START_MS] = VL_START_P(125, VL_START_VM_SRC),
 };
 
 static const struct vl_setting vm370[] = {{"sensitive_traps", 1}, {NULL, 0}};
