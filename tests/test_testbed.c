@@ -271,7 +271,7 @@ static double value(const struct vl_config *cfg, const char *name)
 static void test_profile_roundtrip(void)
 {
 	struct vl_tb_calib c;
-	struct vl_tb_summary sums[64];
+	struct vl_tb_summary sums[128];
 	struct vl_err err = {0};
 	struct vl_config cfg;
 	const char *path = t_path("this-host-roundtrip.ini");
