@@ -204,19 +204,6 @@ static int numeric(struct parse *ps, void *base, const char *sec, const char *ke
 	return 1;
 }
 
-/* "unknown key (TEXT KEYS, NUMERIC KEYS)": what section sec takes. */
-static int unknown_key(struct parse *ps, const char *sec, const char *key, const char *section,
-                       const char *text_keys)
-{
-	char keys[1024];
-	size_t len = (size_t)snprintf(keys, sizeof(keys), "%s", text_keys);
-
-	for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]) && len < sizeof(keys); i++)
-		if (!strcmp(numkeys[i].sec, section))
-			len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", numkeys[i].key);
-	return fail(ps, sec, key, "unknown key (%s)", keys);
-}
-
 /* A free text of at most size - 1 characters. */
 static int text(struct parse *ps, const char *sec, const char *key, const char *v, char *out,
                 size_t size)
@@ -227,136 +214,256 @@ static int text(struct parse *ps, const char *sec, const char *key, const char *
 	return 1;
 }
 
+/*
+ * The text keys of every section, each with the function that takes its
+ * value into base: the plan for [plan] and [host], else the entry the
+ * section names.
+ */
+typedef int textset(struct parse *ps, void *base, const char *sec, const char *key, const char *v);
+
+static int set_plan_name(struct parse *ps, void *base, const char *sec, const char *key,
+                         const char *v)
+{
+	return name(ps, sec, key, v, ((struct vl_cap_plan *)base)->name);
+}
+
+static int set_plan_title(struct parse *ps, void *base, const char *sec, const char *key,
+                          const char *v)
+{
+	struct vl_cap_plan *p = base;
+	return text(ps, sec, key, v, p->title, sizeof(p->title));
+}
+
+static int set_plan_output(struct parse *ps, void *base, const char *sec, const char *key,
+                           const char *v)
+{
+	struct vl_cap_plan *p = base;
+	return text(ps, sec, key, v, p->output, sizeof(p->output));
+}
+
+static int set_plan_count(struct parse *ps, void *base, const char *sec, const char *key,
+                          const char *v)
+{
+	((struct vl_cap_plan *)base)->count_line = ps->in.line;
+	return counts(ps, sec, key, v);
+}
+
+static int set_host_profile(struct parse *ps, void *base, const char *sec, const char *key,
+                            const char *v)
+{
+	struct vl_cap_plan *p = base;
+	if (!vl_host_profile_find(v) && strcmp(v, "this-host"))
+		return fail(ps, sec, key, "no host profile '%s' (virtlab models hosts)", v);
+	snprintf(p->host_profile, sizeof(p->host_profile), "%s", v);
+	return 1;
+}
+
+static int set_host_memory_policy(struct parse *ps, void *base, const char *sec, const char *key,
+                                  const char *v)
+{
+	if (strcmp(v, "refuse") && strcmp(v, "swap"))
+		return fail(ps, sec, key, "'%s': refuse or swap", v);
+	((struct vl_cap_plan *)base)->swap = !strcmp(v, "swap");
+	return 1;
+}
+
+static int set_guest_workload(struct parse *ps, void *base, const char *sec, const char *key,
+                              const char *v)
+{
+	struct vl_cap_kind *k = base;
+	if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4) && strncmp(v, "trace:", 6)) ||
+	    strlen(v) >= sizeof(k->workload))
+		return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations), "
+		            "trace:PATH (a request is the trace) or exp:MEAN_MS", v);
+	snprintf(k->workload, sizeof(k->workload), "%s", v);
+	return 1;
+}
+
+static int set_tech_model(struct parse *ps, void *base, const char *sec, const char *key,
+                          const char *v)
+{
+	struct vl_cap_tech *t = base;
+	if (!vl_model_find(v))
+		return fail(ps, sec, key, "no model '%s' (virtlab models)", v);
+	snprintf(t->model, sizeof(t->model), "%s", v);
+	return 1;
+}
+
+static int set_tech_profile(struct parse *ps, void *base, const char *sec, const char *key,
+                            const char *v)
+{
+	return name(ps, sec, key, v, ((struct vl_cap_tech *)base)->profile);
+}
+
+static int set_check_says(struct parse *ps, void *base, const char *sec, const char *key,
+                          const char *v)
+{
+	struct vl_cap_check *c = base;
+	return text(ps, sec, key, v, c->says, sizeof(c->says));
+}
+
+static int set_check_expect(struct parse *ps, void *base, const char *sec, const char *key,
+                            const char *v)
+{
+	struct vl_cap_check *c = base;
+	return text(ps, sec, key, v, c->expect, sizeof(c->expect));
+}
+
+static int set_check_tolerance(struct parse *ps, void *base, const char *sec, const char *key,
+                               const char *v)
+{
+	return num(ps, sec, key, v, 0, 1e6, &((struct vl_cap_check *)base)->tolerance);
+}
+
+static const struct textkey {
+	const char *sec, *key;
+	textset *set;
+} textkeys[] = {
+	{"plan", "name", set_plan_name},
+	{"plan", "title", set_plan_title},
+	{"plan", "output", set_plan_output},
+	{"plan", "count", set_plan_count},
+	{"host", "profile", set_host_profile},
+	{"host", "memory_policy", set_host_memory_policy},
+	{"guest", "workload", set_guest_workload},
+	{"technique", "model", set_tech_model},
+	{"technique", "profile", set_tech_profile},
+	{"check", "says", set_check_says},
+	{"check", "expect", set_check_expect},
+	{"check", "tolerance", set_check_tolerance},
+};
+
+/* "unknown key (KEYS)": the text and numeric keys section takes, and any more. */
+static int unknown_key(struct parse *ps, const char *sec, const char *key, const char *section,
+                       const char *more)
+{
+	char keys[1024];
+	size_t len = 0;
+
+	keys[0] = '\0';
+	for (size_t i = 0; i < sizeof(textkeys) / sizeof(textkeys[0]) && len < sizeof(keys); i++)
+		if (!strcmp(textkeys[i].sec, section))
+			len += (size_t)snprintf(keys + len, sizeof(keys) - len, "%s%s", len ? ", " : "",
+			                        textkeys[i].key);
+	if (more && len < sizeof(keys))
+		len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", more);
+	for (size_t i = 0; i < sizeof(numkeys) / sizeof(numkeys[0]) && len < sizeof(keys); i++)
+		if (!strcmp(numkeys[i].sec, section))
+			len += (size_t)snprintf(keys + len, sizeof(keys) - len, ", %s", numkeys[i].key);
+	return fail(ps, sec, key, "unknown key (%s)", keys);
+}
+
+static void init_kind(void *e)
+{
+	struct vl_cap_kind *k = e;
+	k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
+}
+
+static void init_tech(void *e)
+{
+	struct vl_cap_tech *t = e;
+	t->monitor_mb = -1, t->pt_fraction = -1, t->shared_kernel = -1;
+}
+
+static void init_check(void *e)
+{
+	((struct vl_cap_check *)e)->tolerance = 0.05;
+}
+
+/*
+ * The sections that name an entry ([guest NAME], ...): where the plan keeps
+ * their entries (each starts with its name), how many it takes, what a new
+ * one starts as.
+ */
+static const struct namedsec {
+	const char *kind, *what;
+	size_t array, count, size, line;
+	size_t max;
+	void (*init)(void *entry);
+} namedsecs[] = {
+	{"guest", "guest kinds", offsetof(struct vl_cap_plan, kinds),
+	 offsetof(struct vl_cap_plan, nkinds), sizeof(struct vl_cap_kind),
+	 offsetof(struct vl_cap_kind, line), VL_CAP_MAX_KINDS, init_kind},
+	{"technique", "techniques", offsetof(struct vl_cap_plan, techs),
+	 offsetof(struct vl_cap_plan, ntechs), sizeof(struct vl_cap_tech),
+	 offsetof(struct vl_cap_tech, line), VL_CAP_MAX_TECH, init_tech},
+	{"check", "checks", offsetof(struct vl_cap_plan, checks),
+	 offsetof(struct vl_cap_plan, nchecks), sizeof(struct vl_cap_check),
+	 offsetof(struct vl_cap_check, line), VL_CAP_MAX_CHECKS, init_check},
+};
+
+/* The entry of section kind s named nm, added when new; NULL when the plan has no room. */
+static void *entry(struct parse *ps, const struct namedsec *s, const char *sec, const char *key,
+                   const char *nm)
+{
+	char *arr = (char *)ps->p + s->array;
+	size_t *n = (size_t *)(void *)((char *)ps->p + s->count);
+
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(arr + i * s->size, nm))
+			return arr + i * s->size;
+	if (*n == s->max) {
+		fail(ps, sec, key, "more than %zu %s", s->max, s->what);
+		return NULL;
+	}
+	char *e = arr + (*n)++ * s->size;
+	memset(e, 0, s->size);
+	snprintf(e, VL_CAP_NAME, "%s", nm);
+	*(int *)(void *)(e + s->line) = ps->in.section_line;
+	s->init(e);
+	return e;
+}
+
+/* technique's param.NAME = VALUE: an override of the model's parameter NAME */
+static int tech_param(struct parse *ps, struct vl_cap_tech *t, const char *sec, const char *key,
+                      const char *v)
+{
+	if (t->nov == 16)
+		return fail(ps, sec, key, "more than 16 parameters");
+	if (!vl_name_ok(key + 6))
+		return fail(ps, sec, key, "'%s': not a parameter name", key + 6);
+	snprintf(t->ovname[t->nov], sizeof(t->ovname[0]), "%s", key + 6);
+	if (!num(ps, sec, key, v, -1e18, 1e18, &t->ovvalue[t->nov]))
+		return 0;
+	t->nov++;
+	return 1;
+}
+
 static int handler(void *user, const char *sec, const char *key, const char *v)
 {
 	struct parse *ps = user;
-	struct vl_cap_plan *p = ps->p;
-	const struct numkey *n;
-	const char *nm;
+	const char *kind = NULL, *nm;
+	void *base = NULL;
 
 	if (ps->failed)
 		return 0;
-	if (!strcmp(sec, "plan") || !strcmp(sec, "host")) {
-		if ((n = numkey(sec, key)))
-			return numeric(ps, p, sec, key, v, n);
-		if (!strcmp(key, "name") && !strcmp(sec, "plan"))
-			return name(ps, sec, key, v, p->name);
-		if (!strcmp(key, "title") && !strcmp(sec, "plan"))
-			return text(ps, sec, key, v, p->title, sizeof(p->title));
-		if (!strcmp(key, "output") && !strcmp(sec, "plan"))
-			return text(ps, sec, key, v, p->output, sizeof(p->output));
-		if (!strcmp(key, "count") && !strcmp(sec, "plan"))
-			return (p->count_line = ps->in.line), counts(ps, sec, key, v);
-		if (!strcmp(key, "profile") && !strcmp(sec, "host")) {
-			if (!vl_host_profile_find(v) && strcmp(v, "this-host"))
-				return fail(ps, sec, key, "no host profile '%s' (virtlab models hosts)", v);
-			snprintf(p->host_profile, sizeof(p->host_profile), "%s", v);
-			return 1;
-		}
-		if (!strcmp(key, "memory_policy") && !strcmp(sec, "host")) {
-			if (strcmp(v, "refuse") && strcmp(v, "swap"))
-				return fail(ps, sec, key, "'%s': refuse or swap", v);
-			p->swap = !strcmp(v, "swap");
-			return 1;
-		}
-		return unknown_key(ps, sec, key, sec, !strcmp(sec, "plan") ? "name, title, output, count"
-		                                                           : "profile, memory_policy");
-	}
-	if (named(sec, "guest", &nm)) {
-		struct vl_cap_kind *k = NULL;
+	if (!strcmp(sec, "plan") || !strcmp(sec, "host"))
+		kind = sec, base = ps->p;
+	for (size_t i = 0; !kind && i < sizeof(namedsecs) / sizeof(namedsecs[0]); i++) {
+		if (!named(sec, namedsecs[i].kind, &nm))
+			continue;
 		if (!vl_name_ok(nm))
 			return name(ps, sec, key, nm, NULL);
-		for (size_t i = 0; i < p->nkinds; i++)
-			if (!strcmp(p->kinds[i].name, nm))
-				k = &p->kinds[i];
-		if (!k) {
-			if (p->nkinds == VL_CAP_MAX_KINDS)
-				return fail(ps, sec, key, "more than %d guest kinds", VL_CAP_MAX_KINDS);
-			k = &p->kinds[p->nkinds++];
-			memset(k, 0, sizeof(*k));
-			snprintf(k->name, sizeof(k->name), "%s", nm);
-			k->vcpus = 1, k->memory_mb = 1024, k->weight = 256, k->share = 1;
-			k->line = ps->in.section_line;
-		}
-		if ((n = numkey("guest", key)))
-			return numeric(ps, k, sec, key, v, n);
-		if (!strcmp(key, "workload")) {
-			if ((strncmp(v, "gen:", 4) && strncmp(v, "exp:", 4) && strncmp(v, "trace:", 6)) ||
-			    strlen(v) >= sizeof(k->workload))
-				return fail(ps, sec, key, "'%s': gen:KIND:Ni (a request is N iterations), "
-				            "trace:PATH (a request is the trace) or exp:MEAN_MS", v);
-			snprintf(k->workload, sizeof(k->workload), "%s", v);
-			return 1;
-		}
-		return unknown_key(ps, sec, key, "guest", "workload");
+		if (!(base = entry(ps, &namedsecs[i], sec, key, nm)))
+			return 0;
+		kind = namedsecs[i].kind;
 	}
-	if (named(sec, "technique", &nm)) {
-		struct vl_cap_tech *t = NULL;
-		if (!vl_name_ok(nm))
-			return name(ps, sec, key, nm, NULL);
-		for (size_t i = 0; i < p->ntechs; i++)
-			if (!strcmp(p->techs[i].name, nm))
-				t = &p->techs[i];
-		if (!t) {
-			if (p->ntechs == VL_CAP_MAX_TECH)
-				return fail(ps, sec, key, "more than %d techniques", VL_CAP_MAX_TECH);
-			t = &p->techs[p->ntechs++];
-			memset(t, 0, sizeof(*t));
-			snprintf(t->name, sizeof(t->name), "%s", nm);
-			t->monitor_mb = -1, t->pt_fraction = -1, t->shared_kernel = -1;
-			t->line = ps->in.section_line;
-		}
-		if (!strcmp(key, "model")) {
-			if (!vl_model_find(v))
-				return fail(ps, sec, key, "no model '%s' (virtlab models)", v);
-			snprintf(t->model, sizeof(t->model), "%s", v);
-			return 1;
-		}
-		if (!strcmp(key, "profile"))
-			return name(ps, sec, key, v, t->profile);
-		if ((n = numkey("technique", key)))
-			return numeric(ps, t, sec, key, v, n);
-		if (!strncmp(key, "param.", 6)) {
-			if (t->nov == 16)
-				return fail(ps, sec, key, "more than 16 parameters");
-			if (!vl_name_ok(key + 6))
-				return fail(ps, sec, key, "'%s': not a parameter name", key + 6);
-			snprintf(t->ovname[t->nov], sizeof(t->ovname[0]), "%s", key + 6);
-			if (!num(ps, sec, key, v, -1e18, 1e18, &t->ovvalue[t->nov]))
-				return 0;
-			t->nov++;
-			return 1;
-		}
-		return unknown_key(ps, sec, key, "technique", "model, profile, param.NAME");
+	if (!kind) {
+		vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
+		           "technique NAME, check NAME)", ps->name, ps->in.section_line, sec);
+		ps->failed = 1;
+		return 0;
 	}
-	if (named(sec, "check", &nm)) {
-		struct vl_cap_check *c = NULL;
-		if (!vl_name_ok(nm))
-			return name(ps, sec, key, nm, NULL);
-		for (size_t i = 0; i < p->nchecks; i++)
-			if (!strcmp(p->checks[i].name, nm))
-				c = &p->checks[i];
-		if (!c) {
-			if (p->nchecks == VL_CAP_MAX_CHECKS)
-				return fail(ps, sec, key, "more than %d checks", VL_CAP_MAX_CHECKS);
-			c = &p->checks[p->nchecks++];
-			memset(c, 0, sizeof(*c));
-			snprintf(c->name, sizeof(c->name), "%s", nm);
-			c->tolerance = 0.05;
-			c->line = ps->in.section_line;
-		}
-		if (!strcmp(key, "says"))
-			return text(ps, sec, key, v, c->says, sizeof(c->says));
-		if (!strcmp(key, "expect"))
-			return text(ps, sec, key, v, c->expect, sizeof(c->expect));
-		if (!strcmp(key, "tolerance"))
-			return num(ps, sec, key, v, 0, 1e6, &c->tolerance);
-		return unknown_key(ps, sec, key, "check", "says, expect, tolerance");
-	}
-	vl_err_set(ps->err, VL_EINVAL, "%s:%d: unknown section [%s] (plan, host, guest NAME, "
-	           "technique NAME, check NAME)", ps->name, ps->in.section_line, sec);
-	ps->failed = 1;
-	return 0;
+	const struct numkey *n = numkey(kind, key);
+	if (n)
+		return numeric(ps, base, sec, key, v, n);
+	for (size_t i = 0; i < sizeof(textkeys) / sizeof(textkeys[0]); i++)
+		if (!strcmp(textkeys[i].sec, kind) && !strcmp(textkeys[i].key, key))
+			return textkeys[i].set(ps, base, sec, key, v);
+	int tech = !strcmp(kind, "technique");
+	if (tech && !strncmp(key, "param.", 6))
+		return tech_param(ps, base, sec, key, v);
+	return unknown_key(ps, sec, key, kind, tech ? "param.NAME" : NULL);
 }
 
 static uint64_t guests_per_unit(const struct vl_cap_plan *p)

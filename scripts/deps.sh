@@ -23,7 +23,7 @@ parallel:cmd:parallel
 # single-node Slurm for the sharding test, clang's libFuzzer for make fuzz,
 # headless Chromium for the reports' browser test, Jupyter with pandas and
 # matplotlib for the notebook's test (docs/notebooks/), valgrind for make
-# bench's instructions an event:
+# bench's instructions an event, fio for the validation's random reads:
 # installed with the rest on Debian; without them those parts are skipped,
 # with the reason.
 OPTIONAL="
@@ -46,6 +46,7 @@ python3-matplotlib:file:/usr/lib/python3/dist-packages/matplotlib/__init__.py
 jupyter-nbconvert:cmd:jupyter-nbconvert
 python3-ipykernel:file:/usr/share/jupyter/kernels/python3/kernel.json
 valgrind:cmd:valgrind
+fio:cmd:fio
 "
 
 have_header() {
